@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/lagesbild/lagesbild/internal/httpapi"
+	"github.com/lagesbild/lagesbild/internal/pgmanaged"
+	"github.com/lagesbild/lagesbild/web"
+)
+
+func flags(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("lagesbild "+name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flags("serve", stdout)
+	addr := fs.String("addr", cfg.Addr, "listen address (host:port; port 0 picks a free port)")
+	keepDB := fs.Bool("keep-db", false, "leave the managed database running after the server stops")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, *keepDB, logger)
+
+	sets, err := db.AreaSets(ctx)
+	if err != nil {
+		return err
+	}
+	if len(sets) == 0 {
+		logger.Info("empty database: loading the bundled geodata")
+		if _, err := importGeodata(ctx, db.DB); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	api := &httpapi.Server{Areas: db, Ready: db, Web: web.FS(), Logger: logger.With("component", "httpapi")}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)
+	logger.Info("serving", "url", url)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if err := parse(flags("migrate", stdout), args); err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, logger) // openDatabase migrates
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, false, logger)
+	fmt.Fprintln(stdout, "migrations: up to date")
+	return nil
+}
+
+func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "geodata" {
+		fmt.Fprintln(stdout, "usage: lagesbild import geodata")
+		return errUsage
+	}
+	if err := parse(flags("import geodata", stdout), args[1:]); err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer db.close(ctx, false, logger)
+	rep, err := importGeodata(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%-18s %6s %8s %7s %9s %7s\n", "table", "read", "inserted", "updated", "unchanged", "deleted")
+	for _, t := range rep.Tables {
+		fmt.Fprintf(stdout, "%-18s %6d %8d %7d %9d %7d\n", t.Table, t.Read, t.Inserted, t.Updated, t.Unchanged, t.Deleted)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(stdout, "warning:", w)
+	}
+	fmt.Fprintf(stdout, "data version %d (changed: %v)\n", rep.DataVersion, rep.Changed())
+	return nil
+}
+
+func cmdDB(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		fmt.Fprintln(stdout, "usage: lagesbild db start|stop|status")
+		return errUsage
+	}
+	if cfg.DatabaseURL != "" {
+		return fmt.Errorf("db %s: DATABASE_URL is set, so the managed cluster is not used", args[0])
+	}
+	switch args[0] {
+	case "start":
+		c, err := pgmanaged.Start(ctx, pgmanaged.Options{DataDir: cfg.DataDir, Logger: logger.With("component", "pgmanaged")})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "running on 127.0.0.1:%d (data in %s; started now: %v)\n", c.Port(), c.DataDir(), c.Started())
+		return nil
+	case "stop":
+		if err := pgmanaged.StopDataDir(ctx, cfg.DataDir, logger); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "stopped")
+		return nil
+	case "status":
+		st, err := pgmanaged.GetStatus(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !st.Initialized:
+			fmt.Fprintf(stdout, "not initialised (%s)\n", st.DataDir)
+		case st.Running:
+			fmt.Fprintf(stdout, "running: PostgreSQL %s, pid %d, 127.0.0.1:%d, data %s\n", st.Version, st.PID, st.Port, st.DataDir)
+		default:
+			fmt.Fprintf(stdout, "stopped: PostgreSQL %s, data %s\n", st.Version, st.DataDir)
+		}
+		return nil
+	}
+	fmt.Fprintln(stdout, "usage: lagesbild db start|stop|status")
+	return errUsage
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// config is read from the environment; every field has a documented default.
+type config struct {
+	DatabaseURL string // empty: use the managed cluster
+	Addr        string
+	DataDir     string
+	DBName      string
+	LogLevel    slog.Level
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		Addr:        or(getenv("LAGESBILD_ADDR"), "127.0.0.1:8080"),
+		DataDir:     or(getenv("LAGESBILD_DATA_DIR"), "./var"),
+		DBName:      or(getenv("LAGESBILD_DB_NAME"), "lagesbild"),
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("LAGESBILD_LOG_LEVEL"), "info"))); err != nil {
+		return c, fmt.Errorf("LAGESBILD_LOG_LEVEL: %q is not debug, info, warn or error", getenv("LAGESBILD_LOG_LEVEL"))
+	}
+	for _, r := range c.DBName {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return c, fmt.Errorf("LAGESBILD_DB_NAME: %q may only hold a-z, 0-9 and _", c.DBName)
+		}
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return v
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,79 @@
+// Command lagesbild is the Lägesbild service and its tools: serve, migrate, import, db.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "lagesbild:", err)
+		}
+		stop()
+		os.Exit(exitCode(err))
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+const usage = `Usage: lagesbild <command> [arguments]
+
+Commands:
+  serve              migrate, load the bundled geodata into an empty database, and serve the web map and API
+  migrate            apply pending database migrations
+  import geodata     load the bundled geodata (idempotent: unchanged data is left alone)
+  db start|stop|status
+                     manage the project-managed local PostGIS cluster (used when DATABASE_URL is unset)
+
+Environment:
+  DATABASE_URL         PostgreSQL/PostGIS to use; when unset, a local cluster under LAGESBILD_DATA_DIR is started
+  LAGESBILD_ADDR       listen address (default 127.0.0.1:8080)
+  LAGESBILD_DATA_DIR   directory of the managed cluster (default ./var)
+  LAGESBILD_DB_NAME    database name inside the managed cluster (default lagesbild)
+  LAGESBILD_LOG_LEVEL  debug, info, warn or error (default info)
+`
+
+// run is the whole program; main only supplies the process's environment, so tests can run
+// the service in-process (on port 0) exactly as the binary does.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, cfg, logger, args[1:], stdout)
+	case "migrate":
+		return cmdMigrate(ctx, cfg, logger, args[1:], stdout)
+	case "import":
+		return cmdImport(ctx, cfg, logger, args[1:], stdout)
+	case "db":
+		return cmdDB(ctx, cfg, logger, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "lagesbild: unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}

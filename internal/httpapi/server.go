@@ -1,0 +1,23 @@
+// Package httpapi is the HTTP face of the service: the chi router, the handlers, content
+// negotiation and the one table that maps domain errors to status codes. It never touches SQL; it
+// depends on the store interfaces of internal/lagesbild.
+package httpapi
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	Areas  lagesbild.AreaStore
+	Ready  lagesbild.Readiness
+	Web    fs.FS // the embedded web map (web.FS())
+	Logger *slog.Logger
+}
+
+// Handler returns the router with every route and middleware.
+func (s *Server) Handler() http.Handler { return s.routes() }

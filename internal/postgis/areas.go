@@ -1,0 +1,100 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// AreaSets lists the police lists with their area counts per class.
+func (db *DB) AreaSets(ctx context.Context) ([]lagesbild.AreaSet, error) {
+	rows, err := db.pool.Query(ctx, query("area_sets"))
+	if err != nil {
+		return nil, fmt.Errorf("postgis: area sets: %w", translate(err))
+	}
+	sets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.AreaSet, error) {
+		var s lagesbild.AreaSet
+		var u, r, su int
+		err := row.Scan(&s.Year, &s.Label, &s.Published, &s.GeometryOfficial, &s.Note, &s.AreaCount, &u, &r, &su)
+		s.ClassCounts = map[lagesbild.AreaClass]int{lagesbild.ClassUtsatt: u, lagesbild.ClassRisk: r, lagesbild.ClassSarskiltUtsatt: su}
+		return s, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgis: area sets: %w", translate(err))
+	}
+	return sets, nil
+}
+
+// Areas returns the areas of one list year; ErrNotFound when the year is not a list.
+func (db *DB) Areas(ctx context.Context, year int) ([]lagesbild.Area, error) {
+	areas, err := db.areas(ctx, &year, nil)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: areas of %d: %w", year, err)
+	}
+	if len(areas) == 0 {
+		var exists bool
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM area_set WHERE year = $1)`, year).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("postgis: areas of %d: %w", year, translate(err))
+		}
+		if !exists {
+			return nil, fmt.Errorf("postgis: list %d: %w", year, lagesbild.ErrNotFound)
+		}
+	}
+	return areas, nil
+}
+
+// Area returns one area by its id.
+func (db *DB) Area(ctx context.Context, id string) (lagesbild.Area, error) {
+	areas, err := db.areas(ctx, nil, &id)
+	if err != nil {
+		return lagesbild.Area{}, fmt.Errorf("postgis: area %q: %w", id, err)
+	}
+	if len(areas) == 0 {
+		return lagesbild.Area{}, fmt.Errorf("postgis: area %q: %w", id, lagesbild.ErrNotFound)
+	}
+	return areas[0], nil
+}
+
+func (db *DB) areas(ctx context.Context, year *int, id *string) ([]lagesbild.Area, error) {
+	rows, err := db.pool.Query(ctx, query("areas"), year, id)
+	if err != nil {
+		return nil, translate(err)
+	}
+	areas, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.Area, error) {
+		var a lagesbild.Area
+		var class string
+		var from, until *time.Time
+		var geom string
+		err := row.Scan(&a.ID, &a.AreaKey, &a.Set, &a.Name, &class, &a.ClassPolisen, &a.Ort,
+			&a.KommunCode, &a.KommunName, &a.LanCode, &a.RegionCode, &a.RegionName,
+			&a.PolisomradeCode, &a.PolisomradeName, &a.LPOCode, &a.LPOName, &a.LPOSourceYear,
+			&from, &until, &a.GeometryOfficial, &a.GeometrySource, &a.Source, &a.AreaM2, &geom)
+		a.Class, a.ClassifiedFrom, a.ClassifiedUntil, a.Geometry = lagesbild.AreaClass(class), from, until, json.RawMessage(geom)
+		return a, err
+	})
+	return areas, translate(err)
+}
+
+// Boundaries returns every kommun, län or police region, simplified to toleranceM metres.
+func (db *DB) Boundaries(ctx context.Context, kind lagesbild.BoundaryKind, toleranceM float64) ([]lagesbild.Boundary, error) {
+	rows, err := db.pool.Query(ctx, query("boundaries"), string(kind), toleranceM)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: %s boundaries: %w", kind, translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.Boundary, error) {
+		b := lagesbild.Boundary{Kind: kind}
+		var geom string
+		err := row.Scan(&b.Code, &b.Name, &b.ParentCode, &b.Population, &geom)
+		b.Geometry = json.RawMessage(geom)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgis: %s boundaries: %w", kind, translate(err))
+	}
+	return out, nil
+}
