@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lagesbild/lagesbild/internal/pgmanaged"
+	"github.com/lagesbild/lagesbild/internal/postgis"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+)
+
+// service runs `lagesbild serve --addr 127.0.0.1:0` in-process with env and returns its base URL
+// and a function that stops it (as SIGINT would) and returns run's error.
+func service(t *testing.T, env map[string]string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	finished := make(chan struct{})
+	var runErr error
+	getenv := func(k string) string { return env[k] }
+	go func() {
+		runErr = run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, pw, io.Discard)
+		pw.CloseWithError(io.EOF)
+		close(finished)
+	}()
+	urlRe := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if u := urlRe.FindString(lines.Text()); u != "" {
+			go io.Copy(io.Discard, pr) //nolint:errcheck // drain the rest
+			stop := func() error { cancel(); <-finished; return runErr }
+			t.Cleanup(func() { cancel(); <-finished })
+			return u, stop
+		}
+	}
+	cancel()
+	<-finished
+	t.Fatalf("serve exited before printing its URL: %v", runErr)
+	return "", nil
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func randomDBName() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return "lagesbild_e2e_" + hex.EncodeToString(b[:])
+}
+
+func repoDataDir(t *testing.T) string {
+	if d := os.Getenv("LAGESBILD_DATA_DIR"); d != "" {
+		return d
+	}
+	abs, err := filepath.Abs("../../var")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// TestEndToEnd starts the whole service with run on port 0 against the managed cluster (its own
+// database in it), as `make run` does, and walks the first user journey: the map page, the lists,
+// the areas of a list, one area.
+func TestEndToEnd(t *testing.T) {
+	admin := pgtest.ServerURL(t) // starts or reuses the managed cluster
+	name := randomDBName()
+	env := map[string]string{"LAGESBILD_DATA_DIR": repoDataDir(t), "LAGESBILD_DB_NAME": name, "LAGESBILD_LOG_LEVEL": "warn"}
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		url, err := postgis.SetDatabaseURL(u, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := postgis.EnsureDatabase(context.Background(), admin, name, ""); err != nil {
+			t.Fatal(err)
+		}
+		env["DATABASE_URL"] = url
+	}
+	t.Cleanup(func() { _ = postgis.DropDatabase(context.Background(), admin, name) })
+
+	base, stop := service(t, env)
+	if code := getJSON(t, base+"readyz", nil); code != 200 {
+		t.Fatalf("/readyz = %d", code)
+	}
+	var sets struct {
+		AreaSets []struct {
+			Year      int `json:"year"`
+			AreaCount int `json:"area_count"`
+		} `json:"area_sets"`
+	}
+	getJSON(t, base+"api/v1/area-sets", &sets)
+	if len(sets.AreaSets) != 6 || sets.AreaSets[5].Year != 2025 || sets.AreaSets[5].AreaCount != 65 {
+		t.Errorf("area sets = %+v", sets.AreaSets)
+	}
+	var fc struct {
+		Features []struct {
+			ID string `json:"id"`
+		} `json:"features"`
+	}
+	if code := getJSON(t, base+"api/v1/areas?set=2015", &fc); code != 200 || len(fc.Features) != 53 {
+		t.Fatalf("set=2015: %d, %d features; want 200, 53", code, len(fc.Features))
+	}
+	if code := getJSON(t, base+"api/v1/areas/"+fc.Features[0].ID, nil); code != 200 {
+		t.Errorf("area %s: %d", fc.Features[0].ID, code)
+	}
+	browserSmoke(t, base)
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v after shutdown", err)
+	}
+	// The test reused a running cluster, so serve must have left it running.
+	st, err := pgmanaged.GetStatus(env["LAGESBILD_DATA_DIR"])
+	if err != nil || (os.Getenv("TEST_DATABASE_URL") == "" && !st.Running) {
+		t.Errorf("shared cluster after serve stopped: %+v, %v", st, err)
+	}
+}
+
+// browserSmoke opens the map in headless Chromium (web/test/smoke.mjs) and checks that the areas
+// render. In CI a missing browser is a failure; elsewhere the test says what to install.
+func browserSmoke(t *testing.T, base string) {
+	t.Helper()
+	script, _ := filepath.Abs("../../web/test/smoke.mjs")
+	_, errChromium := os.Stat("/usr/bin/chromium")
+	_, errModules := os.Stat(filepath.Join(filepath.Dir(script), "..", "node_modules", "playwright-core"))
+	_, errNode := exec.LookPath("node")
+	if errChromium != nil || errModules != nil || errNode != nil {
+		msg := "headless Chromium test needs /usr/bin/chromium, node and web/node_modules (make test installs them)"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Log("skipping browser check: " + msg)
+		return
+	}
+	shot := filepath.Join(t.TempDir(), "map.png")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for _, set := range []string{"2025", "2015"} {
+		out, err := exec.CommandContext(ctx, "node", script, base, shot, set).CombinedOutput()
+		if err != nil {
+			t.Fatalf("browser smoke test (set %s): %v\n%s", set, err, out)
+		}
+		var res struct {
+			OK        bool `json:"ok"`
+			AreaCount int  `json:"areaCount"`
+			Rendered  int  `json:"rendered"`
+		}
+		last := strings.TrimSpace(string(out))
+		if i := strings.LastIndex(last, "\n"); i >= 0 {
+			last = last[i+1:]
+		}
+		if err := json.Unmarshal([]byte(last), &res); err != nil || !res.OK || res.Rendered == 0 {
+			t.Fatalf("browser smoke test (set %s): %s", set, out)
+		}
+		t.Logf("browser: set %s: %d areas loaded, %d rendered", set, res.AreaCount, res.Rendered)
+		want := map[string]int{"2025": 65, "2015": 53}[set]
+		if res.AreaCount != want {
+			t.Errorf("browser loaded %d areas of %s, want %d", res.AreaCount, set, want)
+		}
+	}
+}
+
+// TestServeLeavesNoOrphans gives serve a data dir of its own, so serve starts the cluster itself,
+// and checks that stopping serve stops PostgreSQL too.
+func TestServeLeavesNoOrphans(t *testing.T) {
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		t.Skip("TEST_DATABASE_URL set: no managed cluster to check")
+	}
+	dir := t.TempDir()
+	t.Cleanup(func() { _ = pgmanaged.StopDataDir(context.Background(), dir, nil) })
+	base, stop := service(t, map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_LOG_LEVEL": "warn"})
+	var fc struct {
+		Features []json.RawMessage `json:"features"`
+	}
+	if code := getJSON(t, base+"api/v1/areas?set=2025", &fc); code != 200 || len(fc.Features) != 65 {
+		t.Fatalf("set=2025: %d, %d features", code, len(fc.Features))
+	}
+	st, err := pgmanaged.GetStatus(dir)
+	if err != nil || !st.Running {
+		t.Fatalf("cluster not running while serving: %+v %v", st, err)
+	}
+	pid := st.PID
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	st, err = pgmanaged.GetStatus(dir)
+	if err != nil || st.Running {
+		t.Fatalf("cluster still running after serve stopped: %+v %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join("/proc", itoa(pid))); err == nil {
+		if cmdline, _ := os.ReadFile(filepath.Join("/proc", itoa(pid), "cmdline")); strings.Contains(string(cmdline), dir) {
+			t.Fatalf("postgres pid %d still alive", pid)
+		}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
