@@ -1,0 +1,73 @@
+# Lägesbild. `make run` and `make test` install what is missing (Debian packages, npm tooling for
+# the browser test), start the project-managed PostGIS under ./var when DATABASE_URL is unset,
+# and then serve or test.
+SHELL := /bin/bash
+export CGO_ENABLED := 1
+GO ?= go
+BIN := bin/lagesbild
+PKGS := ./...
+FUZZTIME ?= 30s
+
+.PHONY: run test build deps deps-test web-deps bench fuzz fuzz-short lint vet fmt-check fmt db-start db-stop db-status clean
+
+run: deps build
+	$(BIN) serve
+
+build:
+	$(GO) build -o $(BIN) ./cmd/lagesbild
+
+deps:
+	@scripts/install-deps.sh postgis
+
+deps-test:
+	@scripts/install-deps.sh postgis gdal chromium node
+
+# The browser test drives Debian's Chromium with playwright-core from npm.
+web-deps:
+	@if [ ! -d web/node_modules/playwright-core ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+		cd web && npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+test: deps-test web-deps fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(MAKE) --no-print-directory fuzz-short
+
+# A short run of every fuzz target; `make fuzz` runs each for FUZZTIME.
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+lint: vet
+	@if command -v golangci-lint >/dev/null; then golangci-lint run; else echo "golangci-lint not installed; ran go vet"; fi
+
+fmt-check:
+	@out=$$(gofmt -l cmd internal geodata migrations web); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+fmt:
+	gofmt -w cmd internal geodata migrations web
+
+db-start: deps build
+	$(BIN) db start
+
+db-stop: build
+	$(BIN) db stop
+
+db-status: build
+	$(BIN) db status
+
+clean:
+	-$(BIN) db stop
+	rm -rf bin
