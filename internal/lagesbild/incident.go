@@ -1,0 +1,151 @@
+package lagesbild
+
+import (
+	"context"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Precision says how exactly an incident's place is known. Only exact incidents have a point,
+// an H3 cell and an utsatt område; kommun- and län-precision records (the public Polisen feed,
+// whose gps is a fixed centroid of the named kommun or län) count only in kommun, län and region
+// aggregates and are never drawn as points.
+type Precision string
+
+// The precisions.
+const (
+	PrecisionExact  Precision = "exact"
+	PrecisionKommun Precision = "kommun"
+	PrecisionLan    Precision = "lan"
+)
+
+// SourceSyntheticDemo marks everything `lagesbild demo` generates; it is shown as synthetic.
+const SourceSyntheticDemo = "synthetic-demo"
+
+// Agency is one of the 13 agencies of the joint initiative, by stable code.
+type Agency struct {
+	Code, Name string
+}
+
+// Agencies lists the agencies of the joint initiative against organised crime: the twelve of the
+// 2015 decision and Utbetalningsmyndigheten.
+var Agencies = []Agency{
+	{"pm", "Polismyndigheten"},
+	{"am", "Åklagarmyndigheten"},
+	{"ebm", "Ekobrottsmyndigheten"},
+	{"sapo", "Säkerhetspolisen"},
+	{"skv", "Skatteverket"},
+	{"kvv", "Kriminalvården"},
+	{"kfm", "Kronofogdemyndigheten"},
+	{"kbv", "Kustbevakningen"},
+	{"tv", "Tullverket"},
+	{"mv", "Migrationsverket"},
+	{"fk", "Försäkringskassan"},
+	{"af", "Arbetsförmedlingen"},
+	{"ubm", "Utbetalningsmyndigheten"},
+}
+
+// CategoryGroup is an analysis group of incident categories (see docs/taxonomy.md).
+type CategoryGroup string
+
+// The analysis groups.
+const (
+	GroupSkjutning         CategoryGroup = "skjutning"
+	GroupSprangning        CategoryGroup = "sprangning"
+	GroupGrovtVald         CategoryGroup = "grovt_vald"
+	GroupMisshandelHot     CategoryGroup = "misshandel_hot"
+	GroupRan               CategoryGroup = "ran"
+	GroupNarkotika         CategoryGroup = "narkotika"
+	GroupOvergreppRattssak CategoryGroup = "overgrepp_rattssak"
+	GroupBrandSkadegorelse CategoryGroup = "brand_skadegorelse"
+	GroupStoldInbrott      CategoryGroup = "stold_inbrott"
+	GroupBedrageriValfard  CategoryGroup = "bedrageri_valfard"
+	GroupOvrigt            CategoryGroup = "ovrigt"
+)
+
+// CategoryGroups lists the groups in display order with their Swedish labels.
+var CategoryGroups = []struct {
+	Group CategoryGroup
+	Label string
+}{
+	{GroupSkjutning, "Skjutning"},
+	{GroupSprangning, "Sprängning/explosion"},
+	{GroupGrovtVald, "Grovt våld"},
+	{GroupMisshandelHot, "Misshandel/hot"},
+	{GroupRan, "Rån"},
+	{GroupNarkotika, "Narkotika"},
+	{GroupOvergreppRattssak, "Övergrepp i rättssak"},
+	{GroupBrandSkadegorelse, "Brand/skadegörelse"},
+	{GroupStoldInbrott, "Stöld/inbrott"},
+	{GroupBedrageriValfard, "Bedrägeri/välfärdsbrott"},
+	{GroupOvrigt, "Övrigt"},
+}
+
+// Incident is one record of an incident feed. (Source, SourceID) identifies it across imports.
+type Incident struct {
+	Source         string // feed or system: "polisen", an agency system name, "synthetic-demo"
+	SourceID       string
+	OccurredAt     time.Time  // when it happened (UTC)
+	PublishedAt    *time.Time // Polisen: when the event was published
+	Category       string     // the category or event type as the source wrote it
+	Group          CategoryGroup
+	Agency         string // owning agency code (see Agencies)
+	Classification string // optional security classification as given by the source
+	SamverkanID    string // the collaboration decision under which it was shared
+	Precision      Precision
+	Point          orb.Point // WGS84 lon/lat; only for PrecisionExact
+	KommunCode     string    // for PrecisionKommun (resolved from the location name)
+	LanCode        string    // for PrecisionLan
+	LocationName   string    // as the source wrote it (Polisen)
+	Title, Summary string    // Polisen name and summary
+	URL            string
+	Cell           uint64 // H3 cell at the base resolution; set for exact incidents before storing
+}
+
+// Office is an agency office (presence) with its staffed hours.
+type Office struct {
+	Source, SourceID    string
+	Agency              string
+	Name                string
+	Point               orb.Point // WGS84
+	StaffedHoursPerWeek float64
+}
+
+// Operation is a joint operation (insats): an area or a polygon, agencies, period and effort.
+type Operation struct {
+	Source, SourceID string
+	Name             string
+	AreaID           string           // an area id (e.g. 2025-SO9), or empty when Polygon is given
+	Polygon          orb.MultiPolygon // WGS84; empty when AreaID is given
+	Agencies         []string
+	Start, End       time.Time
+	PersonHours      float64
+	SamverkanID      string
+}
+
+// ImportReport says what one import did. It is printed by the CLI and returned by the API.
+type ImportReport struct {
+	Read         int               `json:"read"`
+	Inserted     int               `json:"inserted"`
+	Updated      int               `json:"updated"`
+	Unchanged    int               `json:"unchanged"`
+	Rejected     int               `json:"rejected"`
+	PerPrecision map[Precision]int `json:"per_precision"`
+	UnknownTypes map[string]int    `json:"unknown_types"`
+	Errors       []ImportError     `json:"errors"`
+	DataVersion  int64             `json:"data_version"`
+}
+
+// ImportError is one rejected record.
+type ImportError struct {
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// IncidentStore stores incidents atomically: all of a batch or nothing.
+type IncidentStore interface {
+	ImportIncidents(ctx context.Context, incidents func(yield func(Incident) error) error) (ImportReport, error)
+}
