@@ -11,7 +11,7 @@ FUZZTIME ?= 30s
 .PHONY: run test build deps deps-test web-deps bench fuzz fuzz-short lint vet fmt-check fmt db-start db-stop db-status clean
 
 run: deps build
-	$(BIN) serve
+	$(BIN) serve --demo
 
 build:
 	$(GO) build -o $(BIN) ./cmd/lagesbild

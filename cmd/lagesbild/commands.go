@@ -11,8 +11,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lagesbild/lagesbild/geodata"
+	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
+	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/web"
 )
 
@@ -37,22 +40,22 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	fs := flags("serve", stdout)
 	addr := fs.String("addr", cfg.Addr, "listen address (host:port; port 0 picks a free port)")
 	keepDB := fs.Bool("keep-db", false, "leave the managed database running after the server stops")
+	demoMode := fs.Bool("demo", false, "demo mode: load the synthetic demo data into a database without incidents")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg, logger)
+	db, err := openDatabase(ctx, cfg, logger, true)
 	if err != nil {
 		return err
 	}
 	defer db.close(ctx, *keepDB, logger)
 
-	sets, err := db.AreaSets(ctx)
-	if err != nil {
-		return err
-	}
-	if len(sets) == 0 {
-		logger.Info("empty database: loading the bundled geodata")
-		if _, err := importGeodata(ctx, db.DB); err != nil {
+	if *demoMode {
+		b, err := refdata.Load(geodata.FS)
+		if err != nil {
+			return err
+		}
+		if err := loadDemo(ctx, db, demo.FromRefdata(b, 2025), demo.Options{Seed: 1, Scale: 1}, true, logger, stdout); err != nil {
 			return err
 		}
 	}
@@ -61,7 +64,11 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	api := &httpapi.Server{Areas: db, Ready: db, Web: web.FS(), Logger: logger.With("component", "httpapi")}
+	imports, err := newImportService(db.DB, logger)
+	if err != nil {
+		return err
+	}
+	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi")}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)
@@ -87,40 +94,12 @@ func cmdMigrate(ctx context.Context, cfg config, logger *slog.Logger, args []str
 	if err := parse(flags("migrate", stdout), args); err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, cfg, logger) // openDatabase migrates
+	db, err := openDatabase(ctx, cfg, logger, false) // openDatabase migrates
 	if err != nil {
 		return err
 	}
 	defer db.close(ctx, false, logger)
 	fmt.Fprintln(stdout, "migrations: up to date")
-	return nil
-}
-
-func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "geodata" {
-		fmt.Fprintln(stdout, "usage: lagesbild import geodata")
-		return errUsage
-	}
-	if err := parse(flags("import geodata", stdout), args[1:]); err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer db.close(ctx, false, logger)
-	rep, err := importGeodata(ctx, db.DB)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%-18s %6s %8s %7s %9s %7s\n", "table", "read", "inserted", "updated", "unchanged", "deleted")
-	for _, t := range rep.Tables {
-		fmt.Fprintf(stdout, "%-18s %6d %8d %7d %9d %7d\n", t.Table, t.Read, t.Inserted, t.Updated, t.Unchanged, t.Deleted)
-	}
-	for _, w := range rep.Warnings {
-		fmt.Fprintln(stdout, "warning:", w)
-	}
-	fmt.Fprintf(stdout, "data version %d (changed: %v)\n", rep.DataVersion, rep.Changed())
 	return nil
 }
 

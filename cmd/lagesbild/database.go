@@ -19,8 +19,9 @@ type database struct {
 }
 
 // openDatabase connects to DATABASE_URL, or starts (or reuses) the managed cluster and makes
-// sure its database exists. It then applies pending migrations.
-func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*database, error) {
+// sure its database exists. It then applies pending migrations and, with geodata, loads the
+// bundled geodata.
+func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, geodata bool) (*database, error) {
 	d := &database{}
 	url := cfg.DatabaseURL
 	if url == "" {
@@ -44,6 +45,14 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger) (*databa
 	if _, err := db.Migrate(ctx); err != nil {
 		d.close(ctx, false, logger)
 		return nil, err
+	}
+	// Everything builds on the bundled geodata, so it is loaded (or confirmed unchanged, a quick
+	// no-op) before any command runs; an upgraded binary brings its newer geodata along.
+	if geodata {
+		if _, err := importGeodata(ctx, db); err != nil {
+			d.close(ctx, false, logger)
+			return nil, err
+		}
 	}
 	return d, nil
 }

@@ -38,6 +38,11 @@ Commands:
   serve              migrate, load the bundled geodata into an empty database, and serve the web map and API
   migrate            apply pending database migrations
   import geodata     load the bundled geodata (idempotent: unchanged data is left alone)
+  import incidents --format polisen|csv|geojson FILE...
+  import presence FILE... | import population FILE...
+                     import files (one transaction per file; see lagesbild import)
+  demo [--scale F] [--if-empty] | demo export --dir DIR
+                     generate the synthetic demo data (labelled synthetic everywhere)
   db start|stop|status
                      manage the project-managed local PostGIS cluster (used when DATABASE_URL is unset)
 
@@ -67,7 +72,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return cmdMigrate(ctx, cfg, logger, args[1:], stdout)
 	case "import":
-		return cmdImport(ctx, cfg, logger, args[1:], stdout)
+		return cmdImport(ctx, cfg, logger, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, cfg, logger, args[1:], stdout, stderr)
 	case "db":
 		return cmdDB(ctx, cfg, logger, args[1:], stdout)
 	case "help", "-h", "--help":

@@ -13,10 +13,12 @@ import (
 
 // Server holds what the handlers need.
 type Server struct {
-	Areas  lagesbild.AreaStore
-	Ready  lagesbild.Readiness
-	Web    fs.FS // the embedded web map (web.FS())
-	Logger *slog.Logger
+	Areas lagesbild.AreaStore
+	Ready lagesbild.Readiness
+	// Imports runs uploads; nil disables POST /api/v1/imports.
+	Imports Imports
+	Web     fs.FS // the embedded web map (web.FS())
+	Logger  *slog.Logger
 }
 
 // Handler returns the router with every route and middleware.

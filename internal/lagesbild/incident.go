@@ -100,7 +100,11 @@ type Incident struct {
 	LocationName   string    // as the source wrote it (Polisen)
 	Title, Summary string    // Polisen name and summary
 	URL            string
-	Cell           uint64 // H3 cell at the base resolution; set for exact incidents before storing
+	// Cells are the H3 cells at resolutions 5..9 (index 0 = res 5); set for exact incidents by
+	// the import pipeline before storing, zero otherwise.
+	Cells [5]uint64
+	// Line is the line of the input file the record starts on, for error reports.
+	Line int
 }
 
 // Office is an agency office (presence) with its staffed hours.
@@ -110,6 +114,7 @@ type Office struct {
 	Name                string
 	Point               orb.Point // WGS84
 	StaffedHoursPerWeek float64
+	Line                int // input line, for error reports
 }
 
 // Operation is a joint operation (insats): an area or a polygon, agencies, period and effort.
@@ -122,6 +127,22 @@ type Operation struct {
 	Start, End       time.Time
 	PersonHours      float64
 	SamverkanID      string
+	Line             int // input line, for error reports
+}
+
+// AreaPopulation is the number of residents of one area, an input for rates. Estimates say so.
+type AreaPopulation struct {
+	AreaID     string
+	Population int
+	Estimated  bool
+	Method     string
+	Source     string
+	Line       int
+}
+
+// PresenceStore stores agency offices and operations of one file atomically.
+type PresenceStore interface {
+	ImportPresence(ctx context.Context, file string, offices []Office, operations []Operation) (ImportReport, error)
 }
 
 // ImportReport says what one import did. It is printed by the CLI and returned by the API.
@@ -145,7 +166,22 @@ type ImportError struct {
 	Reason string `json:"reason"`
 }
 
-// IncidentStore stores incidents atomically: all of a batch or nothing.
+// IncidentBatch is one file's worth of incidents to store in one transaction.
+type IncidentBatch struct {
+	File string
+	// Next returns the next valid, binned incident, or io.EOF after the last one.
+	Next func() (Incident, error)
+	// SkipInvalid stores the valid records even when some are rejected; otherwise any rejection
+	// (found by the store, e.g. a point outside every kommun) rolls the whole batch back.
+	SkipInvalid bool
+	// Rejected returns the records rejected before they reached the store (parse and validation
+	// errors, with their unknown types); it is called once Next has returned io.EOF.
+	Rejected func() (errs []ImportError, unknownTypes map[string]int)
+}
+
+// IncidentStore stores incident batches atomically and keeps the aggregates in step.
 type IncidentStore interface {
-	ImportIncidents(ctx context.Context, incidents func(yield func(Incident) error) error) (ImportReport, error)
+	// ImportIncidents stores a batch. It returns a report of what changed; when records are
+	// rejected and SkipInvalid is false, nothing is stored and the error wraps ErrInvalid.
+	ImportIncidents(ctx context.Context, b IncidentBatch) (ImportReport, error)
 }

@@ -129,3 +129,12 @@ func translate(err error) error {
 	}
 	return err
 }
+
+// IncidentCount returns the number of stored incidents.
+func (db *DB) IncidentCount(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM incident`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgis: count incidents: %w", translate(err))
+	}
+	return n, nil
+}

@@ -60,6 +60,15 @@ func (db *DB) ImportRefdata(ctx context.Context, b *refdata.Bundle) (RefdataRepo
 		if err := checkAreaLineage(ctx, tx); err != nil {
 			return err
 		}
+		var parts int
+		if err := tx.QueryRow(ctx, `SELECT least((SELECT count(*) FROM kommun_part), (SELECT count(*) FROM area_part))`).Scan(&parts); err != nil {
+			return translate(err)
+		}
+		if parts == 0 || rep.Changed() {
+			if _, err := tx.Exec(ctx, query("kommun_part_rebuild")); err != nil {
+				return fmt.Errorf("subdivide kommuner: %w", translate(err))
+			}
+		}
 		return bumpVersionIf(ctx, tx, rep.Changed(), &rep.DataVersion)
 	})
 	if err != nil {
@@ -96,6 +105,7 @@ func checkAreaLineage(ctx context.Context, tx pgx.Tx) error {
 }
 
 func refdataBulks(b *refdata.Bundle) ([]bulk, error) {
+	// Parents come before children.
 	var regions, lan, kommuner, deso, pos, lpos, sets, ids, lineage, areas [][]any
 	for _, r := range b.Regions {
 		g, err := wkbOf(r.Geom)

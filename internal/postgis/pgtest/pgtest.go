@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/lagesbild/lagesbild/geodata"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
 	"github.com/lagesbild/lagesbild/internal/postgis"
@@ -211,7 +213,7 @@ func newDatabase(t testing.TB, template string) string {
 
 // Logger returns a logger that writes into the test log.
 func Logger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: logLevel()}))
 }
 
 type testWriter struct{ t testing.TB }
@@ -219,4 +221,23 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+// Conn opens a plain connection to url for assertions in SQL; it is closed when the test ends.
+func Conn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// logLevel is warn unless PGTEST_LOG=debug asks for the store's step timings.
+func logLevel() slog.Level {
+	if os.Getenv("PGTEST_LOG") == "debug" {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
 }

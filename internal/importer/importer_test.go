@@ -1,0 +1,243 @@
+package importer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"github.com/lagesbild/lagesbild/internal/importer"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/postgis"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+)
+
+// sliceReader replays records and validation errors, like a parser would.
+type sliceReader struct {
+	recs []any // lagesbild.Incident or error
+	i    int
+}
+
+func (r *sliceReader) Next() (lagesbild.Incident, error) {
+	if r.i >= len(r.recs) {
+		return lagesbild.Incident{}, io.EOF
+	}
+	rec := r.recs[r.i]
+	r.i++
+	if err, ok := rec.(error); ok {
+		return lagesbild.Incident{}, err
+	}
+	return rec.(lagesbild.Incident), nil
+}
+
+var t0 = time.Date(2025, 6, 1, 21, 30, 0, 0, time.UTC)
+
+func exact(id string, lon, lat float64, group lagesbild.CategoryGroup, line int) lagesbild.Incident {
+	return lagesbild.Incident{Source: "test", SourceID: id, OccurredAt: t0, Category: string(group), Group: group,
+		Agency: "pm", Precision: lagesbild.PrecisionExact, Point: orb.Point{lon, lat}, Line: line}
+}
+
+func kommunEvent(id, kommun string, line int) lagesbild.Incident {
+	return lagesbild.Incident{Source: "polisen", SourceID: id, OccurredAt: t0, Category: "Misshandel",
+		Group: lagesbild.GroupMisshandelHot, Agency: "pm", Precision: lagesbild.PrecisionKommun, KommunCode: kommun,
+		LocationName: "Stockholm", Point: orb.Point{}, Line: line}
+}
+
+// Tensta (2025-SO9) lies around 17.905 E 59.394 N; central Stockholm is outside every area.
+func fixture() []any {
+	return []any{
+		exact("t1", 17.9050, 59.3945, lagesbild.GroupSkjutning, 2),
+		exact("t2", 17.9060, 59.3940, lagesbild.GroupNarkotika, 3),
+		exact("c1", 18.0686, 59.3293, lagesbild.GroupStoldInbrott, 4),
+		kommunEvent("9001", "0180", 5),
+		lagesbild.Incident{
+			Source: "polisen", SourceID: "9002", OccurredAt: t0, Category: "Trafikolycka", Group: lagesbild.GroupOvrigt,
+			Agency: "pm", Precision: lagesbild.PrecisionLan, LanCode: "01", LocationName: "Stockholms län", Line: 6,
+		},
+	}
+}
+
+func toAny(incs ...lagesbild.Incident) []any {
+	out := make([]any, len(incs))
+	for i, inc := range incs {
+		out[i] = inc
+	}
+	return out
+}
+
+func run(t *testing.T, db *postgis.DB, recs []any, o importer.Options) (lagesbild.ImportReport, error) {
+	t.Helper()
+	return importer.Incidents(context.Background(), db, &sliceReader{recs: recs}, "test.csv", o, pgtest.Logger(t))
+}
+
+func scalar(t *testing.T, db *pgx.Conn, sql string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// aggregatesConsistent recomputes every aggregate from the incident table and compares.
+func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
+	t.Helper()
+	diff := scalar(t, db, `WITH h AS (
+		SELECT v.res::smallint AS res, v.cell, occurred_day AS day, category_group, agency, count(*)::int AS n
+		FROM incident CROSS JOIN LATERAL (VALUES (5, h3_5), (6, h3_6), (7, h3_7), (8, h3_8), (9, h3_9)) v(res, cell)
+		WHERE precision = 'exact' GROUP BY 1, 2, 3, 4, 5),
+	a AS (
+		SELECT l.level, l.code, occurred_day AS day, category_group, agency, precision, count(*)::int AS n
+		FROM incident CROSS JOIN LATERAL (VALUES ('kommun', kommun_code), ('lan', lan_code), ('region', region_code)) l(level, code)
+		WHERE l.code IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6)
+	SELECT (SELECT count(*) FROM ((SELECT * FROM h EXCEPT SELECT * FROM h3_agg) UNION ALL (SELECT * FROM h3_agg EXCEPT SELECT * FROM h)) x)
+	     + (SELECT count(*) FROM ((SELECT * FROM a EXCEPT SELECT * FROM admin_agg) UNION ALL (SELECT * FROM admin_agg EXCEPT SELECT * FROM a)) y)`)
+	if diff != 0 {
+		t.Errorf("aggregates differ from a recount in %d rows", diff)
+	}
+	// Area assignment equals ST_Contains exactly.
+	if d := scalar(t, db, `SELECT count(*) FROM (
+		(SELECT a.id, i.id FROM incident i JOIN area a ON ST_Contains(a.geom, i.geom) EXCEPT SELECT area_id, incident_id FROM incident_area)
+		UNION ALL
+		(SELECT area_id, incident_id FROM incident_area EXCEPT SELECT a.id, i.id FROM incident i JOIN area a ON ST_Contains(a.geom, i.geom))) x`); d != 0 {
+		t.Errorf("incident_area differs from ST_Contains in %d rows", d)
+	}
+}
+
+func snapshot(t *testing.T, db *pgx.Conn) string {
+	t.Helper()
+	var s string
+	err := db.QueryRow(context.Background(), `SELECT concat_ws('/',
+		(SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY id), '')) FROM incident i),
+		(SELECT md5(coalesce(string_agg(h::text, ',' ORDER BY h::text), '')) FROM h3_agg h),
+		(SELECT md5(coalesce(string_agg(a::text, ',' ORDER BY a::text), '')) FROM admin_agg a),
+		(SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM incident_area x),
+		(SELECT version FROM data_version))`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestImportIdempotentAndAggregates(t *testing.T) {
+	store, url := pgtest.New(t)
+	db := pgtest.Conn(t, url)
+	rep, err := run(t, store, fixture(), importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Read != 5 || rep.Inserted != 5 || rep.Rejected != 0 || rep.PerPrecision[lagesbild.PrecisionExact] != 3 ||
+		rep.PerPrecision[lagesbild.PrecisionKommun] != 1 || rep.PerPrecision[lagesbild.PrecisionLan] != 1 {
+		t.Fatalf("first import: %+v", rep)
+	}
+	aggregatesConsistent(t, db)
+	// The two Tensta points lie in Tensta's polygons of every list that has it; central
+	// Stockholm lies in none.
+	if n := scalar(t, db, `SELECT count(*) FROM incident_area WHERE area_id = '2025-SO9'`); n != 2 {
+		t.Errorf("2025-SO9 holds %d incidents, want 2", n)
+	}
+	if n := scalar(t, db, `SELECT count(*) FROM incident_area ia JOIN incident i ON i.id = ia.incident_id WHERE i.source_id = 'c1'`); n != 0 {
+		t.Errorf("central Stockholm point assigned to %d areas", n)
+	}
+	// The precision rule: kommun- and län-precision records are never in a cell or an area.
+	if n := scalar(t, db, `SELECT count(*) FROM incident i WHERE precision <> 'exact' AND (geom IS NOT NULL OR h3_9 IS NOT NULL
+		OR EXISTS (SELECT 1 FROM incident_area WHERE incident_id = i.id))`); n != 0 {
+		t.Errorf("%d coarse records placed in a cell or area", n)
+	}
+	if n := scalar(t, db, `SELECT coalesce(sum(n), 0) FROM h3_agg WHERE res = 9`); n != 3 {
+		t.Errorf("res 9 cells count %d incidents, want the 3 exact ones", n)
+	}
+	if n := scalar(t, db, `SELECT coalesce(sum(n), 0) FROM admin_agg WHERE level = 'region' AND code = '5300'`); n != 5 {
+		t.Errorf("region Stockholm counts %d incidents, want 5 (all precisions)", n)
+	}
+	if n := scalar(t, db, `SELECT coalesce(sum(n), 0) FROM admin_agg WHERE level = 'kommun' AND code = '0180'`); n != 4 {
+		t.Errorf("kommun Stockholm counts %d incidents, want 4 (exact and kommun precision)", n)
+	}
+
+	before := snapshot(t, db)
+	rep, err = run(t, store, fixture(), importer.Options{})
+	if err != nil || rep.Unchanged != 5 || rep.Inserted+rep.Updated != 0 {
+		t.Fatalf("re-import: %+v, %v", rep, err)
+	}
+	if after := snapshot(t, db); after != before {
+		t.Errorf("re-importing the same records changed the database")
+	}
+
+	// A changed record is updated and the aggregates follow: t1 moves to central Stockholm.
+	changed := fixture()
+	moved := changed[0].(lagesbild.Incident)
+	moved.Point = orb.Point{18.0700, 59.3300}
+	changed[0] = moved
+	rep, err = run(t, store, changed, importer.Options{})
+	if err != nil || rep.Updated != 1 || rep.Unchanged != 4 {
+		t.Fatalf("changed import: %+v, %v", rep, err)
+	}
+	aggregatesConsistent(t, db)
+	if n := scalar(t, db, `SELECT count(*) FROM incident_area WHERE area_id = '2025-SO9'`); n != 1 {
+		t.Errorf("after moving t1 out, 2025-SO9 holds %d incidents, want 1", n)
+	}
+	if n := scalar(t, db, `SELECT count(*) FROM incident`); n != 5 {
+		t.Errorf("%d incidents after three imports of five records", n)
+	}
+}
+
+func TestFailedImportLeavesDatabaseAsItWas(t *testing.T) {
+	store, url := pgtest.New(t)
+	db := pgtest.Conn(t, url)
+	if _, err := run(t, store, fixture(), importer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, db)
+	cases := map[string][]any{
+		"parse error": append(toAny(exact("n1", 17.9, 59.39, lagesbild.GroupRan, 2)),
+			&lagesbild.ValidationError{File: "test.csv", Line: 3, Field: "lat", Reason: "not a number"}),
+		"point at sea": toAny(exact("n2", 17.9, 59.39, lagesbild.GroupRan, 2), exact("n3", 21.0, 57.0, lagesbild.GroupRan, 3)),
+		"duplicate id": toAny(exact("n4", 17.9, 59.39, lagesbild.GroupRan, 2), exact("n4", 17.91, 59.39, lagesbild.GroupRan, 3)),
+	}
+	for name, recs := range cases {
+		t.Run(name, func(t *testing.T) {
+			rep, err := run(t, store, recs, importer.Options{})
+			if !errors.Is(err, lagesbild.ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			if len(rep.Errors) != 1 || rep.Errors[0].Line != 3 || rep.Errors[0].Field == "" || rep.Errors[0].Reason == "" {
+				t.Errorf("report errors = %+v, want one naming line 3 and a field", rep.Errors)
+			}
+			if after := snapshot(t, db); after != before {
+				t.Errorf("a rejected import changed the database")
+			}
+		})
+	}
+	// With SkipInvalid the valid record of the same file is stored.
+	rep, err := run(t, store, cases["point at sea"], importer.Options{SkipInvalid: true})
+	if err != nil || rep.Inserted != 1 || rep.Rejected != 1 {
+		t.Fatalf("skip-invalid: %+v, %v", rep, err)
+	}
+	aggregatesConsistent(t, db)
+}
+
+func TestImportManyRecordsBinsEveryResolution(t *testing.T) {
+	store, url := pgtest.New(t)
+	db := pgtest.Conn(t, url)
+	var recs []any
+	for i := range 20000 { // more than one pipeline batch
+		lon := 17.80 + float64(i%200)*0.002
+		lat := 59.25 + float64(i/200)*0.002
+		recs = append(recs, exact(fmt.Sprintf("m%d", i), lon, lat, lagesbild.GroupOvrigt, i+2))
+	}
+	rep, err := run(t, store, recs, importer.Options{})
+	if err != nil || rep.Inserted != 20000 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	for res := 5; res <= 9; res++ {
+		if n := scalar(t, db, fmt.Sprintf(`SELECT coalesce(sum(n), 0) FROM h3_agg WHERE res = %d`, res)); n != 20000 {
+			t.Errorf("res %d sums to %d", res, n)
+		}
+	}
+	aggregatesConsistent(t, db)
+}

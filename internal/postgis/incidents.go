@@ -1,0 +1,239 @@
+package postgis
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+var stageColumns = []string{"line", "source", "source_id", "occurred_at", "published_at", "category", "category_group",
+	"agency", "classification", "samverkan_id", "precision", "kommun_code", "lan_code", "lon", "lat",
+	"h3_5", "h3_6", "h3_7", "h3_8", "h3_9", "location_name", "title", "summary", "url", "content_hash"}
+
+// incidentRows adapts a batch to pgx.CopyFromSource, counting as it goes, so the file streams
+// into COPY without being held in memory.
+type incidentRows struct {
+	next         func() (lagesbild.Incident, error)
+	cur          lagesbild.Incident
+	vals         []any
+	err          error
+	read         int
+	perPrecision map[lagesbild.Precision]int
+}
+
+func (s *incidentRows) Next() bool {
+	inc, err := s.next()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			s.err = err
+		}
+		return false
+	}
+	s.cur = inc
+	s.read++
+	s.perPrecision[inc.Precision]++
+	return true
+}
+
+func (s *incidentRows) Values() ([]any, error) {
+	i := &s.cur
+	var lon, lat any
+	var cells [5]any
+	if i.Precision == lagesbild.PrecisionExact {
+		lon, lat = i.Point[0], i.Point[1]
+		for k, c := range i.Cells {
+			if c == 0 || c > math.MaxInt64 {
+				return nil, fmt.Errorf("line %d: exact incident without a valid H3 cell", i.Line)
+			}
+			cells[k] = int64(c)
+		}
+	}
+	s.vals = append(s.vals[:0], i.Line, i.Source, i.SourceID, i.OccurredAt, i.PublishedAt, i.Category, string(i.Group),
+		i.Agency, nullable(i.Classification), nullable(i.SamverkanID), string(i.Precision), nullable(i.KommunCode),
+		nullable(i.LanCode), lon, lat, cells[0], cells[1], cells[2], cells[3], cells[4],
+		nullable(i.LocationName), nullable(i.Title), nullable(i.Summary), nullable(i.URL), contentHash(i))
+	return s.vals, nil
+}
+
+func (s *incidentRows) Err() error { return s.err }
+
+// contentHash fingerprints everything stored about an incident, so a re-import can tell an
+// unchanged record from a changed one without comparing column by column.
+func contentHash(i *lagesbild.Incident) []byte {
+	h := sha256.New()
+	var buf [8]byte
+	put := func(s string) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
+		h.Write(buf[:])
+		h.Write([]byte(s))
+	}
+	putF := func(f float64) {
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(f))
+		h.Write(buf[:])
+	}
+	put(i.OccurredAt.UTC().Format(time.RFC3339Nano))
+	if i.PublishedAt != nil {
+		put(i.PublishedAt.UTC().Format(time.RFC3339Nano))
+	} else {
+		put("")
+	}
+	for _, s := range []string{i.Category, string(i.Group), i.Agency, i.Classification, i.SamverkanID,
+		string(i.Precision), i.KommunCode, i.LanCode, i.LocationName, i.Title, i.Summary, i.URL} {
+		put(s)
+	}
+	putF(i.Point[0])
+	putF(i.Point[1])
+	return h.Sum(nil)[:16]
+}
+
+// ImportIncidents stores one batch in one transaction: stage with COPY, find duplicates and
+// records the database cannot place, then write new and changed records, their area rows and
+// the aggregate deltas, log the import and bump the data version. Unchanged records are left
+// alone. With rejections and !b.SkipInvalid the transaction is rolled back and the error wraps
+// ErrInvalid; the report lists every rejected record.
+func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (lagesbild.ImportReport, error) {
+	rep := lagesbild.ImportReport{PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
+	src := &incidentRows{next: b.Next, perPrecision: rep.PerPrecision}
+	errInvalid := errors.New("rejected records")
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lagesbild-import'))`); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, query("incident_stage")); err != nil {
+			return translate(err)
+		}
+		start := time.Now()
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_incident"}, stageColumns, src); err != nil {
+			if src.err != nil {
+				return src.err // the reader's own error, e.g. a fatal parse error
+			}
+			return fmt.Errorf("copy: %w", translate(err))
+		}
+		rep.Read = src.read
+		db.logger.Debug("import step", "step", "copy", "ms", time.Since(start).Milliseconds(), "rows", src.read)
+		if b.Rejected != nil {
+			errs, unknown := b.Rejected()
+			rep.Errors = append(rep.Errors, errs...)
+			rep.Rejected += len(errs)
+			rep.Read += len(errs)
+			for t, n := range unknown {
+				rep.UnknownTypes[t] += n
+			}
+		}
+		if err := collectRejects(ctx, tx, query("incident_duplicates"), b.File, &rep); err != nil {
+			return err
+		}
+		start = time.Now()
+		if _, err := tx.Exec(ctx, query("incident_resolve")); err != nil {
+			return fmt.Errorf("resolve: %w", translate(err))
+		}
+		db.logger.Debug("import step", "step", "incident_resolve", "ms", time.Since(start).Milliseconds())
+		if err := collectRejects(ctx, tx, query("incident_rejects"), b.File, &rep); err != nil {
+			return err
+		}
+		if len(rep.Errors) > 0 {
+			if !b.SkipInvalid {
+				return errInvalid
+			}
+			lines := make([]int32, len(rep.Errors))
+			for i, e := range rep.Errors {
+				lines[i] = int32(e.Line)
+			}
+			if _, err := tx.Exec(ctx, query("incident_drop_rejects"), lines); err != nil {
+				return translate(err)
+			}
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE existing_id IS NULL), count(*) FILTER (WHERE existing_id IS NOT NULL) FROM resolved`).
+			Scan(&rep.Inserted, &rep.Updated); err != nil {
+			return translate(err)
+		}
+		rep.Unchanged = rep.Read - rep.Inserted - rep.Updated - rep.Rejected
+		var importID int64
+		if err := tx.QueryRow(ctx, `INSERT INTO import_log (kind, file, report) VALUES ('incidents', $1, '{}') RETURNING id`, b.File).Scan(&importID); err != nil {
+			return translate(err)
+		}
+		if rep.Inserted+rep.Updated > 0 {
+			for _, step := range []string{"incident_old_delta", "incident_write", "incident_apply_delta"} {
+				var args []any
+				if step == "incident_write" {
+					args = append(args, importID)
+				}
+				// Statements run one by one, so an error and a slow step can be told apart.
+				for k, stmt := range statements(query(step)) {
+					start := time.Now()
+					if _, err := tx.Exec(ctx, stmt, args...); err != nil {
+						return fmt.Errorf("%s #%d: %w", step, k+1, translate(err))
+					}
+					db.logger.Debug("import step", "step", step, "statement", k+1, "ms", time.Since(start).Milliseconds())
+				}
+			}
+		}
+		if err := bumpVersionIf(ctx, tx, rep.Inserted+rep.Updated > 0, &rep.DataVersion); err != nil {
+			return err
+		}
+		report, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE import_log SET report = $2 WHERE id = $1`, importID, report)
+		return translate(err)
+	})
+	if errors.Is(err, errInvalid) {
+		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
+		return rep, fmt.Errorf("postgis: import %s: %d records rejected, nothing stored: %w", b.File, rep.Rejected, lagesbild.ErrInvalid)
+	}
+	if err != nil {
+		return rep, fmt.Errorf("postgis: import %s: %w", b.File, err)
+	}
+	return rep, nil
+}
+
+// statements splits a file of SQL statements separated by a semicolon at the end of a line.
+func statements(sql string) []string {
+	var out []string
+	for _, part := range strings.Split(sql, ";\n") {
+		if strings.TrimSpace(stripComments(part)) != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func collectRejects(ctx context.Context, tx pgx.Tx, sql, file string, rep *lagesbild.ImportReport) error {
+	rows, err := tx.Query(ctx, sql)
+	if err != nil {
+		return translate(err)
+	}
+	errs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.ImportError, error) {
+		e := lagesbild.ImportError{File: file}
+		return e, row.Scan(&e.Line, &e.Field, &e.Reason)
+	})
+	if err != nil {
+		return translate(err)
+	}
+	rep.Errors = append(rep.Errors, errs...)
+	rep.Rejected += len(errs)
+	return nil
+}

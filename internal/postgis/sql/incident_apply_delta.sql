@@ -1,0 +1,60 @@
+-- Aggregate deltas: -1 for each stored version of a changed record, +1 for each record as now
+-- stored (resolved holds exactly that), summed per key. Then fold them into the aggregates and
+-- drop rows that reached zero. Decrements go through UPDATE: INSERT … ON CONFLICT checks the
+-- proposed row (n < 0) before it finds the conflict.
+CREATE TEMP TABLE d_h3 ON COMMIT DROP AS
+SELECT v.res::smallint AS res, v.cell, c.day, c.category_group, c.agency, sum(c.n)::int AS n
+FROM (SELECT h3_5, h3_6, h3_7, h3_8, h3_9, occurred_day AS day, category_group, agency, -1 AS n
+      FROM old_rows WHERE precision = 'exact'
+      UNION ALL
+      SELECT h3_5, h3_6, h3_7, h3_8, h3_9, day, category_group, agency, 1
+      FROM resolved WHERE precision = 'exact') c
+CROSS JOIN LATERAL (VALUES (5, c.h3_5), (6, c.h3_6), (7, c.h3_7), (8, c.h3_8), (9, c.h3_9)) v(res, cell)
+GROUP BY v.res, v.cell, c.day, c.category_group, c.agency
+HAVING sum(c.n) <> 0;
+
+CREATE TEMP TABLE d_admin ON COMMIT DROP AS
+SELECT l.level, l.code, c.day, c.category_group, c.agency, c.precision, sum(c.n)::int AS n
+FROM (SELECT kommun_code, lan_code, region_code, occurred_day AS day, category_group, agency, precision, -1 AS n
+      FROM old_rows
+      UNION ALL
+      SELECT kommun_res, lan_res, region_res, day, category_group, agency, precision, 1
+      FROM resolved) c
+CROSS JOIN LATERAL (VALUES ('kommun', c.kommun_code), ('lan', c.lan_code), ('region', c.region_code)) l(level, code)
+WHERE l.code IS NOT NULL
+GROUP BY l.level, l.code, c.day, c.category_group, c.agency, c.precision
+HAVING sum(c.n) <> 0;
+
+UPDATE h3_agg a SET n = a.n + d.n FROM d_h3 d
+WHERE d.n < 0 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
+
+INSERT INTO h3_agg AS a (res, cell, day, category_group, agency, n)
+SELECT res, cell, day, category_group, agency, n FROM d_h3 WHERE n > 0
+ON CONFLICT (res, cell, day, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
+
+DELETE FROM h3_agg a USING d_h3 d
+WHERE d.n < 0 AND a.n = 0
+  AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
+
+UPDATE admin_agg a SET n = a.n + d.n FROM d_admin d
+WHERE d.n < 0 AND (a.level, a.code, a.day, a.category_group, a.agency, a.precision) = (d.level, d.code, d.day, d.category_group, d.agency, d.precision);
+
+INSERT INTO admin_agg AS a (level, code, day, category_group, agency, precision, n)
+SELECT level, code, day, category_group, agency, precision, n FROM d_admin WHERE n > 0
+ON CONFLICT (level, code, day, category_group, agency, precision) DO UPDATE SET n = a.n + EXCLUDED.n;
+
+DELETE FROM admin_agg a USING d_admin d
+WHERE d.n < 0 AND a.n = 0
+  AND (a.level, a.code, a.day, a.category_group, a.agency, a.precision) = (d.level, d.code, d.day, d.category_group, d.agency, d.precision);
+
+DELETE FROM incident_area ia USING resolved r WHERE ia.incident_id = r.existing_id;
+
+-- Area assignment by ST_Contains on the whole polygon, for candidates found through the small
+-- parts; only the few points inside an area need their incident id.
+INSERT INTO incident_area (area_id, incident_id)
+SELECT a.id, i.id
+FROM (SELECT DISTINCT r.source, r.source_id, r.geom, ap.area_id
+      FROM resolved r JOIN area_part ap ON ST_Intersects(ap.geom, r.geom)
+      WHERE r.precision = 'exact') c
+JOIN area a ON a.id = c.area_id AND ST_Contains(a.geom, c.geom)
+JOIN incident i ON i.source = c.source AND i.source_id = c.source_id;

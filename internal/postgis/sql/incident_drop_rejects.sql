@@ -1,0 +1,1 @@
+DELETE FROM resolved WHERE line = ANY($1::int[])
