@@ -42,6 +42,8 @@ func (s *Server) routes() http.Handler {
 		})
 	})
 
+	s.ogcRoutes(r)
+
 	if s.Web != nil {
 		r.Handle("/*", http.FileServerFS(s.Web))
 	}

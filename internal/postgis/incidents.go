@@ -107,8 +107,8 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 	src := &incidentRows{next: b.Next, perPrecision: rep.PerPrecision}
 	errInvalid := errors.New("rejected records")
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lagesbild-import'))`); err != nil {
-			return translate(err)
+		if err := beginImport(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, query("incident_stage")); err != nil {
 			return translate(err)

@@ -123,3 +123,16 @@ func nullable[T comparable](v T) any {
 	}
 	return v
 }
+
+// beginImport serialises imports (one writer at a time keeps the aggregates consistent) and
+// lifts the pool's statement timeout, which is meant for reads: a large file's statements may
+// run for minutes. The transaction's own context still cancels it.
+func beginImport(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lagesbild-import'))`); err != nil {
+		return translate(err)
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '1h'`); err != nil {
+		return translate(err)
+	}
+	return nil
+}

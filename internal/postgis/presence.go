@@ -17,8 +17,8 @@ func (db *DB) ImportPresence(ctx context.Context, file string, offices []lagesbi
 	rep := lagesbild.ImportReport{Read: len(offices) + len(ops), PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
 	errInvalid := errors.New("rejected")
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lagesbild-import'))`); err != nil {
-			return translate(err)
+		if err := beginImport(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, query("presence_stage")); err != nil {
 			return translate(err)

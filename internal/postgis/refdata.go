@@ -36,8 +36,8 @@ func (db *DB) ImportRefdata(ctx context.Context, b *refdata.Bundle) (RefdataRepo
 		return rep, fmt.Errorf("postgis: import geodata: %w", err)
 	}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lagesbild-import'))`); err != nil {
-			return translate(err)
+		if err := beginImport(ctx, tx); err != nil {
+			return err
 		}
 		for _, bk := range bulks {
 			ch, err := sync(ctx, tx, bk)
