@@ -16,6 +16,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
 	"github.com/lagesbild/lagesbild/internal/refdata"
+	"github.com/lagesbild/lagesbild/internal/tiles"
 	"github.com/lagesbild/lagesbild/web"
 )
 
@@ -68,7 +69,8 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
-	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi")}
+	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
+		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 )
 
@@ -14,6 +15,9 @@ type config struct {
 	DataDir     string
 	DBName      string
 	LogLevel    slog.Level
+	PublicURL   string // base of absolute URLs in TileJSON and OGC links; empty: the request's host
+	// TileCacheBytes bounds the in-process cache of gzipped tiles.
+	TileCacheBytes int64
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -22,6 +26,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Addr:        or(getenv("LAGESBILD_ADDR"), "127.0.0.1:8080"),
 		DataDir:     or(getenv("LAGESBILD_DATA_DIR"), "./var"),
 		DBName:      or(getenv("LAGESBILD_DB_NAME"), "lagesbild"),
+		PublicURL:   getenv("LAGESBILD_PUBLIC_URL"),
+	}
+	mb, err := strconv.Atoi(or(getenv("LAGESBILD_TILE_CACHE_MB"), "256"))
+	if err != nil || mb < 0 {
+		return c, fmt.Errorf("LAGESBILD_TILE_CACHE_MB: %q is not a whole number of megabytes", getenv("LAGESBILD_TILE_CACHE_MB"))
+	}
+	c.TileCacheBytes = int64(mb) << 20
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return c, fmt.Errorf("LAGESBILD_PUBLIC_URL: %q must start with http:// or https://", c.PublicURL)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("LAGESBILD_LOG_LEVEL"), "info"))); err != nil {
 		return c, fmt.Errorf("LAGESBILD_LOG_LEVEL: %q is not debug, info, warn or error", getenv("LAGESBILD_LOG_LEVEL"))

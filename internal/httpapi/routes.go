@@ -11,6 +11,7 @@ import (
 // routes lists every endpoint of the service in one place.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
+	r.Use(middleware.GetHead)
 	r.Use(middleware.RequestID)
 	r.Use(middleware.RealIP)
 	r.Use(s.logRequests)
@@ -42,6 +43,7 @@ func (s *Server) routes() http.Handler {
 		})
 	})
 
+	s.tileRoutes(r)
 	s.ogcRoutes(r)
 
 	if s.Web != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
 // Server holds what the handlers need.
@@ -17,8 +18,13 @@ type Server struct {
 	Ready lagesbild.Readiness
 	// Imports runs uploads; nil disables POST /api/v1/imports.
 	Imports Imports
-	Web     fs.FS // the embedded web map (web.FS())
-	Logger  *slog.Logger
+	// Tiles renders and caches vector tiles; nil disables them.
+	Tiles *tiles.Service
+	// PublicURL is the base of absolute URLs in TileJSON, styles and OGC links; empty: the
+	// request's host.
+	PublicURL string
+	Web       fs.FS // the embedded web map (web.FS())
+	Logger    *slog.Logger
 }
 
 // Handler returns the router with every route and middleware.

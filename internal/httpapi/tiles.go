@@ -1,11 +1,228 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
 	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/tiles"
 )
+
+const mvtType = "application/vnd.mapbox-vector-tile"
+
+// cors lets map clients and GIS tools of other origins read tiles, TileJSON, styles and OGC API
+// resources. Access control (a later step) decides what a caller may read, not the origin.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", "ETag, Content-Length")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "If-None-Match, Authorization")
+			h.Set("Access-Control-Max-Age", "3600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) tileRoutes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(cors)
+		r.Get("/tiles", s.handleTileIndex)
+		r.Get("/tiles/{file}", s.handleTileJSON)
+		r.Get("/tiles/{layers}/{z}/{x}/{file}", s.handleTile)
+		r.Get("/styles/lagesbild.json", s.handleStyle)
+		r.Options("/*", func(http.ResponseWriter, *http.Request) {})
+	})
+}
+
+func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
+	file := chi.URLParam(r, "file")
+	y, ext, ok := strings.Cut(file, ".")
+	if !ok || (ext != "mvt" && ext != "pbf") {
+		s.writeError(w, r, lagesbild.Invalid("y", "%q: want {y}.mvt or {y}.pbf", truncate(file, 40)))
+		return
+	}
+	s.serveTileStrings(w, r, chi.URLParam(r, "layers"), chi.URLParam(r, "z"), chi.URLParam(r, "x"), y)
+}
 
 // serveTile writes one vector tile of a layer (or comma-separated layers) for z/x/y (XYZ, y from
 // the north), with caching headers; the OGC API Tiles route delegates to it.
 func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, layers string, z, x, y int) {
-	s.writeError(w, r, notFound("vector tiles are not available yet"))
+	s.serveTileStrings(w, r, layers, strconv.Itoa(z), strconv.Itoa(x), strconv.Itoa(y))
+}
+
+func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers, z, x, y string) {
+	if s.Tiles == nil {
+		s.writeError(w, r, notFound("vector tiles are not configured"))
+		return
+	}
+	req, err := tiles.ParseRequest(layers, z, x, y, r.URL.Query())
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		err = notFound("%s", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "tiles: "), ": not found"))
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	scope := "public" // access control keys tiles by the caller's scope
+	etag, _, err := s.Tiles.ETag(r.Context(), req, scope)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "private, max-age=60")
+	h.Set("ETag", etag)
+	h.Set("Vary", "Accept-Encoding")
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	t, err := s.Tiles.Get(r.Context(), req, scope)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if t.Empty {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	h.Set("Content-Type", mvtType)
+	body := t.Gzip
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+	} else {
+		zr, err := gzip.NewReader(bytes.NewReader(t.Gzip))
+		if err == nil {
+			body, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
+}
+
+func etagMatches(header, etag string) bool {
+	for _, part := range strings.Split(header, ",") {
+		p := strings.TrimSpace(part)
+		if p == "*" || strings.TrimPrefix(p, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// baseURL is the service's public address: LAGESBILD_PUBLIC_URL when configured, else the host
+// of the request.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.PublicURL != "" {
+		return strings.TrimSuffix(s.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+type vectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
+	Fields      map[string]string `json:"fields"`
+}
+
+// tileJSON follows TileJSON 3.0.0.
+type tileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description"`
+	Version      string        `json:"version"`
+	Attribution  string        `json:"attribution"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	VectorLayers []vectorLayer `json:"vector_layers"`
+}
+
+// swedenBounds covers the bundled geodata (WGS84).
+var swedenBounds = [4]float64{10.9, 55.3, 24.2, 69.1}
+
+func (s *Server) tileJSONFor(r *http.Request, l tiles.Layer) tileJSON {
+	fields := map[string]string{}
+	for _, f := range l.Fields {
+		fields[f.Name] = f.Type
+	}
+	return tileJSON{
+		TileJSON: "3.0.0", Name: "lagesbild-" + l.Name, Description: l.Description, Version: "1.0.0",
+		Attribution: l.Attribution, Scheme: "xyz",
+		Tiles:   []string{s.baseURL(r) + "/tiles/" + l.Name + "/{z}/{x}/{y}.mvt"},
+		MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Bounds: swedenBounds, Center: [3]float64{15.0, 59.0, 4},
+		VectorLayers: []vectorLayer{{ID: l.Name, Description: l.Description, MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Fields: fields}},
+	}
+}
+
+func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) {
+	file := chi.URLParam(r, "file")
+	name, ok := strings.CutSuffix(file, ".json")
+	l, found := tiles.LayerByName(name)
+	if !ok || !found {
+		s.writeError(w, r, notFound("no TileJSON %q (see /tiles)", truncate(file, 40)))
+		return
+	}
+	if err := checkParams(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", s.tileJSONFor(r, l))
+}
+
+func (s *Server) handleTileIndex(w http.ResponseWriter, r *http.Request) {
+	type item struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		TileJSON    string `json:"tilejson"`
+		Tiles       string `json:"tiles"`
+	}
+	var out []item
+	for _, l := range tiles.Layers {
+		out = append(out, item{l.Name, l.Description, s.baseURL(r) + "/tiles/" + l.Name + ".json",
+			s.baseURL(r) + "/tiles/" + l.Name + "/{z}/{x}/{y}.mvt"})
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{
+		"layers": out,
+		"style":  s.baseURL(r) + "/styles/lagesbild.json",
+		"note":   "Several layers in one tile: /tiles/omraden,h3/{z}/{x}/{y}.mvt. Filters: from, to (YYYY-MM-DD), category, agency; set (list year) for omraden; fields picks properties.",
+	})
 }

@@ -41,9 +41,10 @@ const batchSize = 8192
 func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, file string, o Options, logger *slog.Logger) (lagesbild.ImportReport, error) {
 	p := &pipeline{r: r, file: file, o: o, workers: runtime.GOMAXPROCS(0)}
 	rep, err := store.ImportIncidents(ctx, lagesbild.IncidentBatch{
-		File:        file,
-		Next:        p.next,
-		SkipInvalid: o.SkipInvalid,
+		File:         file,
+		Next:         p.next,
+		SkipInvalid:  o.SkipInvalid,
+		CellBoundary: hexgrid.Boundary,
 		Rejected: func() ([]lagesbild.ImportError, map[string]int) {
 			var unknown map[string]int
 			if o.Unknown != nil {

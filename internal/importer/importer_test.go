@@ -100,6 +100,13 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 	if diff != 0 {
 		t.Errorf("aggregates differ from a recount in %d rows", diff)
 	}
+	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT cell, res FROM h3_agg) a
+		WHERE NOT EXISTS (SELECT 1 FROM h3_cell c WHERE c.cell = a.cell AND c.res = a.res)`); n != 0 {
+		t.Errorf("%d aggregated cells have no polygon", n)
+	}
+	if n := scalar(t, db, `SELECT count(*) FROM h3_cell c JOIN incident i ON i.h3_9 = c.cell WHERE NOT ST_Contains(ST_Buffer(c.geom, 1), i.geom)`); n != 0 {
+		t.Errorf("%d incidents lie outside their res-9 cell polygon", n)
+	}
 	// Area assignment equals ST_Contains exactly.
 	if d := scalar(t, db, `SELECT count(*) FROM (
 		(SELECT a.id, i.id FROM incident i JOIN area a ON ST_Contains(a.geom, i.geom) EXCEPT SELECT area_id, incident_id FROM incident_area)

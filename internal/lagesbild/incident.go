@@ -177,6 +177,9 @@ type IncidentBatch struct {
 	// Rejected returns the records rejected before they reached the store (parse and validation
 	// errors, with their unknown types); it is called once Next has returned io.EOF.
 	Rejected func() (errs []ImportError, unknownTypes map[string]int)
+	// CellBoundary returns the WGS84 polygon of an H3 cell; the store keeps the polygons of the
+	// cells it has not seen before.
+	CellBoundary func(cell uint64) orb.Polygon
 }
 
 // IncidentStore stores incident batches atomically and keeps the aggregates in step.

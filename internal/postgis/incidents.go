@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
@@ -30,6 +32,7 @@ type incidentRows struct {
 	err          error
 	read         int
 	perPrecision map[lagesbild.Precision]int
+	cells        map[uint64]struct{} // distinct cells of the batch, all resolutions
 }
 
 func (s *incidentRows) Next() bool {
@@ -57,6 +60,7 @@ func (s *incidentRows) Values() ([]any, error) {
 				return nil, fmt.Errorf("line %d: exact incident without a valid H3 cell", i.Line)
 			}
 			cells[k] = int64(c)
+			s.cells[c] = struct{}{}
 		}
 	}
 	s.vals = append(s.vals[:0], i.Line, i.Source, i.SourceID, i.OccurredAt, i.PublishedAt, i.Category, string(i.Group),
@@ -104,7 +108,7 @@ func contentHash(i *lagesbild.Incident) []byte {
 // ErrInvalid; the report lists every rejected record.
 func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (lagesbild.ImportReport, error) {
 	rep := lagesbild.ImportReport{PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
-	src := &incidentRows{next: b.Next, perPrecision: rep.PerPrecision}
+	src := &incidentRows{next: b.Next, perPrecision: rep.PerPrecision, cells: map[uint64]struct{}{}}
 	errInvalid := errors.New("rejected records")
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := beginImport(ctx, tx); err != nil {
@@ -179,6 +183,11 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 				}
 			}
 		}
+		if rep.Inserted+rep.Updated > 0 && b.CellBoundary != nil {
+			if err := storeCells(ctx, tx, src.cells, b.CellBoundary); err != nil {
+				return fmt.Errorf("cells: %w", err)
+			}
+		}
 		if err := bumpVersionIf(ctx, tx, rep.Inserted+rep.Updated > 0, &rep.DataVersion); err != nil {
 			return err
 		}
@@ -197,6 +206,52 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		return rep, fmt.Errorf("postgis: import %s: %w", b.File, err)
 	}
 	return rep, nil
+}
+
+// storeCells adds the polygons of the batch's cells that are not stored yet.
+func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, boundary func(uint64) orb.Polygon) error {
+	ids := make([]int64, 0, len(cells))
+	for c := range cells {
+		ids = append(ids, int64(c))
+	}
+	rows, err := tx.Query(ctx, `SELECT c FROM unnest($1::bigint[]) c WHERE NOT EXISTS (SELECT 1 FROM h3_cell h WHERE h.cell = c)`, ids)
+	if err != nil {
+		return translate(err)
+	}
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return translate(err)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_cell (cell bigint, res smallint, geom bytea) ON COMMIT DROP`); err != nil {
+		return translate(err)
+	}
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= len(missing) {
+			return nil, nil
+		}
+		c := missing[i]
+		i++
+		poly := boundary(uint64(c))
+		if len(poly) == 0 {
+			return nil, fmt.Errorf("no boundary for cell %x", c)
+		}
+		g, err := wkb.Marshal(poly)
+		if err != nil {
+			return nil, err
+		}
+		return []any{c, int16((uint64(c) >> 52) & 0xF), g}, nil
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_cell"}, []string{"cell", "res", "geom"}, src); err != nil {
+		return translate(err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO h3_cell (cell, res, geom)
+		SELECT cell, res, ST_Transform(ST_SetSRID(ST_GeomFromWKB(geom), 4326), 3006) FROM stage_cell
+		ON CONFLICT (cell) DO NOTHING`)
+	return translate(err)
 }
 
 // statements splits a file of SQL statements separated by a semicolon at the end of a line.

@@ -1,0 +1,84 @@
+package lagesbild
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// BBox is a WGS84 longitude/latitude box, as OGC API bbox parameters and extents give it.
+type BBox struct {
+	MinLon, MinLat, MaxLon, MaxLat float64
+}
+
+// Intersects reports whether b and o share at least one point (touching counts).
+func (b BBox) Intersects(o BBox) bool {
+	return b.MinLon <= o.MaxLon && o.MinLon <= b.MaxLon && b.MinLat <= o.MaxLat && o.MinLat <= b.MaxLat
+}
+
+// Interval is a closed time interval; a nil end is open (unbounded).
+type Interval struct {
+	Start, End *time.Time
+}
+
+// Collection describes one collection of features the OGC API publishes.
+type Collection struct {
+	ID          string // "omraden-2025", "kommuner", "h3-r7", ...
+	Title       string
+	Description string
+	// GeometryType is the GeoJSON type of every feature's geometry: "MultiPolygon", "Polygon"
+	// or "Point".
+	GeometryType string
+	// BBox is the WGS84 extent of the features; for an empty collection, the extent of Sweden.
+	BBox BBox
+	// Temporal is the time span of the features, nil for collections without time (datetime
+	// filters do not apply to them).
+	Temporal *Interval
+}
+
+// FeatureQuery selects one page of a collection. Results are ordered by feature id, so a page
+// is the same on every request while the data version stays the same.
+type FeatureQuery struct {
+	Limit, Offset int
+	BBox          *BBox     // features whose geometry intersects it; nil: no spatial filter
+	Time          *Interval // features whose time intersects it; ignored where there is no time
+}
+
+// Feature is one feature ready for GeoJSON: geometry in WGS84 and properties as a JSON object
+// whose member order is meaningful to people (the store decides it).
+type Feature struct {
+	ID         string
+	Geometry   json.RawMessage
+	Properties json.RawMessage
+}
+
+// FeaturePage is one page of a query and the number of features the query matches in all.
+type FeaturePage struct {
+	Features      []Feature
+	NumberMatched int
+}
+
+// FeatureStore serves the collections of the OGC API – Features endpoint.
+type FeatureStore interface {
+	// Collections lists every collection with its extent: the police lists first, oldest
+	// first, then the fixed collections.
+	Collections(ctx context.Context) ([]Collection, error)
+	// Items returns one page of a collection; ErrNotFound for an unknown collection.
+	Items(ctx context.Context, collection string, q FeatureQuery) (FeaturePage, error)
+	// Item returns one feature; ErrNotFound for an unknown collection or feature id.
+	Item(ctx context.Context, collection, id string) (Feature, error)
+}
+
+// MinPublishedCount is k of the small-count rule: a count of incidents from 1 to k−1 is never
+// published, because so few events in a small cell and period can point at the people involved.
+// Zero is published: that nothing happened identifies no one.
+const MinPublishedCount = 5
+
+// SuppressCount applies the small-count rule to n: it returns nil and true for 1..k−1, and n and
+// false otherwise.
+func SuppressCount(n int) (published *int, suppressed bool) {
+	if n > 0 && n < MinPublishedCount {
+		return nil, true
+	}
+	return &n, false
+}

@@ -1,0 +1,149 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lagesbild/lagesbild/internal/hexgrid"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/tiles"
+)
+
+// MaxTilePoints is the most incident points one handelser tile carries. A denser tile is an
+// error telling the client to zoom in or filter, never a silently truncated tile.
+const MaxTilePoints = 20000
+
+// SuppressBelow is k of the small-count rule: counts 1..k-1 are not shown.
+const SuppressBelow = 5
+
+// tileProps are the SQL expressions of each layer's properties; only these names ever reach the
+// SQL text, and the Fields of internal/tiles name the same set.
+var tileProps = map[string][][2]string{
+	"omraden": {{"id", "a.id"}, {"area_key", "a.area_key"}, {"name", "a.name"}, {"class", "a.class"},
+		{"kommun_kod", "a.kommun_code"}, {"kommun_namn", "k.name"}, {"lpo_kod", "a.lpo_code"}, {"lpo_namn", "l.name"},
+		{"region_kod", "a.region_code"}, {"set", "a.set_year"}, {"approximated", "NOT a.geometry_official"}},
+	"kommuner":      {{"kod", "b.code"}, {"namn", "b.name"}, {"lan_kod", "b.lan_code"}},
+	"lan":           {{"kod", "b.code"}, {"namn", "b.name"}, {"region_kod", "b.region_code"}},
+	"polisregioner": {{"kod", "b.code"}, {"namn", "b.name"}},
+	"handelser": {{"category", "i.category"}, {"category_group", "i.category_group"}, {"agency", "i.agency"},
+		{"occurred_at", "extract(epoch FROM i.occurred_at)::bigint"}, {"synthetic", "i.source = 'synthetic-demo'"}},
+}
+
+var boundaryTables = map[string]string{"kommuner": "kommun", "lan": "lan", "polisregioner": "police_region"}
+
+func h3Props() [][2]string {
+	k := fmt.Sprint(SuppressBelow)
+	out := [][2]string{{"cell", "to_hex(c.cell)"}, {"res", "$4::int"},
+		{"total", "CASE WHEN s.total < " + k + " THEN NULL ELSE s.total END"}}
+	supp := []string{"s.total < " + k}
+	for _, g := range lagesbild.CategoryGroups {
+		col := "s." + string(g.Group)
+		out = append(out, [2]string{string(g.Group), "CASE WHEN " + col + " < " + k + " THEN NULL ELSE " + col + " END"})
+		supp = append(supp, col+" < "+k)
+	}
+	return append(out, [2]string{"suppressed", "coalesce(" + strings.Join(supp, " OR ") + ", false)"})
+}
+
+var narvaroOffice = [][2]string{{"kind", "'office'"}, {"name", "o.name"}, {"agency", "o.agency"}, {"agencies", "o.agency"},
+	{"staffed_hours_per_week", "o.staffed_hours_per_week"}, {"starts", "NULL::bigint"}, {"ends", "NULL::bigint"},
+	{"person_hours", "NULL::float8"}, {"area_id", "NULL::text"}, {"synthetic", "o.source = 'synthetic-demo'"}}
+var narvaroOperation = [][2]string{{"kind", "'operation'"}, {"name", "p.name"}, {"agency", "NULL::text"},
+	{"agencies", "array_to_string(p.agencies, ',')"}, {"staffed_hours_per_week", "NULL::float8"},
+	{"starts", "extract(epoch FROM p.starts_on)::bigint"}, {"ends", "extract(epoch FROM p.ends_on)::bigint"},
+	{"person_hours", "p.person_hours"}, {"area_id", "p.area_id"}, {"synthetic", "p.source = 'synthetic-demo'"}}
+
+// selectProps renders the chosen properties; with fields given, properties not asked for are
+// left out (in a UNION, as NULL, so both branches keep the same columns).
+func selectProps(props [][2]string, fields []string, keepShape bool) string {
+	var out []string
+	for _, p := range props {
+		want := len(fields) == 0
+		for _, f := range fields {
+			want = want || f == p[0]
+		}
+		switch {
+		case want:
+			out = append(out, p[1]+" AS "+pgx.Identifier{p[0]}.Sanitize())
+		case keepShape:
+			out = append(out, "NULL AS "+pgx.Identifier{p[0]}.Sanitize())
+		}
+	}
+	if len(out) == 0 {
+		return "NULL AS _"
+	}
+	return strings.Join(out, ", ")
+}
+
+func dateArg(f tiles.Filters) (from, to any) {
+	if !f.From.IsZero() {
+		from = f.From
+	}
+	if !f.To.IsZero() {
+		to = f.To
+	}
+	return from, to
+}
+
+func listArg(l []string) any {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// Tile renders one layer of one tile as MVT (layer version 2, extent 4096, buffer 64) in PostGIS.
+func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filters) ([]byte, error) {
+	bounds := "WITH " + query("tile_bounds") + "\n"
+	var sql string
+	args := []any{z, x, y}
+	from, to := dateArg(f)
+	switch layer {
+	case "omraden":
+		set := f.Set
+		if set == 0 {
+			if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(year), 0) FROM area_set`).Scan(&set); err != nil {
+				return nil, translate(err)
+			}
+		}
+		sql = strings.Replace(query("tile_omraden"), "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
+		args = append(args, set)
+	case "kommuner", "lan", "polisregioner":
+		sql = query("tile_boundary")
+		sql = strings.Replace(sql, "/*LAYER*/", "'"+layer+"'", 1)
+		sql = strings.Replace(sql, "/*TABLE*/", pgx.Identifier{boundaryTables[layer]}.Sanitize(), 1)
+		sql = strings.Replace(sql, "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
+	case "h3":
+		sql = strings.Replace(query("tile_h3"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
+		args = append(args, hexgrid.ZoomToRes(z), from, to, listArg(f.Groups), listArg(f.Agencies))
+	case "narvaro":
+		sql = strings.Replace(query("tile_narvaro"), "/*PROPS_OFFICE*/", selectProps(narvaroOffice, f.Fields, true), 1)
+		sql = strings.Replace(sql, "/*PROPS_OPERATION*/", selectProps(narvaroOperation, f.Fields, true), 1)
+		args = append(args, from, to, listArg(f.Agencies))
+	case "handelser":
+		if z < 14 {
+			return nil, nil
+		}
+		sql = strings.Replace(query("tile_handelser"), "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
+		args = append(args, from, to, listArg(f.Groups), listArg(f.Agencies), MaxTilePoints+1)
+	default:
+		return nil, fmt.Errorf("postgis: tile layer %q: %w", layer, lagesbild.ErrNotFound)
+	}
+	var mvt []byte
+	var err error
+	if layer == "handelser" {
+		var n int64
+		err = db.pool.QueryRow(ctx, bounds+sql, args...).Scan(&mvt, &n)
+		if err == nil && n > MaxTilePoints {
+			return nil, fmt.Errorf("postgis: tile %d/%d/%d holds more than %d incidents; zoom in or filter: %w", z, x, y, MaxTilePoints, lagesbild.ErrInvalid)
+		}
+	} else {
+		err = db.pool.QueryRow(ctx, bounds+sql, args...).Scan(&mvt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgis: tile %s %d/%d/%d: %w", layer, z, x, y, translate(err))
+	}
+	return mvt, nil
+}

@@ -1,0 +1,178 @@
+package tiles
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Versioner reports the data version, which changes on every import.
+type Versioner interface {
+	DataVersion(ctx context.Context) (int64, error)
+}
+
+// Tile is a rendered tile: gzipped MVT bytes (nil when empty) and its ETag.
+type Tile struct {
+	Gzip  []byte
+	ETag  string
+	Empty bool
+}
+
+// Service renders tiles through a Source and caches them.
+type Service struct {
+	src   Source
+	ver   Versioner
+	cache *Cache
+	group singleflight.Group
+	// VersionTTL bounds how long a read data version is trusted: a new import shows in tiles at
+	// most this long after it commits.
+	VersionTTL time.Duration
+
+	mu        sync.Mutex
+	version   int64
+	versionAt time.Time
+}
+
+// NewService builds a tile service with a cache of at most cacheBytes bytes of gzipped tiles.
+func NewService(src Source, ver Versioner, cacheBytes int64) *Service {
+	return &Service{src: src, ver: ver, cache: NewCache(cacheBytes), VersionTTL: time.Second}
+}
+
+// DataVersion returns the data version, read at most once per VersionTTL.
+func (s *Service) DataVersion(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.versionAt.IsZero() && time.Since(s.versionAt) < s.VersionTTL {
+		return s.version, nil
+	}
+	v, err := s.ver.DataVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.version, s.versionAt = v, time.Now()
+	return v, nil
+}
+
+// ETag computes the tag of a tile without rendering it, so If-None-Match can be answered first.
+func (s *Service) ETag(ctx context.Context, req Request, scope string) (string, int64, error) {
+	v, err := s.DataVersion(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.Sum256([]byte(fmt.Sprintf("%d|%s|%s", v, scope, req.Key())))
+	return `"` + hex.EncodeToString(h[:12]) + `"`, v, nil
+}
+
+// Get returns the tile for req as seen by scope (the caller's access scope; tiles of different
+// scopes never share a cache entry). Concurrent requests for the same missing tile render once.
+func (s *Service) Get(ctx context.Context, req Request, scope string) (Tile, error) {
+	etag, v, err := s.ETag(ctx, req, scope)
+	if err != nil {
+		return Tile{}, err
+	}
+	key := fmt.Sprintf("%d|%s|%s", v, scope, req.Key())
+	if t, ok := s.cache.Get(key); ok {
+		return t, nil
+	}
+	res, err, _ := s.group.Do(key, func() (any, error) {
+		// Rendering continues if the first requester goes away, since others may wait on it;
+		// its own deadline still bounds it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		var raw bytes.Buffer
+		for _, l := range req.Layers {
+			// Tiles of several layers are the concatenation of the layers' tiles (MVT is a
+			// repeated field of layers).
+			b, err := s.src.Tile(rctx, l.Name, req.Z, req.X, req.Y, req.Filters)
+			if err != nil {
+				return Tile{}, fmt.Errorf("tiles: %s %d/%d/%d: %w", l.Name, req.Z, req.X, req.Y, err)
+			}
+			raw.Write(b)
+		}
+		t := Tile{ETag: etag, Empty: raw.Len() == 0}
+		if !t.Empty {
+			var gz bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+			_, _ = zw.Write(raw.Bytes())
+			if err := zw.Close(); err != nil {
+				return Tile{}, err
+			}
+			t.Gzip = gz.Bytes()
+		}
+		s.cache.Add(key, t)
+		return t, nil
+	})
+	if err != nil {
+		return Tile{}, err
+	}
+	return res.(Tile), nil
+}
+
+// Cache is an LRU of tiles bounded by the bytes of their gzipped bodies.
+type Cache struct {
+	mu       sync.Mutex
+	maxBytes int64
+	bytes    int64
+	ll       *list.List
+	items    map[string]*list.Element
+}
+
+type entry struct {
+	key  string
+	tile Tile
+}
+
+// NewCache makes a cache of at most maxBytes bytes.
+func NewCache(maxBytes int64) *Cache {
+	return &Cache{maxBytes: maxBytes, ll: list.New(), items: map[string]*list.Element{}}
+}
+
+// Get returns a cached tile and marks it recently used.
+func (c *Cache) Get(key string) (Tile, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.ll.MoveToFront(e)
+		return e.Value.(*entry).tile, true
+	}
+	return Tile{}, false
+}
+
+// Add stores a tile, evicting the least recently used ones beyond the byte bound.
+func (c *Cache) Add(key string, t Tile) {
+	size := int64(len(t.Gzip) + len(key) + 64)
+	if size > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.bytes -= int64(len(e.Value.(*entry).tile.Gzip) + len(key) + 64)
+		e.Value.(*entry).tile = t
+		c.ll.MoveToFront(e)
+	} else {
+		c.items[key] = c.ll.PushFront(&entry{key, t})
+	}
+	c.bytes += size
+	for c.bytes > c.maxBytes {
+		last := c.ll.Back()
+		e := last.Value.(*entry)
+		c.ll.Remove(last)
+		delete(c.items, e.key)
+		c.bytes -= int64(len(e.tile.Gzip) + len(e.key) + 64)
+	}
+}
+
+// Len and Bytes report the cache's size, for metrics and tests.
+func (c *Cache) Len() int { c.mu.Lock(); defer c.mu.Unlock(); return c.ll.Len() }
+
+// Bytes reports the bytes held.
+func (c *Cache) Bytes() int64 { c.mu.Lock(); defer c.mu.Unlock(); return c.bytes }
