@@ -8,7 +8,7 @@ BIN := bin/lagesbild
 PKGS := ./...
 FUZZTIME ?= 30s
 
-.PHONY: run test build deps deps-test web-deps bench fuzz fuzz-short lint vet fmt-check fmt db-start db-stop db-status clean
+.PHONY: run test build deps deps-test web-deps bench bench-import fuzz fuzz-short lint vet fmt-check fmt db-start db-stop db-status clean
 
 run: deps build
 	$(BIN) serve --demo
@@ -44,8 +44,17 @@ fuzz:
 		done; \
 	done
 
+# Go benchmarks of every package (binning, parsing, the import store path, tiles).
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 $(PKGS)
+
+# End-to-end import of a 1 M-row CSV of synthetic incidents into a scratch database, with peak
+# RSS from /usr/bin/time -v (Debian package time). See docs/benchmarks.md.
+BENCH_DIR ?= var/bench
+bench-import: deps build
+	@command -v /usr/bin/time >/dev/null || apt-get install -y -q time
+	$(BIN) demo export --dir $(BENCH_DIR) --scale 2.6 --rows 1000000
+	LAGESBILD_DB_NAME=bench_import LAGESBILD_LOG_LEVEL=warn /usr/bin/time -v $(BIN) import incidents --format csv --source bench $(BENCH_DIR)/incidents.csv
 
 vet:
 	$(GO) vet $(PKGS)
