@@ -100,6 +100,10 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 	if diff != 0 {
 		t.Errorf("aggregates differ from a recount in %d rows", diff)
 	}
+	if d := scalar(t, db, `WITH t AS (SELECT res, cell, category_group, agency, sum(n)::int AS n FROM h3_agg GROUP BY 1, 2, 3, 4)
+		SELECT count(*) FROM ((SELECT * FROM t EXCEPT SELECT * FROM h3_total) UNION ALL (SELECT * FROM h3_total EXCEPT SELECT * FROM t)) x`); d != 0 {
+		t.Errorf("h3_total differs from h3_agg summed over days in %d rows", d)
+	}
 	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT cell, res FROM h3_agg) a
 		WHERE NOT EXISTS (SELECT 1 FROM h3_cell c WHERE c.cell = a.cell AND c.res = a.res)`); n != 0 {
 		t.Errorf("%d aggregated cells have no polygon", n)

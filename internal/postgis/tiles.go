@@ -117,7 +117,16 @@ func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filte
 		sql = strings.Replace(sql, "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
 	case "h3":
 		sql = strings.Replace(query("tile_h3"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
-		args = append(args, hexgrid.ZoomToRes(z), from, to, listArg(f.Groups), listArg(f.Agencies))
+		if from == nil && to == nil {
+			sql = strings.Replace(sql, "/*AGG*/", "h3_total", 1)
+			sql = strings.Replace(sql, "$7", "$5", -1)
+			sql = strings.Replace(sql, "$8", "$6", -1)
+			args = append(args, hexgrid.ZoomToRes(z), listArg(f.Groups), listArg(f.Agencies))
+		} else {
+			sql = strings.Replace(sql, "/*AGG*/", "h3_agg", 1)
+			sql = strings.Replace(sql, "/*DAYS*/", "AND ($5::date IS NULL OR a.day >= $5) AND ($6::date IS NULL OR a.day <= $6)", 1)
+			args = append(args, hexgrid.ZoomToRes(z), from, to, listArg(f.Groups), listArg(f.Agencies))
+		}
 	case "narvaro":
 		sql = strings.Replace(query("tile_narvaro"), "/*PROPS_OFFICE*/", selectProps(narvaroOffice, f.Fields, true), 1)
 		sql = strings.Replace(sql, "/*PROPS_OPERATION*/", selectProps(narvaroOperation, f.Fields, true), 1)

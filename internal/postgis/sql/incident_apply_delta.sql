@@ -36,6 +36,21 @@ DELETE FROM h3_agg a USING d_h3 d
 WHERE d.n < 0 AND a.n = 0
   AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
+CREATE TEMP TABLE d_h3_total ON COMMIT DROP AS
+SELECT res, cell, category_group, agency, sum(n)::int AS n
+FROM d_h3 GROUP BY res, cell, category_group, agency HAVING sum(n) <> 0;
+
+UPDATE h3_total a SET n = a.n + d.n FROM d_h3_total d
+WHERE d.n < 0 AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
+
+INSERT INTO h3_total AS a (res, cell, category_group, agency, n)
+SELECT res, cell, category_group, agency, n FROM d_h3_total WHERE n > 0
+ON CONFLICT (res, cell, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
+
+DELETE FROM h3_total a USING d_h3_total d
+WHERE d.n < 0 AND a.n = 0
+  AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
+
 UPDATE admin_agg a SET n = a.n + d.n FROM d_admin d
 WHERE d.n < 0 AND (a.level, a.code, a.day, a.category_group, a.agency, a.precision) = (d.level, d.code, d.day, d.category_group, d.agency, d.precision);
 

@@ -1,6 +1,7 @@
 -- Aggregates of the cells in the tile at resolution $4; $5 from, $6 to (days, inclusive, NULL =
--- open), $7 groups, $8 agencies (NULL = all), $9 k: counts below k are suppressed (null).
--- The cost follows the number of cells in the tile, never the number of incidents.
+-- open), $7 groups, $8 agencies (NULL = all). Counts below k are suppressed in the properties.
+-- The cost follows the number of cells in the tile, never the number of incidents. Without a
+-- date filter the counts come from h3_total (no day dimension), with one from h3_agg.
 SELECT ST_AsMVT(t, 'h3', 4096, 'geom', 'fid') FROM (
     SELECT c.cell AS fid, /*PROPS*/,
            ST_AsMVTGeom(ST_Transform(c.geom, 3857), q.env, 4096, 64, true) AS geom
@@ -18,10 +19,11 @@ SELECT ST_AsMVT(t, 'h3', 4096, 'geom', 'fid') FROM (
                sum(a.n) FILTER (WHERE a.category_group = 'stold_inbrott')::int AS stold_inbrott,
                sum(a.n) FILTER (WHERE a.category_group = 'bedrageri_valfard')::int AS bedrageri_valfard,
                sum(a.n) FILTER (WHERE a.category_group = 'ovrigt')::int AS ovrigt
-        FROM h3_agg a
-        WHERE a.res = $4
-          AND a.cell IN (SELECT hc.cell FROM h3_cell hc, q WHERE hc.res = $4 AND hc.geom && q.box)
-          AND ($5::date IS NULL OR a.day >= $5) AND ($6::date IS NULL OR a.day <= $6)
+        FROM q
+        JOIN h3_cell hc ON hc.res = $4 AND hc.geom && q.box
+        JOIN /*AGG*/ a ON a.res = $4 AND a.cell = hc.cell
+        WHERE true
+          /*DAYS*/
           AND ($7::text[] IS NULL OR a.category_group = ANY ($7))
           AND ($8::text[] IS NULL OR a.agency = ANY ($8))
         GROUP BY a.cell

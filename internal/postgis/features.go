@@ -1,0 +1,385 @@
+package postgis
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// The collections of the OGC API – Features endpoint. Each one is read by one fixed query file,
+// chosen by the switch in source: that switch is the allow-list, so nothing from a request ever
+// becomes SQL text, and every value travels as a $n argument.
+
+// areaCollectionPrefix names a police list collection: omraden-<list year>.
+const areaCollectionPrefix = "omraden-"
+
+// Collection ids of the fixed collections.
+const (
+	collKommuner   = "kommuner"
+	collLan        = "lan"
+	collRegioner   = "polisregioner"
+	collOffices    = "narvaro-kontor"
+	collOperations = "narvaro-insatser"
+	collH3         = "h3-r7"
+)
+
+// h3Res is the resolution of the h3-r7 collection.
+const h3Res = 7
+
+const syntheticNote = " Demodata (källa " + lagesbild.SourceSyntheticDemo + ") är syntetiska och har egenskapen synthetic: true."
+
+// fixedCollections describes the collections that do not come from area_set rows.
+var fixedCollections = map[string]struct{ title, description, geometryType string }{
+	collKommuner: {"Kommuner (SCB)", "Sveriges kommuner med folkmängd. SCB:s generaliserade gränser (CC0) " +
+		"som de lagras, utan ytterligare förenkling.", "MultiPolygon"},
+	collLan: {"Län (SCB)", "Sveriges län med folkmängd och polisregion. SCB:s generaliserade gränser (CC0) " +
+		"som de lagras, utan ytterligare förenkling.", "MultiPolygon"},
+	collRegioner: {"Polisregioner (Polismyndigheten)", "Polismyndighetens sju regioner, sammansatta av SCB:s " +
+		"länsgränser, med folkmängd.", "MultiPolygon"},
+	collOffices: {"Närvaro: kontor", "Myndigheternas kontor (närvaro) med bemannade timmar per vecka." + syntheticNote, "Point"},
+	collOperations: {"Närvaro: insatser", "Gemensamma insatser med myndigheter, period och personaltimmar. " +
+		"datetime väljer insatser vars period (hela dagar, Europe/Stockholm) överlappar intervallet." + syntheticNote, "MultiPolygon"},
+	collH3: {"Händelser per H3-cell (upplösning 7)", fmt.Sprintf("Händelser med exakt position per H3-cell "+
+		"(upplösning 7, cirka 5 km²) över hela den lagrade perioden, eller över de dagar (Europe/Stockholm) som "+
+		"datetime anger. total och antalet per kategorigrupp; ett antal från 1 till %d publiceras inte (null) och "+
+		"<namn>_suppressed är då true. Händelser som bara är kända på kommun- eller länsnivå ingår inte.",
+		lagesbild.MinPublishedCount-1) + syntheticNote, "Polygon"},
+}
+
+// bboxWindow bounds every bbox filter before it is moved into SWEREF 99 TM: the stored data lies
+// in Sweden, and far outside this window the projection no longer gives a sensible polygon.
+var bboxWindow = lagesbild.BBox{MinLon: 0, MinLat: 50, MaxLon: 35, MaxLat: 75}
+
+// Collections lists the police lists (one collection per area_set row, oldest first) and then
+// the fixed collections, each with its extent computed from the data.
+func (db *DB) Collections(ctx context.Context) ([]lagesbild.Collection, error) {
+	rows, err := db.pool.Query(ctx, query("features_collections"))
+	if err != nil {
+		return nil, fmt.Errorf("postgis: collections: %w", translate(err))
+	}
+	var sweden lagesbild.BBox
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (lagesbild.Collection, error) {
+		var (
+			id                     string
+			year, n                *int
+			label, note            *string
+			official               *bool
+			xmin, ymin, xmax, ymax *float64
+			t0, t1                 *time.Time
+		)
+		if err := r.Scan(&id, &year, &label, &official, &note, &n, &xmin, &ymin, &xmax, &ymax, &t0, &t1); err != nil {
+			return lagesbild.Collection{}, err
+		}
+		c := lagesbild.Collection{ID: id}
+		if xmin != nil && ymin != nil && xmax != nil && ymax != nil {
+			c.BBox = lagesbild.BBox{MinLon: *xmin, MinLat: *ymin, MaxLon: *xmax, MaxLat: *ymax}
+		}
+		if year != nil {
+			c.Title = fmt.Sprintf("Utsatta områden %d (Polismyndigheten)", *year)
+			c.Description = fmt.Sprintf("%s: %d områden (utsatta områden, riskområden och särskilt utsatta områden).",
+				deref(label), deref(n))
+			if s := deref(note); s != "" {
+				c.Description += " " + s
+			}
+			if official != nil && !*official {
+				c.Description += fmt.Sprintf(" Geometrin är approximerad: det är inte polisens officiella polygoner för %d.", *year)
+			}
+			c.GeometryType = "MultiPolygon"
+			return c, nil
+		}
+		f := fixedCollections[id]
+		c.Title, c.Description, c.GeometryType = f.title, f.description, f.geometryType
+		if id == collRegioner {
+			sweden = c.BBox
+		}
+		if id == collOperations || id == collH3 {
+			c.Temporal = &lagesbild.Interval{Start: t0, End: t1}
+		}
+		return c, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgis: collections: %w", translate(err))
+	}
+	for i := range out {
+		if out[i].BBox == (lagesbild.BBox{}) {
+			out[i].BBox = sweden // an empty collection: where its features can be
+		}
+	}
+	return out, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// featureSource is how one collection is read: the query file, the conversion of a feature id
+// into the query's $7, and the arguments after it.
+type featureSource struct {
+	query   string
+	parseID func(id string) (any, bool)
+	extra   func(q lagesbild.FeatureQuery) []any
+	h3      bool // the h3 query returns counts instead of properties
+}
+
+func textID(id string) (any, bool) { return id, id != "" }
+
+// prefixedID parses "<prefix><positive integer>" into the integer.
+func prefixedID(prefix string) func(string) (any, bool) {
+	return func(id string) (any, bool) {
+		rest, ok := strings.CutPrefix(id, prefix)
+		if !ok || rest == "" || rest[0] == '0' || rest[0] == '+' {
+			return nil, false
+		}
+		n, err := strconv.ParseInt(rest, 10, 64)
+		return n, err == nil && n > 0
+	}
+}
+
+// h3ID parses a cell in the canonical H3 string form (lower-case hex), resolution 7 only.
+func h3ID(id string) (any, bool) {
+	c, err := strconv.ParseUint(id, 16, 64)
+	if err != nil || strconv.FormatUint(c, 16) != id || c>>52&0xf != h3Res || c >= 1<<63 {
+		return nil, false
+	}
+	return int64(c), true
+}
+
+func timeArgs(q lagesbild.FeatureQuery) (from, to any) {
+	if q.Time == nil {
+		return nil, nil
+	}
+	if q.Time.Start != nil {
+		from = *q.Time.Start
+	}
+	if q.Time.End != nil {
+		to = *q.Time.End
+	}
+	return from, to
+}
+
+var listYear = regexp.MustCompile(`^[0-9]{4}$`)
+
+// source resolves a collection id; ErrNotFound for an unknown one.
+func (db *DB) source(ctx context.Context, collection string) (featureSource, error) {
+	switch collection {
+	case collKommuner:
+		return featureSource{query: "features_kommuner", parseID: textID}, nil
+	case collLan:
+		return featureSource{query: "features_lan", parseID: textID}, nil
+	case collRegioner:
+		return featureSource{query: "features_polisregioner", parseID: textID}, nil
+	case collOffices:
+		var codes, names []string
+		for _, a := range lagesbild.Agencies {
+			codes, names = append(codes, a.Code), append(names, a.Name)
+		}
+		return featureSource{query: "features_offices", parseID: prefixedID("office-"), extra: func(lagesbild.FeatureQuery) []any {
+			return []any{lagesbild.SourceSyntheticDemo, codes, names}
+		}}, nil
+	case collOperations:
+		return featureSource{query: "features_operations", parseID: prefixedID("operation-"), extra: func(q lagesbild.FeatureQuery) []any {
+			from, to := timeArgs(q)
+			return []any{from, to, lagesbild.SourceSyntheticDemo}
+		}}, nil
+	case collH3:
+		return featureSource{query: "features_h3", parseID: h3ID, h3: true, extra: func(q lagesbild.FeatureQuery) []any {
+			from, to := timeArgs(q)
+			return []any{from, to, lagesbild.SourceSyntheticDemo}
+		}}, nil
+	}
+	y, ok := strings.CutPrefix(collection, areaCollectionPrefix)
+	if !ok || !listYear.MatchString(y) {
+		return featureSource{}, fmt.Errorf("collection %q: %w", collection, lagesbild.ErrNotFound)
+	}
+	year, _ := strconv.Atoi(y)
+	var exists bool
+	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM area_set WHERE year = $1)`, year).Scan(&exists); err != nil {
+		return featureSource{}, translate(err)
+	}
+	if !exists {
+		return featureSource{}, fmt.Errorf("collection %q: %w", collection, lagesbild.ErrNotFound)
+	}
+	classes := []lagesbild.AreaClass{lagesbild.ClassUtsatt, lagesbild.ClassRisk, lagesbild.ClassSarskiltUtsatt}
+	codes, labels := make([]string, len(classes)), make([]string, len(classes))
+	for i, c := range classes {
+		codes[i], labels[i] = string(c), c.Label()
+	}
+	return featureSource{query: "features_areas", parseID: textID, extra: func(lagesbild.FeatureQuery) []any {
+		return []any{year, codes, labels}
+	}}, nil
+}
+
+// Items returns one page of a collection, ordered by feature id.
+func (db *DB) Items(ctx context.Context, collection string, q lagesbild.FeatureQuery) (lagesbild.FeaturePage, error) {
+	if q.Limit < 1 || q.Offset < 0 {
+		return lagesbild.FeaturePage{}, fmt.Errorf("postgis: features of %q: limit %d, offset %d: %w", collection, q.Limit, q.Offset, lagesbild.ErrInvalid)
+	}
+	src, err := db.source(ctx, collection)
+	if err != nil {
+		return lagesbild.FeaturePage{}, fmt.Errorf("postgis: features: %w", err)
+	}
+	page, err := db.features(ctx, src, q, nil)
+	if err != nil {
+		return lagesbild.FeaturePage{}, fmt.Errorf("postgis: features of %s: %w", collection, err)
+	}
+	return page, nil
+}
+
+// Item returns one feature of a collection.
+func (db *DB) Item(ctx context.Context, collection, id string) (lagesbild.Feature, error) {
+	src, err := db.source(ctx, collection)
+	if err != nil {
+		return lagesbild.Feature{}, fmt.Errorf("postgis: feature: %w", err)
+	}
+	key, ok := src.parseID(id)
+	if !ok {
+		return lagesbild.Feature{}, fmt.Errorf("postgis: feature %q of %s: %w", id, collection, lagesbild.ErrNotFound)
+	}
+	page, err := db.features(ctx, src, lagesbild.FeatureQuery{Limit: 1}, key)
+	if err != nil {
+		return lagesbild.Feature{}, fmt.Errorf("postgis: feature %q of %s: %w", id, collection, err)
+	}
+	if len(page.Features) == 0 {
+		return lagesbild.Feature{}, fmt.Errorf("postgis: feature %q of %s: %w", id, collection, lagesbild.ErrNotFound)
+	}
+	return page.Features[0], nil
+}
+
+// features runs a collection's query. Every query returns at least one row: the number of
+// matches, with NULL feature columns when the page is empty.
+func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.FeatureQuery, id any) (lagesbild.FeaturePage, error) {
+	var bbox [4]any
+	if b := q.BBox; b != nil {
+		if !b.Intersects(bboxWindow) {
+			return lagesbild.FeaturePage{Features: []lagesbild.Feature{}}, nil
+		}
+		bbox = [4]any{max(b.MinLon, bboxWindow.MinLon), max(b.MinLat, bboxWindow.MinLat),
+			min(b.MaxLon, bboxWindow.MaxLon), min(b.MaxLat, bboxWindow.MaxLat)}
+	}
+	args := append(bbox[:], q.Limit, q.Offset, id)
+	if src.extra != nil {
+		args = append(args, src.extra(q)...)
+	}
+	// An unnamed statement is planned for the values of each call: a cached generic plan could
+	// not simplify "$1 IS NULL OR ST_Intersects(...)" and would scan instead of using the GiST
+	// index, the reason the queries exist in this form.
+	rows, err := db.pool.Query(ctx, query(src.query), append([]any{pgx.QueryExecModeDescribeExec}, args...)...)
+	if err != nil {
+		return lagesbild.FeaturePage{}, translate(err)
+	}
+	page := lagesbild.FeaturePage{Features: []lagesbild.Feature{}}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var f lagesbild.Feature
+		var ok bool
+		var err error
+		if src.h3 {
+			f, ok, err = scanH3(r, &page.NumberMatched)
+		} else {
+			var fid, props, geom *string
+			err = r.Scan(&page.NumberMatched, &fid, &props, &geom)
+			if ok = err == nil && fid != nil; ok {
+				f = lagesbild.Feature{ID: *fid, Geometry: rawOrNull(geom), Properties: json.RawMessage(deref(props))}
+			}
+		}
+		if ok {
+			page.Features = append(page.Features, f)
+		}
+		return struct{}{}, err
+	})
+	if err != nil {
+		return lagesbild.FeaturePage{}, translate(err)
+	}
+	return page, nil
+}
+
+func rawOrNull(s *string) json.RawMessage {
+	if s == nil {
+		return json.RawMessage("null")
+	}
+	return json.RawMessage(*s)
+}
+
+// scanH3 reads one row of features_h3 and applies the small-count rule to every count, so a
+// count from 1 to k−1 never leaves the store.
+func scanH3(r pgx.CollectableRow, matched *int) (lagesbild.Feature, bool, error) {
+	var (
+		cell      *int64
+		total     *int
+		groups    *string
+		synthetic *bool
+		geom      *string
+	)
+	if err := r.Scan(matched, &cell, &total, &groups, &synthetic, &geom); err != nil || cell == nil {
+		return lagesbild.Feature{}, false, err
+	}
+	counts := map[string]int{}
+	if groups != nil {
+		if err := json.Unmarshal([]byte(*groups), &counts); err != nil {
+			return lagesbild.Feature{}, false, fmt.Errorf("cell %x: group counts: %w", *cell, err)
+		}
+	}
+	id := strconv.FormatUint(uint64(*cell), 16)
+	var p object
+	p.add("cell", id)
+	p.addCount("total", deref(total))
+	for _, g := range lagesbild.CategoryGroups {
+		p.addCount(string(g.Group), counts[string(g.Group)])
+	}
+	p.add("synthetic", deref(synthetic))
+	props, err := p.bytes()
+	if err != nil {
+		return lagesbild.Feature{}, false, err
+	}
+	return lagesbild.Feature{ID: id, Geometry: rawOrNull(geom), Properties: props}, true, nil
+}
+
+// object writes a JSON object with its members in the order they are added.
+type object struct {
+	buf bytes.Buffer
+	err error
+}
+
+func (o *object) add(name string, v any) {
+	if o.buf.Len() == 0 {
+		o.buf.WriteByte('{')
+	} else {
+		o.buf.WriteByte(',')
+	}
+	k, err := json.Marshal(name)
+	o.err = errors.Join(o.err, err)
+	o.buf.Write(k)
+	o.buf.WriteByte(':')
+	b, err := json.Marshal(v)
+	o.err = errors.Join(o.err, err)
+	o.buf.Write(b)
+}
+
+// addCount adds a count under the small-count rule: <name> is null and <name>_suppressed true
+// for 1..k−1.
+func (o *object) addCount(name string, n int) {
+	v, suppressed := lagesbild.SuppressCount(n)
+	o.add(name, v)
+	o.add(name+"_suppressed", suppressed)
+}
+
+func (o *object) bytes() (json.RawMessage, error) {
+	if o.buf.Len() == 0 {
+		o.buf.WriteByte('{')
+	}
+	o.buf.WriteByte('}')
+	return json.RawMessage(o.buf.Bytes()), o.err
+}
