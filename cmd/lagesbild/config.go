@@ -18,6 +18,8 @@ type config struct {
 	PublicURL   string // base of absolute URLs in TileJSON and OGC links; empty: the request's host
 	// TileCacheBytes bounds the in-process cache of gzipped tiles.
 	TileCacheBytes int64
+	// DemoScale is the volume of the demo data serve --demo loads (1: about 400 000 incidents).
+	DemoScale float64
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -33,6 +35,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("LAGESBILD_TILE_CACHE_MB: %q is not a whole number of megabytes", getenv("LAGESBILD_TILE_CACHE_MB"))
 	}
 	c.TileCacheBytes = int64(mb) << 20
+	scale, err := strconv.ParseFloat(or(getenv("LAGESBILD_DEMO_SCALE"), "1"), 64)
+	if err != nil || scale <= 0 || scale > 20 {
+		return c, fmt.Errorf("LAGESBILD_DEMO_SCALE: %q is not a number in (0, 20]", getenv("LAGESBILD_DEMO_SCALE"))
+	}
+	c.DemoScale = scale
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return c, fmt.Errorf("LAGESBILD_PUBLIC_URL: %q must start with http:// or https://", c.PublicURL)
 	}

@@ -31,8 +31,12 @@ func service(t *testing.T, env map[string]string) (string, func() error) {
 	finished := make(chan struct{})
 	var runErr error
 	getenv := func(k string) string { return env[k] }
+	args := []string{"serve", "--addr", "127.0.0.1:0"}
+	if env["DEMO"] != "" {
+		args = append(args, "--demo")
+	}
 	go func() {
-		runErr = run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, pw, io.Discard)
+		runErr = run(ctx, args, getenv, pw, io.Discard)
 		pw.CloseWithError(io.EOF)
 		close(finished)
 	}()
@@ -184,14 +188,21 @@ func browserSmoke(t *testing.T, base string) {
 }
 
 // TestServeLeavesNoOrphans gives serve a data dir of its own, so serve starts the cluster itself,
-// and checks that stopping serve stops PostgreSQL too.
+// in demo mode as make run does (with a small demo), and checks that the demo data is served and
+// that stopping serve stops PostgreSQL too.
 func TestServeLeavesNoOrphans(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		t.Skip("TEST_DATABASE_URL set: no managed cluster to check")
 	}
 	dir := t.TempDir()
 	t.Cleanup(func() { _ = pgmanaged.StopDataDir(context.Background(), dir, nil) })
-	base, stop := service(t, map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_LOG_LEVEL": "warn"})
+	base, stop := service(t, map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_LOG_LEVEL": "warn",
+		"DEMO": "1", "LAGESBILD_DEMO_SCALE": "0.01"})
+	resp, err := http.Get(base + "tiles/h3/5/17/9.mvt")
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
+		t.Fatalf("demo incidents not in the h3 tiles: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	var fc struct {
 		Features []json.RawMessage `json:"features"`
 	}
