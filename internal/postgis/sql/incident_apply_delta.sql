@@ -65,11 +65,16 @@ WHERE d.n < 0 AND a.n = 0
 DELETE FROM incident_area ia USING resolved r WHERE ia.incident_id = r.existing_id;
 
 -- Area assignment by ST_Contains on the whole polygon, for candidates found through the small
--- parts; only the few points inside an area need their incident id.
+-- parts (a point on a cut line meets two parts of one area, hence DISTINCT); only the points
+-- inside an area need their incident id.
+CREATE TEMP TABLE area_candidate ON COMMIT DROP AS
+SELECT DISTINCT r.line, ap.area_id
+FROM resolved r JOIN area_part ap ON ST_Intersects(ap.geom, r.geom)
+WHERE r.precision = 'exact';
+
 INSERT INTO incident_area (area_id, incident_id)
-SELECT a.id, i.id
-FROM (SELECT DISTINCT r.source, r.source_id, r.geom, ap.area_id
-      FROM resolved r JOIN area_part ap ON ST_Intersects(ap.geom, r.geom)
-      WHERE r.precision = 'exact') c
-JOIN area a ON a.id = c.area_id AND ST_Contains(a.geom, c.geom)
-JOIN incident i ON i.source = c.source AND i.source_id = c.source_id;
+SELECT c.area_id, i.id
+FROM area_candidate c
+JOIN resolved r ON r.line = c.line
+JOIN area a ON a.id = c.area_id AND ST_Contains(a.geom, r.geom)
+JOIN incident i ON i.source = r.source AND i.source_id = r.source_id;
