@@ -70,7 +70,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
-		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL}
+		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)

@@ -25,6 +25,7 @@ type Server struct {
 	PublicURL string
 	Web       fs.FS // the embedded web map (web.FS())
 	Logger    *slog.Logger
+	Features  lagesbild.FeatureStore
 }
 
 // Handler returns the router with every route and middleware.

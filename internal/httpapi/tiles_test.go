@@ -192,6 +192,10 @@ func checkTileRules(t *testing.T, layers map[string]map[string]decodedFeature) {
 		if _, has := f.Properties["total"]; !has && f.Properties["suppressed"] != true {
 			t.Errorf("h3 cell %s hides its total without saying it is suppressed", id)
 		}
+		// Secondary suppression: a hidden group hides the total, which would otherwise reveal it.
+		if _, has := f.Properties["total"]; has && f.Properties["suppressed"] == true {
+			t.Errorf("h3 cell %s shows its total while a group is suppressed", id)
+		}
 	}
 }
 

@@ -87,8 +87,8 @@ func (db *DB) Collections(ctx context.Context) ([]lagesbild.Collection, error) {
 		if year != nil {
 			c.Title = fmt.Sprintf("Utsatta områden %d (Polismyndigheten)", *year)
 			c.Description = fmt.Sprintf("%s: %d områden (utsatta områden, riskområden och särskilt utsatta områden).",
-				deref(label), deref(n))
-			if s := deref(note); s != "" {
+				derefZero(label), derefZero(n))
+			if s := derefZero(note); s != "" {
 				c.Description += " " + s
 			}
 			if official != nil && !*official {
@@ -118,7 +118,7 @@ func (db *DB) Collections(ctx context.Context) ([]lagesbild.Collection, error) {
 	return out, nil
 }
 
-func deref[T any](p *T) T {
+func derefZero[T any](p *T) T {
 	var zero T
 	if p == nil {
 		return zero
@@ -292,7 +292,7 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 			var fid, props, geom *string
 			err = r.Scan(&page.NumberMatched, &fid, &props, &geom)
 			if ok = err == nil && fid != nil; ok {
-				f = lagesbild.Feature{ID: *fid, Geometry: rawOrNull(geom), Properties: json.RawMessage(deref(props))}
+				f = lagesbild.Feature{ID: *fid, Geometry: rawOrNull(geom), Properties: json.RawMessage(derefZero(props))}
 			}
 		}
 		if ok {
@@ -333,13 +333,25 @@ func scanH3(r pgx.CollectableRow, matched *int) (lagesbild.Feature, bool, error)
 		}
 	}
 	id := strconv.FormatUint(uint64(*cell), 16)
-	var p object
+	var p orderedProps
 	p.add("cell", id)
-	p.addCount("total", deref(total))
+	// Secondary suppression: with any group hidden, the total is hidden too, or the hidden count
+	// would be the total minus the groups shown.
+	groupHidden := false
+	for _, g := range lagesbild.CategoryGroups {
+		_, hidden := lagesbild.SuppressCount(counts[string(g.Group)])
+		groupHidden = groupHidden || hidden
+	}
+	if groupHidden {
+		p.add("total", nil)
+		p.add("total_suppressed", true)
+	} else {
+		p.addCount("total", derefZero(total))
+	}
 	for _, g := range lagesbild.CategoryGroups {
 		p.addCount(string(g.Group), counts[string(g.Group)])
 	}
-	p.add("synthetic", deref(synthetic))
+	p.add("synthetic", derefZero(synthetic))
 	props, err := p.bytes()
 	if err != nil {
 		return lagesbild.Feature{}, false, err
@@ -347,13 +359,13 @@ func scanH3(r pgx.CollectableRow, matched *int) (lagesbild.Feature, bool, error)
 	return lagesbild.Feature{ID: id, Geometry: rawOrNull(geom), Properties: props}, true, nil
 }
 
-// object writes a JSON object with its members in the order they are added.
-type object struct {
+// orderedProps writes a JSON orderedProps with its members in the order they are added.
+type orderedProps struct {
 	buf bytes.Buffer
 	err error
 }
 
-func (o *object) add(name string, v any) {
+func (o *orderedProps) add(name string, v any) {
 	if o.buf.Len() == 0 {
 		o.buf.WriteByte('{')
 	} else {
@@ -370,13 +382,13 @@ func (o *object) add(name string, v any) {
 
 // addCount adds a count under the small-count rule: <name> is null and <name>_suppressed true
 // for 1..k−1.
-func (o *object) addCount(name string, n int) {
+func (o *orderedProps) addCount(name string, n int) {
 	v, suppressed := lagesbild.SuppressCount(n)
 	o.add(name, v)
 	o.add(name+"_suppressed", suppressed)
 }
 
-func (o *object) bytes() (json.RawMessage, error) {
+func (o *orderedProps) bytes() (json.RawMessage, error) {
 	if o.buf.Len() == 0 {
 		o.buf.WriteByte('{')
 	}

@@ -17,7 +17,7 @@ import (
 const MaxTilePoints = 20000
 
 // SuppressBelow is k of the small-count rule: counts 1..k-1 are not shown.
-const SuppressBelow = 5
+const SuppressBelow = lagesbild.MinPublishedCount
 
 // tileProps are the SQL expressions of each layer's properties; only these names ever reach the
 // SQL text, and the Fields of internal/tiles name the same set.
@@ -36,15 +36,20 @@ var boundaryTables = map[string]string{"kommuner": "kommun", "lan": "lan", "poli
 
 func h3Props() [][2]string {
 	k := fmt.Sprint(SuppressBelow)
-	out := [][2]string{{"cell", "to_hex(c.cell)"}, {"res", "$4::int"},
-		{"total", "CASE WHEN s.total < " + k + " THEN NULL ELSE s.total END"}}
 	supp := []string{"s.total < " + k}
+	var groups [][2]string
 	for _, g := range lagesbild.CategoryGroups {
 		col := "s." + string(g.Group)
-		out = append(out, [2]string{string(g.Group), "CASE WHEN " + col + " < " + k + " THEN NULL ELSE " + col + " END"})
+		groups = append(groups, [2]string{string(g.Group), "CASE WHEN " + col + " < " + k + " THEN NULL ELSE " + col + " END"})
 		supp = append(supp, col+" < "+k)
 	}
-	return append(out, [2]string{"suppressed", "coalesce(" + strings.Join(supp, " OR ") + ", false)"})
+	anyHidden := "coalesce(" + strings.Join(supp, " OR ") + ", false)"
+	// Secondary suppression: with any group hidden the total is hidden too, or the hidden count
+	// would be the total minus the groups shown.
+	out := [][2]string{{"cell", "to_hex(c.cell)"}, {"res", "$4::int"},
+		{"total", "CASE WHEN " + anyHidden + " THEN NULL ELSE s.total END"}}
+	out = append(out, groups...)
+	return append(out, [2]string{"suppressed", anyHidden})
 }
 
 var narvaroOffice = [][2]string{{"kind", "'office'"}, {"name", "o.name"}, {"agency", "o.agency"}, {"agencies", "o.agency"},

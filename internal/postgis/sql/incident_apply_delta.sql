@@ -28,8 +28,10 @@ HAVING sum(c.n) <> 0;
 UPDATE h3_agg a SET n = a.n + d.n FROM d_h3 d
 WHERE d.n < 0 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
+-- In key order: the primary key's B-tree is then filled page by page instead of at random.
 INSERT INTO h3_agg AS a (res, cell, day, category_group, agency, n)
 SELECT res, cell, day, category_group, agency, n FROM d_h3 WHERE n > 0
+ORDER BY res, cell, day, category_group, agency
 ON CONFLICT (res, cell, day, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_agg a USING d_h3 d
@@ -45,6 +47,7 @@ WHERE d.n < 0 AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, 
 
 INSERT INTO h3_total AS a (res, cell, category_group, agency, n)
 SELECT res, cell, category_group, agency, n FROM d_h3_total WHERE n > 0
+ORDER BY res, cell, category_group, agency
 ON CONFLICT (res, cell, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_total a USING d_h3_total d
@@ -56,6 +59,7 @@ WHERE d.n < 0 AND (a.level, a.code, a.day, a.category_group, a.agency, a.precisi
 
 INSERT INTO admin_agg AS a (level, code, day, category_group, agency, precision, n)
 SELECT level, code, day, category_group, agency, precision, n FROM d_admin WHERE n > 0
+ORDER BY level, code, day, category_group, agency, precision
 ON CONFLICT (level, code, day, category_group, agency, precision) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM admin_agg a USING d_admin d

@@ -1,0 +1,127 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lagesbild/lagesbild/internal/httpapi"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+	"github.com/lagesbild/lagesbild/internal/tiles"
+)
+
+// ogrinfo runs GDAL's ogrinfo with args against the local server only: proxy settings of the
+// environment are dropped, and every run is bounded.
+func ogrinfo(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch strings.ToLower(name) {
+		case "http_proxy", "https_proxy", "all_proxy", "no_proxy", "gdal_http_proxy", "gdal_https_proxy":
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	cmd.Env = append(cmd.Env, "NO_PROXY=127.0.0.1,localhost", "CPL_DEBUG=OFF", "GDAL_HTTP_TIMEOUT=30",
+		"GDAL_HTTP_MAX_RETRY=0", "CPL_CURL_VERBOSE=NO", "GDAL_HTTP_USERAGENT=lagesbild-test")
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("ogrinfo %s: timed out after 60 s\n%s", strings.Join(args, " "), out)
+	}
+	if err != nil {
+		t.Fatalf("ogrinfo %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// TestOGCWithGDAL reads the API with a real OGC API – Features client, GDAL's OAPIF driver.
+func TestOGCWithGDAL(t *testing.T) {
+	bin, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ogrinfo (GDAL) is not installed: run scripts/install-deps.sh gdal")
+		}
+		t.Skip("ogrinfo (GDAL) is not installed; scripts/install-deps.sh gdal (Debian: apt-get install gdal-bin) installs it")
+	}
+	db, _ := pgtest.New(t)
+	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Tiles: tiles.NewService(db, db, 1<<20), Logger: pgtest.Logger(t)}
+	var mu sync.Mutex
+	var requests []string
+	h := api.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests = append(requests, r.URL.RequestURI())
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ds := "OAPIF:" + srv.URL + "/ogc"
+
+	// The dataset lists every collection as a layer.
+	out := ogrinfo(t, bin, "-ro", "-so", ds)
+	for _, id := range ogcCollectionIDs {
+		if !regexp.MustCompile(`(?m)^\d+: ` + regexp.QuoteMeta(id) + `( |$)`).MatchString(out) {
+			t.Errorf("ogrinfo does not list %s:\n%s", id, out)
+		}
+	}
+	t.Logf("ogrinfo -ro -so:\n%s", out)
+
+	// The feature count comes from numberMatched.
+	out = ogrinfo(t, bin, "-ro", "-so", ds, "omraden-2015")
+	if !strings.Contains(out, "Feature Count: 53") {
+		t.Errorf("ogrinfo -so omraden-2015 does not report 53 features:\n%s", out)
+	}
+
+	// Reading every feature ten at a time follows the next links through six pages.
+	mu.Lock()
+	requests = nil
+	mu.Unlock()
+	out = ogrinfo(t, bin, "-ro", "-al", "-q", "-oo", "PAGE_SIZE=10", ds, "omraden-2015")
+	if n := strings.Count(out, "OGRFeature("); n != 53 {
+		t.Errorf("ogrinfo read %d features of omraden-2015, want 53", n)
+	}
+	ids := regexp.MustCompile(`(?m)^\s+id \(String\) = (\S+)$`).FindAllStringSubmatch(out, -1)
+	seen := map[string]bool{}
+	for _, m := range ids {
+		seen[m[1]] = true
+	}
+	if len(ids) != 53 || len(seen) != 53 {
+		t.Errorf("ogrinfo saw %d ids, %d distinct, want 53", len(ids), len(seen))
+	}
+	if !strings.Contains(out, "name (String) = ") || !strings.Contains(out, "MULTIPOLYGON (((") {
+		t.Errorf("ogrinfo output lacks attributes or geometry:\n%.2000s", out)
+	}
+	mu.Lock()
+	var pages []string
+	for _, r := range requests {
+		if strings.HasPrefix(r, "/ogc/collections/omraden-2015/items") {
+			pages = append(pages, r)
+		}
+	}
+	mu.Unlock()
+	offsets := map[string]bool{}
+	for _, p := range pages {
+		if m := regexp.MustCompile(`offset=(\d+)`).FindStringSubmatch(p); m != nil {
+			offsets[m[1]] = true
+		}
+	}
+	for _, o := range []string{"10", "20", "30", "40", "50"} {
+		if !offsets[o] {
+			t.Errorf("GDAL never asked for offset=%s; item requests: %v", o, pages)
+		}
+	}
+	t.Logf("GDAL item requests: %s", strings.Join(pages, " "))
+	if fids := regexp.MustCompile(`(?m)^OGRFeature\(omraden-2015\):\d+$`).FindAllString(out, -1); len(fids) > 0 {
+		t.Logf("ogrinfo: %d features, first %s, last %s", len(fids), fids[0], fids[len(fids)-1])
+	}
+}
