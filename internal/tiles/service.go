@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 )
 
 // Versioner reports the data version, which changes on every import.
@@ -31,7 +29,9 @@ type Service struct {
 	src   Source
 	ver   Versioner
 	cache *Cache
-	group singleflight.Group
+	// flights are the renders in progress, shared by every request for the same tile.
+	flightsMu sync.Mutex
+	flights   map[string]*flight
 	// VersionTTL bounds how long a read data version is trusted: a new import shows in tiles at
 	// most this long after it commits.
 	VersionTTL time.Duration
@@ -43,7 +43,7 @@ type Service struct {
 
 // NewService builds a tile service with a cache of at most cacheBytes bytes of gzipped tiles.
 func NewService(src Source, ver Versioner, cacheBytes int64) *Service {
-	return &Service{src: src, ver: ver, cache: NewCache(cacheBytes), VersionTTL: time.Second}
+	return &Service{src: src, ver: ver, cache: NewCache(cacheBytes), VersionTTL: time.Second, flights: map[string]*flight{}}
 }
 
 // DataVersion returns the data version, read at most once per VersionTTL.
@@ -72,7 +72,8 @@ func (s *Service) ETag(ctx context.Context, req Request, scope string) (string, 
 }
 
 // Get returns the tile for req as seen by scope (the caller's access scope; tiles of different
-// scopes never share a cache entry). Concurrent requests for the same missing tile render once.
+// scopes never share a cache entry). Concurrent requests for the same missing tile render once,
+// and the render stops when all of them have gone.
 func (s *Service) Get(ctx context.Context, req Request, scope string) (Tile, error) {
 	etag, v, err := s.ETag(ctx, req, scope)
 	if err != nil {
@@ -82,38 +83,77 @@ func (s *Service) Get(ctx context.Context, req Request, scope string) (Tile, err
 	if t, ok := s.cache.Get(key); ok {
 		return t, nil
 	}
-	res, err, _ := s.group.Do(key, func() (any, error) {
-		// Rendering continues if the first requester goes away, since others may wait on it;
-		// its own deadline still bounds it.
+	return s.render(ctx, key, etag, req)
+}
+
+// flight is one render in progress. It is cancelled when every request waiting for it has gone
+// (a client that disconnects stops its query unless another client waits for the same tile).
+type flight struct {
+	done    chan struct{}
+	tile    Tile
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+func (s *Service) render(ctx context.Context, key, etag string, req Request) (Tile, error) {
+	s.flightsMu.Lock()
+	f, ok := s.flights[key]
+	if !ok {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		var raw bytes.Buffer
-		for _, l := range req.Layers {
-			// Tiles of several layers are the concatenation of the layers' tiles (MVT is a
-			// repeated field of layers).
-			b, err := s.src.Tile(rctx, l.Name, req.Z, req.X, req.Y, req.Filters)
-			if err != nil {
-				return Tile{}, fmt.Errorf("tiles: %s %d/%d/%d: %w", l.Name, req.Z, req.X, req.Y, err)
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		s.flights[key] = f
+		go func() {
+			f.tile, f.err = s.renderNow(rctx, etag, req)
+			cancel()
+			if f.err == nil {
+				s.cache.Add(key, f.tile)
 			}
-			raw.Write(b)
-		}
-		t := Tile{ETag: etag, Empty: raw.Len() == 0}
-		if !t.Empty {
-			var gz bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-			_, _ = zw.Write(raw.Bytes())
-			if err := zw.Close(); err != nil {
-				return Tile{}, err
-			}
-			t.Gzip = gz.Bytes()
-		}
-		s.cache.Add(key, t)
-		return t, nil
-	})
-	if err != nil {
-		return Tile{}, err
+			s.flightsMu.Lock()
+			delete(s.flights, key)
+			s.flightsMu.Unlock()
+			close(f.done)
+		}()
 	}
-	return res.(Tile), nil
+	f.waiters++
+	s.flightsMu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.tile, f.err
+	case <-ctx.Done():
+		s.flightsMu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+		}
+		s.flightsMu.Unlock()
+		return Tile{}, ctx.Err()
+	}
+}
+
+func (s *Service) renderNow(ctx context.Context, etag string, req Request) (Tile, error) {
+	var raw bytes.Buffer
+	for _, l := range req.Layers {
+		// Tiles of several layers are the concatenation of the layers' tiles (MVT is a
+		// repeated field of layers).
+		b, err := s.src.Tile(ctx, l.Name, req.Z, req.X, req.Y, req.Filters)
+		if err != nil {
+			return Tile{}, fmt.Errorf("tiles: %s %d/%d/%d: %w", l.Name, req.Z, req.X, req.Y, err)
+		}
+		raw.Write(b)
+	}
+	t := Tile{ETag: etag, Empty: raw.Len() == 0}
+	if !t.Empty {
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		_, _ = zw.Write(raw.Bytes())
+		if err := zw.Close(); err != nil {
+			return Tile{}, err
+		}
+		t.Gzip = gz.Bytes()
+	}
+	return t, nil
 }
 
 // Cache is an LRU of tiles bounded by the bytes of their gzipped bodies.

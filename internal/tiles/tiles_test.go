@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/tiles"
@@ -169,4 +170,31 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("accepted an invalid tile: %+v", r)
 		}
 	})
+}
+
+type blockingSource struct{ cancelled chan struct{} }
+
+func (s *blockingSource) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filters) ([]byte, error) {
+	<-ctx.Done()
+	close(s.cancelled)
+	return nil, ctx.Err()
+}
+
+// A client that goes away cancels the query of a tile nobody else waits for.
+func TestDisconnectCancelsRender(t *testing.T) {
+	src := &blockingSource{cancelled: make(chan struct{})}
+	svc := tiles.NewService(src, &version{}, 1<<20)
+	req, _ := tiles.ParseRequest("h3", "3", "4", "2", url.Values{})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { _, err := svc.Get(ctx, req, "public"); errc <- err }()
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get after cancel: %v", err)
+	}
+	select {
+	case <-src.cancelled:
+	case <-time.After(2 * time.Minute): // a guard against a hang, not a timing assertion
+		t.Fatal("the render was not cancelled when its only client left")
+	}
 }
