@@ -16,6 +16,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
 	"github.com/lagesbild/lagesbild/internal/refdata"
+	"github.com/lagesbild/lagesbild/internal/summary"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 	"github.com/lagesbild/lagesbild/web"
 )
@@ -70,7 +71,8 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
-		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db}
+		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db,
+		Summaries: summary.New(db, summary.Options{})}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)

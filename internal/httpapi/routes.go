@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/lan", s.handleBoundaries(boundaryLan))
 			r.Get("/polisregioner", s.handleBoundaries(boundaryRegion))
 		})
+		s.summaryRoutes(r)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, notFound("no such endpoint: %s", r.URL.Path))
 		})

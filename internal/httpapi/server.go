@@ -26,6 +26,8 @@ type Server struct {
 	Web       fs.FS // the embedded web map (web.FS())
 	Logger    *slog.Logger
 	Features  lagesbild.FeatureStore
+	// Summaries computes area summaries and the prioritisation; nil disables them.
+	Summaries SummaryService
 }
 
 // Handler returns the router with every route and middleware.

@@ -1,0 +1,308 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/risk"
+	"github.com/lagesbild/lagesbild/internal/summary"
+)
+
+// SummaryService computes area summaries and the joint prioritisation (summary.Service).
+type SummaryService interface {
+	Area(ctx context.Context, id string, q summary.Query) (*summary.Summary, error)
+	List(ctx context.Context, year int, q summary.Query) (*summary.List, error)
+	Prioritise(ctx context.Context, year int, q summary.Query, weights map[string]float64, method risk.Normalization) (*summary.Priority, error)
+}
+
+// summaryRoutes adds the summary endpoints under /api/v1 when a SummaryService is configured.
+func (s *Server) summaryRoutes(r chi.Router) {
+	if s.Summaries == nil {
+		return
+	}
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.Timeout(60 * time.Second))
+		r.Get("/areas/{id}/summary", s.handleAreaSummary)
+		r.Get("/areas/{id}/report", s.handleAreaReport)
+		r.Get("/summaries", s.handleSummaries)
+		r.Get("/priority", s.handlePriority)
+	})
+}
+
+const csvType = "text/csv; charset=utf-8"
+
+var regionCode = regexp.MustCompile(`^5[1-7]00$`)
+
+// wantCSV reads format= (json or csv) and otherwise the Accept header.
+func wantCSV(r *http.Request) (bool, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "csv":
+		return true, nil
+	case "json":
+		return false, nil
+	case "":
+		return strings.Contains(r.Header.Get("Accept"), "text/csv"), nil
+	default:
+		return false, lagesbild.Invalid("format", "%q is not json or csv", truncate(f, 20))
+	}
+}
+
+func parseDay(name, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return nil, lagesbild.Invalid(name, "%q is not a date YYYY-MM-DD", truncate(v, 40))
+	}
+	if t.Year() < 2000 || t.Year() > 2100 {
+		return nil, lagesbild.Invalid(name, "%s is outside 2000–2100", v)
+	}
+	return &t, nil
+}
+
+// summaryQuery parses from, to and region.
+func summaryQuery(r *http.Request) (summary.Query, error) {
+	q := r.URL.Query()
+	var sq summary.Query
+	var err error
+	if sq.From, err = parseDay("from", q.Get("from")); err != nil {
+		return sq, err
+	}
+	if sq.To, err = parseDay("to", q.Get("to")); err != nil {
+		return sq, err
+	}
+	if v := q.Get("region"); v != "" {
+		if !regionCode.MatchString(v) {
+			return sq, lagesbild.Invalid("region", "%q is not a police region code such as 5300", truncate(v, 20))
+		}
+		sq.Region = v
+	}
+	return sq, nil
+}
+
+func (s *Server) handleAreaSummary(w http.ResponseWriter, r *http.Request) {
+	sm, err := s.areaSummary(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	asCSV, _ := wantCSV(r)
+	if asCSV {
+		writeCSV(w, summaryCSV(sm))
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", sm)
+}
+
+// areaSummary validates the request of an area's summary or report and computes it.
+func (s *Server) areaSummary(r *http.Request) (*summary.Summary, error) {
+	if err := checkParams(r.URL.Query(), "from", "to", "format"); err != nil {
+		return nil, err
+	}
+	id := chi.URLParam(r, "id")
+	if !areaID.MatchString(id) {
+		return nil, lagesbild.Invalid("id", "%q is not an area id such as 2025-SO9", truncate(id, 40))
+	}
+	if _, err := wantCSV(r); err != nil {
+		return nil, err
+	}
+	q, err := summaryQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := s.Summaries.Area(r.Context(), id, q)
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		err = notFound("there is no area %s", id)
+	}
+	return sm, err
+}
+
+// listParams parses the parameters shared by /summaries and /priority.
+func (s *Server) listParams(r *http.Request, extra ...string) (int, summary.Query, bool, error) {
+	if err := checkParams(r.URL.Query(), append([]string{"set", "region", "from", "to", "format"}, extra...)...); err != nil {
+		return 0, summary.Query{}, false, err
+	}
+	asCSV, err := wantCSV(r)
+	if err != nil {
+		return 0, summary.Query{}, false, err
+	}
+	q, err := summaryQuery(r)
+	if err != nil {
+		return 0, q, false, err
+	}
+	year, err := s.setParam(r, r.URL.Query().Get("set"))
+	return year, q, asCSV, err
+}
+
+func listNotFound(err error, year int) error {
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		return notFound("there is no police list for %d (see /api/v1/area-sets)", year)
+	}
+	return err
+}
+
+func (s *Server) handleSummaries(w http.ResponseWriter, r *http.Request) {
+	year, q, asCSV, err := s.listParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.Summaries.List(r.Context(), year, q)
+	if err != nil {
+		s.writeError(w, r, listNotFound(err, year))
+		return
+	}
+	if asCSV {
+		writeCSV(w, listCSV(list))
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", list)
+}
+
+// parseWeights parses "violent_rate:0.4,hotspot_share:0.2": every named component must be
+// known and its weight a finite number ≥ 0; components not named get weight 0.
+func parseWeights(v string) (map[string]float64, error) {
+	if v == "" {
+		return nil, nil
+	}
+	w := map[string]float64{}
+	for _, part := range strings.Split(v, ",") {
+		k, num, ok := strings.Cut(part, ":")
+		k = strings.TrimSpace(k)
+		if !ok {
+			return nil, lagesbild.Invalid("weights", "%q is not component:weight", truncate(part, 40))
+		}
+		if _, dup := w[k]; dup {
+			return nil, lagesbild.Invalid("weights", "%s given twice", truncate(k, 40))
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, lagesbild.Invalid("weights", "%q is not a number", truncate(num, 40))
+		}
+		w[k] = f
+	}
+	return w, summary.CheckWeights(w)
+}
+
+func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
+	year, q, asCSV, err := s.listParams(r, "weights", "normalization")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	weights, err := parseWeights(r.URL.Query().Get("weights"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	method := risk.PercentRank
+	switch n := r.URL.Query().Get("normalization"); n {
+	case "", "percent_rank":
+	case "zscore":
+		method = risk.ZScore
+	default:
+		s.writeError(w, r, lagesbild.Invalid("normalization", "%q is not percent_rank or zscore", truncate(n, 20)))
+		return
+	}
+	pr, err := s.Summaries.Prioritise(r.Context(), year, q, weights, method)
+	if err != nil {
+		s.writeError(w, r, listNotFound(err, year))
+		return
+	}
+	if asCSV {
+		writeCSV(w, priorityCSV(pr))
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", pr)
+}
+
+func writeCSV(w http.ResponseWriter, rows [][]string) {
+	w.Header().Set("Content-Type", csvType)
+	w.WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(w)
+	_ = cw.WriteAll(rows) // the client may have gone
+}
+
+func num(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+func intStr(v *int) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.Itoa(*v)
+}
+
+func boolStr(b bool) string { return strconv.FormatBool(b) }
+
+func summaryCSV(sm *summary.Summary) [][]string {
+	rows := [][]string{{"area_id", "group", "count", "count_suppressed", "previous_count", "rate_per_1000", "rate_lower", "rate_upper",
+		"smoothed_rate_per_1000", "rate_ratio_rest_of_kommun", "location_quotient", "change_percent", "change_significant",
+		"trend_z", "trend_p", "sen_slope_per_month", "reason"}}
+	for _, g := range append([]summary.GroupSummary{sm.Total}, sm.Groups...) {
+		sig := ""
+		if g.Change.Significant != nil {
+			sig = boolStr(*g.Change.Significant)
+		}
+		reason := g.Rate.Reason
+		if g.Count.Suppressed {
+			reason = g.Count.Reason
+		}
+		rows = append(rows, []string{sm.Area.ID, g.Group, num(g.Count.Value), boolStr(g.Count.Suppressed), num(g.PreviousCount.Value),
+			num(g.Rate.Value), num(g.Rate.Lower), num(g.Rate.Upper), num(g.SmoothedRate.Value), num(g.RateRatio.Value),
+			num(g.LocationQuotient.Value), num(g.Change.Percent.Value), sig, num(g.Trend.Z), num(g.Trend.P), num(g.Trend.SenSlope.Value), reason})
+	}
+	return rows
+}
+
+func listCSV(l *summary.List) [][]string {
+	rows := [][]string{{"area_id", "name", "class", "kommun_code", "region_code", "population", "population_estimated",
+		"count", "count_suppressed", "previous_count", "rate_per_1000", "rate_lower", "rate_upper", "smoothed_rate_per_1000",
+		"rate_ratio_rest_of_kommun", "change_percent", "trend_z", "violent_count", "violent_smoothed_rate_per_1000",
+		"hotspot_share_95", "presence_hours_per_week_per_1000", "synthetic"}}
+	for _, r := range l.Rows {
+		rows = append(rows, []string{r.Area.ID, r.Area.Name, r.Area.Class, r.Area.KommunCode, r.Area.RegionCode,
+			intStr(r.Population.Value), boolStr(r.Population.Estimated), num(r.Count.Value), boolStr(r.Count.Suppressed),
+			num(r.PreviousCount.Value), num(r.Rate.Value), num(r.Rate.Lower), num(r.Rate.Upper), num(r.SmoothedRate.Value),
+			num(r.RateRatio.Value), num(r.ChangePercent.Value), num(r.Trend.Z), num(r.ViolentCount.Value), num(r.ViolentRate.Value),
+			num(r.HotSpotShare95), num(r.PresenceHours.Value), boolStr(r.Synthetic)})
+	}
+	return rows
+}
+
+func priorityCSV(p *summary.Priority) [][]string {
+	head := []string{"rank", "area_id", "name", "kommun_code", "region_code", "score"}
+	for _, k := range summary.Components {
+		head = append(head, k, "contribution_"+k)
+	}
+	rows := [][]string{head}
+	for _, a := range p.Areas {
+		row := []string{strconv.Itoa(a.Rank), a.Area.ID, a.Area.Name, a.Area.KommunCode, a.Area.RegionCode, num(a.Score)}
+		for _, k := range summary.Components {
+			c := ""
+			if v, ok := a.Contributions[k]; ok {
+				c = fmt.Sprint(v)
+			}
+			row = append(row, num(a.Components[k]), c)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}

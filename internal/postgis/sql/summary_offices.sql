@@ -1,0 +1,5 @@
+-- Offices within $2 metres of the areas of list $1.
+SELECT a.id, o.agency, o.staffed_hours_per_week
+FROM area a
+JOIN office o ON ST_DWithin(o.geom, a.geom, $2)
+WHERE a.set_year = $1

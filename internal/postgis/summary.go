@@ -1,0 +1,166 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/summary"
+)
+
+// The summary store answers every need of internal/summary with one set-based statement for a
+// whole list (sql/summary_*.sql), so the cost of GET /summaries does not grow with a query per
+// area. Counts come from incident_area joined to incident for the two periods at once; kommun
+// totals from admin_agg and kommun cells from h3_agg, the aggregates the import maintains.
+
+var _ summary.Store = (*DB)(nil)
+
+func collect[T any](ctx context.Context, db *DB, name string, scan func(pgx.CollectableRow) (T, error), args ...any) ([]T, error) {
+	rows, err := db.pool.Query(ctx, query(name), args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: %s: %w", name, translate(err))
+	}
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: %s: %w", name, translate(err))
+	}
+	return out, nil
+}
+
+func scanAreaInfo(row pgx.CollectableRow) (summary.AreaInfo, error) {
+	var a summary.AreaInfo
+	err := row.Scan(&a.ID, &a.Key, &a.Set, &a.Name, &a.Class, &a.KommunCode, &a.KommunName, &a.RegionCode,
+		&a.Population, &a.HasPopulation, &a.PopulationEstimated, &a.KommunPopulation)
+	return a, err
+}
+
+// SummaryAreas returns the areas of list year with their populations; ErrNotFound when the
+// year is not a list.
+func (db *DB) SummaryAreas(ctx context.Context, year int) ([]summary.AreaInfo, error) {
+	areas, err := collect(ctx, db, "summary_areas", scanAreaInfo, year, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(areas) == 0 {
+		var exists bool
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM area_set WHERE year = $1)`, year).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("postgis: list %d: %w", year, translate(err))
+		}
+		if !exists {
+			return nil, fmt.Errorf("postgis: list %d: %w", year, lagesbild.ErrNotFound)
+		}
+	}
+	return areas, nil
+}
+
+// SummaryArea returns one area with its population.
+func (db *DB) SummaryArea(ctx context.Context, id string) (summary.AreaInfo, error) {
+	areas, err := collect(ctx, db, "summary_areas", scanAreaInfo, nil, id)
+	if err != nil {
+		return summary.AreaInfo{}, err
+	}
+	if len(areas) == 0 {
+		return summary.AreaInfo{}, fmt.Errorf("postgis: area %q: %w", id, lagesbild.ErrNotFound)
+	}
+	return areas[0], nil
+}
+
+// NewestIncidentDay returns the latest day with an incident, from the daily aggregate.
+func (db *DB) NewestIncidentDay(ctx context.Context) (time.Time, bool, error) {
+	var day *time.Time
+	if err := db.pool.QueryRow(ctx, `SELECT max(day) FROM admin_agg`).Scan(&day); err != nil {
+		return time.Time{}, false, fmt.Errorf("postgis: newest incident day: %w", translate(err))
+	}
+	if day == nil {
+		return time.Time{}, false, nil
+	}
+	return *day, true, nil
+}
+
+// AreaGroupCounts counts the incidents per area and group of list year in now and before.
+func (db *DB) AreaGroupCounts(ctx context.Context, year int, now, before summary.Period) ([]summary.GroupCount, error) {
+	return collect(ctx, db, "summary_area_counts", func(row pgx.CollectableRow) (summary.GroupCount, error) {
+		var c summary.GroupCount
+		err := row.Scan(&c.AreaID, &c.Group, &c.Now, &c.Before)
+		return c, err
+	}, year, before.From, now.From, now.To)
+}
+
+// KommunGroupCounts counts the exact incidents per kommun and group of the list's kommuner.
+func (db *DB) KommunGroupCounts(ctx context.Context, year int, p summary.Period) ([]summary.KommunCount, error) {
+	return collect(ctx, db, "summary_kommun_counts", func(row pgx.CollectableRow) (summary.KommunCount, error) {
+		var c summary.KommunCount
+		err := row.Scan(&c.Kommun, &c.Group, &c.N)
+		return c, err
+	}, year, p.From, p.To)
+}
+
+// AreaMonthlyCounts counts the incidents per area, group and month of list year.
+func (db *DB) AreaMonthlyCounts(ctx context.Context, year int, p summary.Period) ([]summary.MonthCount, error) {
+	return collect(ctx, db, "summary_monthly", func(row pgx.CollectableRow) (summary.MonthCount, error) {
+		var c summary.MonthCount
+		err := row.Scan(&c.AreaID, &c.Group, &c.Month, &c.N)
+		return c, err
+	}, year, p.From, p.To)
+}
+
+// KommunCellCounts returns the res-8 cells with incidents of the list's kommuner.
+func (db *DB) KommunCellCounts(ctx context.Context, year int, p summary.Period) ([]summary.CellCount, error) {
+	return collect(ctx, db, "summary_cells", func(row pgx.CollectableRow) (summary.CellCount, error) {
+		var c summary.CellCount
+		var cell int64
+		err := row.Scan(&c.Kommun, &cell, &c.N)
+		c.Cell = uint64(cell)
+		return c, err
+	}, year, p.From, p.To)
+}
+
+// AreaCells returns the res-8 cells of the areas of list year.
+func (db *DB) AreaCells(ctx context.Context, year int) ([]summary.AreaCell, error) {
+	return collect(ctx, db, "summary_area_cells", func(row pgx.CollectableRow) (summary.AreaCell, error) {
+		var c summary.AreaCell
+		var cell int64
+		err := row.Scan(&c.AreaID, &cell)
+		c.Cell = uint64(cell)
+		return c, err
+	}, year)
+}
+
+// AreaOffices returns the offices within distanceM metres of the areas of list year.
+func (db *DB) AreaOffices(ctx context.Context, year int, distanceM float64) ([]summary.Office, error) {
+	return collect(ctx, db, "summary_offices", func(row pgx.CollectableRow) (summary.Office, error) {
+		var o summary.Office
+		err := row.Scan(&o.AreaID, &o.Agency, &o.StaffedHoursPerWeek)
+		return o, err
+	}, year, distanceM)
+}
+
+// AreaOperations returns the operations on the areas of list year that started by until.
+func (db *DB) AreaOperations(ctx context.Context, year int, until time.Time) ([]summary.Operation, error) {
+	return collect(ctx, db, "summary_operations", func(row pgx.CollectableRow) (summary.Operation, error) {
+		var o summary.Operation
+		err := row.Scan(&o.AreaID, &o.Agencies, &o.Start, &o.End, &o.PersonHours)
+		return o, err
+	}, year, until)
+}
+
+// AreaProvenance returns the distinct sources and agencies behind the areas' counts.
+func (db *DB) AreaProvenance(ctx context.Context, year int, p summary.Period) ([]summary.Provenance, error) {
+	return collect(ctx, db, "summary_provenance", func(row pgx.CollectableRow) (summary.Provenance, error) {
+		var v summary.Provenance
+		err := row.Scan(&v.AreaID, &v.Source, &v.Agency)
+		return v, err
+	}, year, p.From, p.To)
+}
+
+// AreaHistory lists the area's key and its predecessors on every list.
+func (db *DB) AreaHistory(ctx context.Context, areaKey string) ([]summary.HistoryEntry, error) {
+	return collect(ctx, db, "summary_history", func(row pgx.CollectableRow) (summary.HistoryEntry, error) {
+		var h summary.HistoryEntry
+		err := row.Scan(&h.Year, &h.AreaID, &h.AreaKey, &h.Name, &h.Class, &h.ClassPolisen)
+		return h, err
+	}, areaKey)
+}
