@@ -37,12 +37,7 @@ fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-		done; \
-	done
+	@FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
 
 # Go benchmarks of every package (binning, parsing, the import store path, tiles).
 bench: deps
