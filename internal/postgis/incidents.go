@@ -248,8 +248,9 @@ func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, bound
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_cell"}, []string{"cell", "res", "geom"}, src); err != nil {
 		return translate(err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO h3_cell (cell, res, geom)
-		SELECT cell, res, ST_Transform(ST_SetSRID(ST_GeomFromWKB(geom), 4326), 3006) FROM stage_cell
+	_, err = tx.Exec(ctx, `INSERT INTO h3_cell (cell, res, geom, geom_3857)
+		SELECT cell, res, ST_Transform(g, 3006), ST_Transform(g, 3857)
+		FROM (SELECT cell, res, ST_SetSRID(ST_GeomFromWKB(geom), 4326) AS g FROM stage_cell) s
 		ON CONFLICT (cell) DO NOTHING`)
 	return translate(err)
 }

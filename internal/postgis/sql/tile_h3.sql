@@ -4,7 +4,7 @@
 -- date filter the counts come from h3_total (no day dimension), with one from h3_agg.
 SELECT ST_AsMVT(t, 'h3', 4096, 'geom', 'fid') FROM (
     SELECT c.cell AS fid, /*PROPS*/,
-           ST_AsMVTGeom(ST_Transform(c.geom, 3857), q.env, 4096, 64, true) AS geom
+           ST_AsMVTGeom(c.geom_3857, q.env, 4096, 64, true) AS geom
     FROM (
         SELECT a.cell,
                sum(a.n)::int AS total,
