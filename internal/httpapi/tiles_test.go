@@ -246,6 +246,15 @@ func TestTileHTTPBehaviour(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d", path, resp.StatusCode, body, want)
 		}
 	}
+	// The default view (one row per cell) and the per-group path (all groups named) agree.
+	all := "skjutning,sprangning,grovt_vald,misshandel_hot,ran,narkotika,overgrepp_rattssak,brand_skadegorelse,stold_inbrott,bedrageri_valfard,ovrigt"
+	for _, z := range []string{"5/17/9", "12/2251/1203"} {
+		_, def := fetch(t, srv.URL+"/tiles/h3/"+z+".mvt", nil)
+		_, grouped := fetch(t, srv.URL+"/tiles/h3/"+z+".mvt?category="+all, nil)
+		if !reflect.DeepEqual(decode(t, def), decode(t, grouped)) {
+			t.Errorf("h3 %s: the per-cell totals differ from the per-group aggregates", z)
+		}
+	}
 	// Points only from zoom 14.
 	if resp, _ := fetch(t, srv.URL+"/tiles/handelser/12/2251/1203.mvt", nil); resp.StatusCode != http.StatusNoContent {
 		t.Errorf("handelser below z14: %d, want 204", resp.StatusCode)

@@ -104,6 +104,15 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 		SELECT count(*) FROM ((SELECT * FROM t EXCEPT SELECT * FROM h3_total) UNION ALL (SELECT * FROM h3_total EXCEPT SELECT * FROM t)) x`); d != 0 {
 		t.Errorf("h3_total differs from h3_agg summed over days in %d rows", d)
 	}
+	if d := scalar(t, db, `WITH t AS (SELECT res, cell, sum(n)::int AS total FROM h3_total GROUP BY 1, 2)
+		SELECT count(*) FROM ((SELECT * FROM t EXCEPT SELECT res, cell, total FROM h3_cell_total)
+		UNION ALL (SELECT res, cell, total FROM h3_cell_total EXCEPT SELECT * FROM t)) x`); d != 0 {
+		t.Errorf("h3_cell_total differs from h3_total in %d rows", d)
+	}
+	if d := scalar(t, db, `SELECT count(*) FROM h3_cell_total WHERE total <> skjutning + sprangning + grovt_vald + misshandel_hot
+		+ ran + narkotika + overgrepp_rattssak + brand_skadegorelse + stold_inbrott + bedrageri_valfard + ovrigt`); d != 0 {
+		t.Errorf("%d cells whose groups do not add up to the total", d)
+	}
 	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT cell, res FROM h3_agg) a
 		WHERE NOT EXISTS (SELECT 1 FROM h3_cell c WHERE c.cell = a.cell AND c.res = a.res)`); n != 0 {
 		t.Errorf("%d aggregated cells have no polygon", n)

@@ -122,7 +122,10 @@ func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filte
 		sql = strings.Replace(sql, "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
 	case "h3":
 		sql = strings.Replace(query("tile_h3"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
-		if from == nil && to == nil {
+		if from == nil && to == nil && len(f.Groups) == 0 && len(f.Agencies) == 0 {
+			sql = strings.Replace(query("tile_h3_cells"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
+			args = append(args, hexgrid.ZoomToRes(z))
+		} else if from == nil && to == nil {
 			sql = strings.Replace(sql, "/*AGG*/", "h3_total", 1)
 			sql = strings.Replace(sql, "$7", "$5", -1)
 			sql = strings.Replace(sql, "$8", "$6", -1)

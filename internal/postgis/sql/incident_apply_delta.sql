@@ -54,6 +54,29 @@ DELETE FROM h3_total a USING d_h3_total d
 WHERE d.n < 0 AND a.n = 0
   AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
 
+-- The same deltas per cell, for the one-row-per-cell table of the default map view.
+CREATE TEMP TABLE d_cell ON COMMIT DROP AS
+SELECT res, cell, sum(n)::int AS total,
+       coalesce(sum(n) FILTER (WHERE category_group = 'skjutning'), 0)::int AS skjutning,
+       coalesce(sum(n) FILTER (WHERE category_group = 'sprangning'), 0)::int AS sprangning,
+       coalesce(sum(n) FILTER (WHERE category_group = 'grovt_vald'), 0)::int AS grovt_vald,
+       coalesce(sum(n) FILTER (WHERE category_group = 'misshandel_hot'), 0)::int AS misshandel_hot,
+       coalesce(sum(n) FILTER (WHERE category_group = 'ran'), 0)::int AS ran,
+       coalesce(sum(n) FILTER (WHERE category_group = 'narkotika'), 0)::int AS narkotika,
+       coalesce(sum(n) FILTER (WHERE category_group = 'overgrepp_rattssak'), 0)::int AS overgrepp_rattssak,
+       coalesce(sum(n) FILTER (WHERE category_group = 'brand_skadegorelse'), 0)::int AS brand_skadegorelse,
+       coalesce(sum(n) FILTER (WHERE category_group = 'stold_inbrott'), 0)::int AS stold_inbrott,
+       coalesce(sum(n) FILTER (WHERE category_group = 'bedrageri_valfard'), 0)::int AS bedrageri_valfard,
+       coalesce(sum(n) FILTER (WHERE category_group = 'ovrigt'), 0)::int AS ovrigt
+FROM d_h3_total GROUP BY res, cell;
+
+INSERT INTO h3_cell_total AS a (res, cell, total, skjutning, sprangning, grovt_vald, misshandel_hot, ran, narkotika, overgrepp_rattssak, brand_skadegorelse, stold_inbrott, bedrageri_valfard, ovrigt)
+SELECT * FROM d_cell ORDER BY res, cell
+ON CONFLICT (res, cell) DO UPDATE SET total = a.total + EXCLUDED.total, skjutning = a.skjutning + EXCLUDED.skjutning, sprangning = a.sprangning + EXCLUDED.sprangning, grovt_vald = a.grovt_vald + EXCLUDED.grovt_vald, misshandel_hot = a.misshandel_hot + EXCLUDED.misshandel_hot, ran = a.ran + EXCLUDED.ran, narkotika = a.narkotika + EXCLUDED.narkotika, overgrepp_rattssak = a.overgrepp_rattssak + EXCLUDED.overgrepp_rattssak, brand_skadegorelse = a.brand_skadegorelse + EXCLUDED.brand_skadegorelse, stold_inbrott = a.stold_inbrott + EXCLUDED.stold_inbrott, bedrageri_valfard = a.bedrageri_valfard + EXCLUDED.bedrageri_valfard, ovrigt = a.ovrigt + EXCLUDED.ovrigt;
+
+DELETE FROM h3_cell_total a USING d_cell d
+WHERE a.total = 0 AND (a.res, a.cell) = (d.res, d.cell);
+
 UPDATE admin_agg a SET n = a.n + d.n FROM d_admin d
 WHERE d.n < 0 AND (a.level, a.code, a.day, a.category_group, a.agency, a.precision) = (d.level, d.code, d.day, d.category_group, d.agency, d.precision);
 
