@@ -17,7 +17,6 @@ import (
 
 	"github.com/lagesbild/lagesbild/internal/hexgrid"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
-	"github.com/lagesbild/lagesbild/internal/importer"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
@@ -651,7 +650,6 @@ func incidentsAt(prefix string, n int, lon, lat float64, group lagesbild.Categor
 
 func TestOGCH3Suppression(t *testing.T) {
 	srv, db := ogcServer(t)
-	ctx := context.Background()
 	day := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
 	// Tensta (Stockholm): 3 shootings, synthetic. Central Göteborg: 7 robberies and 2 drug cases
 	// (9 in all), from another source. Kommun-precision records never reach h3.
@@ -661,18 +659,7 @@ func TestOGCH3Suppression(t *testing.T) {
 	recs = append(recs, incidentsAt("gbg-nark", 2, 11.967, 57.7071, lagesbild.GroupNarkotika, "test", day.AddDate(0, 0, 10))...)
 	recs = append(recs, lagesbild.Incident{Source: "polisen", SourceID: "k1", OccurredAt: day, Category: "Rån", Group: lagesbild.GroupRan,
 		Agency: "pm", Precision: lagesbild.PrecisionKommun, KommunCode: "0180", LocationName: "Stockholm", Line: 99})
-	r, stop := importer.FromGenerator(func(yield func(lagesbild.Incident) error) error {
-		for _, inc := range recs {
-			if err := yield(inc); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	defer stop()
-	if _, err := importer.Incidents(ctx, db, r, "h3.csv", importer.Options{}, pgtest.Logger(t)); err != nil {
-		t.Fatal(err)
-	}
+	importIncidents(t, db, "h3.csv", recs)
 	cellOf := func(lon, lat float64) string {
 		c, err := hexgrid.Cell(lat, lon, 7)
 		if err != nil {

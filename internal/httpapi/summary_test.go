@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -9,13 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lagesbild/lagesbild/geodata"
 	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
-	"github.com/lagesbild/lagesbild/internal/importer"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
-	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/internal/summary"
 )
 
@@ -27,24 +23,7 @@ const demoPeriod = "from=2024-11-01&to=2026-10-31"
 func summaryServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	db, _ := pgtest.New(t)
-	b, err := refdata.Load(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := demo.FromRefdata(b, 2025)
-	o := demo.Options{Seed: 11, Scale: 0.05}
-	r, stop := importer.FromGenerator(func(yield func(lagesbild.Incident) error) error { return demo.Incidents(in, o, yield) })
-	defer stop()
-	ctx := context.Background()
-	if _, err := importer.Incidents(ctx, db, r, "demo", importer.Options{}, pgtest.Logger(t)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ImportPresence(ctx, "demo", demo.Offices(in, o), demo.Operations(in, o)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ImportAreaPopulation(ctx, "demo", demo.AreaPopulation(in)); err != nil {
-		t.Fatal(err)
-	}
+	loadDemo(t, db, demo.Options{Seed: 11, Scale: 0.05}, true)
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{})}
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)

@@ -20,14 +20,11 @@ import (
 
 	"github.com/paulmach/orb/encoding/mvt"
 
-	"github.com/lagesbild/lagesbild/geodata"
 	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
-	"github.com/lagesbild/lagesbild/internal/importer"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
-	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
@@ -37,37 +34,11 @@ var update = flag.Bool("update", false, "rewrite the golden tiles in testdata/ti
 func demoServer(t *testing.T) (*httptest.Server, *postgis.DB, string) {
 	t.Helper()
 	db, url := pgtest.New(t)
-	b, err := refdata.Load(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := demo.FromRefdata(b, 2025)
-	o := demo.Options{Seed: 7, Scale: 0.02}
-	r, stop := importer.FromGenerator(func(yield func(lagesbild.Incident) error) error { return demo.Incidents(in, o, yield) })
-	defer stop()
-	ctx := context.Background()
-	if _, err := importer.Incidents(ctx, db, r, "demo", importer.Options{}, pgtest.Logger(t)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ImportPresence(ctx, "demo", demo.Offices(in, o), demo.Operations(in, o)); err != nil {
-		t.Fatal(err)
-	}
+	loadDemo(t, db, demo.Options{Seed: 7, Scale: 0.02}, false)
 	// Kommun-precision events must never reach the h3 or handelser layers.
-	polisen := []lagesbild.Incident{{Source: "polisen", SourceID: "1", OccurredAt: time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC),
+	importIncidents(t, db, "polisen", []lagesbild.Incident{{Source: "polisen", SourceID: "1", OccurredAt: time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC),
 		Category: "Skottlossning", Group: lagesbild.GroupSkjutning, Agency: "pm", Precision: lagesbild.PrecisionKommun,
-		KommunCode: "0180", LocationName: "Stockholm", Line: 1}}
-	pr, pstop := importer.FromGenerator(func(yield func(lagesbild.Incident) error) error {
-		for _, p := range polisen {
-			if err := yield(p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	defer pstop()
-	if _, err := importer.Incidents(ctx, db, pr, "polisen", importer.Options{}, pgtest.Logger(t)); err != nil {
-		t.Fatal(err)
-	}
+		KommunCode: "0180", LocationName: "Stockholm", Line: 1}})
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Tiles: tiles.NewService(db, db, 16<<20)}
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
