@@ -13,11 +13,8 @@ import (
 
 // AreaSets lists the police lists with their area counts per class.
 func (db *DB) AreaSets(ctx context.Context) ([]lagesbild.AreaSet, error) {
-	rows, err := db.pool.Query(ctx, query("area_sets"))
-	if err != nil {
-		return nil, fmt.Errorf("postgis: area sets: %w", translate(err))
-	}
-	sets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.AreaSet, error) {
+	// Counts are of the areas the caller may see.
+	sets, err := collect(ctx, db, "area_sets", func(row pgx.CollectableRow) (lagesbild.AreaSet, error) {
 		var s lagesbild.AreaSet
 		var u, r, su int
 		err := row.Scan(&s.Year, &s.Label, &s.Published, &s.GeometryOfficial, &s.Note, &s.AreaCount, &u, &r, &su)
@@ -61,11 +58,7 @@ func (db *DB) Area(ctx context.Context, id string) (lagesbild.Area, error) {
 }
 
 func (db *DB) areas(ctx context.Context, year *int, id *string) ([]lagesbild.Area, error) {
-	rows, err := db.pool.Query(ctx, query("areas"), year, id)
-	if err != nil {
-		return nil, translate(err)
-	}
-	areas, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.Area, error) {
+	return collect(ctx, db, "areas", func(row pgx.CollectableRow) (lagesbild.Area, error) {
 		var a lagesbild.Area
 		var class string
 		var from, until *time.Time
@@ -76,23 +69,18 @@ func (db *DB) areas(ctx context.Context, year *int, id *string) ([]lagesbild.Are
 			&from, &until, &a.GeometryOfficial, &a.GeometrySource, &a.Source, &a.AreaM2, &geom)
 		a.Class, a.ClassifiedFrom, a.ClassifiedUntil, a.Geometry = lagesbild.AreaClass(class), from, until, json.RawMessage(geom)
 		return a, err
-	})
-	return areas, translate(err)
+	}, year, id)
 }
 
 // Boundaries returns every kommun, län or police region, simplified to toleranceM metres.
 func (db *DB) Boundaries(ctx context.Context, kind lagesbild.BoundaryKind, toleranceM float64) ([]lagesbild.Boundary, error) {
-	rows, err := db.pool.Query(ctx, query("boundaries"), string(kind), toleranceM)
-	if err != nil {
-		return nil, fmt.Errorf("postgis: %s boundaries: %w", kind, translate(err))
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.Boundary, error) {
+	out, err := collect(ctx, db, "boundaries", func(row pgx.CollectableRow) (lagesbild.Boundary, error) {
 		b := lagesbild.Boundary{Kind: kind}
 		var geom string
 		err := row.Scan(&b.Code, &b.Name, &b.ParentCode, &b.Population, &geom)
 		b.Geometry = json.RawMessage(geom)
 		return b, err
-	})
+	}, string(kind), toleranceM)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: %s boundaries: %w", kind, translate(err))
 	}

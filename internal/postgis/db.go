@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
@@ -32,9 +33,12 @@ func query(name string) string {
 	return string(b)
 }
 
-// DB is the service's handle on PostgreSQL.
+// DB is the service's handle on PostgreSQL. It holds two pools: pool connects as the owner of
+// the schema (migrations, imports, accounts) and reader as lagesbild_reader, a role subject to
+// row-level security, for every read of data made on behalf of a caller (see scoped).
 type DB struct {
 	pool   *pgxpool.Pool
+	reader *pgxpool.Pool
 	logger *slog.Logger
 }
 
@@ -43,6 +47,10 @@ type Options struct {
 	MaxConns         int32
 	StatementTimeout time.Duration // per statement; 0 means 30 s
 	ApplicationName  string
+	// ReaderURL connects the reader pool as a login role that is a member of
+	// lagesbild_reader (the managed cluster's lagesbild_service). Empty: the reader pool uses
+	// the owner's connection and switches to lagesbild_reader with SET ROLE on connect.
+	ReaderURL string
 }
 
 // Open connects to url and checks the connection. It does not migrate.
@@ -72,11 +80,73 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 		pool.Close()
 		return nil, fmt.Errorf("postgis: connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, translate(err))
 	}
-	return &DB{pool: pool, logger: logger.With("component", "postgis")}, nil
+	reader, err := openReader(ctx, cfg, o)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{pool: pool, reader: reader, logger: logger.With("component", "postgis")}, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.pool.Close() }
+// openReader makes the pool of the role that reads under row-level security. Its connections
+// are opened lazily, after the migrations have created the role.
+func openReader(ctx context.Context, owner *pgxpool.Config, o Options) (*pgxpool.Pool, error) {
+	cfg := owner.Copy()
+	if o.ReaderURL != "" {
+		rc, err := pgxpool.ParseConfig(o.ReaderURL)
+		if err != nil {
+			return nil, fmt.Errorf("postgis: the reader connection string is not valid: %w", lagesbild.ErrInvalid)
+		}
+		rc.ConnConfig.RuntimeParams = cfg.ConnConfig.RuntimeParams
+		rc.MaxConns = cfg.MaxConns
+		cfg = rc
+	} else {
+		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, `SET ROLE lagesbild_reader`)
+			return err
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: reader pool: %w", translate(err))
+	}
+	return pool, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() {
+	db.reader.Close()
+	db.pool.Close()
+}
+
+// scoped runs fn in a read-only transaction of the reader role after setting, for this
+// transaction only, the scope of the caller in ctx. Row-level security filters every scoped table
+// by these settings, so a query that forgets a filter still cannot read outside the scope; a
+// context without an identity sees no protected row at all.
+func (db *DB) scoped(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	id, _ := auth.FromContext(ctx)
+	tx, err := db.reader.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	all := ""
+	if id.Scope.All && id.CanReadData() {
+		all = "on"
+	}
+	regions, lpos := "", ""
+	if id.CanReadData() {
+		regions, lpos = strings.Join(id.Scope.Regions, ","), strings.Join(id.Scope.LPOs, ",")
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('lagesbild.scope_all', $1, true), set_config('lagesbild.regions', $2, true),
+		set_config('lagesbild.lpos', $3, true), set_config('lagesbild.role', $4, true)`, all, regions, lpos, string(id.Role)); err != nil {
+		return translate(err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return translate(tx.Commit(ctx))
+}
 
 // Ready reports whether the database answers and every migration has been applied.
 func (db *DB) Ready(ctx context.Context) error {

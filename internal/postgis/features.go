@@ -63,12 +63,8 @@ var bboxWindow = lagesbild.BBox{MinLon: 0, MinLat: 50, MaxLon: 35, MaxLat: 75}
 // Collections lists the police lists (one collection per area_set row, oldest first) and then
 // the fixed collections, each with its extent computed from the data.
 func (db *DB) Collections(ctx context.Context) ([]lagesbild.Collection, error) {
-	rows, err := db.pool.Query(ctx, query("features_collections"))
-	if err != nil {
-		return nil, fmt.Errorf("postgis: collections: %w", translate(err))
-	}
 	var sweden lagesbild.BBox
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (lagesbild.Collection, error) {
+	out, err := collect(ctx, db, "features_collections", func(r pgx.CollectableRow) (lagesbild.Collection, error) {
 		var (
 			id                     string
 			year, n                *int
@@ -277,12 +273,8 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 	// An unnamed statement is planned for the values of each call: a cached generic plan could
 	// not simplify "$1 IS NULL OR ST_Intersects(...)" and would scan instead of using the GiST
 	// index, the reason the queries exist in this form.
-	rows, err := db.pool.Query(ctx, query(src.query), append([]any{pgx.QueryExecModeDescribeExec}, args...)...)
-	if err != nil {
-		return lagesbild.FeaturePage{}, translate(err)
-	}
 	page := lagesbild.FeaturePage{Features: []lagesbild.Feature{}}
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+	_, err := collect(ctx, db, src.query, func(r pgx.CollectableRow) (struct{}, error) {
 		var f lagesbild.Feature
 		var ok bool
 		var err error
@@ -299,9 +291,9 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 			page.Features = append(page.Features, f)
 		}
 		return struct{}{}, err
-	})
+	}, append([]any{pgx.QueryExecModeDescribeExec}, args...)...)
 	if err != nil {
-		return lagesbild.FeaturePage{}, translate(err)
+		return lagesbild.FeaturePage{}, err
 	}
 	return page, nil
 }

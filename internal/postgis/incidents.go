@@ -252,6 +252,11 @@ func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, bound
 		SELECT cell, res, ST_Transform(g, 3006), ST_Transform(g, 3857)
 		FROM (SELECT cell, res, ST_SetSRID(ST_GeomFromWKB(geom), 4326) AS g FROM stage_cell) s
 		ON CONFLICT (cell) DO NOTHING`)
+	if err != nil {
+		return translate(err)
+	}
+	// The new cells' scope columns drive row-level security on every H3 aggregate.
+	_, err = tx.Exec(ctx, `SELECT refresh_cell_scope($1)`, missing)
 	return translate(err)
 }
 

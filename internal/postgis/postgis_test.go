@@ -193,7 +193,7 @@ func TestFailedImportLeavesDatabaseAsItWas(t *testing.T) {
 
 func TestAreaQueries(t *testing.T) {
 	db, _ := pgtest.New(t)
-	ctx := context.Background()
+	ctx := pgtest.National(context.Background())
 	areas, err := db.Areas(ctx, 2015)
 	if err != nil || len(areas) != 53 {
 		t.Fatalf("Areas(2015) = %d areas, %v", len(areas), err)

@@ -69,6 +69,12 @@ func (db *DB) ImportRefdata(ctx context.Context, b *refdata.Bundle) (RefdataRepo
 				return fmt.Errorf("subdivide kommuner: %w", translate(err))
 			}
 		}
+		if rep.Changed() {
+			// Areas and regions decide which cells each scope sees.
+			if _, err := tx.Exec(ctx, `SELECT refresh_cell_scope(NULL)`); err != nil {
+				return fmt.Errorf("cell scopes: %w", translate(err))
+			}
+		}
 		return bumpVersionIf(ctx, tx, rep.Changed(), &rep.DataVersion)
 	})
 	if err != nil {

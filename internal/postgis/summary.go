@@ -18,14 +18,19 @@ import (
 
 var _ summary.Store = (*DB)(nil)
 
+// collect runs the query sql/<name>.sql as the caller (scoped) and scans every row.
 func collect[T any](ctx context.Context, db *DB, name string, scan func(pgx.CollectableRow) (T, error), args ...any) ([]T, error) {
-	rows, err := db.pool.Query(ctx, query(name), args...)
+	var out []T
+	err := db.scoped(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, query(name), args...)
+		if err != nil {
+			return translate(err)
+		}
+		out, err = pgx.CollectRows(rows, scan)
+		return translate(err)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("postgis: %s: %w", name, translate(err))
-	}
-	out, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		return nil, fmt.Errorf("postgis: %s: %w", name, translate(err))
+		return nil, fmt.Errorf("postgis: %s: %w", name, err)
 	}
 	return out, nil
 }
@@ -71,7 +76,9 @@ func (db *DB) SummaryArea(ctx context.Context, id string) (summary.AreaInfo, err
 // NewestIncidentDay returns the latest day with an incident, from the daily aggregate.
 func (db *DB) NewestIncidentDay(ctx context.Context) (time.Time, bool, error) {
 	var day *time.Time
-	if err := db.pool.QueryRow(ctx, `SELECT max(day) FROM admin_agg`).Scan(&day); err != nil {
+	if err := db.scoped(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT max(day) FROM admin_agg`).Scan(&day)
+	}); err != nil {
 		return time.Time{}, false, fmt.Errorf("postgis: newest incident day: %w", translate(err))
 	}
 	if day == nil {

@@ -150,17 +150,18 @@ func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filte
 	}
 	var mvt []byte
 	var err error
-	if layer == "handelser" {
-		var n int64
-		err = db.pool.QueryRow(ctx, bounds+sql, args...).Scan(&mvt, &n)
-		if err == nil && n > MaxTilePoints {
-			return nil, fmt.Errorf("postgis: tile %d/%d/%d holds more than %d incidents; zoom in or filter: %w", z, x, y, MaxTilePoints, lagesbild.ErrInvalid)
+	var n int64
+	err = db.scoped(ctx, func(tx pgx.Tx) error {
+		if layer == "handelser" {
+			return translate(tx.QueryRow(ctx, bounds+sql, args...).Scan(&mvt, &n))
 		}
-	} else {
-		err = db.pool.QueryRow(ctx, bounds+sql, args...).Scan(&mvt)
+		return translate(tx.QueryRow(ctx, bounds+sql, args...).Scan(&mvt))
+	})
+	if err == nil && n > MaxTilePoints {
+		return nil, fmt.Errorf("postgis: tile %d/%d/%d holds more than %d incidents; zoom in or filter: %w", z, x, y, MaxTilePoints, lagesbild.ErrInvalid)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgis: tile %s %d/%d/%d: %w", layer, z, x, y, translate(err))
+		return nil, fmt.Errorf("postgis: tile %s %d/%d/%d: %w", layer, z, x, y, err)
 	}
 	return mvt, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lagesbild/lagesbild/geodata"
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/refdata"
@@ -240,4 +241,10 @@ func logLevel() slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelWarn
+}
+
+// National returns ctx carrying a national analyst's identity, which row-level security lets
+// see every row; tests of the stores read as it unless they test scoping.
+func National(ctx context.Context) context.Context {
+	return auth.WithIdentity(ctx, auth.Identity{Subject: "test-nationell", Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
 }

@@ -1,0 +1,290 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// Accounts, tokens and sessions are kept by the owner role: the reader role that serves data
+// has no grant on them. The audit log is written and read through the reader role, which may
+// only append to it (and read it when the caller is an admin).
+
+var _ auth.Store = (*DB)(nil)
+
+// PoliceUnits returns the police regions and lokalpolisområden by code.
+func (db *DB) PoliceUnits(ctx context.Context) (regions, lpos map[string]string, err error) {
+	regions, lpos = map[string]string{}, map[string]string{}
+	rows, err := db.pool.Query(ctx, `SELECT 'r', code, name FROM police_region UNION ALL SELECT 'l', code, name FROM lokalpolisomrade`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgis: police units: %w", translate(err))
+	}
+	var kind, code, name string
+	_, err = pgx.ForEachRow(rows, []any{&kind, &code, &name}, func() error {
+		if kind == "r" {
+			regions[code] = name
+		} else {
+			lpos[code] = name
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgis: police units: %w", translate(err))
+	}
+	return regions, lpos, nil
+}
+
+const userColumns = `id, username, display_name, password_hash, role, scope, demo, created_at, disabled_at`
+
+func scanUser(row pgx.CollectableRow) (auth.User, error) {
+	var u auth.User
+	var role, scope string
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &role, &scope, &u.Demo, &u.CreatedAt, &u.DisabledAt); err != nil {
+		return u, err
+	}
+	u.Role = auth.Role(role)
+	sc, err := auth.ParseStoredScope(scope)
+	u.Scope = sc
+	return u, err
+}
+
+func (db *DB) oneUser(ctx context.Context, where string, arg any) (auth.User, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM app_user WHERE `+where, arg)
+	if err != nil {
+		return auth.User{}, translate(err)
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
+	return u, translate(err)
+}
+
+// CreateUser stores a new account; ErrConflict when the name is taken.
+func (db *DB) CreateUser(ctx context.Context, u auth.User) (auth.User, error) {
+	var id int64
+	err := db.pool.QueryRow(ctx, `INSERT INTO app_user (username, display_name, password_hash, role, scope, demo)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		u.Username, u.DisplayName, u.PasswordHash, string(u.Role), u.Scope.String(), u.Demo).Scan(&id)
+	if err != nil {
+		return auth.User{}, fmt.Errorf("postgis: user %q: %w", u.Username, translate(err))
+	}
+	return db.UserByID(ctx, id)
+}
+
+// UserByName returns the account with this user name.
+func (db *DB) UserByName(ctx context.Context, username string) (auth.User, error) {
+	u, err := db.oneUser(ctx, `username = $1`, username)
+	if err != nil {
+		return u, fmt.Errorf("postgis: user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// UserByID returns the account with this id.
+func (db *DB) UserByID(ctx context.Context, id int64) (auth.User, error) {
+	u, err := db.oneUser(ctx, `id = $1`, id)
+	if err != nil {
+		return u, fmt.Errorf("postgis: user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// Users lists every account by name.
+func (db *DB) Users(ctx context.Context) ([]auth.User, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM app_user ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: users: %w", translate(err))
+	}
+	users, err := pgx.CollectRows(rows, scanUser)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: users: %w", translate(err))
+	}
+	return users, nil
+}
+
+// DisableUser disables an account and ends its sessions.
+func (db *DB) DisableUser(ctx context.Context, username string) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `UPDATE app_user SET disabled_at = coalesce(disabled_at, now()) WHERE username = $1 RETURNING id`, username).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("postgis: disable user %q: %w", username, translate(err))
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM user_session WHERE user_id = $1`, id)
+		return translate(err)
+	})
+}
+
+// SetPassword replaces the password hash of an account and ends its sessions.
+func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, `UPDATE app_user SET password_hash = $2 WHERE username = $1 RETURNING id`, username, hash).Scan(&id); err != nil {
+			return fmt.Errorf("postgis: password of %q: %w", username, translate(err))
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM user_session WHERE user_id = $1`, id)
+		return translate(err)
+	})
+}
+
+const tokenColumns = `id, name, role, scope, layers, max_res, created_by, created_at, expires_at, revoked_at, last_used_at`
+
+func scanToken(row pgx.CollectableRow) (auth.Token, error) {
+	var t auth.Token
+	var role, scope string
+	var maxRes int16
+	if err := row.Scan(&t.ID, &t.Name, &role, &scope, &t.Layers, &maxRes, &t.CreatedBy, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt); err != nil {
+		return t, err
+	}
+	t.Role, t.MaxRes = auth.Role(role), int(maxRes)
+	sc, err := auth.ParseStoredScope(scope)
+	t.Scope = sc
+	return t, err
+}
+
+// CreateToken stores a token's hash and details.
+func (db *DB) CreateToken(ctx context.Context, t auth.Token, hash []byte) (auth.Token, error) {
+	if t.Layers == nil {
+		t.Layers = []string{}
+	}
+	rows, err := db.pool.Query(ctx, `INSERT INTO api_token (token_hash, name, role, scope, layers, max_res, created_by, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+tokenColumns,
+		hash, t.Name, string(t.Role), t.Scope.String(), t.Layers, t.MaxRes, t.CreatedBy, t.ExpiresAt)
+	if err != nil {
+		return auth.Token{}, fmt.Errorf("postgis: create token: %w", translate(err))
+	}
+	out, err := pgx.CollectExactlyOneRow(rows, scanToken)
+	if err != nil {
+		return auth.Token{}, fmt.Errorf("postgis: create token: %w", translate(err))
+	}
+	return out, nil
+}
+
+// TokenByHash finds a token by its hash and records the time of its use.
+func (db *DB) TokenByHash(ctx context.Context, hash []byte) (auth.Token, error) {
+	rows, err := db.pool.Query(ctx, `UPDATE api_token SET last_used_at = now() WHERE token_hash = $1 RETURNING `+tokenColumns, hash)
+	if err != nil {
+		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
+	if err != nil {
+		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
+	}
+	return t, nil
+}
+
+// Tokens lists every token, newest first.
+func (db *DB) Tokens(ctx context.Context) ([]auth.Token, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token ORDER BY id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: tokens: %w", translate(err))
+	}
+	out, err := pgx.CollectRows(rows, scanToken)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: tokens: %w", translate(err))
+	}
+	return out, nil
+}
+
+// RevokeToken revokes a token at once; ErrNotFound for an unknown id.
+func (db *DB) RevokeToken(ctx context.Context, id int64) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("postgis: revoke token %d: %w", id, translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgis: token %d: %w", id, lagesbild.ErrNotFound)
+	}
+	return nil
+}
+
+// CreateSession stores a session by the hash of its cookie value, dropping expired ones.
+func (db *DB) CreateSession(ctx context.Context, idHash []byte, s auth.Session) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM user_session WHERE expires_at < now()`); err != nil {
+			return translate(err)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO user_session (id_hash, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)`,
+			idHash, s.UserID, s.CSRFToken, s.ExpiresAt)
+		if err != nil {
+			return fmt.Errorf("postgis: session: %w", translate(err))
+		}
+		return nil
+	})
+}
+
+// SessionByHash returns a live session; ErrNotFound when unknown or expired.
+func (db *DB) SessionByHash(ctx context.Context, idHash []byte) (auth.Session, error) {
+	var s auth.Session
+	err := db.pool.QueryRow(ctx, `SELECT user_id, csrf_token, expires_at FROM user_session WHERE id_hash = $1 AND expires_at > now()`, idHash).
+		Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt)
+	if err != nil {
+		return s, fmt.Errorf("postgis: session: %w", translate(err))
+	}
+	return s, nil
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM user_session WHERE id_hash = $1`, idHash)
+	return translate(err)
+}
+
+// AppendAudit writes one audit row as the reader role, which may only append.
+func (db *DB) AppendAudit(ctx context.Context, e auth.AuditEntry) error {
+	params, err := json.Marshal(e.Params)
+	if err != nil || e.Params == nil {
+		params = []byte("{}")
+	}
+	_, err = db.reader.Exec(ctx, `INSERT INTO audit_log (subject, role, scope, action, resource, params, result, status, request_id, client)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		e.Subject, e.Role, e.Scope, e.Action, e.Resource, params, e.Result, e.Status, e.RequestID, e.Client)
+	if err != nil {
+		return fmt.Errorf("postgis: audit: %w", translate(err))
+	}
+	return nil
+}
+
+// Audit reads the audit log as the caller: row-level security gives rows to admins only.
+func (db *DB) Audit(ctx context.Context, q auth.AuditQuery) ([]auth.AuditEntry, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	q.Limit = min(q.Limit, 10000)
+	var out []auth.AuditEntry
+	err := db.scoped(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, at, subject, role, scope, action, resource, params, result, status, request_id, client
+			FROM audit_log
+			WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)
+			  AND ($3 = '' OR subject = $3) AND ($4 = '' OR action = $4) AND ($5 = '' OR starts_with(resource, $5))
+			ORDER BY id DESC LIMIT $6`, q.Since, q.Until, q.Subject, q.Action, q.Resource, q.Limit)
+		if err != nil {
+			return translate(err)
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.AuditEntry, error) {
+			var e auth.AuditEntry
+			var params []byte
+			err := r.Scan(&e.ID, &e.At, &e.Subject, &e.Role, &e.Scope, &e.Action, &e.Resource, &params, &e.Result, &e.Status, &e.RequestID, &e.Client)
+			if err == nil {
+				err = json.Unmarshal(params, &e.Params)
+			}
+			return e, err
+		})
+		return translate(err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgis: audit log: %w", err)
+	}
+	return out, nil
+}
+
+// DemoUsersExist reports whether enabled demo accounts exist (serve refuses them outside demo
+// mode and says so at start).
+func (db *DB) DemoUsersExist(ctx context.Context) (bool, error) {
+	var ok bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM app_user WHERE demo AND disabled_at IS NULL)`).Scan(&ok)
+	return ok, translate(err)
+}
