@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lagesbild/lagesbild/geodata"
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
@@ -70,9 +71,25 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
+	authSvc := auth.NewService(db, *demoMode)
+	if cfg.JWT.Issuer != "" {
+		if authSvc.JWT, err = auth.NewJWTVerifier(ctx, cfg.JWT, &http.Client{Timeout: 10 * time.Second}); err != nil {
+			return err
+		}
+		logger.Info("bearer JWTs accepted", "issuer", cfg.JWT.Issuer)
+	}
+	if *demoMode {
+		if err := ensureDemoUsers(ctx, db, stdout); err != nil {
+			return err
+		}
+	} else if demo, err := db.DemoUsersExist(ctx); err != nil {
+		return err
+	} else if demo {
+		logger.Warn("demo accounts exist and are refused: serve runs without --demo")
+	}
 	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db,
-		Summaries: summary.New(db, summary.Options{})}
+		Summaries: summary.New(db, summary.Options{}), Auth: authSvc}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)

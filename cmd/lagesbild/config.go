@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
 )
 
 // config is read from the environment; every field has a documented default.
@@ -20,6 +22,8 @@ type config struct {
 	TileCacheBytes int64
 	// DemoScale is the volume of the demo data serve --demo loads (1: about 400 000 incidents).
 	DemoScale float64
+	// JWT configures bearer JWTs from an agency identity provider; empty Issuer: off.
+	JWT auth.JWTConfig
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -29,6 +33,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DataDir:     or(getenv("LAGESBILD_DATA_DIR"), "./var"),
 		DBName:      or(getenv("LAGESBILD_DB_NAME"), "lagesbild"),
 		PublicURL:   getenv("LAGESBILD_PUBLIC_URL"),
+		JWT: auth.JWTConfig{Issuer: getenv("LAGESBILD_JWT_ISSUER"), Audience: getenv("LAGESBILD_JWT_AUDIENCE"),
+			JWKSURL: getenv("LAGESBILD_JWT_JWKS_URL")},
+	}
+	if (c.JWT.Issuer != "") != (c.JWT.JWKSURL != "") || (c.JWT.Issuer != "" && c.JWT.Audience == "") {
+		return c, fmt.Errorf("LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE and LAGESBILD_JWT_JWKS_URL go together: set all three or none")
 	}
 	mb, err := strconv.Atoi(or(getenv("LAGESBILD_TILE_CACHE_MB"), "256"))
 	if err != nil || mb < 0 {

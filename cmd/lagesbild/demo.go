@@ -59,7 +59,10 @@ func cmdDemo(ctx context.Context, cfg config, logger *slog.Logger, args []string
 		return err
 	}
 	defer db.close(ctx, false, logger)
-	return loadDemo(ctx, db, in, o, *ifEmpty, logger, stdout)
+	if err := loadDemo(ctx, db, in, o, *ifEmpty, logger, stdout); err != nil {
+		return err
+	}
+	return ensureDemoUsers(ctx, db, stdout)
 }
 
 // loadDemo imports the synthetic demo data through the same paths as real files.

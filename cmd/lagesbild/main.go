@@ -45,6 +45,17 @@ Commands:
                      generate the synthetic demo data (labelled synthetic everywhere)
   db start|stop|status
                      manage the project-managed local PostGIS cluster (used when DATABASE_URL is unset)
+  user add NAME --role R [--scope S] [--name N] | user list | user disable NAME | user password NAME
+                     local accounts (password from LAGESBILD_PASSWORD, the terminal or stdin)
+  token create --role R --scope S [--layers L] [--max-res N] [--expires D] [--name N]
+                     an API token (printed once on stdout; details on stderr)
+  token list | token revoke ID
+  audit [--since T] [--user U] [--action A] [--resource P] [--limit N] [--json]
+                     read the audit log (who read or changed what)
+
+Roles: nationell (all), regional (--scope REGIONKOD or name, e.g. 5400 or "Öst"), lokal (--scope
+OMRADESKOD or name, e.g. 540210 or Linköping), gis (token: named layers, coarse H3 cells, no
+points), admin (users, tokens, imports, audit log; no incident data).
 
 Environment:
   DATABASE_URL         PostgreSQL/PostGIS to use; when unset, a local cluster under LAGESBILD_DATA_DIR is started
@@ -52,6 +63,9 @@ Environment:
   LAGESBILD_DATA_DIR   directory of the managed cluster (default ./var)
   LAGESBILD_DB_NAME    database name inside the managed cluster (default lagesbild)
   LAGESBILD_LOG_LEVEL  debug, info, warn or error (default info)
+  LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE, LAGESBILD_JWT_JWKS_URL
+                       accept bearer JWTs of an agency identity provider (claims lagesbild_role,
+                       lagesbild_scope, lagesbild_layers; see README)
 `
 
 // run is the whole program; main only supplies the process's environment, so tests can run
@@ -77,6 +91,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdDemo(ctx, cfg, logger, args[1:], stdout, stderr)
 	case "db":
 		return cmdDB(ctx, cfg, logger, args[1:], stdout)
+	case "user":
+		return cmdUser(ctx, cfg, logger, args[1:], getenv, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, cfg, logger, args[1:], stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, cfg, logger, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -143,6 +143,10 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// smokeUser and smokePassword, when set, are the login browserSmoke uses: the smoke script then
+// expects the login form first, tries a wrong password, logs in and finally logs out.
+var smokeUser, smokePassword string
+
 // browserSmoke opens the map in headless Chromium (web/test/smoke.mjs) and checks that the areas
 // render. In CI a missing browser is a failure; elsewhere the test says what to install.
 func browserSmoke(t *testing.T, base string) {
@@ -163,7 +167,12 @@ func browserSmoke(t *testing.T, base string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	for _, set := range []string{"2025", "2015"} {
-		out, err := exec.CommandContext(ctx, "node", script, base, shot, set).CombinedOutput()
+		cmd := exec.CommandContext(ctx, "node", script, base, shot, set)
+		if smokeUser != "" {
+			// Through the environment, not argv, so that the password stays out of process lists.
+			cmd.Env = append(os.Environ(), "LAGESBILD_SMOKE_USER="+smokeUser, "LAGESBILD_SMOKE_PASSWORD="+smokePassword)
+		}
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("browser smoke test (set %s): %v\n%s", set, err, out)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
@@ -22,6 +23,8 @@ var errorStatus = []struct {
 	{lagesbild.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{lagesbild.ErrConflict, http.StatusConflict, "conflict"},
 	{lagesbild.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
+	{auth.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{auth.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
 }
 
 // apiError is the body of every error response.

@@ -51,19 +51,19 @@ func (s *Server) ogcRoutes(r chi.Router) {
 		return
 	}
 	r.Route("/ogc", func(r chi.Router) {
-		r.Use(cors)
 		r.Use(middleware.Timeout(60 * time.Second))
 		r.Get("/", s.handleOGCLanding)
 		r.Get("/conformance", s.handleOGCConformance)
 		r.Get("/api", s.handleOGCAPI)
 		r.Get("/collections", s.handleOGCCollections)
-		r.Get("/collections/{collectionId}", s.handleOGCCollection)
-		r.Get("/collections/{collectionId}/items", s.handleOGCItems)
-		r.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCItem)
+		cr := r.With(s.collectionAccess)
+		cr.Get("/collections/{collectionId}", s.handleOGCCollection)
+		cr.Get("/collections/{collectionId}/items", s.handleOGCItems)
+		cr.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCItem)
 		if s.Tiles != nil {
-			r.Get("/collections/{collectionId}/tiles", s.handleOGCTilesets)
-			r.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}", s.handleOGCTileset)
-			r.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", s.handleOGCTile)
+			cr.Get("/collections/{collectionId}/tiles", s.handleOGCTilesets)
+			cr.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}", s.handleOGCTileset)
+			cr.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", s.handleOGCTile)
 			r.Get("/tileMatrixSets", s.handleOGCTileMatrixSets)
 			r.Get("/tileMatrixSets/{tileMatrixSetId}", s.handleOGCTileMatrixSet)
 		}
@@ -226,9 +226,11 @@ func (s *Server) handleOGCCollections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.ogcBase(r)
-	out := make([]ogcCollection, len(cs))
-	for i, c := range cs {
-		out[i] = s.collectionJSON(base, c)
+	out := make([]ogcCollection, 0, len(cs))
+	for _, c := range cs {
+		if collectionAllowed(identity(r), c.ID) {
+			out = append(out, s.collectionJSON(base, c))
+		}
 	}
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{
 		"links":       []ogcLink{{Href: base + "/collections", Rel: "self", Type: jsonType, Title: "Samlingarna"}},

@@ -6,46 +6,72 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
 )
 
-// routes lists every endpoint of the service in one place.
+// routes lists every endpoint of the service in one place. Only /healthz, /readyz, the login
+// endpoints and the web page's static files are open; every other route needs a session or a
+// token, is checked against the caller's role (403) and scope (filtered, or 403 for one
+// resource outside it), and writes an audit row before its response leaves.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.GetHead)
 	r.Use(middleware.RequestID)
-	r.Use(middleware.RealIP)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
 	r.Use(securityHeaders)
+	r.Use(s.identify)
 
 	r.Get("/healthz", s.handleHealth)
 	r.Get("/readyz", s.handleReady)
 
+	// The analysts' API: not for gis tokens (they read tiles and OGC API) nor admins.
+	analyst := s.allow(func(id auth.Identity) bool { return id.CanReadSummaries() }, "read areas, summaries or reports")
 	r.Route("/api/v1", func(r chi.Router) {
-		if s.Imports != nil {
-			// Writes form their own group so access control can restrict them as one; an
-			// import of a large file may take longer than the read timeout.
-			r.Group(func(r chi.Router) {
-				r.Post("/imports", s.handleImport)
-			})
+		if s.Auth != nil {
+			r.Post("/session", s.handleLogin)
+			r.Delete("/session", s.handleLogout)
 		}
 		r.Group(func(r chi.Router) {
-			r.Use(middleware.Timeout(60 * time.Second))
-			r.Get("/area-sets", s.handleAreaSets)
-			r.Get("/areas", s.handleAreas)
-			r.Get("/areas/{id}", s.handleArea)
-			r.Get("/kommuner", s.handleBoundaries(boundaryKommun))
-			r.Get("/lan", s.handleBoundaries(boundaryLan))
-			r.Get("/polisregioner", s.handleBoundaries(boundaryRegion))
+			r.Use(s.authenticated)
+			r.Use(s.audited)
+			r.Get("/me", s.handleMe)
+			if s.Auth != nil {
+				r.Route("/admin", func(r chi.Router) {
+					r.Use(s.allow(auth.Identity.CanAdmin, "manage users and tokens or read the audit log"))
+					s.adminRoutes(r)
+				})
+			}
+			if s.Imports != nil {
+				// An import of a large file may take longer than the read timeout.
+				r.With(s.allow(auth.Identity.CanAdmin, "import data")).Post("/imports", s.handleImport)
+			}
+			r.Group(func(r chi.Router) {
+				r.Use(analyst)
+				r.Use(middleware.Timeout(60 * time.Second))
+				r.Get("/area-sets", s.handleAreaSets)
+				r.Get("/areas", s.handleAreas)
+				r.With(s.areaAccess).Get("/areas/{id}", s.handleArea)
+				r.Get("/kommuner", s.handleBoundaries(boundaryKommun))
+				r.Get("/lan", s.handleBoundaries(boundaryLan))
+				r.Get("/polisregioner", s.handleBoundaries(boundaryRegion))
+				s.summaryRoutes(r)
+			})
 		})
-		s.summaryRoutes(r)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, notFound("no such endpoint: %s", r.URL.Path))
 		})
 	})
 
-	s.tileRoutes(r)
-	s.ogcRoutes(r)
+	r.Group(func(r chi.Router) {
+		r.Use(cors) // before authentication: a CORS preflight carries no credentials
+		r.Use(s.authenticated)
+		r.Use(s.audited)
+		r.Use(s.allow(auth.Identity.CanReadData, "read map layers"))
+		s.tileRoutes(r)
+		s.ogcRoutes(r)
+	})
 
 	if s.Web != nil {
 		r.Handle("/*", http.FileServerFS(s.Web))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
@@ -28,6 +29,9 @@ type Server struct {
 	Features  lagesbild.FeatureStore
 	// Summaries computes area summaries and the prioritisation; nil disables them.
 	Summaries SummaryService
+	// Auth authenticates callers and keeps accounts, tokens and the audit log. Without it no
+	// protected route is reachable (every one answers 401).
+	Auth *auth.Service
 }
 
 // Handler returns the router with every route and middleware.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/risk"
@@ -32,13 +31,10 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	if s.Summaries == nil {
 		return
 	}
-	r.Group(func(r chi.Router) {
-		r.Use(middleware.Timeout(60 * time.Second))
-		r.Get("/areas/{id}/summary", s.handleAreaSummary)
-		r.Get("/areas/{id}/report", s.handleAreaReport)
-		r.Get("/summaries", s.handleSummaries)
-		r.Get("/priority", s.handlePriority)
-	})
+	r.With(s.areaAccess).Get("/areas/{id}/summary", s.handleAreaSummary)
+	r.With(s.areaAccess).Get("/areas/{id}/report", s.handleAreaReport)
+	r.Get("/summaries", s.handleSummaries)
+	r.Get("/priority", s.handlePriority)
 }
 
 const csvType = "text/csv; charset=utf-8"

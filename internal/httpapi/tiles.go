@@ -37,7 +37,6 @@ func cors(next http.Handler) http.Handler {
 
 func (s *Server) tileRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
-		r.Use(cors)
 		r.Get("/tiles", s.handleTileIndex)
 		r.Get("/tiles/{file}", s.handleTileJSON)
 		r.Get("/tiles/{layers}/{z}/{x}/{file}", s.handleTile)
@@ -75,7 +74,17 @@ func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers
 		s.writeError(w, r, err)
 		return
 	}
-	scope := "public" // access control keys tiles by the caller's scope
+	id := identity(r)
+	names := make([]string, len(req.Layers))
+	for i, l := range req.Layers {
+		names[i] = l.Name
+	}
+	if err := layerAccess(id, names); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req.Filters.MaxRes = id.MaxRes
+	scope := id.CacheKey() // tiles of different scopes never share a cache entry or an ETag
 	etag, _, err := s.Tiles.ETag(r.Context(), req, scope)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -104,6 +104,9 @@ type AreaStore interface {
 	Area(ctx context.Context, id string) (Area, error)
 	// Boundaries returns all boundaries of a kind, with geometry simplified to toleranceM metres.
 	Boundaries(ctx context.Context, kind BoundaryKind, toleranceM float64) ([]Boundary, error)
+	// AreaScope returns the scope columns of an area from the public catalogue of the police
+	// lists, whoever asks: the application checks them against the caller before any read.
+	AreaScope(ctx context.Context, id string) (regionCode, lpoCode string, err error)
 }
 
 // Readiness reports whether the service can serve data: database reachable and migrated.

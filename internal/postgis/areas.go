@@ -86,3 +86,17 @@ func (db *DB) Boundaries(ctx context.Context, kind lagesbild.BoundaryKind, toler
 	}
 	return out, nil
 }
+
+// AreaScope returns the region and lokalpolisområde of an area (as the owner: the police lists
+// are public, and the answer is used to refuse, never to show).
+func (db *DB) AreaScope(ctx context.Context, id string) (regionCode, lpoCode string, err error) {
+	var lpo *string
+	err = db.pool.QueryRow(ctx, `SELECT region_code, lpo_code FROM area WHERE id = $1`, id).Scan(&regionCode, &lpo)
+	if err != nil {
+		return "", "", fmt.Errorf("postgis: area %q: %w", id, translate(err))
+	}
+	if lpo != nil {
+		lpoCode = *lpo
+	}
+	return regionCode, lpoCode, nil
+}

@@ -124,16 +124,16 @@ func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filte
 		sql = strings.Replace(query("tile_h3"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
 		if from == nil && to == nil && len(f.Groups) == 0 && len(f.Agencies) == 0 {
 			sql = strings.Replace(query("tile_h3_cells"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
-			args = append(args, hexgrid.ZoomToRes(z))
+			args = append(args, tileRes(z, f))
 		} else if from == nil && to == nil {
 			sql = strings.Replace(sql, "/*AGG*/", "h3_total", 1)
 			sql = strings.Replace(sql, "$7", "$5", -1)
 			sql = strings.Replace(sql, "$8", "$6", -1)
-			args = append(args, hexgrid.ZoomToRes(z), listArg(f.Groups), listArg(f.Agencies))
+			args = append(args, tileRes(z, f), listArg(f.Groups), listArg(f.Agencies))
 		} else {
 			sql = strings.Replace(sql, "/*AGG*/", "h3_agg", 1)
 			sql = strings.Replace(sql, "/*DAYS*/", "AND ($5::date IS NULL OR a.day >= $5) AND ($6::date IS NULL OR a.day <= $6)", 1)
-			args = append(args, hexgrid.ZoomToRes(z), from, to, listArg(f.Groups), listArg(f.Agencies))
+			args = append(args, tileRes(z, f), from, to, listArg(f.Groups), listArg(f.Agencies))
 		}
 	case "narvaro":
 		sql = strings.Replace(query("tile_narvaro"), "/*PROPS_OFFICE*/", selectProps(narvaroOffice, f.Fields, true), 1)
@@ -164,4 +164,13 @@ func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filte
 		return nil, fmt.Errorf("postgis: tile %s %d/%d/%d: %w", layer, z, x, y, err)
 	}
 	return mvt, nil
+}
+
+// tileRes is the H3 resolution of the h3 layer at zoom z, capped by the caller's limit.
+func tileRes(z int, f tiles.Filters) int {
+	res := hexgrid.ZoomToRes(z)
+	if f.MaxRes > 0 && res > f.MaxRes {
+		res = f.MaxRes
+	}
+	return res
 }

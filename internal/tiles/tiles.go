@@ -97,12 +97,18 @@ type Filters struct {
 	Groups   []string  // category groups
 	Agencies []string  // agency codes
 	Fields   []string  // properties to include; empty = all
+	// MaxRes caps the H3 resolution (gis tokens get coarse cells only); 0 = the zoom decides.
+	// It comes from the caller's identity, never from the query.
+	MaxRes int
 }
 
 // Key is the canonical form of the filters, part of the cache key and the ETag.
 func (f Filters) Key() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "set=%d", f.Set)
+	if f.MaxRes > 0 {
+		fmt.Fprintf(&b, "&maxres=%d", f.MaxRes)
+	}
 	if !f.From.IsZero() {
 		b.WriteString("&from=" + f.From.Format(time.DateOnly))
 	}

@@ -1,0 +1,307 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// ErrUnauthenticated means no valid credentials came with a request: HTTP 401.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// ErrRateLimited means too many failed logins: HTTP 429.
+var ErrRateLimited = errors.New("too many attempts")
+
+// SessionTTL is how long a login lasts.
+const SessionTTL = 8 * time.Hour
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
+
+// Layers a gis token may be given: the map layers without incident points.
+var GISLayers = []string{"omraden", "kommuner", "lan", "polisregioner", "h3", "narvaro"}
+
+// Service authenticates callers and manages accounts, tokens and the audit log.
+type Service struct {
+	Store Store
+	// DemoMode accepts demo users (created by `lagesbild demo`); without it they are refused.
+	DemoMode bool
+	// JWT verifies bearer JWTs from an agency identity provider; nil disables that mode.
+	JWT     *JWTVerifier
+	Now     func() time.Time
+	limiter *Limiter
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, demoMode bool) *Service {
+	return &Service{Store: store, DemoMode: demoMode, Now: time.Now, limiter: NewLimiter(10, 5)}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// UserIdentity is the identity of a logged-in user.
+func UserIdentity(u User) Identity {
+	return Identity{Subject: u.Username, UserID: u.ID, Role: u.Role, Scope: u.Scope, Demo: u.Demo, Via: "session"}
+}
+
+// TokenIdentity is the identity an API token gives.
+func TokenIdentity(t Token) Identity {
+	return Identity{Subject: fmt.Sprintf("token:%d", t.ID), TokenID: t.ID, Role: t.Role, Scope: t.Scope,
+		Layers: t.Layers, MaxRes: t.MaxRes, Via: "token"}
+}
+
+// Login checks a user name and password and opens a session. It returns the cookie value,
+// which is stored only as a hash. Failures are ErrUnauthenticated, whatever the reason, so the
+// response does not tell which accounts exist; too many attempts from one client for one name
+// give ErrRateLimited.
+func (s *Service) Login(ctx context.Context, username, password, client string) (cookie string, sess Session, u User, err error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	if !s.limiter.Allow(client+"|"+username, s.now()) {
+		return "", Session{}, User{}, fmt.Errorf("auth: login %q: %w", username, ErrRateLimited)
+	}
+	u, err = s.Store.UserByName(ctx, username)
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		DummyCheck()
+		return "", Session{}, User{}, fmt.Errorf("auth: login %q: unknown user: %w", username, ErrUnauthenticated)
+	}
+	if err != nil {
+		return "", Session{}, User{}, err
+	}
+	ok, err := CheckPassword(u.PasswordHash, password)
+	if err != nil {
+		return "", Session{}, User{}, fmt.Errorf("auth: login %q: %w", username, err)
+	}
+	switch {
+	case !ok:
+		return "", Session{}, User{}, fmt.Errorf("auth: login %q: wrong password: %w", username, ErrUnauthenticated)
+	case u.DisabledAt != nil:
+		return "", Session{}, User{}, fmt.Errorf("auth: login %q: account disabled: %w", username, ErrUnauthenticated)
+	case u.Demo && !s.DemoMode:
+		return "", Session{}, User{}, fmt.Errorf("auth: login %q: demo user outside demo mode: %w", username, ErrUnauthenticated)
+	}
+	cookie, idHash, err := NewSessionID()
+	if err != nil {
+		return "", Session{}, User{}, err
+	}
+	csrf, err := NewCSRFToken()
+	if err != nil {
+		return "", Session{}, User{}, err
+	}
+	sess = Session{UserID: u.ID, CSRFToken: csrf, ExpiresAt: s.now().Add(SessionTTL)}
+	if err := s.Store.CreateSession(ctx, idHash, sess); err != nil {
+		return "", Session{}, User{}, err
+	}
+	return cookie, sess, u, nil
+}
+
+// Logout ends the session of a cookie value.
+func (s *Service) Logout(ctx context.Context, cookie string) error {
+	return s.Store.DeleteSession(ctx, HashToken(cookie))
+}
+
+// FromSession returns the identity and CSRF token of a session cookie.
+func (s *Service) FromSession(ctx context.Context, cookie string) (Identity, string, error) {
+	if !LooksLikeSessionID(cookie) {
+		return Identity{}, "", fmt.Errorf("auth: malformed session cookie: %w", ErrUnauthenticated)
+	}
+	sess, err := s.Store.SessionByHash(ctx, HashToken(cookie))
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		return Identity{}, "", fmt.Errorf("auth: session expired or unknown: %w", ErrUnauthenticated)
+	}
+	if err != nil {
+		return Identity{}, "", err
+	}
+	u, err := s.Store.UserByID(ctx, sess.UserID)
+	if err != nil {
+		return Identity{}, "", err
+	}
+	if u.DisabledAt != nil || (u.Demo && !s.DemoMode) {
+		return Identity{}, "", fmt.Errorf("auth: session of %q no longer valid: %w", u.Username, ErrUnauthenticated)
+	}
+	return UserIdentity(u), sess.CSRFToken, nil
+}
+
+// FromBearer returns the identity of an Authorization: Bearer credential: an API token, or a
+// JWT when the JWT mode is configured. Revoked and expired tokens fail at once.
+func (s *Service) FromBearer(ctx context.Context, cred string) (Identity, error) {
+	if LooksLikeToken(cred) {
+		t, err := s.Store.TokenByHash(ctx, HashToken(cred))
+		if errors.Is(err, lagesbild.ErrNotFound) {
+			return Identity{}, fmt.Errorf("auth: unknown token: %w", ErrUnauthenticated)
+		}
+		if err != nil {
+			return Identity{}, err
+		}
+		switch {
+		case t.RevokedAt != nil:
+			return Identity{}, fmt.Errorf("auth: token %d is revoked: %w", t.ID, ErrUnauthenticated)
+		case !s.now().Before(t.ExpiresAt):
+			return Identity{}, fmt.Errorf("auth: token %d expired %s: %w", t.ID, t.ExpiresAt.Format(time.RFC3339), ErrUnauthenticated)
+		}
+		return TokenIdentity(t), nil
+	}
+	if s.JWT != nil && strings.Count(cred, ".") == 2 {
+		c, err := s.JWT.Verify(ctx, cred)
+		if err != nil {
+			return Identity{}, fmt.Errorf("auth: jwt: %v: %w", err, ErrUnauthenticated)
+		}
+		role := Role(c.Role)
+		if !role.Valid() {
+			return Identity{}, fmt.Errorf("auth: jwt: role claim %q is not a role: %w", c.Role, ErrUnauthenticated)
+		}
+		sc, err := ParseScope(ctx, c.Scope, s.Store)
+		if err != nil {
+			return Identity{}, fmt.Errorf("auth: jwt: scope claim: %v: %w", err, ErrUnauthenticated)
+		}
+		id := Identity{Subject: "jwt:" + c.Subject, Role: role, Scope: sc, Layers: c.Layers, Via: "jwt"}
+		if role == RoleGIS {
+			id.MaxRes = DefaultGISMaxRes
+		}
+		return id, nil
+	}
+	return Identity{}, fmt.Errorf("auth: the bearer credential is not a token: %w", ErrUnauthenticated)
+}
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Username, DisplayName, Password string
+	Role                            Role
+	Scope                           string // as ParseScope reads it
+	Demo                            bool
+}
+
+// CreateUser validates and stores an account with a hashed password.
+func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
+	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	if !usernameRE.MatchString(n.Username) {
+		return User{}, lagesbild.Invalid("username", "%q must be 2–63 characters a–z, 0–9, '.', '_' or '-', starting with a letter or digit", truncate(n.Username, 70))
+	}
+	if !n.Role.Valid() {
+		return User{}, lagesbild.Invalid("role", "%q is not one of %s", truncate(string(n.Role), 30), rolesList())
+	}
+	sc, err := s.roleScope(ctx, n.Role, n.Scope)
+	if err != nil {
+		return User{}, err
+	}
+	if err := ValidatePassword(n.Password); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return User{}, fmt.Errorf("auth: hash password: %w", err)
+	}
+	return s.Store.CreateUser(ctx, User{Username: n.Username, DisplayName: n.DisplayName, PasswordHash: hash, Role: n.Role, Scope: sc, Demo: n.Demo})
+}
+
+// roleScope checks that a scope fits a role: admins and national users need none (they get
+// "all"); the others must name their regions or lokalpolisområden.
+func (s *Service) roleScope(ctx context.Context, role Role, scope string) (Scope, error) {
+	switch role {
+	case RoleNationell:
+		if scope != "" && !strings.EqualFold(scope, "all") {
+			return Scope{}, lagesbild.Invalid("scope", "a nationell user sees the whole country: leave the scope out or give all")
+		}
+		return Scope{All: true}, nil
+	case RoleAdmin:
+		if scope != "" && !strings.EqualFold(scope, "all") {
+			return Scope{}, lagesbild.Invalid("scope", "an admin has no data scope: leave it out")
+		}
+		return Scope{}, nil
+	}
+	sc, err := ParseScope(ctx, scope, s.Store)
+	if err != nil {
+		return Scope{}, err
+	}
+	switch {
+	case role == RoleRegional && (sc.All || len(sc.LPOs) > 0):
+		return Scope{}, lagesbild.Invalid("scope", "a regional user's scope is one or more police regions (REGIONKOD or name)")
+	case role == RoleLokal && (sc.All || len(sc.Regions) > 0):
+		return Scope{}, lagesbild.Invalid("scope", "a lokal user's scope is one or more lokalpolisområden (OMRADESKOD or name)")
+	}
+	return sc, nil
+}
+
+// TokenRequest describes an API token to create.
+type TokenRequest struct {
+	Name      string
+	Role      Role
+	Scope     string
+	Layers    []string
+	MaxRes    int    // gis only; 0: DefaultGISMaxRes
+	Expires   string // as ParseExpiry reads it; empty: 90 days
+	CreatedBy string
+}
+
+// CreateToken validates and stores a token and returns it: the only time it is ever shown.
+func (s *Service) CreateToken(ctx context.Context, n TokenRequest) (plain string, t Token, err error) {
+	if !n.Role.Valid() {
+		return "", Token{}, lagesbild.Invalid("role", "%q is not one of %s", truncate(string(n.Role), 30), rolesList())
+	}
+	sc, err := s.roleScope(ctx, n.Role, n.Scope)
+	if err != nil {
+		return "", Token{}, err
+	}
+	if n.Expires == "" {
+		n.Expires = "90d"
+	}
+	exp, err := ParseExpiry(n.Expires, s.now())
+	if err != nil {
+		return "", Token{}, lagesbild.Invalid("expires", "%v", err)
+	}
+	if len(n.Layers) > 0 && n.Role != RoleGIS {
+		return "", Token{}, lagesbild.Invalid("layers", "only gis tokens are limited to layers")
+	}
+	for _, l := range n.Layers {
+		if !slices.Contains(GISLayers, l) {
+			return "", Token{}, lagesbild.Invalid("layers", "%q is not a layer a gis token may read (%s)", truncate(l, 30), strings.Join(GISLayers, ", "))
+		}
+	}
+	if n.Role == RoleGIS {
+		if n.MaxRes == 0 {
+			n.MaxRes = DefaultGISMaxRes
+		}
+		if n.MaxRes < 5 || n.MaxRes > 9 {
+			return "", Token{}, lagesbild.Invalid("max-res", "%d is outside 5–9", n.MaxRes)
+		}
+		if len(n.Layers) == 0 {
+			n.Layers = GISLayers
+		}
+	} else if n.MaxRes != 0 {
+		return "", Token{}, lagesbild.Invalid("max-res", "only gis tokens have a resolution limit")
+	}
+	plain, hash, err := NewToken()
+	if err != nil {
+		return "", Token{}, err
+	}
+	t, err = s.Store.CreateToken(ctx, Token{Name: n.Name, Role: n.Role, Scope: sc, Layers: n.Layers, MaxRes: n.MaxRes,
+		CreatedBy: n.CreatedBy, ExpiresAt: exp}, hash)
+	if err != nil {
+		return "", Token{}, err
+	}
+	return plain, t, nil
+}
+
+func rolesList() string {
+	var s []string
+	for _, r := range Roles {
+		s = append(s, string(r))
+	}
+	return strings.Join(s, ", ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

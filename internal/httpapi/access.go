@@ -1,0 +1,296 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// sessionCookie names the browser session cookie (HttpOnly, SameSite=Strict, Secure behind TLS).
+const sessionCookie = "lagesbild_session"
+
+type csrfKey struct{}
+
+// errUnauthenticated is the 401 of a request without valid credentials.
+var errUnauthenticated = &publicError{kind: auth.ErrUnauthenticated, msg: "log in or send an API token (Authorization: Bearer)"}
+
+func forbidden(format string, args ...any) error {
+	return &publicError{kind: lagesbild.ErrForbidden, msg: fmt.Sprintf(format, args...)}
+}
+
+// identify reads the caller's credentials: an Authorization: Bearer token or JWT, or else the
+// session cookie. A bearer credential that is not valid ends the request with 401 (a revoked
+// or expired token fails at once); a stale cookie is ignored, so the login page still loads.
+// State-changing requests made with a session cookie must repeat its CSRF token in
+// X-CSRF-Token.
+func (s *Server) identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Auth == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, cred, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "" {
+				s.unauthorized(w, r, errors.New("authorization header is not a bearer credential"))
+				return
+			}
+			id, err := s.Auth.FromBearer(ctx, strings.TrimSpace(cred))
+			if err != nil {
+				s.unauthorized(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(auth.WithIdentity(ctx, id)))
+			return
+		}
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			id, csrf, err := s.Auth.FromSession(ctx, c.Value)
+			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+				s.writeError(w, r, err)
+				return
+			}
+			if err == nil {
+				if !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
+					s.writeError(w, r, forbidden("missing or wrong X-CSRF-Token header (from GET /api/v1/me)"))
+					return
+				}
+				ctx = context.WithValue(auth.WithIdentity(ctx, id), csrfKey{}, csrf)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// unauthorized answers 401 and logs why, without the credential.
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, why error) {
+	s.Logger.Warn("authentication failed", "reason", why.Error(), "path", r.URL.Path,
+		"client", clientAddr(r), "request_id", middleware.GetReqID(r.Context()))
+	w.Header().Set("WWW-Authenticate", `Bearer realm="lagesbild"`)
+	s.writeError(w, r, errUnauthenticated)
+}
+
+// authenticated lets only identified callers through.
+func (s *Server) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := auth.FromContext(r.Context()); !ok {
+			s.unauthorized(w, r, errors.New("no credentials"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allow lets through callers for whom ok holds; the others get 403 naming what they lack.
+func (s *Server) allow(ok func(auth.Identity) bool, what string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id, _ := auth.FromContext(r.Context())
+			if !ok(id) {
+				s.writeError(w, r, forbidden("the role %s may not %s", id.Role, what))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// identity returns the caller (the zero identity, which sees nothing, when anonymous).
+func identity(r *http.Request) auth.Identity {
+	id, _ := auth.FromContext(r.Context())
+	return id
+}
+
+// audited writes an audit row for every request it wraps, after the handler and before the
+// response leaves: the response is held back, and when the audit row cannot be written the
+// client gets 503 instead of the data (fail closed).
+func (s *Server) audited(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Auth == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		bw := &heldWriter{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(bw, r)
+		if err := s.audit(r, bw.status, ""); err != nil {
+			s.writeError(w, r, fmt.Errorf("%w: %w", err, lagesbild.ErrUnavailable))
+			return
+		}
+		for k, v := range bw.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(bw.status)
+		_, _ = w.Write(bw.body.Bytes())
+	})
+}
+
+// audit appends one row for the request, as the caller in its context.
+func (s *Server) audit(r *http.Request, status int, action string) error {
+	id := identity(r)
+	if action == "" {
+		action = "read"
+		if !safeMethod(r.Method) {
+			action = "write"
+		}
+	}
+	result := "ok"
+	switch {
+	case status == http.StatusNotModified:
+		result = "not_modified"
+	case status == http.StatusUnauthorized:
+		result = "unauthenticated"
+	case status == http.StatusForbidden:
+		result = "denied"
+	case status >= 500:
+		result = "error"
+	case status >= 400:
+		result = "rejected"
+	}
+	params := map[string]any{"method": r.Method}
+	if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+		params["route"] = rc.RoutePattern()
+	}
+	q := r.URL.Query()
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		params["q."+truncate(k, 40)] = truncate(strings.Join(q[k], ","), 200)
+	}
+	subject := id.Subject
+	if subject == "" {
+		subject = "anonymous"
+	}
+	role := string(id.Role)
+	if role == "" {
+		role = "none"
+	}
+	return s.Auth.Store.AppendAudit(r.Context(), auth.AuditEntry{Subject: subject, Role: role, Scope: id.Scope.String(),
+		Action: action, Resource: truncate(r.URL.Path, 300), Params: params, Result: result, Status: status,
+		RequestID: middleware.GetReqID(r.Context()), Client: clientAddr(r)})
+}
+
+// heldWriter keeps a response until the audit row is written.
+type heldWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+	wrote  bool
+}
+
+func (h *heldWriter) Header() http.Header { return h.header }
+func (h *heldWriter) WriteHeader(code int) {
+	if !h.wrote {
+		h.status, h.wrote = code, true
+	}
+}
+func (h *heldWriter) Write(b []byte) (int, error) {
+	h.wrote = true
+	return h.body.Write(b)
+}
+
+// clientAddr is the client's address as the connection gives it. X-Forwarded-For is not
+// trusted: anyone can write it.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// collectionLayer maps an OGC collection to the map layer whose permission governs it, and
+// the H3 resolution it carries (0: none).
+func collectionLayer(coll string) (layer string, res int) {
+	switch {
+	case strings.HasPrefix(coll, "omraden-"):
+		return "omraden", 0
+	case strings.HasPrefix(coll, "narvaro-"):
+		return "narvaro", 0
+	case strings.HasPrefix(coll, "h3-r") && len(coll) == 5 && coll[4] >= '5' && coll[4] <= '9':
+		return "h3", int(coll[4] - '0')
+	}
+	return coll, 0
+}
+
+// collectionAllowed reports whether the caller may read a collection: gis tokens only their
+// layers, and H3 collections no finer than their limit.
+func collectionAllowed(id auth.Identity, coll string) bool {
+	layer, res := collectionLayer(coll)
+	if !id.CanReadLayer(layer) {
+		return false
+	}
+	return id.MaxRes == 0 || res <= id.MaxRes
+}
+
+// collectionAccess refuses the collection routes for collections outside the caller's layers.
+func (s *Server) collectionAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		coll := chi.URLParam(r, "collectionId")
+		if !collectionAllowed(identity(r), coll) {
+			s.writeError(w, r, forbidden("this token may not read the collection %q", truncate(coll, 40)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// layerAccess checks every layer of a tile request against the caller: incident points need a
+// role that may see them, and a gis token reads only its layers.
+func layerAccess(id auth.Identity, layers []string) error {
+	for _, l := range layers {
+		if l == "handelser" && !id.CanSeePoints() {
+			return forbidden("the role %s may not read incident points (layer handelser)", id.Role)
+		}
+		if !id.CanReadLayer(l) {
+			return forbidden("this token may not read the layer %q", l)
+		}
+	}
+	return nil
+}
+
+var areaIDPattern = regexp.MustCompile(`^[0-9]{4}-(SO|UOP)[0-9]{1,9}$`)
+
+// areaAccess refuses, before any read, the routes of one area outside the caller's scope; the
+// database's row-level security would hide it anyway.
+func (s *Server) areaAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		areaID := chi.URLParam(r, "id")
+		if !areaIDPattern.MatchString(areaID) {
+			s.writeError(w, r, lagesbild.Invalid("id", "%q is not an area id (<list year>-SO<n> or <list year>-UOP<n>)", truncate(areaID, 40)))
+			return
+		}
+		region, lpo, err := s.Areas.AreaScope(r.Context(), areaID)
+		if errors.Is(err, lagesbild.ErrNotFound) {
+			err = notFound("there is no area %q", truncate(areaID, 40))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !identity(r).Scope.AllowsArea(region, lpo) {
+			s.writeError(w, r, forbidden("the area %s lies outside your scope", truncate(areaID, 40)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

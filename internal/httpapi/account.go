@@ -1,0 +1,287 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// me is what the web map learns about the logged-in caller.
+type me struct {
+	Subject   string   `json:"subject"`
+	Role      string   `json:"role"`
+	Scope     string   `json:"scope"`
+	Regions   []string `json:"regions"`
+	LPOs      []string `json:"lpos"`
+	Layers    []string `json:"layers"`
+	MaxRes    int      `json:"max_res"`
+	Demo      bool     `json:"demo"`
+	Via       string   `json:"via"`
+	CSRFToken string   `json:"csrf_token,omitempty"`
+}
+
+func meOf(id auth.Identity, csrf string) me {
+	nz := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	return me{Subject: id.Subject, Role: string(id.Role), Scope: id.Scope.String(), Regions: nz(id.Scope.Regions),
+		LPOs: nz(id.Scope.LPOs), Layers: nz(id.Layers), MaxRes: id.MaxRes, Demo: id.Demo, Via: id.Via, CSRFToken: csrf}
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	csrf, _ := r.Context().Value(csrfKey{}).(string)
+	writeJSON(w, http.StatusOK, "application/json", meOf(identity(r), csrf))
+}
+
+// readJSON decodes a small JSON body strictly.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return lagesbild.Invalid("body", "not the expected JSON object: %s", truncate(err.Error(), 120))
+	}
+	return nil
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := readJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cookie, sess, u, err := s.Auth.Login(r.Context(), body.Username, body.Password, clientAddr(r))
+	// Every attempt is audited, as the account it names (without the password).
+	rr := r.WithContext(auth.WithIdentity(r.Context(), auth.Identity{Subject: truncate(body.Username, 64), Role: u.Role, Scope: u.Scope}))
+	status := http.StatusOK
+	switch {
+	case errors.Is(err, auth.ErrRateLimited):
+		status = http.StatusTooManyRequests
+	case errors.Is(err, auth.ErrUnauthenticated):
+		status = http.StatusUnauthorized
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	}
+	if aerr := s.audit(rr, status, "login"); aerr != nil {
+		s.writeError(w, r, errors.Join(aerr, lagesbild.ErrUnavailable))
+		return
+	}
+	if err != nil {
+		s.Logger.Warn("login failed", "reason", err.Error(), "client", clientAddr(r))
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "60")
+			s.writeError(w, r, &publicError{kind: auth.ErrRateLimited, msg: "too many login attempts; wait a minute"})
+			return
+		}
+		s.writeError(w, r, &publicError{kind: auth.ErrUnauthenticated, msg: "wrong user name or password"})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: sess.ExpiresAt,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secureRequest(r)})
+	writeJSON(w, http.StatusOK, "application/json", meOf(auth.UserIdentity(u), sess.CSRFToken))
+}
+
+// secureRequest reports whether the client reached us over TLS (directly or, as the proxy
+// says, in front of us), so the cookie gets the Secure flag.
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.Auth.Logout(r.Context(), c.Value); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: secureRequest(r)})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Admin API: accounts, tokens and the audit log.
+
+type userView struct {
+	ID          int64      `json:"id"`
+	Username    string     `json:"username"`
+	DisplayName string     `json:"display_name"`
+	Role        string     `json:"role"`
+	Scope       string     `json:"scope"`
+	Demo        bool       `json:"demo"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DisabledAt  *time.Time `json:"disabled_at"`
+}
+
+func viewUser(u auth.User) userView {
+	return userView{u.ID, u.Username, u.DisplayName, string(u.Role), u.Scope.String(), u.Demo, u.CreatedAt, u.DisabledAt}
+}
+
+type tokenView struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Scope      string     `json:"scope"`
+	Layers     []string   `json:"layers"`
+	MaxRes     int        `json:"max_res"`
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Token      string     `json:"token,omitempty"` // only in the response that creates it
+}
+
+func viewToken(t auth.Token) tokenView {
+	return tokenView{t.ID, t.Name, string(t.Role), t.Scope.String(), t.Layers, t.MaxRes, t.CreatedBy, t.CreatedAt,
+		t.ExpiresAt, t.RevokedAt, t.LastUsedAt, ""}
+}
+
+func (s *Server) adminRoutes(r chi.Router) {
+	r.Get("/users", func(w http.ResponseWriter, r *http.Request) {
+		users, err := s.Auth.Store.Users(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out := make([]userView, len(users))
+		for i, u := range users {
+			out[i] = viewUser(u)
+		}
+		writeJSON(w, http.StatusOK, "application/json", out)
+	})
+	r.Post("/users", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Username    string `json:"username"`
+			DisplayName string `json:"display_name"`
+			Password    string `json:"password"`
+			Role        string `json:"role"`
+			Scope       string `json:"scope"`
+		}
+		if err := readJSON(r, &body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		u, err := s.Auth.CreateUser(r.Context(), auth.NewUser{Username: body.Username, DisplayName: body.DisplayName,
+			Password: body.Password, Role: auth.Role(body.Role), Scope: body.Scope})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, "application/json", viewUser(u))
+	})
+	r.Post("/users/{name}/disable", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Auth.Store.DisableUser(r.Context(), chi.URLParam(r, "name")); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	r.Get("/tokens", func(w http.ResponseWriter, r *http.Request) {
+		ts, err := s.Auth.Store.Tokens(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out := make([]tokenView, len(ts))
+		for i, t := range ts {
+			out[i] = viewToken(t)
+		}
+		writeJSON(w, http.StatusOK, "application/json", out)
+	})
+	r.Post("/tokens", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Name    string   `json:"name"`
+			Role    string   `json:"role"`
+			Scope   string   `json:"scope"`
+			Layers  []string `json:"layers"`
+			MaxRes  int      `json:"max_res"`
+			Expires string   `json:"expires"`
+		}
+		if err := readJSON(r, &body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		plain, t, err := s.Auth.CreateToken(r.Context(), auth.TokenRequest{Name: body.Name, Role: auth.Role(body.Role),
+			Scope: body.Scope, Layers: body.Layers, MaxRes: body.MaxRes, Expires: body.Expires, CreatedBy: identity(r).Subject})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		v := viewToken(t)
+		v.Token = plain
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusCreated, "application/json", v)
+	})
+	r.Delete("/tokens/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		if err != nil || id <= 0 {
+			s.writeError(w, r, lagesbild.Invalid("id", "%q is not a token id", truncate(chi.URLParam(r, "id"), 30)))
+			return
+		}
+		if err := s.Auth.Store.RevokeToken(r.Context(), id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	r.Get("/audit", s.handleAudit)
+}
+
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query(), "since", "until", "subject", "action", "resource", "limit"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	var aq auth.AuditQuery
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"since", &aq.Since}, {"until", &aq.Until}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				if d, derr := time.Parse(time.DateOnly, v); derr == nil {
+					t, err = d, nil
+				}
+			}
+			if err != nil {
+				s.writeError(w, r, lagesbild.Invalid(p.name, "%q is not an RFC 3339 time or a date", truncate(v, 40)))
+				return
+			}
+			*p.dst = &t
+		}
+	}
+	aq.Subject, aq.Action, aq.Resource = q.Get("subject"), q.Get("action"), q.Get("resource")
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			s.writeError(w, r, lagesbild.Invalid("limit", "%q is not a number 1–10000", truncate(v, 20)))
+			return
+		}
+		aq.Limit = n
+	}
+	rows, err := s.Auth.Store.Audit(r.Context(), aq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if rows == nil {
+		rows = []auth.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, "application/json", rows)
+}
