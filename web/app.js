@@ -57,7 +57,7 @@ const REGION_NAMES = {
   5700: 'Bergslagen',
 };
 
-// Messages of the login form. The smoke test looks for the first two.
+// Messages of the login form (web/test/smoke.mjs checks badLogin).
 const MSG = {
   badLogin: 'Fel användarnamn eller lösenord.',
   tooMany: 'För många försök – vänta en stund.',
@@ -204,7 +204,10 @@ async function fetchJSON(url, what) {
   }
   const body = await readJSON(resp);
   if (resp.status === 401) throw new AuthError(`Kunde inte hämta ${what}: inte inloggad.`);
-  if (resp.status === 403) throw new FetchError(`Kunde inte hämta ${what}: din roll har inte behörighet.`);
+  if (resp.status === 403) {
+    const role = me ? ROLE_LABELS[me.role] || me.role : '';
+    throw new FetchError(`Din roll${role ? ` (${role})` : ''} har inte tillgång till ${what}.`);
+  }
   if (!resp.ok) {
     throw new FetchError(`Kunde inte hämta ${what}: ${errorDetail(body, resp.status)}`);
   }
@@ -845,6 +848,7 @@ async function submitLogin(ev) {
   const username = els.username.value.trim();
   const password = els.password.value;
   announce(els.loginInfo, '');
+  announce(els.loginError, '');
   if (!username || !password) {
     markInvalid(!username, !password);
     announce(els.loginError, MSG.missing);

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,13 @@ import (
 // and a function that stops it (as SIGINT would) and returns run's error.
 func service(t *testing.T, env map[string]string) (string, func() error) {
 	t.Helper()
+	u, stop, _ := serviceOutput(t, env)
+	return u, stop
+}
+
+// serviceOutput is service that also returns what serve printed before its URL.
+func serviceOutput(t *testing.T, env map[string]string) (string, func() error, []string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	finished := make(chan struct{})
@@ -42,23 +50,45 @@ func service(t *testing.T, env map[string]string) (string, func() error) {
 	}()
 	urlRe := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
 	lines := bufio.NewScanner(pr)
+	var printed []string
 	for lines.Scan() {
 		if u := urlRe.FindString(lines.Text()); u != "" {
 			go io.Copy(io.Discard, pr) //nolint:errcheck // drain the rest
 			stop := func() error { cancel(); <-finished; return runErr }
 			t.Cleanup(func() { cancel(); <-finished })
-			return u, stop
+			return u, stop, printed
 		}
+		printed = append(printed, lines.Text())
 	}
 	cancel()
 	<-finished
 	t.Fatalf("serve exited before printing its URL: %v", runErr)
-	return "", nil
+	return "", nil, nil
 }
+
+// runCLI runs one lagesbild command in-process with env and returns its stdout and stderr.
+func runCLI(t *testing.T, env map[string]string, args ...string) (string, string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	if err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut); err != nil {
+		t.Fatalf("lagesbild %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String(), errOut.String()
+}
+
+// bearer is the API token getJSON sends; empty: none.
+var bearer string
 
 func getJSON(t *testing.T, url string, v any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +137,50 @@ func TestEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = postgis.DropDatabase(context.Background(), admin, name) })
 
+	// Accounts come from the command line, as an administrator would make them.
+	cli := map[string]string{"LAGESBILD_PASSWORD": "e2e-lösenord-" + randomDBName()}
+	for k, v := range env {
+		cli[k] = v
+	}
+	runCLI(t, cli, "user", "add", "e2e-analytiker", "--role", "nationell", "--name", "E2E Analytiker")
+	list, _ := runCLI(t, cli, "user", "list")
+	if !strings.Contains(list, "e2e-analytiker") || !strings.Contains(list, "nationell") {
+		t.Errorf("user list:\n%s", list)
+	}
+	token, details := runCLI(t, cli, "token", "create", "--role", "nationell", "--name", "e2e")
+	token = strings.TrimSpace(token)
+	if !strings.HasPrefix(token, "lgb_") || strings.Contains(token, "\n") || !strings.Contains(details, "shown only now") {
+		t.Fatalf("token create printed %q on stdout and %q on stderr; want only the token on stdout", token, details)
+	}
+	lokal, _ := runCLI(t, cli, "token", "create", "--role", "lokal", "--scope", "Linköping", "--expires", "1d")
+	lokal = strings.TrimSpace(lokal)
+
 	base, stop := service(t, env)
 	if code := getJSON(t, base+"readyz", nil); code != 200 {
 		t.Fatalf("/readyz = %d", code)
 	}
+	if code := getJSON(t, base+"api/v1/area-sets", nil); code != 401 {
+		t.Errorf("area sets without credentials: %d, want 401", code)
+	}
+	// A lokal token for Linköping sees its areas only.
+	bearer = lokal
+	var local struct {
+		Features []struct {
+			Properties struct {
+				LPO string `json:"lpo_kod"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	if code := getJSON(t, base+"api/v1/areas?set=2025", &local); code != 200 || len(local.Features) == 0 {
+		t.Errorf("lokal areas: %d, %d features", code, len(local.Features))
+	}
+	for _, f := range local.Features {
+		if f.Properties.LPO != "540210" {
+			t.Errorf("lokal 540210 token got an area of LPO %q", f.Properties.LPO)
+		}
+	}
+	bearer = token
+	defer func() { bearer = "" }()
 	var sets struct {
 		AreaSets []struct {
 			Year      int `json:"year"`
@@ -132,9 +202,18 @@ func TestEndToEnd(t *testing.T) {
 	if code := getJSON(t, base+"api/v1/areas/"+fc.Features[0].ID, nil); code != 200 {
 		t.Errorf("area %s: %d", fc.Features[0].ID, code)
 	}
+	smokeUser, smokePassword = "e2e-analytiker", cli["LAGESBILD_PASSWORD"]
+	defer func() { smokeUser, smokePassword = "", "" }()
 	browserSmoke(t, base)
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after shutdown", err)
+	}
+	// Every read above is in the audit log, and so is the browser's login.
+	audit, _ := runCLI(t, cli, "audit", "--limit", "1000")
+	for _, want := range []string{"/api/v1/areas/", "/api/v1/area-sets", "login", "e2e-analytiker", "token:"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, audit)
+		}
 	}
 	// The test reused a running cluster, so serve must have left it running.
 	st, err := pgmanaged.GetStatus(env["LAGESBILD_DATA_DIR"])
@@ -205,9 +284,29 @@ func TestServeLeavesNoOrphans(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Cleanup(func() { _ = pgmanaged.StopDataDir(context.Background(), dir, nil) })
-	base, stop := service(t, map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_LOG_LEVEL": "warn",
+	base, stop, printed := serviceOutput(t, map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_LOG_LEVEL": "warn",
 		"DEMO": "1", "LAGESBILD_DEMO_SCALE": "0.01"})
-	resp, err := http.Get(base + "tiles/h3/5/17/9.mvt")
+	// serve --demo prints a demo account per role; log in as the national one, as a browser does.
+	passwords := map[string]string{}
+	for _, l := range printed {
+		if f := strings.Fields(l); len(f) >= 2 && strings.HasPrefix(f[0], "demo-") {
+			passwords[f[0]] = f[1]
+		}
+	}
+	for _, u := range []string{"demo-nationell", "demo-regional", "demo-lokal", "demo-gis", "demo-admin"} {
+		if passwords[u] == "" {
+			t.Fatalf("serve --demo did not print the account %s:\n%s", u, strings.Join(printed, "\n"))
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	login, err := client.Post(base+"api/v1/session", "application/json",
+		strings.NewReader(`{"username":"demo-nationell","password":"`+passwords["demo-nationell"]+`"}`))
+	if err != nil || login.StatusCode != 200 {
+		t.Fatalf("demo login: %v %v", login, err)
+	}
+	login.Body.Close()
+	resp, err := client.Get(base + "tiles/h3/5/17/9.mvt")
 	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
 		t.Fatalf("demo incidents not in the h3 tiles: %v %v", resp, err)
 	}
@@ -215,8 +314,14 @@ func TestServeLeavesNoOrphans(t *testing.T) {
 	var fc struct {
 		Features []json.RawMessage `json:"features"`
 	}
-	if code := getJSON(t, base+"api/v1/areas?set=2025", &fc); code != 200 || len(fc.Features) != 65 {
-		t.Fatalf("set=2025: %d, %d features", code, len(fc.Features))
+	areas, err := client.Get(base + "api/v1/areas?set=2025")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(areas.Body).Decode(&fc)
+	areas.Body.Close()
+	if err != nil || areas.StatusCode != 200 || len(fc.Features) != 65 {
+		t.Fatalf("set=2025: %d, %d features, %v", areas.StatusCode, len(fc.Features), err)
 	}
 	st, err := pgmanaged.GetStatus(dir)
 	if err != nil || !st.Running {

@@ -152,14 +152,17 @@ func (s *Service) FromBearer(ctx context.Context, cred string) (Identity, error)
 	}
 	if s.JWT != nil && strings.Count(cred, ".") == 2 {
 		c, err := s.JWT.Verify(ctx, cred)
+		if errors.Is(err, lagesbild.ErrUnavailable) {
+			return Identity{}, err // the identity provider's keys cannot be fetched: 503, not 401
+		}
 		if err != nil {
-			return Identity{}, fmt.Errorf("auth: jwt: %v: %w", err, ErrUnauthenticated)
+			return Identity{}, fmt.Errorf("%v: %w", err, ErrUnauthenticated)
 		}
 		role := Role(c.Role)
 		if !role.Valid() {
 			return Identity{}, fmt.Errorf("auth: jwt: role claim %q is not a role: %w", c.Role, ErrUnauthenticated)
 		}
-		sc, err := ParseScope(ctx, c.Scope, s.Store)
+		sc, err := s.roleScope(ctx, role, c.Scope)
 		if err != nil {
 			return Identity{}, fmt.Errorf("auth: jwt: scope claim: %v: %w", err, ErrUnauthenticated)
 		}
@@ -256,7 +259,7 @@ func (s *Service) CreateToken(ctx context.Context, n TokenRequest) (plain string
 	}
 	exp, err := ParseExpiry(n.Expires, s.now())
 	if err != nil {
-		return "", Token{}, lagesbild.Invalid("expires", "%v", err)
+		return "", Token{}, err
 	}
 	if len(n.Layers) > 0 && n.Role != RoleGIS {
 		return "", Token{}, lagesbild.Invalid("layers", "only gis tokens are limited to layers")

@@ -19,7 +19,7 @@ func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	db, _ := pgtest.New(t)
 	api := &httpapi.Server{Areas: db, Ready: db, Web: web.FS(), Logger: pgtest.Logger(t)}
-	srv := httptest.NewServer(api.Handler())
+	srv := httptest.NewServer(asNational(t, db, api))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/lagesbild/lagesbild/geodata"
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/importer"
 	"github.com/lagesbild/lagesbild/internal/ingest"
+	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/refdata"
 )
@@ -19,6 +21,15 @@ import (
 func importServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	db, _ := pgtest.New(t)
+	api := &httpapi.Server{Areas: db, Ready: db, Imports: newImportService(t, db), Logger: pgtest.Logger(t)}
+	srv := httptest.NewServer(withCaller(t, db, api, auth.RoleAdmin, ""))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newImportService is the import service over db with the bundled gazetteer and taxonomy.
+func newImportService(t *testing.T, db *postgis.DB) *importer.Service {
+	t.Helper()
 	b, err := refdata.Load(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
@@ -34,11 +45,8 @@ func importServer(t *testing.T) *httptest.Server {
 	for _, l := range b.Lan {
 		lan = append(lan, ingest.Place{Code: l.Code, Name: l.Name})
 	}
-	svc := &importer.Service{Incidents: db, Presence: db, Population: db, Gazetteer: ingest.NewGazetteer(kommuner, lan),
+	return &importer.Service{Incidents: db, Presence: db, Population: db, Gazetteer: ingest.NewGazetteer(kommuner, lan),
 		Taxonomy: tax, Logger: pgtest.Logger(t)}
-	srv := httptest.NewServer((&httpapi.Server{Areas: db, Ready: db, Imports: svc, Logger: pgtest.Logger(t)}).Handler())
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 func post(t *testing.T, url, body string) (int, map[string]any) {

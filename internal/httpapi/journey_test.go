@@ -17,6 +17,7 @@ import (
 
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/postgis"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkTileJourney(b *testing.B) {
 				// for a server that has been running: "cold" means an empty tile cache.
 				raw := rawPass(b, db, layers, journey)
 				api := &httpapi.Server{Areas: db, Ready: db, Logger: discardLogger(), Tiles: tiles.NewService(db, db, 256<<20)}
-				srv := httptest.NewServer(api.Handler())
+				srv := httptest.NewServer(asNational(b, db, api))
 				cold := pass(b, srv.URL, layers, journey, 1)
 				warm := pass(b, srv.URL, layers, journey, 4)
 				srv.Close()
@@ -149,7 +150,7 @@ func rawPass(b *testing.B, db *postgis.DB, layers string, journey [][3]int) pass
 	for _, t := range journey {
 		t0 := time.Now()
 		for _, l := range strings.Split(layers, ",") {
-			if _, err := db.Tile(context.Background(), l, t[0], t[1], t[2], tiles.Filters{}); err != nil {
+			if _, err := db.Tile(pgtest.National(context.Background()), l, t[0], t[1], t[2], tiles.Filters{}); err != nil {
 				b.Fatal(err)
 			}
 		}

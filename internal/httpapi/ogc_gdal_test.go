@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/tiles"
@@ -20,6 +21,13 @@ import (
 // ogrinfo runs GDAL's ogrinfo with args against the local server only: proxy settings of the
 // environment are dropped, and every run is bounded.
 func ogrinfo(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	return ogrinfoAs(t, bin, "", args...)
+}
+
+// ogrinfoAs runs ogrinfo sending token as a bearer credential (GDAL_HTTP_HEADERS), the way a
+// GIS tool is configured with an API token.
+func ogrinfoAs(t *testing.T, bin, token string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -34,6 +42,9 @@ func ogrinfo(t *testing.T, bin string, args ...string) string {
 	}
 	cmd.Env = append(cmd.Env, "NO_PROXY=127.0.0.1,localhost", "CPL_DEBUG=OFF", "GDAL_HTTP_TIMEOUT=30",
 		"GDAL_HTTP_MAX_RETRY=0", "CPL_CURL_VERBOSE=NO", "GDAL_HTTP_USERAGENT=lagesbild-test")
+	if token != "" {
+		cmd.Env = append(cmd.Env, "GDAL_HTTP_HEADERS=Authorization: Bearer "+token)
+	}
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("ogrinfo %s: timed out after 60 s\n%s", strings.Join(args, " "), out)
@@ -55,6 +66,12 @@ func TestOGCWithGDAL(t *testing.T) {
 	}
 	db, _ := pgtest.New(t)
 	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Tiles: tiles.NewService(db, db, 1<<20), Logger: pgtest.Logger(t)}
+	// GDAL reads as a GIS tool does: with a gis token (coarse cells, no points), for all of Sweden.
+	api.Auth = auth.NewService(db, false)
+	token, _, err := api.Auth.CreateToken(context.Background(), auth.TokenRequest{Role: auth.RoleGIS, Scope: "all", CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	var requests []string
 	h := api.Handler()
@@ -68,7 +85,7 @@ func TestOGCWithGDAL(t *testing.T) {
 	ds := "OAPIF:" + srv.URL + "/ogc"
 
 	// The dataset lists every collection as a layer.
-	out := ogrinfo(t, bin, "-ro", "-so", ds)
+	out := ogrinfoAs(t, bin, token, "-ro", "-so", ds)
 	for _, id := range ogcCollectionIDs {
 		if !regexp.MustCompile(`(?m)^\d+: ` + regexp.QuoteMeta(id) + `( |$)`).MatchString(out) {
 			t.Errorf("ogrinfo does not list %s:\n%s", id, out)
@@ -77,7 +94,7 @@ func TestOGCWithGDAL(t *testing.T) {
 	t.Logf("ogrinfo -ro -so:\n%s", out)
 
 	// The feature count comes from numberMatched.
-	out = ogrinfo(t, bin, "-ro", "-so", ds, "omraden-2015")
+	out = ogrinfoAs(t, bin, token, "-ro", "-so", ds, "omraden-2015")
 	if !strings.Contains(out, "Feature Count: 53") {
 		t.Errorf("ogrinfo -so omraden-2015 does not report 53 features:\n%s", out)
 	}
@@ -86,7 +103,7 @@ func TestOGCWithGDAL(t *testing.T) {
 	mu.Lock()
 	requests = nil
 	mu.Unlock()
-	out = ogrinfo(t, bin, "-ro", "-al", "-q", "-oo", "PAGE_SIZE=10", ds, "omraden-2015")
+	out = ogrinfoAs(t, bin, token, "-ro", "-al", "-q", "-oo", "PAGE_SIZE=10", ds, "omraden-2015")
 	if n := strings.Count(out, "OGRFeature("); n != 53 {
 		t.Errorf("ogrinfo read %d features of omraden-2015, want 53", n)
 	}

@@ -28,7 +28,7 @@ func ogcServer(t *testing.T) (*httptest.Server, *postgis.DB) {
 	t.Helper()
 	db, _ := pgtest.New(t)
 	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Tiles: tiles.NewService(db, db, 1<<20), Logger: pgtest.Logger(t)}
-	srv := httptest.NewServer(api.Handler())
+	srv := httptest.NewServer(asNational(t, db, api))
 	t.Cleanup(srv.Close)
 	return srv, db
 }
@@ -850,7 +850,7 @@ func TestOGCTiles(t *testing.T) {
 func TestOGCNotMountedWithoutStore(t *testing.T) {
 	db, _ := pgtest.New(t)
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t)}
-	srv := httptest.NewServer(api.Handler())
+	srv := httptest.NewServer(asNational(t, db, api))
 	defer srv.Close()
 	// (404, or 405 since /tiles answers OPTIONS on every path.)
 	if resp, _ := ogcGet(t, srv.URL+"/ogc/collections"); resp.StatusCode != 404 && resp.StatusCode != 405 {
@@ -863,7 +863,7 @@ func TestOGCNotMountedWithoutStore(t *testing.T) {
 func TestOGCBBoxUsesSpatialIndex(t *testing.T) {
 	db, dbURL := pgtest.New(t)
 	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Logger: pgtest.Logger(t)}
-	srv := httptest.NewServer(api.Handler())
+	srv := httptest.NewServer(asNational(t, db, api))
 	const n = 12
 	for i := range n {
 		for _, p := range []string{"kommuner", "omraden-2025"} {
@@ -901,7 +901,7 @@ func TestOGCBBoxUsesSpatialIndex(t *testing.T) {
 // the parameters given. A 5xx would mean a parameter reached the database unchecked.
 func FuzzOGCItemsParams(f *testing.F) {
 	db, _ := pgtest.New(f)
-	h := (&httpapi.Server{Areas: db, Ready: db, Features: db, Logger: pgtest.Logger(f)}).Handler()
+	h := asNational(f, db, &httpapi.Server{Areas: db, Ready: db, Features: db, Logger: pgtest.Logger(f)})
 	for _, s := range [][4]string{
 		{"17.9,59.3,18.1,59.4", "2025-01-01T00:00:00Z/..", "10", "0"},
 		{"1,2,3", "yesterday", "0", "-1"},

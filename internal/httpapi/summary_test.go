@@ -25,7 +25,7 @@ func summaryServer(t *testing.T) *httptest.Server {
 	db, _ := pgtest.New(t)
 	loadDemo(t, db, demo.Options{Seed: 11, Scale: 0.05}, true)
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{})}
-	srv := httptest.NewServer(api.Handler())
+	srv := httptest.NewServer(asNational(t, db, api))
 	t.Cleanup(srv.Close)
 	return srv
 }

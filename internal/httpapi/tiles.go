@@ -214,6 +214,10 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := layerAccess(identity(r), []string{l.Name}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, "application/json", s.tileJSONFor(r, l))
 }
 
@@ -226,6 +230,9 @@ func (s *Server) handleTileIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	var out []item
 	for _, l := range tiles.Layers {
+		if layerAccess(identity(r), []string{l.Name}) != nil {
+			continue // the caller may not read it
+		}
 		out = append(out, item{l.Name, l.Description, s.baseURL(r) + "/tiles/" + l.Name + ".json",
 			s.baseURL(r) + "/tiles/" + l.Name + "/{z}/{x}/{y}.mvt"})
 	}

@@ -40,7 +40,7 @@ func demoServer(t *testing.T) (*httptest.Server, *postgis.DB, string) {
 		Category: "Skottlossning", Group: lagesbild.GroupSkjutning, Agency: "pm", Precision: lagesbild.PrecisionKommun,
 		KommunCode: "0180", LocationName: "Stockholm", Line: 1}})
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Tiles: tiles.NewService(db, db, 16<<20)}
-	srv := httptest.NewServer(api.Handler())
+	srv := httptest.NewServer(asNational(t, db, api))
 	t.Cleanup(srv.Close)
 	return srv, db, url
 }

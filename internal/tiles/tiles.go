@@ -151,6 +151,10 @@ func ParseRequest(layers, z, x, y string, q url.Values) (Request, error) {
 	var r Request
 	seen := map[string]bool{}
 	for _, name := range strings.Split(layers, ",") {
+		if !listItem.MatchString(name) {
+			// Not a name at all (quotes, dots, slashes): a malformed request, not a missing layer.
+			return r, lagesbild.Invalid("layers", "%q is not a layer name (a–z, 0–9, _)", truncate(name))
+		}
 		l, ok := LayerByName(name)
 		if !ok {
 			return r, fmt.Errorf("tiles: no layer %q (layers: %s): %w", truncate(name), names(), lagesbild.ErrNotFound)

@@ -303,13 +303,16 @@ async function logIn(page, problems, problemSeen, dataBeforeLogin) {
 
   // The right one, submitted with the button.
   await page.fill('#login-password', smokePassword);
-  await page.click('#login-submit');
+  await page.click('#login-submit'); // app.js empties #login-error on submit
   await step(
-    'login failed',
-    page.waitForFunction(() => Boolean(window.lagesbild.session) && document.getElementById('login').hidden, null, wait),
+    'no login',
+    page.waitForFunction(() => (Boolean(window.lagesbild.session) && document.getElementById('login').hidden)
+      || document.getElementById('login-error').textContent.trim() !== '', null, wait),
     problems,
     problemSeen,
   );
+  const refused = await page.evaluate(() => (window.lagesbild.session ? '' : document.getElementById('login-error').textContent.trim()));
+  if (refused) throw new Error(`login as LAGESBILD_SMOKE_USER failed: #login-error says ${JSON.stringify(refused)}`);
   const after = await page.evaluate(() => {
     const text = (id) => document.getElementById(id).textContent.trim();
     const badge = document.getElementById('demo-badge');
