@@ -7,8 +7,8 @@ import (
 
 	"github.com/lagesbild/lagesbild/geodata"
 	"github.com/lagesbild/lagesbild/internal/auth"
-	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/demo"
+	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/importer"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis"
