@@ -294,3 +294,28 @@ func (s *Server) areaAccess(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// scopeFilter is the application's own check of list results against the caller's scope,
+// independent of the database's row-level security: it reports whether an area id of list year
+// may be shown, and logs (once per request) any row the database let through that it should
+// not have.
+func (s *Server) scopeFilter(r *http.Request, year int) (func(id string) bool, error) {
+	scopes, err := s.Areas.AreaScopes(r.Context(), year)
+	if err != nil {
+		return nil, err
+	}
+	id := identity(r)
+	logged := false
+	return func(areaID string) bool {
+		c, ok := scopes[areaID]
+		if ok && id.CanReadData() && id.Scope.AllowsArea(c.RegionCode, c.LPOCode) {
+			return true
+		}
+		if !logged {
+			logged = true
+			s.Logger.Error("row-level security let through an area outside the caller's scope; dropped",
+				"area", areaID, "subject", id.Subject, "scope", id.Scope.String(), "request_id", middleware.GetReqID(r.Context()))
+		}
+		return false
+	}, nil
+}

@@ -157,9 +157,16 @@ func (s *Server) handleAreas(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	fc := featureCollection{Type: "FeatureCollection", Name: "utsatta_omraden_" + itoa(year), Features: make([]feature, len(areas)), Attribution: areasAttribution}
-	for i, a := range areas {
-		fc.Features[i] = areaFeature(a)
+	allowed, err := s.scopeFilter(r, year)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fc := featureCollection{Type: "FeatureCollection", Name: "utsatta_omraden_" + itoa(year), Features: make([]feature, 0, len(areas)), Attribution: areasAttribution}
+	for _, a := range areas {
+		if allowed(a.ID) {
+			fc.Features = append(fc.Features, areaFeature(a))
+		}
 	}
 	writeJSON(w, http.StatusOK, geoJSON, fc)
 }

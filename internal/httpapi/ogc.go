@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -288,6 +289,16 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if year, ok := strings.CutPrefix(id, "omraden-"); ok {
+		// The application's own scope check of the areas, besides row-level security.
+		y, _ := strconv.Atoi(year)
+		allowed, err := s.scopeFilter(r, y)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		page.Features = slices.DeleteFunc(page.Features, func(f lagesbild.Feature) bool { return !allowed(f.ID) })
 	}
 	items := s.ogcBase(r) + "/collections/" + url.PathEscape(id) + "/items"
 	self := items

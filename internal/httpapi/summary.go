@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,6 +162,12 @@ func (s *Server) handleSummaries(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, listNotFound(err, year))
 		return
 	}
+	allowed, err := s.scopeFilter(r, year)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list.Rows = slices.DeleteFunc(list.Rows, func(row summary.Row) bool { return !allowed(row.Area.ID) })
 	if asCSV {
 		writeCSV(w, listCSV(list))
 		return
@@ -218,6 +225,12 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, listNotFound(err, year))
 		return
 	}
+	allowed, err := s.scopeFilter(r, year)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pr.Areas = slices.DeleteFunc(pr.Areas, func(a summary.PriorityArea) bool { return !allowed(a.Area.ID) })
 	if asCSV {
 		writeCSV(w, priorityCSV(pr))
 		return

@@ -107,6 +107,14 @@ type AreaStore interface {
 	// AreaScope returns the scope columns of an area from the public catalogue of the police
 	// lists, whoever asks: the application checks them against the caller before any read.
 	AreaScope(ctx context.Context, id string) (regionCode, lpoCode string, err error)
+	// AreaScopes returns the scope columns of every area of a list year, by area id, from the
+	// same public catalogue.
+	AreaScopes(ctx context.Context, year int) (map[string]AreaScopeColumns, error)
+}
+
+// AreaScopeColumns are the columns access control scopes an area by.
+type AreaScopeColumns struct {
+	RegionCode, LPOCode string
 }
 
 // Readiness reports whether the service can serve data: database reachable and migrated.

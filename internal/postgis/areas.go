@@ -100,3 +100,23 @@ func (db *DB) AreaScope(ctx context.Context, id string) (regionCode, lpoCode str
 	}
 	return regionCode, lpoCode, nil
 }
+
+// AreaScopes returns the region and lokalpolisområde of every area of a list (as the owner, like
+// AreaScope).
+func (db *DB) AreaScopes(ctx context.Context, year int) (map[string]lagesbild.AreaScopeColumns, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, region_code, coalesce(lpo_code, '') FROM area WHERE set_year = $1`, year)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: area scopes of %d: %w", year, translate(err))
+	}
+	out := map[string]lagesbild.AreaScopeColumns{}
+	var id string
+	var c lagesbild.AreaScopeColumns
+	_, err = pgx.ForEachRow(rows, []any{&id, &c.RegionCode, &c.LPOCode}, func() error {
+		out[id] = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgis: area scopes of %d: %w", year, translate(err))
+	}
+	return out, nil
+}
