@@ -13,6 +13,8 @@ import (
 // config is read from the environment; every field has a documented default.
 type config struct {
 	DatabaseURL string // empty: use the managed cluster
+	// ReaderURL is a login role in lagesbild_reader on the DATABASE_URL server (optional).
+	ReaderURL string
 	Addr        string
 	DataDir     string
 	DBName      string
@@ -29,6 +31,7 @@ type config struct {
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		DatabaseURL: getenv("DATABASE_URL"),
+		ReaderURL:   getenv("LAGESBILD_READER_DATABASE_URL"),
 		Addr:        or(getenv("LAGESBILD_ADDR"), "127.0.0.1:8080"),
 		DataDir:     or(getenv("LAGESBILD_DATA_DIR"), "./var"),
 		DBName:      or(getenv("LAGESBILD_DB_NAME"), "lagesbild"),

@@ -36,7 +36,7 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, geodata 
 		}
 		url = c.URL(cfg.DBName)
 	}
-	db, err := postgis.Open(ctx, url, postgis.Options{}, logger)
+	db, err := postgis.Open(ctx, url, postgis.Options{ReaderURL: cfg.ReaderURL}, logger)
 	if err != nil {
 		d.close(ctx, false, logger)
 		return nil, err
@@ -45,6 +45,16 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, geodata 
 	if _, err := db.Migrate(ctx); err != nil {
 		d.close(ctx, false, logger)
 		return nil, err
+	}
+	// On the managed cluster the service reads as a login role of its own, subject to
+	// row-level security; elsewhere as LAGESBILD_READER_DATABASE_URL or, without it, by SET ROLE.
+	if d.cluster != nil {
+		if err := db.UseServiceLogin(ctx, d.cluster.DerivedPassword(postgis.ServiceRole)); err != nil {
+			d.close(ctx, false, logger)
+			return nil, err
+		}
+	} else if cfg.ReaderURL == "" {
+		logger.Info("reads run as lagesbild_reader by SET ROLE on the owner's connections; set LAGESBILD_READER_DATABASE_URL to a login role in lagesbild_reader to separate them")
 	}
 	// Everything builds on the bundled geodata, so it is loaded (or confirmed unchanged, a quick
 	// no-op) before any command runs; an upgraded binary brings its newer geodata along.

@@ -59,6 +59,9 @@ points), admin (users, tokens, imports, audit log; no incident data).
 
 Environment:
   DATABASE_URL         PostgreSQL/PostGIS to use; when unset, a local cluster under LAGESBILD_DATA_DIR is started
+  LAGESBILD_READER_DATABASE_URL
+                       with DATABASE_URL: a login role in lagesbild_reader for the service's reads
+                       (row-level security); without it reads switch to that role by SET ROLE
   LAGESBILD_ADDR       listen address (default 127.0.0.1:8080)
   LAGESBILD_DATA_DIR   directory of the managed cluster (default ./var)
   LAGESBILD_DB_NAME    database name inside the managed cluster (default lagesbild)

@@ -202,6 +202,15 @@ func TestEndToEnd(t *testing.T) {
 	if code := getJSON(t, base+"api/v1/areas/"+fc.Features[0].ID, nil); code != 200 {
 		t.Errorf("area %s: %d", fc.Features[0].ID, code)
 	}
+	// The service reads as its own login role, which row-level security applies to.
+	var asService int
+	conn := pgtest.Conn(t, admin)
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND usename = 'lagesbild_service'`, name).Scan(&asService); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("TEST_DATABASE_URL") == "" && asService == 0 {
+		t.Error("no connection of the service runs as lagesbild_service")
+	}
 	smokeUser, smokePassword = "e2e-analytiker", cli["LAGESBILD_PASSWORD"]
 	defer func() { smokeUser, smokePassword = "", "" }()
 	browserSmoke(t, base)

@@ -23,6 +23,8 @@
 package pgmanaged
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -158,6 +160,15 @@ func (c *Cluster) URL(database string) string {
 		RawQuery: "sslmode=disable",
 	}
 	return u.String()
+}
+
+// DerivedPassword returns a password for another login role of this cluster, derived from the
+// superuser's (HMAC-SHA-256 keyed by it, labelled by role), so every process of the project gets
+// the same one without another secret file. Do not log it.
+func (c *Cluster) DerivedPassword(role string) string {
+	m := hmac.New(sha256.New, []byte(c.password))
+	m.Write([]byte("lagesbild login role " + role))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Port returns the TCP port the server listens on (127.0.0.1).

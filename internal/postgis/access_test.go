@@ -218,3 +218,44 @@ func TestStoresReadAsTheCaller(t *testing.T) {
 		t.Errorf("admin Areas = %d, %v; want none (admins manage, they do not read data)", len(got), err)
 	}
 }
+
+func TestServiceLoginCannotBypass(t *testing.T) {
+	db, url := pgtest.New(t)
+	scopedFixture(t, db)
+	ctx := context.Background()
+	pw := pgtest.ServicePassword(t)
+	if err := db.UseServiceLogin(ctx, pw); err != nil {
+		t.Fatal(err)
+	}
+	// The stores read through the new login and still see only the caller's scope.
+	if got, err := db.Areas(ctx, 2025); err != nil || len(got) != 0 {
+		t.Errorf("anonymous Areas as the service login = %d, %v", len(got), err)
+	}
+	if got, err := db.Areas(pgtest.National(ctx), 2025); err != nil || len(got) != 65 {
+		t.Errorf("national Areas as the service login = %d, %v", len(got), err)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Password = postgis.ServiceRole, pw
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var super, bypass bool
+	if err := conn.QueryRow(ctx, `SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&super, &bypass); err != nil || super || bypass {
+		t.Fatalf("service role: superuser %v bypassrls %v (%v)", super, bypass, err)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM incident`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("service login without a scope counts %d incidents (%v)", n, err)
+	}
+	for _, sql := range []string{`RESET ROLE; SET ROLE lagesbild`, `SET ROLE postgres`, `SELECT * FROM app_user`,
+		`ALTER TABLE incident DISABLE ROW LEVEL SECURITY`, `SET row_security = off; SELECT count(*) FROM incident`} {
+		if _, err := conn.Exec(ctx, sql); err == nil {
+			t.Errorf("%s succeeded as %s", sql, postgis.ServiceRole)
+		}
+	}
+}

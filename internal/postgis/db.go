@@ -208,3 +208,52 @@ func (db *DB) IncidentCount(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// ServiceRole is the login role the managed cluster's service reads as: a member of
+// lagesbild_reader, neither superuser nor owner, without BYPASSRLS.
+const ServiceRole = "lagesbild_service"
+
+// UseServiceLogin creates (or updates) the login role ServiceRole with password and switches the
+// reader pool to it, so the service's reads run as a role that cannot even SET ROLE back to the
+// owner. It needs the right to create roles (the managed cluster's superuser) and must run after
+// the migrations, which create lagesbild_reader.
+func (db *DB) UseServiceLogin(ctx context.Context, password string) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// Utility statements take no parameters: the password travels as a setting of this
+		// transaction, so it never appears in the statement text (or a statement log).
+		if _, err := tx.Exec(ctx, `SELECT set_config('lagesbild.service_password', $1, true)`, password); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lagesbild_service') THEN
+        CREATE ROLE lagesbild_service LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT;
+    END IF;
+    EXECUTE format('ALTER ROLE lagesbild_service LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD %L',
+                   current_setting('lagesbild.service_password'));
+    GRANT lagesbild_reader TO lagesbild_service;
+END
+$$`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgis: service login role: %w", translate(err))
+	}
+	cfg := db.pool.Config().ConnConfig
+	cfg.User, cfg.Password = ServiceRole, password
+	rc := db.pool.Config()
+	rc.ConnConfig = cfg
+	rc.AfterConnect = nil
+	pool, err := pgxpool.NewWithConfig(ctx, rc)
+	if err != nil {
+		return fmt.Errorf("postgis: service login pool: %w", translate(err))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return fmt.Errorf("postgis: connect as %s: %w", ServiceRole, translate(err))
+	}
+	old := db.reader
+	db.reader = pool
+	old.Close()
+	return nil
+}

@@ -33,6 +33,9 @@ var (
 	serverOnce sync.Once
 	serverURL  string // connection to the maintenance database "postgres"
 	serverErr  error
+	// servicePassword is the password serve gives lagesbild_service on the managed cluster;
+	// tests use the same one, since the role is shared by every database of the cluster.
+	servicePassword string
 )
 
 // ServerURL returns a connection string for the server's maintenance database, starting the
@@ -61,6 +64,7 @@ func ServerURL(t testing.TB) string {
 			return
 		}
 		serverURL = c.URL("postgres")
+		servicePassword = c.DerivedPassword(postgis.ServiceRole)
 	})
 	if serverErr != nil {
 		t.Fatalf("pgtest: no PostGIS server: %v", serverErr)
@@ -247,4 +251,15 @@ func logLevel() slog.Level {
 // see every row; tests of the stores read as it unless they test scoping.
 func National(ctx context.Context) context.Context {
 	return auth.WithIdentity(ctx, auth.Identity{Subject: "test-nationell", Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+}
+
+// ServicePassword returns the password of the service's login role (postgis.ServiceRole) on the
+// test server: the managed cluster's derived one, or a fixed one on TEST_DATABASE_URL.
+func ServicePassword(t testing.TB) string {
+	t.Helper()
+	ServerURL(t)
+	if servicePassword == "" {
+		return "lagesbild-test-service-password"
+	}
+	return servicePassword
 }
