@@ -15,11 +15,11 @@ type config struct {
 	DatabaseURL string // empty: use the managed cluster
 	// ReaderURL is a login role in lagesbild_reader on the DATABASE_URL server (optional).
 	ReaderURL string
-	Addr        string
-	DataDir     string
-	DBName      string
-	LogLevel    slog.Level
-	PublicURL   string // base of absolute URLs in TileJSON and OGC links; empty: the request's host
+	Addr      string
+	DataDir   string
+	DBName    string
+	LogLevel  slog.Level
+	PublicURL string // base of absolute URLs in TileJSON and OGC links; empty: the request's host
 	// TileCacheBytes bounds the in-process cache of gzipped tiles.
 	TileCacheBytes int64
 	// DemoScale is the volume of the demo data serve --demo loads (1: about 400 000 incidents).

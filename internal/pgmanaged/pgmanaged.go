@@ -23,10 +23,10 @@
 package pgmanaged
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
