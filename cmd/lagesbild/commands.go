@@ -72,6 +72,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	authSvc := auth.NewService(db, *demoMode)
+	defer authSvc.Close()
 	if cfg.JWT.Issuer != "" {
 		if authSvc.JWT, err = auth.NewJWTVerifier(ctx, cfg.JWT, &http.Client{Timeout: 10 * time.Second}); err != nil {
 			return err

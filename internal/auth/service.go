@@ -35,11 +35,27 @@ type Service struct {
 	JWT     *JWTVerifier
 	Now     func() time.Time
 	limiter *Limiter
+	auditor *Auditor
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, demoMode bool) *Service {
-	return &Service{Store: store, DemoMode: demoMode, Now: time.Now, limiter: NewLimiter(10, 5)}
+	return &Service{Store: store, DemoMode: demoMode, Now: time.Now, limiter: NewLimiter(10, 5), auditor: NewAuditor(store)}
+}
+
+// Audit appends one audit row and returns once it is committed.
+func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
+	if s.auditor == nil {
+		return s.Store.AppendAudit(ctx, e)
+	}
+	return s.auditor.Append(ctx, e)
+}
+
+// Close stops the service's background audit writer.
+func (s *Service) Close() {
+	if s.auditor != nil {
+		s.auditor.Close()
+	}
 }
 
 func (s *Service) now() time.Time {

@@ -89,8 +89,8 @@ type Store interface {
 	CreateSession(ctx context.Context, idHash []byte, s Session) error
 	SessionByHash(ctx context.Context, idHash []byte) (Session, error)
 	DeleteSession(ctx context.Context, idHash []byte) error
-	// AppendAudit writes one audit row; an error means the row is not stored.
-	AppendAudit(ctx context.Context, e AuditEntry) error
+	// AppendAudit writes audit rows in one transaction; an error means none is stored.
+	AppendAudit(ctx context.Context, entries ...AuditEntry) error
 	// Audit reads the log as the identity in ctx (admins only: others get no rows).
 	Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 }

@@ -184,7 +184,7 @@ func (s *Server) audit(r *http.Request, status int, action string) error {
 	if role == "" {
 		role = "none"
 	}
-	return s.Auth.Store.AppendAudit(r.Context(), auth.AuditEntry{Subject: subject, Role: role, Scope: id.Scope.String(),
+	return s.Auth.Audit(r.Context(), auth.AuditEntry{Subject: subject, Role: role, Scope: id.Scope.String(),
 		Action: action, Resource: truncate(r.URL.Path, 300), Params: params, Result: result, Status: status,
 		RequestID: middleware.GetReqID(r.Context()), Client: clientAddr(r)})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -163,15 +164,22 @@ func (db *DB) CreateToken(ctx context.Context, t auth.Token, hash []byte) (auth.
 	return out, nil
 }
 
-// TokenByHash finds a token by its hash and records the time of its use.
+// TokenByHash finds a token by its hash and records the time of its use, to the minute: a
+// write on every request would cost more than the request (a GIS client fetches hundreds of
+// tiles a minute).
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (auth.Token, error) {
-	rows, err := db.pool.Query(ctx, `UPDATE api_token SET last_used_at = now() WHERE token_hash = $1 RETURNING `+tokenColumns, hash)
+	rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token WHERE token_hash = $1`, hash)
 	if err != nil {
 		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
 	}
 	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
 	if err != nil {
 		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
+	}
+	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) > time.Minute {
+		if _, err := db.pool.Exec(ctx, `UPDATE api_token SET last_used_at = now() WHERE id = $1`, t.ID); err != nil {
+			return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
+		}
 	}
 	return t, nil
 }
@@ -233,15 +241,36 @@ func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
 	return translate(err)
 }
 
-// AppendAudit writes one audit row as the reader role, which may only append.
-func (db *DB) AppendAudit(ctx context.Context, e auth.AuditEntry) error {
-	params, err := json.Marshal(e.Params)
-	if err != nil || e.Params == nil {
-		params = []byte("{}")
+// AppendAudit writes audit rows, in one statement and transaction, as the reader role, which
+// may only append. It returns after the commit: no row is reported written that is not.
+func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error {
+	n := len(entries)
+	if n == 0 {
+		return nil
 	}
-	_, err = db.reader.Exec(ctx, `INSERT INTO audit_log (subject, role, scope, action, resource, params, result, status, request_id, client)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		e.Subject, e.Role, e.Scope, e.Action, e.Resource, params, e.Result, e.Status, e.RequestID, e.Client)
+	var (
+		subject, role, scope, action, resource, params, result, reqID, client = make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		status = make([]int32, n)
+		at     = make([]time.Time, n)
+	)
+	for i, e := range entries {
+		p, err := json.Marshal(e.Params)
+		if err != nil || e.Params == nil {
+			p = []byte("{}")
+		}
+		if e.At.IsZero() {
+			e.At = time.Now()
+		}
+		subject[i], role[i], scope[i], action[i], resource[i], params[i] = e.Subject, e.Role, e.Scope, e.Action, e.Resource, string(p)
+		result[i], status[i], reqID[i], client[i], at[i] = e.Result, int32(e.Status), e.RequestID, e.Client, e.At
+	}
+	_, err := db.reader.Exec(ctx, `INSERT INTO audit_log (at, subject, role, scope, action, resource, params, result, status, request_id, client)
+		SELECT at, subject, role, scope, action, resource, params::jsonb, result, status, request_id, client
+		FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+		            $9::int[], $10::text[], $11::text[])
+		     AS u(at, subject, role, scope, action, resource, params, result, status, request_id, client)`,
+		at, subject, role, scope, action, resource, params, result, status, reqID, client)
 	if err != nil {
 		return fmt.Errorf("postgis: audit: %w", translate(err))
 	}
