@@ -110,7 +110,7 @@ func loadDemo(ctx context.Context, db *database, in demo.Input, o demo.Options, 
 		return fmt.Errorf("demo population: %w", err)
 	}
 	fmt.Fprintf(stdout, "demo: estimated residents for %d areas (an estimate, labelled so)\n", rep.Read)
-	return nil
+	return auditCLI(ctx, db, "write", "import/demo", map[string]any{"source": lagesbild.SourceSyntheticDemo, "scale": o.Scale, "seed": o.Seed})
 }
 
 func exportDemo(dir string, in demo.Input, o demo.Options, rows int, stdout io.Writer) error {

@@ -145,6 +145,14 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 		} else {
 			printReport(stdout, file, rep, err)
 		}
+		result := "ok"
+		if err != nil {
+			result = "rejected"
+		}
+		if aerr := auditCLI(ctx, db, "write", "import/"+kind, map[string]any{"file": file, "format": *format, "source": *source,
+			"result": result, "read": rep.Read, "inserted": rep.Inserted, "updated": rep.Updated, "rejected": rep.Rejected}); aerr != nil && failed == nil {
+			failed = aerr
+		}
 		if err != nil && failed == nil {
 			failed = err
 		}
