@@ -130,7 +130,8 @@ func (s *Server) audited(next http.Handler) http.Handler {
 		bw := &heldWriter{header: http.Header{}, status: http.StatusOK}
 		next.ServeHTTP(bw, r)
 		if err := s.audit(r, bw.status, ""); err != nil {
-			s.writeError(w, r, fmt.Errorf("%w: %w", err, lagesbild.ErrUnavailable))
+			// Whatever the cause, the client gets 503 and none of the data.
+			s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
 			return
 		}
 		for k, v := range bw.header {
@@ -174,7 +175,7 @@ func (s *Server) audit(r *http.Request, status int, action string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		params["q."+truncate(k, 40)] = truncate(strings.Join(q[k], ","), 200)
+		params["q."+storable(truncate(k, 40))] = storable(truncate(strings.Join(q[k], ","), 200))
 	}
 	subject := id.Subject
 	if subject == "" {
@@ -184,9 +185,16 @@ func (s *Server) audit(r *http.Request, status int, action string) error {
 	if role == "" {
 		role = "none"
 	}
-	return s.Auth.Audit(r.Context(), auth.AuditEntry{Subject: subject, Role: role, Scope: id.Scope.String(),
-		Action: action, Resource: truncate(r.URL.Path, 300), Params: params, Result: result, Status: status,
+	return s.Auth.Audit(r.Context(), auth.AuditEntry{Subject: storable(subject), Role: role, Scope: id.Scope.String(),
+		Action: action, Resource: storable(truncate(r.URL.Path, 300)), Params: params, Result: result, Status: status,
 		RequestID: middleware.GetReqID(r.Context()), Client: clientAddr(r)})
+}
+
+// storable makes request text fit a PostgreSQL text or jsonb value: valid UTF-8 without NUL
+// (a hostile path or parameter must still be logged, not make the audit fail).
+func storable(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "\\0")
 }
 
 // heldWriter keeps a response until the audit row is written.
