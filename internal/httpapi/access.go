@@ -43,6 +43,8 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
+		// Logging in needs no earlier session, so it needs no CSRF token either.
+		login := r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, cred, _ := strings.Cut(h, " ")
 			if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "" {
@@ -64,7 +66,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 				return
 			}
 			if err == nil {
-				if !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
+				if !safeMethod(r.Method) && !login && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
 					s.writeError(w, r, forbidden("missing or wrong X-CSRF-Token header (from GET /api/v1/me)"))
 					return
 				}
@@ -127,6 +129,14 @@ func (s *Server) audited(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if !safeMethod(r.Method) {
+			// A write is recorded before it is made, so no change can exist without its row;
+			// the row after it records the outcome.
+			if err := s.audit(r, 0, "write-attempt"); err != nil {
+				s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
+				return
+			}
+		}
 		bw := &heldWriter{header: http.Header{}, status: http.StatusOK}
 		next.ServeHTTP(bw, r)
 		if err := s.audit(r, bw.status, ""); err != nil {
@@ -187,7 +197,7 @@ func (s *Server) audit(r *http.Request, status int, action string) error {
 	}
 	return s.Auth.Audit(r.Context(), auth.AuditEntry{Subject: storable(subject), Role: role, Scope: id.Scope.String(),
 		Action: action, Resource: storable(truncate(r.URL.Path, 300)), Params: params, Result: result, Status: status,
-		RequestID: middleware.GetReqID(r.Context()), Client: clientAddr(r)})
+		RequestID: storable(truncate(middleware.GetReqID(r.Context()), 64)), Client: clientAddr(r)})
 }
 
 // storable makes request text fit a PostgreSQL text or jsonb value: valid UTF-8 without NUL

@@ -3,10 +3,16 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -40,6 +46,10 @@ func meOf(id auth.Identity, csrf string) me {
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	csrf, _ := r.Context().Value(csrfKey{}).(string)
 	writeJSON(w, http.StatusOK, "application/json", meOf(identity(r), csrf))
 }
@@ -102,6 +112,12 @@ func secureRequest(r *http.Request) bool {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if _, ok := auth.FromContext(r.Context()); ok {
+		if err := s.audit(r, http.StatusNoContent, "logout"); err != nil {
+			s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
+			return
+		}
+	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.Auth.Logout(r.Context(), c.Value); err != nil {
 			s.writeError(w, r, err)
@@ -184,7 +200,12 @@ func (s *Server) adminRoutes(r chi.Router) {
 		writeJSON(w, http.StatusCreated, "application/json", viewUser(u))
 	})
 	r.Post("/users/{name}/disable", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.Auth.Store.DisableUser(r.Context(), chi.URLParam(r, "name")); err != nil {
+		name := chi.URLParam(r, "name")
+		if !usernamePattern.MatchString(name) {
+			s.writeError(w, r, lagesbild.Invalid("name", "%q is not a user name (a–z, 0–9, '.', '_', '-')", truncate(name, 70)))
+			return
+		}
+		if err := s.Auth.Store.DisableUser(r.Context(), name); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -241,6 +262,21 @@ func (s *Server) adminRoutes(r chi.Router) {
 	r.Get("/audit", s.handleAudit)
 }
 
+// usernamePattern is the form of a user name (auth.CreateUser and the app_user table check it).
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
+
+// auditActions are the actions the audit log records (auth.AuditEntry).
+var auditActions = []string{"read", "write", "write-attempt", "login", "logout", "admin"}
+
+// plainText reports whether s is valid UTF-8 of at most n characters without control
+// characters (a NUL cannot even be stored in a text column).
+func plainText(s string, n int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > n {
+		return false
+	}
+	return !strings.ContainsFunc(s, unicode.IsControl)
+}
+
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	if err := checkParams(r.URL.Query(), "since", "until", "subject", "action", "resource", "limit"); err != nil {
 		s.writeError(w, r, err)
@@ -267,6 +303,16 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	aq.Subject, aq.Action, aq.Resource = q.Get("subject"), q.Get("action"), q.Get("resource")
+	if aq.Action != "" && !slices.Contains(auditActions, aq.Action) {
+		s.writeError(w, r, lagesbild.Invalid("action", "%q is not one of %s", truncate(aq.Action, 20), strings.Join(auditActions, ", ")))
+		return
+	}
+	for _, p := range []struct{ name, v string }{{"subject", aq.Subject}, {"resource", aq.Resource}} {
+		if !plainText(p.v, 300) {
+			s.writeError(w, r, lagesbild.Invalid(p.name, "must be text of at most 300 characters without control characters"))
+			return
+		}
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {

@@ -3,9 +3,12 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
 func (s *Server) logRequests(next http.Handler) http.Handler {
@@ -43,6 +46,27 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; worker-src 'self' blob:; "+
 			"child-src blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "+
 			"font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ownRequestID drops a request id the client sent: ids are the server's own, so a client can
+// neither forge the id in the audit log nor send one that cannot be stored.
+func ownRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(middleware.RequestIDHeader)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wellFormedQuery refuses a query string that cannot be parsed whole: url.Values silently drops
+// the pairs it cannot read (a raw ';', a broken %-escape), and a filter must never be ignored.
+func (s *Server) wellFormedQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			s.writeError(w, r, lagesbild.Invalid("query", "the query string cannot be read: %s", truncate(err.Error(), 80)))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

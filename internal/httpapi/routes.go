@@ -17,10 +17,12 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.GetHead)
+	r.Use(ownRequestID)
 	r.Use(middleware.RequestID)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
 	r.Use(securityHeaders)
+	r.Use(s.wellFormedQuery)
 	r.Use(s.identify)
 
 	r.Get("/healthz", s.handleHealth)

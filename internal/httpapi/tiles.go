@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,9 @@ import (
 )
 
 const mvtType = "application/vnd.mapbox-vector-tile"
+
+// layerName is the form of a tile layer's name (as tiles.ParseRequest checks it).
+var layerName = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
 // cors lets map clients and GIS tools of other origins read tiles, TileJSON, styles and OGC API
 // resources. Access control (a later step) decides what a caller may read, not the origin.
@@ -205,6 +209,11 @@ func (s *Server) tileJSONFor(r *http.Request, l tiles.Layer) tileJSON {
 func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) {
 	file := chi.URLParam(r, "file")
 	name, ok := strings.CutSuffix(file, ".json")
+	if !layerName.MatchString(name) {
+		// Not a name at all (quotes, dots, slashes): a malformed request, not a missing layer.
+		s.writeError(w, r, lagesbild.Invalid("layer", "%q is not a layer name (a–z, 0–9, _)", truncate(name, 40)))
+		return
+	}
 	l, found := tiles.LayerByName(name)
 	if !ok || !found {
 		s.writeError(w, r, notFound("no TileJSON %q (see /tiles)", truncate(file, 40)))
