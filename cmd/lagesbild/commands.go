@@ -90,7 +90,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	}
 	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db,
-		Summaries: summary.New(db, summary.Options{}), Auth: authSvc}
+		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)

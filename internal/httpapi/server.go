@@ -29,6 +29,8 @@ type Server struct {
 	Features  lagesbild.FeatureStore
 	// Summaries computes area summaries and the prioritisation; nil disables them.
 	Summaries SummaryService
+	// Profiles keeps saved weightings of the prioritisation; nil disables them.
+	Profiles lagesbild.WeightProfileStore
 	// Auth authenticates callers and keeps accounts, tokens and the audit log. Without it no
 	// protected route is reachable (every one answers 401).
 	Auth *auth.Service

@@ -36,6 +36,7 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	r.With(s.areaAccess).Get("/areas/{id}/report", s.handleAreaReport)
 	r.Get("/summaries", s.handleSummaries)
 	r.Get("/priority", s.handlePriority)
+	s.profileRoutes(r)
 }
 
 const csvType = "text/csv; charset=utf-8"
@@ -201,7 +202,7 @@ func parseWeights(v string) (map[string]float64, error) {
 }
 
 func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
-	year, q, asCSV, err := s.listParams(r, "weights", "normalization")
+	year, q, asCSV, err := s.listParams(r, "weights", "normalization", "profile")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -210,6 +211,23 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	profile := r.URL.Query().Get("profile")
+	if profile != "" {
+		if weights != nil {
+			s.writeError(w, r, lagesbild.Invalid("profile", "give weights or a profile, not both"))
+			return
+		}
+		if s.Profiles == nil {
+			s.writeError(w, r, lagesbild.Invalid("profile", "weight profiles are not configured"))
+			return
+		}
+		p, err := s.profile(r, profile)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		weights = p.Weights
 	}
 	method := risk.PercentRank
 	switch n := r.URL.Query().Get("normalization"); n {
@@ -231,6 +249,7 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pr.Areas = slices.DeleteFunc(pr.Areas, func(a summary.PriorityArea) bool { return !allowed(a.Area.ID) })
+	pr.Profile = profile
 	if asCSV {
 		writeCSV(w, priorityCSV(pr))
 		return

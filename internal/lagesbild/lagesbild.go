@@ -121,3 +121,20 @@ type AreaScopeColumns struct {
 type Readiness interface {
 	Ready(ctx context.Context) error
 }
+
+// WeightProfile is a saved weighting of the prioritisation model.
+type WeightProfile struct {
+	Name        string             `json:"name"`
+	RegionCode  string             `json:"region_code"` // empty: national
+	Description string             `json:"description"`
+	Weights     map[string]float64 `json:"weights"`
+	UpdatedBy   string             `json:"updated_by"`
+	UpdatedAt   time.Time          `json:"updated_at"`
+}
+
+// WeightProfileStore keeps saved weightings.
+type WeightProfileStore interface {
+	WeightProfiles(ctx context.Context) ([]WeightProfile, error)
+	SaveWeightProfile(ctx context.Context, p WeightProfile) error
+	DeleteWeightProfile(ctx context.Context, name string) error
+}

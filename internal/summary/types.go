@@ -196,6 +196,8 @@ type Priority struct {
 	Period        PeriodJSON         `json:"period"`
 	Weights       map[string]float64 `json:"weights"`
 	Normalization string             `json:"normalization"`
-	Areas         []PriorityArea     `json:"areas"`
-	Notes         []string           `json:"notes"`
+	// Profile names the saved weighting used, if one was.
+	Profile string         `json:"profile,omitempty"`
+	Areas   []PriorityArea `json:"areas"`
+	Notes   []string       `json:"notes"`
 }
