@@ -120,6 +120,40 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 	if n := scalar(t, db, `SELECT count(*) FROM h3_cell c JOIN incident i ON i.h3_9 = c.cell WHERE NOT ST_Contains(ST_Buffer(c.geom, 1), i.geom)`); n != 0 {
 		t.Errorf("%d incidents lie outside their res-9 cell polygon", n)
 	}
+	// The summary aggregates (migration 00012) equal a recount from incident_area, admin_agg and
+	// h3_agg; an incident's lpo_codes are the lokalpolisområden of every area it lies in.
+	if d := scalar(t, db, `WITH l AS (
+		SELECT ia.incident_id, coalesce(array_agg(DISTINCT a.lpo_code ORDER BY a.lpo_code) FILTER (WHERE a.lpo_code IS NOT NULL), '{}') AS lpo_codes
+		FROM incident_area ia JOIN area a ON a.id = ia.area_id GROUP BY 1),
+	d AS (
+		SELECT ia.area_id, i.occurred_day AS day, i.category_group, i.source, i.agency, i.region_code, l.lpo_codes, count(*)::int AS n
+		FROM incident_area ia JOIN incident i ON i.id = ia.incident_id JOIN l ON l.incident_id = ia.incident_id
+		GROUP BY 1, 2, 3, 4, 5, 6, 7),
+	m AS (
+		SELECT area_id, date_trunc('month', day::timestamp)::date AS month, category_group, source, agency, region_code, lpo_codes, sum(n)::int AS n
+		FROM d GROUP BY 1, 2, 3, 4, 5, 6, 7)
+	SELECT (SELECT count(*) FROM ((SELECT * FROM d EXCEPT SELECT * FROM area_agg) UNION ALL (SELECT * FROM area_agg EXCEPT SELECT * FROM d)) x)
+	     + (SELECT count(*) FROM ((SELECT * FROM m EXCEPT SELECT * FROM area_month_agg) UNION ALL (SELECT * FROM area_month_agg EXCEPT SELECT * FROM m)) y)`); d != 0 {
+		t.Errorf("area_agg and area_month_agg differ from a recount in %d rows", d)
+	}
+	if d := scalar(t, db, `WITH m AS (
+		SELECT level, code, date_trunc('month', day::timestamp)::date AS month, category_group, agency, precision, sum(n)::int AS n
+		FROM admin_agg GROUP BY 1, 2, 3, 4, 5, 6)
+	SELECT count(*) FROM ((SELECT * FROM m EXCEPT SELECT * FROM admin_month_agg) UNION ALL (SELECT * FROM admin_month_agg EXCEPT SELECT * FROM m)) x`); d != 0 {
+		t.Errorf("admin_month_agg differs from admin_agg in %d rows", d)
+	}
+	if d := scalar(t, db, `WITH k AS (
+		SELECT DISTINCT h.cell, kp.kommun_code FROM h3_cell h JOIN kommun_part kp ON ST_Intersects(kp.geom, ST_Centroid(h.geom)) WHERE h.res = 8),
+	m AS (
+		SELECT k.kommun_code, date_trunc('month', g.day::timestamp)::date AS month, g.cell, sum(g.n)::int AS n
+		FROM h3_agg g JOIN k ON k.cell = g.cell WHERE g.res = 8 GROUP BY 1, 2, 3)
+	SELECT (SELECT count(*) FROM ((SELECT * FROM k EXCEPT SELECT * FROM h3_cell_kommun) UNION ALL (SELECT * FROM h3_cell_kommun EXCEPT SELECT * FROM k)) x)
+	     + (SELECT count(*) FROM ((SELECT * FROM m EXCEPT SELECT * FROM hotspot_month) UNION ALL (SELECT * FROM hotspot_month EXCEPT SELECT * FROM m)) y)`); d != 0 {
+		t.Errorf("h3_cell_kommun and hotspot_month differ from a recount in %d rows", d)
+	}
+	if n := scalar(t, db, `SELECT (SELECT count(*) FROM area_agg) + (SELECT count(*) FROM hotspot_month) + (SELECT count(*) FROM h3_cell_kommun)`); n == 0 {
+		t.Errorf("the summary aggregates are empty")
+	}
 	// Area assignment equals ST_Contains exactly.
 	if d := scalar(t, db, `SELECT count(*) FROM (
 		(SELECT a.id, i.id FROM incident i JOIN area a ON ST_Contains(a.geom, i.geom) EXCEPT SELECT area_id, incident_id FROM incident_area)

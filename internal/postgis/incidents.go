@@ -167,6 +167,13 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		if err := tx.QueryRow(ctx, `INSERT INTO import_log (kind, file, report) VALUES ('incidents', $1, '{}') RETURNING id`, b.File).Scan(&importID); err != nil {
 			return translate(err)
 		}
+		// The cells first: the aggregate step files the hot-spot deltas under the kommun of each
+		// res-8 cell, which storeCells records for the new ones.
+		if rep.Inserted+rep.Updated > 0 && b.CellBoundary != nil {
+			if err := storeCells(ctx, tx, src.cells, b.CellBoundary); err != nil {
+				return fmt.Errorf("cells: %w", err)
+			}
+		}
 		if rep.Inserted+rep.Updated > 0 {
 			for _, step := range []string{"incident_old_delta", "incident_write", "incident_apply_delta"} {
 				var args []any
@@ -181,11 +188,6 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 					}
 					db.logger.Debug("import step", "step", step, "statement", k+1, "ms", time.Since(start).Milliseconds())
 				}
-			}
-		}
-		if rep.Inserted+rep.Updated > 0 && b.CellBoundary != nil {
-			if err := storeCells(ctx, tx, src.cells, b.CellBoundary); err != nil {
-				return fmt.Errorf("cells: %w", err)
 			}
 		}
 		if err := bumpVersionIf(ctx, tx, rep.Inserted+rep.Updated > 0, &rep.DataVersion); err != nil {
@@ -256,7 +258,12 @@ func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, bound
 		return translate(err)
 	}
 	// The new cells' scope columns drive row-level security on every H3 aggregate.
-	_, err = tx.Exec(ctx, `SELECT refresh_cell_scope($1)`, missing)
+	if _, err := tx.Exec(ctx, `SELECT refresh_cell_scope($1)`, missing); err != nil {
+		return translate(err)
+	}
+	// New res-8 cells join the hot-spot grid of the kommun holding their centre (and any counts
+	// h3_agg already holds for them join hotspot_month).
+	_, err = tx.Exec(ctx, `SELECT refresh_cell_kommun($1)`, missing)
 	return translate(err)
 }
 

@@ -68,11 +68,20 @@ func (db *DB) ImportRefdata(ctx context.Context, b *refdata.Bundle) (RefdataRepo
 			if _, err := tx.Exec(ctx, query("kommun_part_rebuild")); err != nil {
 				return fmt.Errorf("subdivide kommuner: %w", translate(err))
 			}
+			// The kommun of each hot-spot cell is the kommun polygon holding its centre.
+			if _, err := tx.Exec(ctx, `SELECT refresh_cell_kommun(NULL)`); err != nil {
+				return fmt.Errorf("cell kommuner: %w", translate(err))
+			}
 		}
 		if rep.Changed() {
 			// Areas and regions decide which cells each scope sees.
 			if _, err := tx.Exec(ctx, `SELECT refresh_cell_scope(NULL)`); err != nil {
 				return fmt.Errorf("cell scopes: %w", translate(err))
+			}
+			// The lokalpolisområden of the areas an incident lies in are part of the keys of
+			// area_agg (its row-level security reads them).
+			if _, err := tx.Exec(ctx, `SELECT rebuild_area_agg()`); err != nil {
+				return fmt.Errorf("area aggregates: %w", translate(err))
 			}
 		}
 		return bumpVersionIf(ctx, tx, rep.Changed(), &rep.DataVersion)

@@ -38,6 +38,25 @@ DELETE FROM h3_agg a USING d_h3 d
 WHERE d.n < 0 AND a.n = 0
   AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
+-- The res-8 deltas per calendar month, under the kommun(er) of each cell (h3_cell_kommun: the
+-- batch's new cells were stored before this step), for the hot-spot grid of the summaries.
+CREATE TEMP TABLE d_hotspot ON COMMIT DROP AS
+SELECT k.kommun_code, date_trunc('month', d.day::timestamp)::date AS month, d.cell, sum(d.n)::int AS n
+FROM d_h3 d JOIN h3_cell_kommun k ON k.cell = d.cell
+WHERE d.res = 8
+GROUP BY 1, 2, 3 HAVING sum(d.n) <> 0;
+
+UPDATE hotspot_month a SET n = a.n + d.n FROM d_hotspot d
+WHERE d.n < 0 AND (a.kommun_code, a.month, a.cell) = (d.kommun_code, d.month, d.cell);
+
+INSERT INTO hotspot_month AS a (kommun_code, month, cell, n)
+SELECT kommun_code, month, cell, n FROM d_hotspot WHERE n > 0
+ORDER BY kommun_code, month, cell
+ON CONFLICT (kommun_code, month, cell) DO UPDATE SET n = a.n + EXCLUDED.n;
+
+DELETE FROM hotspot_month a USING d_hotspot d
+WHERE d.n < 0 AND a.n = 0 AND (a.kommun_code, a.month, a.cell) = (d.kommun_code, d.month, d.cell);
+
 CREATE TEMP TABLE d_h3_total ON COMMIT DROP AS
 SELECT res, cell, category_group, agency, sum(n)::int AS n
 FROM d_h3 GROUP BY res, cell, category_group, agency HAVING sum(n) <> 0;
@@ -89,6 +108,28 @@ DELETE FROM admin_agg a USING d_admin d
 WHERE d.n < 0 AND a.n = 0
   AND (a.level, a.code, a.day, a.category_group, a.agency, a.precision) = (d.level, d.code, d.day, d.category_group, d.agency, d.precision);
 
+CREATE TEMP TABLE d_admin_month ON COMMIT DROP AS
+SELECT level, code, date_trunc('month', day::timestamp)::date AS month, category_group, agency, precision, sum(n)::int AS n
+FROM d_admin
+GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0;
+
+UPDATE admin_month_agg a SET n = a.n + d.n FROM d_admin_month d
+WHERE d.n < 0 AND (a.level, a.code, a.month, a.category_group, a.agency, a.precision) = (d.level, d.code, d.month, d.category_group, d.agency, d.precision);
+
+INSERT INTO admin_month_agg AS a (level, code, month, category_group, agency, precision, n)
+SELECT level, code, month, category_group, agency, precision, n FROM d_admin_month WHERE n > 0
+ORDER BY level, code, month, category_group, agency, precision
+ON CONFLICT (level, code, month, category_group, agency, precision) DO UPDATE SET n = a.n + EXCLUDED.n;
+
+DELETE FROM admin_month_agg a USING d_admin_month d
+WHERE d.n < 0 AND a.n = 0
+  AND (a.level, a.code, a.month, a.category_group, a.agency, a.precision) = (d.level, d.code, d.month, d.category_group, d.agency, d.precision);
+
+-- The area rows of changed records, before they go: their contributions to area_agg are
+-- subtracted below.
+CREATE TEMP TABLE old_area ON COMMIT DROP AS
+SELECT ia.area_id, ia.incident_id FROM incident_area ia JOIN resolved r ON ia.incident_id = r.existing_id;
+
 DELETE FROM incident_area ia USING resolved r WHERE ia.incident_id = r.existing_id;
 
 -- Area assignment by ST_Contains on the whole polygon, for candidates found through the small
@@ -99,9 +140,69 @@ SELECT DISTINCT r.line, ap.area_id
 FROM resolved r JOIN area_part ap ON ST_Intersects(ap.geom, r.geom)
 WHERE r.precision = 'exact';
 
-INSERT INTO incident_area (area_id, incident_id)
-SELECT c.area_id, i.id
+CREATE TEMP TABLE new_area ON COMMIT DROP AS
+SELECT c.area_id, i.id AS incident_id, r.day, r.category_group, r.source, r.agency, r.region_res AS region_code
 FROM area_candidate c
 JOIN resolved r ON r.line = c.line
 JOIN area a ON a.id = c.area_id AND ST_Contains(a.geom, r.geom)
 JOIN incident i ON i.source = r.source AND i.source_id = r.source_id;
+
+INSERT INTO incident_area (area_id, incident_id)
+SELECT area_id, incident_id FROM new_area;
+
+-- Per-area deltas: -1 for each area row of a changed record's stored version, +1 for each new
+-- one, keyed with the incident's scope columns (its region, and the lokalpolisområden of all the
+-- areas it lies in) that row-level security on area_agg reads.
+CREATE TEMP TABLE d_area ON COMMIT DROP AS
+WITH old_lpo AS (
+    SELECT o.incident_id,
+           coalesce(array_agg(DISTINCT a.lpo_code ORDER BY a.lpo_code) FILTER (WHERE a.lpo_code IS NOT NULL), '{}') AS lpo_codes
+    FROM old_area o JOIN area a ON a.id = o.area_id
+    GROUP BY o.incident_id
+), new_lpo AS (
+    SELECT w.incident_id,
+           coalesce(array_agg(DISTINCT a.lpo_code ORDER BY a.lpo_code) FILTER (WHERE a.lpo_code IS NOT NULL), '{}') AS lpo_codes
+    FROM new_area w JOIN area a ON a.id = w.area_id
+    GROUP BY w.incident_id
+)
+SELECT area_id, day, category_group, source, agency, region_code, lpo_codes, sum(n)::int AS n
+FROM (SELECT o.area_id, x.occurred_day AS day, x.category_group, x.source, x.agency, x.region_code, l.lpo_codes, -1 AS n
+      FROM old_area o JOIN old_rows x ON x.id = o.incident_id JOIN old_lpo l ON l.incident_id = o.incident_id
+      UNION ALL
+      SELECT w.area_id, w.day, w.category_group, w.source, w.agency, w.region_code, l.lpo_codes, 1
+      FROM new_area w JOIN new_lpo l ON l.incident_id = w.incident_id) c
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+HAVING sum(n) <> 0;
+
+UPDATE area_agg a SET n = a.n + d.n FROM d_area d
+WHERE d.n < 0 AND (a.area_id, a.day, a.category_group, a.source, a.agency, a.region_code, a.lpo_codes)
+                = (d.area_id, d.day, d.category_group, d.source, d.agency, d.region_code, d.lpo_codes);
+
+INSERT INTO area_agg AS a (area_id, day, category_group, source, agency, region_code, lpo_codes, n)
+SELECT area_id, day, category_group, source, agency, region_code, lpo_codes, n FROM d_area WHERE n > 0
+ORDER BY area_id, day, category_group, source, agency, region_code, lpo_codes
+ON CONFLICT (area_id, day, category_group, source, agency, region_code, lpo_codes) DO UPDATE SET n = a.n + EXCLUDED.n;
+
+DELETE FROM area_agg a USING d_area d
+WHERE d.n < 0 AND a.n = 0
+  AND (a.area_id, a.day, a.category_group, a.source, a.agency, a.region_code, a.lpo_codes)
+    = (d.area_id, d.day, d.category_group, d.source, d.agency, d.region_code, d.lpo_codes);
+
+CREATE TEMP TABLE d_area_month ON COMMIT DROP AS
+SELECT area_id, date_trunc('month', day::timestamp)::date AS month, category_group, source, agency, region_code, lpo_codes, sum(n)::int AS n
+FROM d_area
+GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0;
+
+UPDATE area_month_agg a SET n = a.n + d.n FROM d_area_month d
+WHERE d.n < 0 AND (a.area_id, a.month, a.category_group, a.source, a.agency, a.region_code, a.lpo_codes)
+                = (d.area_id, d.month, d.category_group, d.source, d.agency, d.region_code, d.lpo_codes);
+
+INSERT INTO area_month_agg AS a (area_id, month, category_group, source, agency, region_code, lpo_codes, n)
+SELECT area_id, month, category_group, source, agency, region_code, lpo_codes, n FROM d_area_month WHERE n > 0
+ORDER BY area_id, month, category_group, source, agency, region_code, lpo_codes
+ON CONFLICT (area_id, month, category_group, source, agency, region_code, lpo_codes) DO UPDATE SET n = a.n + EXCLUDED.n;
+
+DELETE FROM area_month_agg a USING d_area_month d
+WHERE d.n < 0 AND a.n = 0
+  AND (a.area_id, a.month, a.category_group, a.source, a.agency, a.region_code, a.lpo_codes)
+    = (d.area_id, d.month, d.category_group, d.source, d.agency, d.region_code, d.lpo_codes);
