@@ -13,10 +13,48 @@ import (
 
 // The summary store answers every need of internal/summary with one set-based statement for a
 // whole list (sql/summary_*.sql), so the cost of GET /summaries does not grow with a query per
-// area. Counts come from incident_area joined to incident for the two periods at once; kommun
-// totals from admin_agg and kommun cells from h3_agg, the aggregates the import maintains.
+// area. Counts come from aggregates the import maintains (migrations/00012): per area
+// (area_agg), per kommun (admin_agg) and per res-8 cell of a kommun (h3_agg), each with a
+// monthly companion, so that a period reads whole calendar months from the monthly table and
+// only the days of its partial first and last month from the daily one (see spans).
 
 var _ summary.Store = (*DB)(nil)
+
+// ranges are half-open date ranges [lo, hi), passed to the summary queries as parallel arrays
+// (empty, never NULL); now tells the ranges of the period from those of the previous one where
+// a query needs both.
+type ranges struct {
+	lo, hi []time.Time
+	now    []bool
+}
+
+func newRanges() *ranges { return &ranges{lo: []time.Time{}, hi: []time.Time{}, now: []bool{}} }
+
+func (r *ranges) add(lo, hi time.Time, now bool) {
+	if lo.Before(hi) {
+		r.lo, r.hi, r.now = append(r.lo, lo), append(r.hi, hi), append(r.now, now)
+	}
+}
+
+// spans splits the days of p into the whole calendar months it covers, added to months as the
+// range of their first days, and the days before and after those months, added to days; every
+// day of p lies in exactly one of them. A period without a whole month is all days.
+func spans(p summary.Period, now bool, months, days *ranges) {
+	end := p.To.AddDate(0, 0, 1) // exclusive
+	// The first month that starts on or after From, and the first day of the month of end.
+	first := time.Date(p.From.Year(), p.From.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if first.Before(p.From) {
+		first = first.AddDate(0, 1, 0)
+	}
+	last := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if !first.Before(last) {
+		days.add(p.From, end, now)
+		return
+	}
+	months.add(first, last, now)
+	days.add(p.From, first, now)
+	days.add(last, end, now)
+}
 
 // collect runs the query sql/<name>.sql as the caller (scoped) and scans every row.
 func collect[T any](ctx context.Context, db *DB, name string, scan func(pgx.CollectableRow) (T, error), args ...any) ([]T, error) {
@@ -93,7 +131,22 @@ func (db *DB) AreaGroupCounts(ctx context.Context, year int, now, before summary
 		var c summary.GroupCount
 		err := row.Scan(&c.AreaID, &c.Group, &c.Now, &c.Before)
 		return c, err
-	}, year, before.From, now.From, now.To)
+	}, countArgs(year, now, before)...)
+}
+
+func countArgs(year int, now, before summary.Period) []any {
+	months, days := newRanges(), newRanges()
+	spans(now, true, months, days)
+	spans(before, false, months, days)
+	return []any{year, months.lo, months.hi, months.now, days.lo, days.hi, days.now}
+}
+
+// periodArgs are the arguments of the summary queries over one period: the list year, then the
+// month ranges and the day ranges of p.
+func periodArgs(year int, p summary.Period) []any {
+	months, days := newRanges(), newRanges()
+	spans(p, true, months, days)
+	return []any{year, months.lo, months.hi, days.lo, days.hi}
 }
 
 // KommunGroupCounts counts the exact incidents per kommun and group of the list's kommuner.
@@ -102,7 +155,7 @@ func (db *DB) KommunGroupCounts(ctx context.Context, year int, p summary.Period)
 		var c summary.KommunCount
 		err := row.Scan(&c.Kommun, &c.Group, &c.N)
 		return c, err
-	}, year, p.From, p.To)
+	}, periodArgs(year, p)...)
 }
 
 // AreaMonthlyCounts counts the incidents per area, group and month of list year.
@@ -111,7 +164,7 @@ func (db *DB) AreaMonthlyCounts(ctx context.Context, year int, p summary.Period)
 		var c summary.MonthCount
 		err := row.Scan(&c.AreaID, &c.Group, &c.Month, &c.N)
 		return c, err
-	}, year, p.From, p.To)
+	}, periodArgs(year, p)...)
 }
 
 // KommunCellCounts returns the res-8 cells with incidents of the list's kommuner.
@@ -122,7 +175,7 @@ func (db *DB) KommunCellCounts(ctx context.Context, year int, p summary.Period) 
 		err := row.Scan(&c.Kommun, &cell, &c.N)
 		c.Cell = uint64(cell)
 		return c, err
-	}, year, p.From, p.To)
+	}, periodArgs(year, p)...)
 }
 
 // AreaCells returns the res-8 cells of the areas of list year.
@@ -160,7 +213,7 @@ func (db *DB) AreaProvenance(ctx context.Context, year int, p summary.Period) ([
 		var v summary.Provenance
 		err := row.Scan(&v.AreaID, &v.Source, &v.Agency)
 		return v, err
-	}, year, p.From, p.To)
+	}, periodArgs(year, p)...)
 }
 
 // AreaHistory lists the area's key and its predecessors on every list.
