@@ -1,11 +1,12 @@
 package summary
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -699,72 +700,34 @@ func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, areaCells []Area
 	for _, ac := range areaCells {
 		cellsOf[ac.AreaID] = append(cellsOf[ac.AreaID], ac.Cell)
 	}
-	kommunOf := map[string]string{}
-	for _, a := range areas {
-		kommunOf[a.ID] = a.KommunCode
-	}
+	areaCellsOf := map[string][]uint64{} // kommun → the cells of its areas
 	for _, a := range areas {
 		if byKommun[a.KommunCode] == nil {
 			byKommun[a.KommunCode] = map[uint64]float64{}
 		}
+		areaCellsOf[a.KommunCode] = append(areaCellsOf[a.KommunCode], cellsOf[a.ID]...)
 	}
+	// The kommuner are independent: use every core (a national list has tens of thousands of
+	// cells, most of the CPU time of a summary once the aggregates are read).
+	kommuner := slices.Sorted(maps.Keys(byKommun))
+	grids := make([]kommunGrid, len(kommuner))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, k := range kommuner {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			grids[i] = hotSpotGrid(byKommun[k], areaCellsOf[k])
+		})
+	}
+	wg.Wait()
 	results := map[string]map[uint64]risk.HotSpot{}
 	sizes := map[string]int{}
-	for k, values := range byKommun {
-		grid := map[uint64]float64{}
-		for c, v := range values {
-			grid[c] = v
-			if ring, err := hexgrid.Ring1(c); err == nil {
-				for _, r := range ring {
-					if _, ok := grid[r]; !ok {
-						grid[r] = values[r]
-					}
-				}
-			}
+	for i, k := range kommuner {
+		sizes[k] = grids[i].size
+		if grids[i].hot != nil {
+			results[k] = grids[i].hot
 		}
-		for _, a := range areas {
-			if a.KommunCode != k {
-				continue
-			}
-			for _, c := range cellsOf[a.ID] {
-				if _, ok := grid[c]; !ok {
-					grid[c] = values[c]
-				}
-			}
-		}
-		ids := slices.Collect(func(yield func(uint64) bool) {
-			for c := range grid {
-				if !yield(c) {
-					return
-				}
-			}
-		})
-		slices.SortFunc(ids, func(a, b uint64) int { return cmp.Compare(a, b) })
-		index := make(map[uint64]int, len(ids))
-		for i, c := range ids {
-			index[c] = i
-		}
-		xs := make([]float64, len(ids))
-		nb := make([][]int, len(ids))
-		for i, c := range ids {
-			xs[i] = grid[c]
-			ring, _ := hexgrid.Ring1(c)
-			for _, r := range ring {
-				if j, ok := index[r]; ok {
-					nb[i] = append(nb[i], j)
-				}
-			}
-		}
-		sizes[k] = len(ids)
-		hs, err := risk.GiStar(xs, nb)
-		if err != nil {
-			continue
-		}
-		res := make(map[uint64]risk.HotSpot, len(ids))
-		for i, c := range ids {
-			res[c] = hs[i]
-		}
-		results[k] = res
 	}
 	out := map[string]HotSpots{}
 	for _, a := range areas {
@@ -792,6 +755,67 @@ func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, areaCells []Area
 		total := float64(len(cellsOf[a.ID]))
 		h.Share90, h.Share95, h.Share99 = ptr(float64(n90)/total), ptr(float64(n95)/total), ptr(float64(n99)/total)
 		out[a.ID] = h
+	}
+	return out
+}
+
+// kommunGrid is the Gi* result of one kommun: hot is nil when Gi* could not be computed.
+type kommunGrid struct {
+	hot  map[uint64]risk.HotSpot
+	size int
+}
+
+// hotSpotGrid runs Gi* on one kommun's grid: the cells with incidents (values), their ring-1
+// neighbours and extra (the areas' cells).
+func hotSpotGrid(values map[uint64]float64, extra []uint64) kommunGrid {
+	grid := make(map[uint64]float64, 4*len(values))
+	rings := make(map[uint64][]uint64, len(values))
+	for c, v := range values {
+		grid[c] = v
+		if ring, err := hexgrid.Ring1(c); err == nil {
+			rings[c] = ring
+			for _, r := range ring {
+				if _, ok := grid[r]; !ok {
+					grid[r] = values[r]
+				}
+			}
+		}
+	}
+	for _, c := range extra {
+		if _, ok := grid[c]; !ok {
+			grid[c] = values[c]
+		}
+	}
+	ids := slices.Sorted(maps.Keys(grid))
+	index := make(map[uint64]int, len(ids))
+	for i, c := range ids {
+		index[c] = i
+	}
+	xs := make([]float64, len(ids))
+	nb := make([][]int, len(ids))
+	all := make([]int, 0, 7*len(ids)) // one backing array: a ring has at most 7 cells
+	for i, c := range ids {
+		xs[i] = grid[c]
+		ring, ok := rings[c]
+		if !ok {
+			ring, _ = hexgrid.Ring1(c)
+		}
+		from := len(all)
+		for _, r := range ring {
+			if j, ok := index[r]; ok {
+				all = append(all, j)
+			}
+		}
+		nb[i] = all[from:len(all):len(all)]
+	}
+	out := kommunGrid{size: len(ids)}
+	hs, err := risk.GiStar(xs, nb)
+	if err != nil {
+		return out
+	}
+	out.hot = make(map[uint64]risk.HotSpot, len(ids))
+	for i, c := range ids {
+		out.hot[c] = hs[i]
 	}
 	return out
 }
