@@ -53,6 +53,9 @@ type Options struct {
 	Sensitive []string
 	// Now returns the current time (for the default period when there are no incidents).
 	Now func() time.Time
+	// CacheEntries is how many computed lists to keep when the store is Versioned; 0 means
+	// DefaultCacheEntries, a negative number none.
+	CacheEntries int
 }
 
 // Service computes summaries and the prioritisation.
@@ -61,6 +64,7 @@ type Service struct {
 	distanceM float64
 	sensitive map[string]bool
 	now       func() time.Time
+	cache     *listCache // nil: no caching
 }
 
 // New returns a Service reading from store.
@@ -77,6 +81,12 @@ func New(store Store, o Options) *Service {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	switch {
+	case o.CacheEntries == 0:
+		s.cache = newListCache(DefaultCacheEntries)
+	case o.CacheEntries > 0:
+		s.cache = newListCache(o.CacheEntries)
 	}
 	return s
 }
@@ -139,14 +149,15 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.compute(ctx, a.Set, p)
+	list, err := s.cached(ctx, a.Set, p)
 	if err != nil {
 		return nil, err
 	}
 	var out *Summary
 	for _, sm := range list.summaries {
 		if sm.Area.ID == id {
-			out = sm
+			cp := *sm // the list may be cached and shared: never change it
+			out = &cp
 		}
 	}
 	if out == nil {
@@ -167,11 +178,11 @@ func (s *Service) List(ctx context.Context, year int, q Query) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.compute(ctx, year, p)
+	list, err := s.cached(ctx, year, p)
 	if err != nil {
 		return nil, err
 	}
-	out := &List{Set: year, Region: q.Region, Period: periodJSON(p), Rows: []Row{}, Notes: list.notes}
+	out := &List{Set: year, Region: q.Region, Period: periodJSON(p), Rows: []Row{}, Notes: slices.Clone(list.notes)}
 	for _, sm := range list.summaries {
 		if q.Region != "" && sm.Area.RegionCode != q.Region {
 			continue
@@ -193,7 +204,8 @@ func rowOf(sm *Summary) Row {
 	return r
 }
 
-// listData is everything computed for one list and period.
+// listData is everything computed for one list and period. It may be cached and shared by
+// concurrent requests, so nothing changes it after compute.
 type listData struct {
 	summaries []*Summary
 	notes     []string
@@ -930,7 +942,7 @@ func (s *Service) Prioritise(ctx context.Context, year int, q Query, weights map
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.compute(ctx, year, p)
+	list, err := s.cached(ctx, year, p)
 	if err != nil {
 		return nil, err
 	}

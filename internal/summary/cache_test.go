@@ -1,0 +1,137 @@
+package summary
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/risk"
+)
+
+// versionedStore is the fake store with a data version, counting the lists it is asked for.
+type versionedStore struct {
+	*fakeStore
+	version atomic.Int64
+	lists   atomic.Int64 // AreaGroupCounts calls: one per computed list
+	gate    chan struct{}
+}
+
+func (v *versionedStore) DataVersion(ctx context.Context) (int64, error) {
+	return v.version.Load(), nil
+}
+
+func (v *versionedStore) AreaGroupCounts(ctx context.Context, year int, now, before Period) ([]GroupCount, error) {
+	v.lists.Add(1)
+	if v.gate != nil {
+		<-v.gate
+	}
+	return v.fakeStore.AreaGroupCounts(ctx, year, now, before)
+}
+
+func TestListCache(t *testing.T) {
+	national := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	regional := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleRegional, Scope: auth.Scope{Regions: []string{"5300"}}})
+	store := &versionedStore{fakeStore: newFake()}
+	s := New(store, Options{})
+	list := func(ctx context.Context) string {
+		t.Helper()
+		l, err := s.List(ctx, 2025, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(l)
+		return string(b)
+	}
+	first := list(national)
+	if list(national) != first || store.lists.Load() != 1 {
+		t.Errorf("the same request was computed %d times, want once", store.lists.Load())
+	}
+	if _, err := s.Prioritise(national, 2025, Query{}, nil, risk.PercentRank); err != nil || store.lists.Load() != 1 {
+		t.Errorf("the ranking over the same list recomputed it (%d, %v)", store.lists.Load(), err)
+	}
+	list(regional)
+	if store.lists.Load() != 2 {
+		t.Errorf("another scope was served from the cache")
+	}
+	store.version.Add(1)
+	list(national)
+	if store.lists.Load() != 3 {
+		t.Errorf("a new data version was served from the cache")
+	}
+	// Without an identity there is no scope to key on: never cached.
+	list(context.Background())
+	list(context.Background())
+	if store.lists.Load() != 5 {
+		t.Errorf("anonymous requests were cached")
+	}
+
+	// The area summary takes its history onto a copy, not onto the cached list.
+	sm, err := s.Area(national, "2025-SO1", Query{})
+	if err != nil || len(sm.History) != 1 {
+		t.Fatalf("area: %+v %v", sm, err)
+	}
+	data, err := s.cached(national, 2025, mustPeriod(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range data.summaries {
+		if c.History != nil {
+			t.Errorf("%s: the cached summary got a history", c.Area.ID)
+		}
+	}
+}
+
+func mustPeriod(t *testing.T, s *Service) Period {
+	t.Helper()
+	p, err := s.Period(context.Background(), Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestListCacheConcurrent(t *testing.T) {
+	ctx := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	store := &versionedStore{fakeStore: newFake(), gate: make(chan struct{})}
+	s := New(store, Options{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := s.List(ctx, 2025, Query{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// Let the one computation through once all requests are waiting for it or for the gate.
+	for store.lists.Load() == 0 {
+		runtime.Gosched()
+	}
+	close(store.gate)
+	wg.Wait()
+	if n := store.lists.Load(); n != 1 {
+		t.Errorf("8 concurrent requests computed the list %d times, want once", n)
+	}
+}
+
+func TestListCacheEviction(t *testing.T) {
+	c := newListCache(2)
+	compute := func() (*listData, error) { return &listData{}, nil }
+	for year := range 3 {
+		if _, err := c.get(context.Background(), listKey{version: 1, year: year}, compute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.entries) != 2 || c.entries[listKey{version: 1, year: 0}] != nil {
+		t.Errorf("entries %v, want the two newest", c.order)
+	}
+	if _, err := c.get(context.Background(), listKey{version: 2}, compute); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.entries) != 1 {
+		t.Errorf("entries of an old data version kept: %v", c.order)
+	}
+}
