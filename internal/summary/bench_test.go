@@ -1,0 +1,68 @@
+package summary_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/postgis"
+	"github.com/lagesbild/lagesbild/internal/summary"
+)
+
+// BenchmarkList computes the summaries of every area of the 2025 list over 12 months, as
+// GET /api/v1/summaries does, against the database named by LAGESBILD_BENCH_DATABASE_URL (1 M
+// incidents, see docs/benchmarks.md), for a national caller, a regional one (5300, Stockholm)
+// and a lokal one (531270, Södertälje), whose reads row-level security filters. "cold" builds a
+// new Service for every iteration, so nothing is served from its cache; "cached" repeats the
+// request on one Service. Without the variable it is skipped: it needs a loaded database, not a
+// test one.
+func BenchmarkList(b *testing.B) {
+	url := os.Getenv("LAGESBILD_BENCH_DATABASE_URL")
+	if url == "" {
+		b.Skip("set LAGESBILD_BENCH_DATABASE_URL to a database loaded with 1 M incidents")
+	}
+	ctx := context.Background()
+	// The pool as serve opens it (default size), so concurrency is what production gets.
+	db, err := postgis.Open(ctx, url, postgis.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	from, to := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	q := summary.Query{From: &from, To: &to}
+	callers := []struct {
+		name string
+		id   auth.Identity
+	}{
+		{"national", auth.Identity{Subject: "bench", Role: auth.RoleNationell, Scope: auth.Scope{All: true}}},
+		{"regional", auth.Identity{Subject: "bench", Role: auth.RoleRegional, Scope: auth.Scope{Regions: []string{"5300"}}}},
+		{"lokal", auth.Identity{Subject: "bench", Role: auth.RoleLokal, Scope: auth.Scope{LPOs: []string{"531270"}}}},
+	}
+	for _, c := range callers {
+		cctx := auth.WithIdentity(ctx, c.id)
+		b.Run(c.name+"/cold", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := summary.New(db, summary.Options{}).List(cctx, 2025, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/cached", func(b *testing.B) {
+			b.ReportAllocs()
+			svc := summary.New(db, summary.Options{})
+			if _, err := svc.List(cctx, 2025, q); err != nil { // fills the cache; b.Loop starts the clock
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := svc.List(cctx, 2025, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
