@@ -265,12 +265,18 @@ func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error
 		subject[i], role[i], scope[i], action[i], resource[i], params[i] = e.Subject, e.Role, e.Scope, e.Action, e.Resource, string(p)
 		result[i], status[i], reqID[i], client[i], at[i] = e.Result, int32(e.Status), e.RequestID, e.Client, e.At
 	}
-	_, err := db.reader.Exec(ctx, `INSERT INTO audit_log (at, subject, role, scope, action, resource, params, result, status, request_id, client)
+	// One round trip: the rows and the commit travel together, and the commit waits for the
+	// disk. A failed statement leaves the transaction aborted; pgxpool then drops the connection.
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`INSERT INTO audit_log (at, subject, role, scope, action, resource, params, result, status, request_id, client)
 		SELECT at, subject, role, scope, action, resource, params::jsonb, result, status, request_id, client
 		FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
 		            $9::int[], $10::text[], $11::text[])
 		     AS u(at, subject, role, scope, action, resource, params, result, status, request_id, client)`,
 		at, subject, role, scope, action, resource, params, result, status, reqID, client)
+	b.Queue(`COMMIT`)
+	err := db.reader.SendBatch(ctx, b).Close()
 	if err != nil {
 		return fmt.Errorf("postgis: audit: %w", translate(err))
 	}
