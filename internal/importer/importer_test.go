@@ -95,13 +95,15 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 		SELECT l.level, l.code, occurred_day AS day, category_group, agency, precision, count(*)::int AS n
 		FROM incident CROSS JOIN LATERAL (VALUES ('kommun', kommun_code), ('lan', lan_code), ('region', region_code)) l(level, code)
 		WHERE l.code IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6)
-	SELECT (SELECT count(*) FROM ((SELECT * FROM h EXCEPT SELECT * FROM h3_agg) UNION ALL (SELECT * FROM h3_agg EXCEPT SELECT * FROM h)) x)
+	SELECT (SELECT count(*) FROM ((SELECT * FROM h EXCEPT SELECT res, cell, day, category_group, agency, n FROM h3_agg)
+	        UNION ALL (SELECT res, cell, day, category_group, agency, n FROM h3_agg EXCEPT SELECT * FROM h)) x)
 	     + (SELECT count(*) FROM ((SELECT * FROM a EXCEPT SELECT * FROM admin_agg) UNION ALL (SELECT * FROM admin_agg EXCEPT SELECT * FROM a)) y)`)
 	if diff != 0 {
 		t.Errorf("aggregates differ from a recount in %d rows", diff)
 	}
 	if d := scalar(t, db, `WITH t AS (SELECT res, cell, category_group, agency, sum(n)::int AS n FROM h3_agg GROUP BY 1, 2, 3, 4)
-		SELECT count(*) FROM ((SELECT * FROM t EXCEPT SELECT * FROM h3_total) UNION ALL (SELECT * FROM h3_total EXCEPT SELECT * FROM t)) x`); d != 0 {
+		SELECT count(*) FROM ((SELECT * FROM t EXCEPT SELECT res, cell, category_group, agency, n FROM h3_total)
+		UNION ALL (SELECT res, cell, category_group, agency, n FROM h3_total EXCEPT SELECT * FROM t)) x`); d != 0 {
 		t.Errorf("h3_total differs from h3_agg summed over days in %d rows", d)
 	}
 	if d := scalar(t, db, `WITH t AS (SELECT res, cell, sum(n)::int AS total FROM h3_total GROUP BY 1, 2)
@@ -112,6 +114,12 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 	if d := scalar(t, db, `SELECT count(*) FROM h3_cell_total WHERE total <> skjutning + sprangning + grovt_vald + misshandel_hot
 		+ ran + narkotika + overgrepp_rattssak + brand_skadegorelse + stold_inbrott + bedrageri_valfard + ovrigt`); d != 0 {
 		t.Errorf("%d cells whose groups do not add up to the total", d)
+	}
+	for _, table := range []string{"h3_agg", "h3_total", "h3_cell_total"} {
+		if n := scalar(t, db, `SELECT count(*) FROM `+table+` a JOIN h3_cell c ON c.cell = a.cell
+			WHERE a.region_code IS DISTINCT FROM c.region_code OR a.lpo_codes <> c.lpo_codes`); n != 0 {
+			t.Errorf("%s: %d rows whose scope columns are not their cell's", table, n)
+		}
 	}
 	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT cell, res FROM h3_agg) a
 		WHERE NOT EXISTS (SELECT 1 FROM h3_cell c WHERE c.cell = a.cell AND c.res = a.res)`); n != 0 {

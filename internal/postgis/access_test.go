@@ -104,6 +104,13 @@ func TestRowLevelSecurityBlocksUnfilteredQueries(t *testing.T) {
 			}
 		}
 	}
+	// The aggregates carry their cell's scope columns, which their policies read.
+	for _, table := range []string{"h3_agg", "h3_total", "h3_cell_total"} {
+		if n := count(t, db, `SELECT count(*) FROM `+table+` a LEFT JOIN h3_cell c ON c.cell = a.cell
+			WHERE c.cell IS NULL OR a.region_code IS DISTINCT FROM c.region_code OR a.lpo_codes <> c.lpo_codes`); n != 0 {
+			t.Errorf("%s: %d rows whose scope columns differ from their cell's", table, n)
+		}
+	}
 	checks := []struct {
 		name     string
 		settings map[string]string

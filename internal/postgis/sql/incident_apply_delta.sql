@@ -29,9 +29,11 @@ UPDATE h3_agg a SET n = a.n + d.n FROM d_h3 d
 WHERE d.n < 0 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
 -- In key order: the primary key's B-tree is then filled page by page instead of at random.
-INSERT INTO h3_agg AS a (res, cell, day, category_group, agency, n)
-SELECT res, cell, day, category_group, agency, n FROM d_h3 WHERE n > 0
-ORDER BY res, cell, day, category_group, agency
+-- New rows take their cell's scope columns (row-level security reads them).
+INSERT INTO h3_agg AS a (res, cell, day, category_group, agency, n, region_code, lpo_codes)
+SELECT d.res, d.cell, d.day, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
+FROM d_h3 d JOIN h3_cell c ON c.cell = d.cell WHERE d.n > 0
+ORDER BY d.res, d.cell, d.day, d.category_group, d.agency
 ON CONFLICT (res, cell, day, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_agg a USING d_h3 d
@@ -64,9 +66,10 @@ FROM d_h3 GROUP BY res, cell, category_group, agency HAVING sum(n) <> 0;
 UPDATE h3_total a SET n = a.n + d.n FROM d_h3_total d
 WHERE d.n < 0 AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
 
-INSERT INTO h3_total AS a (res, cell, category_group, agency, n)
-SELECT res, cell, category_group, agency, n FROM d_h3_total WHERE n > 0
-ORDER BY res, cell, category_group, agency
+INSERT INTO h3_total AS a (res, cell, category_group, agency, n, region_code, lpo_codes)
+SELECT d.res, d.cell, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
+FROM d_h3_total d JOIN h3_cell c ON c.cell = d.cell WHERE d.n > 0
+ORDER BY d.res, d.cell, d.category_group, d.agency
 ON CONFLICT (res, cell, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_total a USING d_h3_total d
@@ -89,8 +92,8 @@ SELECT res, cell, sum(n)::int AS total,
        coalesce(sum(n) FILTER (WHERE category_group = 'ovrigt'), 0)::int AS ovrigt
 FROM d_h3_total GROUP BY res, cell;
 
-INSERT INTO h3_cell_total AS a (res, cell, total, skjutning, sprangning, grovt_vald, misshandel_hot, ran, narkotika, overgrepp_rattssak, brand_skadegorelse, stold_inbrott, bedrageri_valfard, ovrigt)
-SELECT * FROM d_cell ORDER BY res, cell
+INSERT INTO h3_cell_total AS a (res, cell, total, skjutning, sprangning, grovt_vald, misshandel_hot, ran, narkotika, overgrepp_rattssak, brand_skadegorelse, stold_inbrott, bedrageri_valfard, ovrigt, region_code, lpo_codes)
+SELECT d.*, c.region_code, c.lpo_codes FROM d_cell d JOIN h3_cell c ON c.cell = d.cell ORDER BY d.res, d.cell
 ON CONFLICT (res, cell) DO UPDATE SET total = a.total + EXCLUDED.total, skjutning = a.skjutning + EXCLUDED.skjutning, sprangning = a.sprangning + EXCLUDED.sprangning, grovt_vald = a.grovt_vald + EXCLUDED.grovt_vald, misshandel_hot = a.misshandel_hot + EXCLUDED.misshandel_hot, ran = a.ran + EXCLUDED.ran, narkotika = a.narkotika + EXCLUDED.narkotika, overgrepp_rattssak = a.overgrepp_rattssak + EXCLUDED.overgrepp_rattssak, brand_skadegorelse = a.brand_skadegorelse + EXCLUDED.brand_skadegorelse, stold_inbrott = a.stold_inbrott + EXCLUDED.stold_inbrott, bedrageri_valfard = a.bedrageri_valfard + EXCLUDED.bedrageri_valfard, ovrigt = a.ovrigt + EXCLUDED.ovrigt;
 
 DELETE FROM h3_cell_total a USING d_cell d
