@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
@@ -45,7 +46,7 @@ func BenchmarkTileJourney(b *testing.B) {
 				// for a server that has been running: "cold" means an empty tile cache.
 				raw := rawPass(b, db, layers, journey)
 				api := &httpapi.Server{Areas: db, Ready: db, Logger: discardLogger(), Tiles: tiles.NewService(db, db, 256<<20)}
-				srv := httptest.NewServer(asNational(b, db, api))
+				srv := httptest.NewServer(benchCaller(b, db, api))
 				cold := pass(b, srv.URL, layers, journey, 1)
 				warm := pass(b, srv.URL, layers, journey, 4)
 				srv.Close()
@@ -170,3 +171,13 @@ func pct(ds []time.Duration, p int) time.Duration {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// benchCaller is the caller of the journey: a national analyst, or the role and scope of
+// LAGESBILD_BENCH_CALLER ("regional:5300", "lokal:531350", "gis:5400").
+func benchCaller(b *testing.B, db *postgis.DB, api *httpapi.Server) http.Handler {
+	role, scope, _ := strings.Cut(os.Getenv("LAGESBILD_BENCH_CALLER"), ":")
+	if role == "" {
+		return asNational(b, db, api)
+	}
+	return withCaller(b, db, api, auth.Role(role), scope)
+}
