@@ -37,8 +37,8 @@ func cmdDemo(ctx context.Context, cfg config, logger *slog.Logger, args []string
 		fmt.Fprintln(stderr, demoUsage)
 		return err
 	}
-	if *scale <= 0 || *scale > 20 {
-		return fmt.Errorf("demo: --scale %v is outside (0, 20]", *scale)
+	if *scale <= 0 || *scale > 30 {
+		return fmt.Errorf("demo: --scale %v is outside (0, 30]", *scale)
 	}
 	b, err := refdata.Load(geodata.FS)
 	if err != nil {
