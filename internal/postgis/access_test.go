@@ -48,16 +48,17 @@ func scopedFixture(t *testing.T, db *postgis.DB) {
 	}
 }
 
-// readerCount counts rows of a table as lagesbild_reader with the given settings (nil: none),
-// the way a query would that forgot every application filter.
-func readerCount(t *testing.T, conn *pgx.Conn, table string, settings map[string]string) int {
+// asReader begins a transaction of conn as lagesbild_reader with the given settings (nil:
+// none), the way a query runs that forgot every application filter; it is rolled back when the
+// test ends.
+func asReader(t *testing.T, conn *pgx.Conn, settings map[string]string) pgx.Tx {
 	t.Helper()
 	ctx := context.Background()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
+	t.Cleanup(func() { _ = tx.Rollback(ctx) })
 	if _, err := tx.Exec(ctx, `SET LOCAL ROLE lagesbild_reader`); err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +67,19 @@ func readerCount(t *testing.T, conn *pgx.Conn, table string, settings map[string
 			t.Fatal(err)
 		}
 	}
+	return tx
+}
+
+// readerCount counts rows of a table as lagesbild_reader with the given settings.
+func readerCount(t *testing.T, conn *pgx.Conn, table string, settings map[string]string) int {
+	t.Helper()
+	tx := asReader(t, conn, settings)
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()).Scan(&n); err != nil {
+	if err := tx.QueryRow(context.Background(), `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()).Scan(&n); err != nil {
 		t.Fatalf("count %s: %v", table, err)
+	}
+	if err := tx.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	return n
 }
@@ -128,19 +139,8 @@ func TestRowLevelSecurityBlocksUnfilteredQueries(t *testing.T) {
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tx := asReader(t, conn, c.settings)
 			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, `SET LOCAL ROLE lagesbild_reader`); err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range c.settings {
-				if _, err := tx.Exec(ctx, `SELECT set_config($1, $2, true)`, k, v); err != nil {
-					t.Fatal(err)
-				}
-			}
 			var n int
 			if err := tx.QueryRow(ctx, c.sql).Scan(&n); err != nil {
 				t.Fatal(err)
@@ -171,15 +171,9 @@ func TestReaderCannotChangeOrReadSecrets(t *testing.T) {
 		`RESET ROLE; SELECT 1`,
 	} {
 		t.Run(sql, func(t *testing.T) {
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tx := asReader(t, conn, nil)
 			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, `SET LOCAL ROLE lagesbild_reader`); err != nil {
-				t.Fatal(err)
-			}
-			_, err = tx.Exec(ctx, sql)
+			_, err := tx.Exec(ctx, sql)
 			if sql == `RESET ROLE; SELECT 1` {
 				return // the test connection is the owner's; the service's own login role is checked elsewhere
 			}

@@ -19,19 +19,8 @@ import (
 func readerRows(t *testing.T, conn *pgx.Conn, sql string, settings map[string]string) []string {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := asReader(t, conn, settings)
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SET LOCAL ROLE lagesbild_reader`); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range settings {
-		if _, err := tx.Exec(ctx, `SELECT set_config($1, $2, true)`, k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
 	rows, err := tx.Query(ctx, sql)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
