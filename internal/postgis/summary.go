@@ -16,7 +16,9 @@ import (
 // area. Counts come from aggregates the import maintains (migrations/00012): per area
 // (area_agg), per kommun (admin_agg) and per res-8 cell of a kommun (h3_agg), each with a
 // monthly companion, so that a period reads whole calendar months from the monthly table and
-// only the days of its partial first and last month from the daily one (see spans).
+// only the days of its partial first and last month from the daily one (see spans). The one
+// exception is the per-group hot spots of a single area's summary, which read one kommun's
+// daily res-8 rows (KommunGroupCellCounts).
 
 var _ summary.Store = (*DB)(nil)
 
@@ -176,6 +178,20 @@ func (db *DB) KommunCellCounts(ctx context.Context, year int, p summary.Period) 
 		c.Cell = uint64(cell)
 		return c, err
 	}, periodArgs(year, p)...)
+}
+
+// KommunGroupCellCounts returns the incidents per res-8 cell and category group of one kommun in
+// p, for the per-group hot spots of one area. Unlike the list's queries it reads the daily rows
+// of h3_agg (there is no monthly res-8 table per group), so it is asked for one kommun at a
+// time, never for a whole list.
+func (db *DB) KommunGroupCellCounts(ctx context.Context, kommun string, p summary.Period) ([]summary.GroupCellCount, error) {
+	return collect(ctx, db, "summary_group_cells", func(row pgx.CollectableRow) (summary.GroupCellCount, error) {
+		var c summary.GroupCellCount
+		var cell int64
+		err := row.Scan(&cell, &c.Group, &c.N)
+		c.Cell = uint64(cell)
+		return c, err
+	}, kommun, p.From, p.To.AddDate(0, 0, 1))
 }
 
 // AreaCells returns the res-8 cells of the areas of list year.

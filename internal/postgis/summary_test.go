@@ -152,6 +152,43 @@ func TestSummaryStoreScoped(t *testing.T) {
 		if len(kommun) != 1 || kommun[0].Kommun != "1280" || kommun[0].N != 5 {
 			t.Errorf("%v: kommun counts %+v", p, kommun)
 		}
+		// The per-group cells of one kommun (a single area's hot spots) hold the same incidents
+		// as the list's cells; Skäggetorp's kommun is outside the caller's scope.
+		groupCells, err := db.KommunGroupCellCounts(ctx, "1280", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCell := map[uint64]int{}
+		for _, c := range groupCells {
+			byCell[c.Cell] += c.N
+			if c.Group != "skjutning" {
+				t.Errorf("%v: group cell %+v, want skjutning", p, c)
+			}
+		}
+		for _, c := range cells {
+			if byCell[c.Cell] != c.N {
+				t.Errorf("%v: cell %x has %d incidents by group, %d in all", p, c.Cell, byCell[c.Cell], c.N)
+			}
+		}
+		if len(byCell) != len(cells) {
+			t.Errorf("%v: %d cells by group, %d in all", p, len(byCell), len(cells))
+		}
+		if other, err := db.KommunGroupCellCounts(ctx, "0580", p); err != nil || len(other) != 0 {
+			t.Errorf("%v: Linköping's cells as a caller of region 5600: %+v, %v", p, other, err)
+		}
+	}
+	// A national caller sees Linköping's: Skäggetorp's five.
+	national := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	lkp, err := db.KommunGroupCellCounts(national, "0580", summary.Period{From: day("2025-05-01"), To: day("2025-05-01")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range lkp {
+		n += c.N
+	}
+	if n != 5 {
+		t.Errorf("Linköping's cells as a national caller: %+v", lkp)
 	}
 	// The previous period of the last one holds the day: it counts as before.
 	p := summary.Period{From: day("2025-05-02"), To: day("2026-05-01")}

@@ -64,6 +64,13 @@ type CellCount struct {
 	N      int
 }
 
+// GroupCellCount is the incidents of one category group in one res-8 H3 cell in the period.
+type GroupCellCount struct {
+	Cell  uint64
+	Group string
+	N     int
+}
+
 // AreaCell says that a res-8 cell belongs to an area.
 type AreaCell struct {
 	AreaID string
@@ -101,9 +108,10 @@ type HistoryEntry struct {
 	ClassPolisen string `json:"class_polisen"`
 }
 
-// Store is what the summaries need from the database. Every method answers for a whole list at
-// once (one set-based query per need), never per area. Methods taking a year return nothing for
-// a year that is not a list; SummaryAreas returns lagesbild.ErrNotFound for it.
+// Store is what the summaries need from the database. Every method but KommunGroupCellCounts
+// answers for a whole list at once (one set-based query per need), never per area. Methods
+// taking a year return nothing for a year that is not a list; SummaryAreas returns
+// lagesbild.ErrNotFound for it.
 type Store interface {
 	SummaryAreas(ctx context.Context, year int) ([]AreaInfo, error)
 	// SummaryArea returns one area; lagesbild.ErrNotFound when there is none.
@@ -117,6 +125,10 @@ type Store interface {
 	// KommunCellCounts returns the res-8 cells with incidents in the kommuner of the list.
 	KommunCellCounts(ctx context.Context, year int, p Period) ([]CellCount, error)
 	AreaCells(ctx context.Context, year int) ([]AreaCell, error)
+	// KommunGroupCellCounts returns the res-8 cells of one kommun with incidents in the period,
+	// per category group. It is the one method asked per kommun rather than per list: only the
+	// summary of a single area needs it.
+	KommunGroupCellCounts(ctx context.Context, kommun string, p Period) ([]GroupCellCount, error)
 	AreaOffices(ctx context.Context, year int, distanceM float64) ([]Office, error)
 	AreaOperations(ctx context.Context, year int, until time.Time) ([]Operation, error)
 	AreaProvenance(ctx context.Context, year int, p Period) ([]Provenance, error)

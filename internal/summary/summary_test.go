@@ -26,6 +26,10 @@ type fakeStore struct {
 	kommun  []KommunCount
 	monthly []MonthCount
 	newest  time.Time
+	// The hot-spot grid: none unless a test sets them.
+	cells      []CellCount
+	areaCells  []AreaCell
+	groupCells []GroupCellCount
 }
 
 func (f *fakeStore) SummaryAreas(ctx context.Context, year int) ([]AreaInfo, error) {
@@ -61,10 +65,19 @@ func (f *fakeStore) AreaMonthlyCounts(ctx context.Context, year int, p Period) (
 }
 
 func (f *fakeStore) KommunCellCounts(ctx context.Context, year int, p Period) ([]CellCount, error) {
-	return nil, nil
+	return f.cells, nil
 }
 
-func (f *fakeStore) AreaCells(ctx context.Context, year int) ([]AreaCell, error) { return nil, nil }
+func (f *fakeStore) AreaCells(ctx context.Context, year int) ([]AreaCell, error) {
+	return f.areaCells, nil
+}
+
+func (f *fakeStore) KommunGroupCellCounts(ctx context.Context, kommun string, p Period) ([]GroupCellCount, error) {
+	if kommun != "0180" {
+		return nil, nil
+	}
+	return f.groupCells, nil
+}
 
 func (f *fakeStore) AreaOffices(ctx context.Context, year int, distanceM float64) ([]Office, error) {
 	return []Office{{AreaID: "2025-SO1", Agency: "pm", StaffedHoursPerWeek: 40}}, nil
