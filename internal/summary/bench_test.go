@@ -66,3 +66,47 @@ func BenchmarkList(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkArea computes the summary of one area over 12 months, as GET
+// /api/v1/areas/{id}/summary does, for a national caller against the same database as
+// BenchmarkList: Rinkeby (Stockholm, the kommun with the most res-8 rows) and Skäggetorp
+// (Linköping). "cold" builds a new Service for every iteration, so the list is computed too;
+// "cached" has the list cached and measures the area's own reads (history, and the kommun's
+// counts per cell and group for the per-group hot spots) and the per-group Gi*.
+func BenchmarkArea(b *testing.B) {
+	url := os.Getenv("LAGESBILD_BENCH_DATABASE_URL")
+	if url == "" {
+		b.Skip("set LAGESBILD_BENCH_DATABASE_URL to a database loaded with 1 M incidents")
+	}
+	ctx := context.Background()
+	db, err := postgis.Open(ctx, url, postgis.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	from, to := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	q := summary.Query{From: &from, To: &to}
+	cctx := auth.WithIdentity(ctx, auth.Identity{Subject: "bench", Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	for _, id := range []string{"2025-SO74", "2025-SO5"} {
+		b.Run(id+"/cold", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := summary.New(db, summary.Options{}).Area(cctx, id, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(id+"/cached", func(b *testing.B) {
+			b.ReportAllocs()
+			svc := summary.New(db, summary.Options{})
+			if _, err := svc.Area(cctx, id, q); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := svc.Area(cctx, id, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

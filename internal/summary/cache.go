@@ -100,20 +100,67 @@ func (c *listCache) evictLocked(version int64) {
 	}
 }
 
-// cached computes the list of year over p, or takes it from the cache when the store is
-// Versioned and the context carries an identity.
-func (s *Service) cached(ctx context.Context, year int, p Period) (*listData, error) {
+// cacheKey returns the key of the list of year over p in the cache; ok is false when nothing may
+// be served from the cache: no cache, a store without versions, a context without an identity,
+// or a version that could not be read (without it nothing can be served safely; the data may
+// still be readable).
+func (s *Service) cacheKey(ctx context.Context, year int, p Period) (key listKey, ok bool) {
 	v, versioned := s.store.(Versioned)
-	id, ok := auth.FromContext(ctx)
-	if s.cache == nil || !versioned || !ok {
-		return s.compute(ctx, year, p)
+	id, hasID := auth.FromContext(ctx)
+	if s.cache == nil || !versioned || !hasID {
+		return listKey{}, false
 	}
 	version, err := v.DataVersion(ctx)
 	if err != nil {
-		// Without a version nothing can be served from the cache safely; the data may still be
-		// readable.
+		return listKey{}, false
+	}
+	return listKey{version: version, scope: id.CacheKey(), year: year, from: p.From, to: p.To}, true
+}
+
+// cached computes the list of year over p, or takes it from the cache when the store is
+// Versioned and the context carries an identity.
+func (s *Service) cached(ctx context.Context, year int, p Period) (*listData, error) {
+	key, ok := s.cacheKey(ctx, year, p)
+	if !ok {
 		return s.compute(ctx, year, p)
 	}
-	key := listKey{version: version, scope: id.CacheKey(), year: year, from: p.From, to: p.To}
 	return s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, year, p) })
+}
+
+// peek returns the list of key if it is computed and cached, without waiting or computing.
+func (c *listCache) peek(key listKey) *listData {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	select {
+	case <-e.ready:
+		if e.err == nil {
+			return e.data
+		}
+	default:
+	}
+	return nil
+}
+
+// groupHotSpots returns the per-group hot spots of area id remembered with the list.
+func (l *listData) groupHotSpots(id string) ([]GroupHotSpots, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g, ok := l.groupHot[id]
+	return g, ok
+}
+
+// rememberGroupHotSpots keeps the per-group hot spots of area id with the list, so that the
+// next summary or report of the area over the same data, scope and period does not read the
+// kommun's daily rows again.
+func (l *listData) rememberGroupHotSpots(id string, g []GroupHotSpots) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.groupHot == nil {
+		l.groupHot = map[string][]GroupHotSpots{}
+	}
+	l.groupHot[id] = g
 }

@@ -18,6 +18,15 @@ type versionedStore struct {
 	version atomic.Int64
 	lists   atomic.Int64 // AreaGroupCounts calls: one per computed list
 	gate    chan struct{}
+	// groupReads counts KommunGroupCellCounts calls: one per area summary whose per-group hot
+	// spots were not remembered.
+	groupReads atomic.Int64
+}
+
+// KommunGroupCellCounts counts the reads of a kommun's per-group cells.
+func (v *versionedStore) KommunGroupCellCounts(ctx context.Context, kommun string, p Period) ([]GroupCellCount, error) {
+	v.groupReads.Add(1)
+	return v.fakeStore.KommunGroupCellCounts(ctx, kommun, p)
 }
 
 func (v *versionedStore) DataVersion(ctx context.Context) (int64, error) {
@@ -82,6 +91,47 @@ func TestListCache(t *testing.T) {
 		if c.History != nil {
 			t.Errorf("%s: the cached summary got a history", c.Area.ID)
 		}
+	}
+}
+
+// TestAreaGroupHotSpotsRemembered: an area's per-group hot spots are read once per cached list
+// (data version, scope, list, period), and a caller changing the returned slice does not change
+// what the next one gets.
+func TestAreaGroupHotSpotsRemembered(t *testing.T) {
+	national := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	regional := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleRegional, Scope: auth.Scope{Regions: []string{"5300"}}})
+	store := &versionedStore{fakeStore: hotFake(t)}
+	s := New(store, Options{})
+	area := func(ctx context.Context) *Summary {
+		t.Helper()
+		sm, err := s.Area(ctx, "2025-SO1", Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sm
+	}
+	first := area(national)
+	want, _ := json.Marshal(first.HotSpots.Groups)
+	first.HotSpots.Groups[0].Label = "changed by a caller"
+	second := area(national)
+	if got, _ := json.Marshal(second.HotSpots.Groups); string(got) != string(want) {
+		t.Errorf("the second summary's groups\n%s\nwant\n%s", got, want)
+	}
+	if n := store.groupReads.Load(); n != 1 {
+		t.Errorf("two summaries of one area read its kommun's groups %d times, want once", n)
+	}
+	area(regional)
+	store.version.Add(1)
+	area(national)
+	if n := store.groupReads.Load(); n != 3 {
+		t.Errorf("another scope or data version: %d reads, want 3", n)
+	}
+	// Without an identity nothing is cached: read every time.
+	if _, err := s.Area(context.Background(), "2025-SO1", Query{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.groupReads.Load(); n != 4 {
+		t.Errorf("anonymous: %d reads, want 4", n)
 	}
 }
 

@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/lagesbild/lagesbild/internal/hexgrid"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/risk"
 )
@@ -26,6 +23,9 @@ const (
 	ReasonShortPeriod  = "perioden är kortare än 12 månader"
 	ReasonNoCells      = "inga celler med exakta positioner"
 	ReasonTotalOnly    = "gäller bara enskilda brottsgrupper"
+	// ReasonFewKommunEvents withholds a group's hot-spot shares when the kommun grid they are
+	// computed on has fewer than risk.MinRateCount of the group's events.
+	ReasonFewKommunEvents = "färre än 10 händelser i kommunen"
 )
 
 // DefaultOfficeDistanceM is how far from an area an office may lie and still count as present.
@@ -139,7 +139,9 @@ func periodJSON(p Period) PeriodJSON {
 	return PeriodJSON{From: p.From.Format(time.DateOnly), To: p.To.Format(time.DateOnly), Days: p.Days()}
 }
 
-// Area returns the summary of one area.
+// Area returns the summary of one area: its row of the list's computation, with the
+// classification history and the hot-spot shares of each group, which only a single area gets
+// (they need the kommun's daily counts per cell and group; see groupHotSpots).
 func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error) {
 	a, err := s.store.SummaryArea(ctx, id)
 	if err != nil {
@@ -149,9 +151,43 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.cached(ctx, a.Set, p)
+	// The per-group hot spots are remembered with a cached list; when they are not, the
+	// kommun's counts per cell and group are read (the costliest read of a single area, one
+	// row per incident of the kommun) while the list is computed or taken from the cache, as
+	// is the history.
+	key, keyed := s.cacheKey(ctx, a.Set, p)
+	var (
+		groupHot         []GroupHotSpots
+		remembered       bool
+		hist             []HistoryEntry
+		groupCells       []GroupCellCount
+		histErr, cellErr error
+		wg               sync.WaitGroup
+	)
+	if keyed {
+		if l := s.cache.peek(key); l != nil {
+			groupHot, remembered = l.groupHotSpots(id)
+		}
+	}
+	wg.Go(func() { hist, histErr = s.store.AreaHistory(ctx, a.Key) })
+	if !remembered {
+		wg.Go(func() { groupCells, cellErr = s.store.KommunGroupCellCounts(ctx, a.KommunCode, p) })
+	}
+	var list *listData
+	if keyed {
+		list, err = s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, a.Set, p) })
+	} else {
+		list, err = s.compute(ctx, a.Set, p)
+	}
+	wg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if histErr != nil {
+		return nil, fmt.Errorf("summary: history of %s: %w", id, histErr)
+	}
+	if cellErr != nil {
+		return nil, fmt.Errorf("summary: group cells of %s: %w", id, cellErr)
 	}
 	var out *Summary
 	for _, sm := range list.summaries {
@@ -163,11 +199,12 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if out == nil {
 		return nil, fmt.Errorf("summary: area %s: %w", id, lagesbild.ErrNotFound)
 	}
-	hist, err := s.store.AreaHistory(ctx, a.Key)
-	if err != nil {
-		return nil, fmt.Errorf("summary: history of %s: %w", id, err)
-	}
 	out.History = hist
+	if !remembered {
+		groupHot = groupHotSpots(out, list.cellsOf[id], list.kommunCells[a.KommunCode], groupCells)
+		list.rememberGroupHotSpots(id, groupHot)
+	}
+	out.HotSpots.Groups = slices.Clone(groupHot) // the remembered slice is shared
 	return out, nil
 }
 
@@ -205,10 +242,17 @@ func rowOf(sm *Summary) Row {
 }
 
 // listData is everything computed for one list and period. It may be cached and shared by
-// concurrent requests, so nothing changes it after compute.
+// concurrent requests, so nothing changes it after compute, except the per-group hot spots
+// that Area remembers under mu.
 type listData struct {
 	summaries []*Summary
 	notes     []string
+	// cellsOf are the res-8 cells of each area, kommunCells those of each kommun's areas:
+	// what the per-group hot spots of one area need to build the grid the total used.
+	cellsOf, kommunCells map[string][]uint64
+
+	mu       sync.Mutex
+	groupHot map[string][]GroupHotSpots // by area id; see rememberGroupHotSpots
 }
 
 // violentIndicators are the violent groups together, for the prioritisation.
@@ -393,7 +437,8 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 		}
 	}
 
-	hot := s.hotSpots(areas, cells, areaCells)
+	cellsOf, kommunCells := areaCellIndex(areas, areaCells)
+	hot := s.hotSpots(areas, cells, cellsOf, kommunCells)
 
 	officeBy := map[string][]Office{}
 	for _, o := range offices {
@@ -415,7 +460,7 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 			}
 		}
 	})
-	out := &listData{notes: notes()}
+	out := &listData{notes: notes(), cellsOf: cellsOf, kommunCells: kommunCells}
 	for _, a := range areas {
 		sm := &Summary{
 			Area: AreaRef{ID: a.ID, Key: a.Key, Name: a.Name, Class: a.Class, Set: a.Set, KommunCode: a.KommunCode,
@@ -691,143 +736,6 @@ func monthlyPoints(months []time.Time, series map[string][]float64, total int) [
 	for i, m := range months {
 		hidden := err != nil || sup.Parts[i]
 		out[i] = MonthPoint{Month: m.Format("2006-01"), Count: countIndicator(parts[i], hidden)}
-	}
-	return out
-}
-
-// hotSpots runs Gi* on the res-8 grid of every kommun with an area of the list and returns the
-// hot shares of each area's cells. The grid of a kommun is its cells with incidents, their
-// ring-1 neighbours and the areas' cells, all without incidents counted as 0: the whole H3
-// cover of a kommun would mostly be forest and water, which would make every built-up cell
-// look hot.
-func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, areaCells []AreaCell) map[string]HotSpots {
-	byKommun := map[string]map[uint64]float64{}
-	for _, c := range cells {
-		if byKommun[c.Kommun] == nil {
-			byKommun[c.Kommun] = map[uint64]float64{}
-		}
-		byKommun[c.Kommun][c.Cell] += float64(c.N)
-	}
-	cellsOf := map[string][]uint64{}
-	for _, ac := range areaCells {
-		cellsOf[ac.AreaID] = append(cellsOf[ac.AreaID], ac.Cell)
-	}
-	areaCellsOf := map[string][]uint64{} // kommun → the cells of its areas
-	for _, a := range areas {
-		if byKommun[a.KommunCode] == nil {
-			byKommun[a.KommunCode] = map[uint64]float64{}
-		}
-		areaCellsOf[a.KommunCode] = append(areaCellsOf[a.KommunCode], cellsOf[a.ID]...)
-	}
-	// The kommuner are independent: use every core (a national list has tens of thousands of
-	// cells, most of the CPU time of a summary once the aggregates are read).
-	kommuner := slices.Sorted(maps.Keys(byKommun))
-	grids := make([]kommunGrid, len(kommuner))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, k := range kommuner {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			grids[i] = hotSpotGrid(byKommun[k], areaCellsOf[k])
-		})
-	}
-	wg.Wait()
-	results := map[string]map[uint64]risk.HotSpot{}
-	sizes := map[string]int{}
-	for i, k := range kommuner {
-		sizes[k] = grids[i].size
-		if grids[i].hot != nil {
-			results[k] = grids[i].hot
-		}
-	}
-	out := map[string]HotSpots{}
-	for _, a := range areas {
-		h := HotSpots{Resolution: HotSpotRes, AreaCells: len(cellsOf[a.ID]), KommunCells: sizes[a.KommunCode]}
-		res, ok := results[a.KommunCode]
-		if !ok || len(cellsOf[a.ID]) == 0 {
-			h.Reason = ReasonNoCells
-			out[a.ID] = h
-			continue
-		}
-		var n90, n95, n99 int
-		for _, c := range cellsOf[a.ID] {
-			hs := res[c]
-			if !hs.Hot {
-				continue
-			}
-			n90++
-			if hs.Confidence >= 95 {
-				n95++
-			}
-			if hs.Confidence >= 99 {
-				n99++
-			}
-		}
-		total := float64(len(cellsOf[a.ID]))
-		h.Share90, h.Share95, h.Share99 = ptr(float64(n90)/total), ptr(float64(n95)/total), ptr(float64(n99)/total)
-		out[a.ID] = h
-	}
-	return out
-}
-
-// kommunGrid is the Gi* result of one kommun: hot is nil when Gi* could not be computed.
-type kommunGrid struct {
-	hot  map[uint64]risk.HotSpot
-	size int
-}
-
-// hotSpotGrid runs Gi* on one kommun's grid: the cells with incidents (values), their ring-1
-// neighbours and extra (the areas' cells).
-func hotSpotGrid(values map[uint64]float64, extra []uint64) kommunGrid {
-	grid := make(map[uint64]float64, 4*len(values))
-	rings := make(map[uint64][]uint64, len(values))
-	for c, v := range values {
-		grid[c] = v
-		if ring, err := hexgrid.Ring1(c); err == nil {
-			rings[c] = ring
-			for _, r := range ring {
-				if _, ok := grid[r]; !ok {
-					grid[r] = values[r]
-				}
-			}
-		}
-	}
-	for _, c := range extra {
-		if _, ok := grid[c]; !ok {
-			grid[c] = values[c]
-		}
-	}
-	ids := slices.Sorted(maps.Keys(grid))
-	index := make(map[uint64]int, len(ids))
-	for i, c := range ids {
-		index[c] = i
-	}
-	xs := make([]float64, len(ids))
-	nb := make([][]int, len(ids))
-	all := make([]int, 0, 7*len(ids)) // one backing array: a ring has at most 7 cells
-	for i, c := range ids {
-		xs[i] = grid[c]
-		ring, ok := rings[c]
-		if !ok {
-			ring, _ = hexgrid.Ring1(c)
-		}
-		from := len(all)
-		for _, r := range ring {
-			if j, ok := index[r]; ok {
-				all = append(all, j)
-			}
-		}
-		nb[i] = all[from:len(all):len(all)]
-	}
-	out := kommunGrid{size: len(ids)}
-	hs, err := risk.GiStar(xs, nb)
-	if err != nil {
-		return out
-	}
-	out.hot = make(map[uint64]risk.HotSpot, len(ids))
-	for i, c := range ids {
-		out.hot[c] = hs[i]
 	}
 	return out
 }

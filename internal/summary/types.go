@@ -73,7 +73,9 @@ type GroupSummary struct {
 	Trend            Trend     `json:"trend"`
 }
 
-// HotSpots is the share of the area's res-8 cells that Gi* over the kommun grid calls hot.
+// HotSpots is the share of the area's res-8 cells that Gi* over the kommun grid calls hot, for
+// all groups together and, in the summary of a single area, for each group that is not
+// sensitive.
 type HotSpots struct {
 	Resolution  int      `json:"resolution"`
 	AreaCells   int      `json:"area_cells"`
@@ -82,6 +84,22 @@ type HotSpots struct {
 	Share95     *float64 `json:"share_95"`
 	Share99     *float64 `json:"share_99"`
 	Reason      string   `json:"reason,omitempty"`
+	// Groups are the shares of each group on the same kommun grid, in the order of the
+	// summary's groups. Only the summary of one area has them (nil in lists, which rank by
+	// the total alone).
+	Groups []GroupHotSpots `json:"groups,omitempty"`
+}
+
+// GroupHotSpots is the share of the area's res-8 cells that Gi* over the kommun grid of one
+// category group's counts calls hot at 90, 95 and 99 % (Benjamini–Hochberg). The shares are
+// withheld, with a reason, when the group has too few events in the area or the kommun for a
+// stable statistic.
+type GroupHotSpots struct {
+	Group   string    `json:"group"`
+	Label   string    `json:"label"`
+	Share90 Indicator `json:"share_90"`
+	Share95 Indicator `json:"share_95"`
+	Share99 Indicator `json:"share_99"`
 }
 
 // AgencyPresence says how one agency is present in or near the area.
