@@ -18,6 +18,7 @@ var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"trend": trendText,
 	"chg":   changeText,
 	"pct":   pctText,
+	"share": shareText,
 }).Parse(reportHTML))
 
 const reportHTML = `<!doctype html>
@@ -63,6 +64,13 @@ svg { width: 100%; height: auto; }
 <p>Andel av områdets {{.S.HotSpots.AreaCells}} H3-celler (upplösning {{.S.HotSpots.Resolution}}) som är signifikanta brännpunkter
 enligt Getis-Ord Gi* över kommunens {{.S.HotSpots.KommunCells}} celler (Benjamini–Hochberg):
 90 %: {{pct .S.HotSpots.Share90}}, 95 %: {{pct .S.HotSpots.Share95}}, 99 %: {{pct .S.HotSpots.Share99}}{{if .S.HotSpots.Reason}} ({{.S.HotSpots.Reason}}){{end}}.</p>
+{{if .S.HotSpots.Groups}}<table>
+<tr><th>Grupp</th><th>Brännpunkt 90 %</th><th>95 %</th><th>99 %</th></tr>
+<tr><td>Totalt</td>{{if .S.HotSpots.Reason}}<td colspan="3">– ({{.S.HotSpots.Reason}})</td>{{else}}<td>{{pct .S.HotSpots.Share90}}</td><td>{{pct .S.HotSpots.Share95}}</td><td>{{pct .S.HotSpots.Share99}}</td>{{end}}</tr>
+{{range .S.HotSpots.Groups}}<tr><td>{{.Label}}</td>{{if .Share95.Value}}<td>{{share .Share90}}</td><td>{{share .Share95}}</td><td>{{share .Share99}}</td>{{else}}<td colspan="3">– ({{.Share95.Reason}})</td>{{end}}</tr>
+{{end}}</table>
+<p class="note">Per brottsgrupp körs Gi* på samma celler med bara gruppens händelser. Andelen visas inte när gruppen har färre än 10 händelser
+i området eller i kommunen{{if .S.SensitiveGroups}}; känsliga grupper ingår bara i totalen{{end}}.</p>{{end}}
 
 <h2>Myndighetsnärvaro</h2>
 <table>
@@ -138,6 +146,14 @@ func pctText(v *float64) string {
 		return "–"
 	}
 	return fmtNum(100*(*v)) + " %"
+}
+
+// shareText shows a share indicator as a percentage, or why it is withheld.
+func shareText(i summary.Indicator) string {
+	if i.Value == nil {
+		return indText(i)
+	}
+	return pctText(i.Value)
 }
 
 func trendText(t summary.Trend) string {

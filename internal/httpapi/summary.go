@@ -280,11 +280,17 @@ func intStr(v *int) string {
 
 func boolStr(b bool) string { return strconv.FormatBool(b) }
 
+// summaryCSV is one row per group (the total first), with the group's hot-spot shares last.
 func summaryCSV(sm *summary.Summary) [][]string {
 	rows := [][]string{{"area_id", "group", "count", "count_suppressed", "previous_count", "rate_per_1000", "rate_lower", "rate_upper",
 		"smoothed_rate_per_1000", "rate_ratio_rest_of_kommun", "location_quotient", "change_percent", "change_significant",
-		"trend_z", "trend_p", "sen_slope_per_month", "reason"}}
-	for _, g := range append([]summary.GroupSummary{sm.Total}, sm.Groups...) {
+		"trend_z", "trend_p", "sen_slope_per_month", "reason",
+		"hotspot_share_90", "hotspot_share_95", "hotspot_share_99", "hotspot_reason"}}
+	hot := map[string]summary.GroupHotSpots{}
+	for _, h := range sm.HotSpots.Groups {
+		hot[h.Group] = h
+	}
+	for i, g := range append([]summary.GroupSummary{sm.Total}, sm.Groups...) {
 		sig := ""
 		if g.Change.Significant != nil {
 			sig = boolStr(*g.Change.Significant)
@@ -293,9 +299,15 @@ func summaryCSV(sm *summary.Summary) [][]string {
 		if g.Count.Suppressed {
 			reason = g.Count.Reason
 		}
-		rows = append(rows, []string{sm.Area.ID, g.Group, num(g.Count.Value), boolStr(g.Count.Suppressed), num(g.PreviousCount.Value),
+		hs := []string{num(sm.HotSpots.Share90), num(sm.HotSpots.Share95), num(sm.HotSpots.Share99), sm.HotSpots.Reason}
+		if i > 0 {
+			h := hot[g.Group]
+			hs = []string{num(h.Share90.Value), num(h.Share95.Value), num(h.Share99.Value), h.Share95.Reason}
+		}
+		rows = append(rows, append([]string{sm.Area.ID, g.Group, num(g.Count.Value), boolStr(g.Count.Suppressed), num(g.PreviousCount.Value),
 			num(g.Rate.Value), num(g.Rate.Lower), num(g.Rate.Upper), num(g.SmoothedRate.Value), num(g.RateRatio.Value),
-			num(g.LocationQuotient.Value), num(g.Change.Percent.Value), sig, num(g.Trend.Z), num(g.Trend.P), num(g.Trend.SenSlope.Value), reason})
+			num(g.LocationQuotient.Value), num(g.Change.Percent.Value), sig, num(g.Trend.Z), num(g.Trend.P), num(g.Trend.SenSlope.Value), reason},
+			hs...))
 	}
 	return rows
 }

@@ -3,15 +3,23 @@ package httpapi_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/paulmach/orb"
+
+	"github.com/lagesbild/lagesbild/geodata"
 	"github.com/lagesbild/lagesbild/internal/demo"
+	"github.com/lagesbild/lagesbild/internal/hexgrid"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/internal/summary"
 )
 
@@ -38,7 +46,8 @@ func TestSummaryAPI(t *testing.T) {
 		name string
 		fn   func(*testing.T, *httptest.Server)
 	}{
-		{"Trends", checkSummaryTrends}, {"HotSpot", checkSummaryHotSpot}, {"Suppression", checkSummarySuppression},
+		{"Trends", checkSummaryTrends}, {"HotSpot", checkSummaryHotSpot}, {"GroupHotSpots", checkGroupHotSpots},
+		{"Suppression", checkSummarySuppression},
 		{"ListAndCSV", checkSummaryListAndCSV}, {"Priority", checkPriority}, {"Errors", checkSummaryErrors},
 		{"Report", checkReport},
 	} {
@@ -150,6 +159,58 @@ func checkSummaryHotSpot(t *testing.T, srv *httptest.Server) {
 	}
 	if s90, _ := hs["share_90"].(float64); s90 < share {
 		t.Errorf("share_90 %v < share_95 %v", s90, share)
+	}
+}
+
+// groupHotSpots returns the per-group hot spots of a summary by group.
+func groupHotSpots(t *testing.T, sm map[string]any) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	groups, ok := sm["hot_spots"].(map[string]any)["groups"].([]any)
+	if !ok {
+		t.Fatalf("no hot_spots.groups in the summary of %v", sm["area"])
+	}
+	for _, g := range groups {
+		g := g.(map[string]any)
+		name := g["group"].(string)
+		out[name] = g
+		for _, k := range []string{"share_90", "share_95", "share_99"} {
+			ind := g[k].(map[string]any)
+			v, isNum := ind["value"].(float64)
+			switch {
+			case isNum && (v < 0 || v > 1 || ind["suppressed"] != false):
+				t.Errorf("%s %s = %v: not a share", name, k, ind)
+			case !isNum && (ind["suppressed"] != true || ind["reason"] == nil || ind["reason"] == ""):
+				t.Errorf("%s %s = %v: withheld without suppressed and a reason", name, k, ind)
+			}
+		}
+	}
+	if len(out) != len(sm["groups"].([]any)) {
+		t.Errorf("hot spots of %d groups, %d groups in the summary", len(out), len(sm["groups"].([]any)))
+	}
+	if _, ok := out[string(lagesbild.GroupOvergreppRattssak)]; ok {
+		t.Errorf("the sensitive group has hot spots of its own")
+	}
+	return out
+}
+
+// checkGroupHotSpots: the demo's planted narkotika hot spot shows in Skäggetorp's narkotika
+// shares. (Linköping's main centre lies on Skäggetorp in the demo model, so the area is a hot
+// spot of other groups too; TestSummaryGroupHotSpots separates the groups.)
+func checkGroupHotSpots(t *testing.T, srv *httptest.Server) {
+	sm := getJSON(t, srv.URL+"/api/v1/areas/2025-SO5/summary?"+demoPeriod, http.StatusOK)
+	n := groupHotSpots(t, sm)[string(lagesbild.GroupNarkotika)]
+	s95, _ := n["share_95"].(map[string]any)["value"].(float64)
+	s99, _ := n["share_99"].(map[string]any)["value"].(float64)
+	if !(s95 > 0 && s99 > 0) {
+		t.Errorf("Skäggetorp narkotika hot spots = %v, want shares > 0 at 95 and 99 %%", n)
+	}
+	// The lists keep the total alone.
+	v := getJSON(t, srv.URL+"/api/v1/summaries?set=2025&"+demoPeriod, http.StatusOK)
+	for _, r := range v["areas"].([]any) {
+		if _, ok := r.(map[string]any)["hot_spots"]; ok {
+			t.Fatalf("a list row carries per-group hot spots: %v", r)
+		}
 	}
 }
 
@@ -299,5 +360,141 @@ func checkReport(t *testing.T, srv *httptest.Server) {
 	resp, _ = fetch(t, srv.URL+"/api/v1/areas/2025-SO99999/report", nil)
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("report of an unknown area: %d", resp.StatusCode)
+	}
+}
+
+// TestSummaryGroupHotSpots loads the demo's narkotika incidents, which hold the planted
+// Skäggetorp hot spot, and two groups laid out by the test around Skäggetorp (2025-SO5):
+// stöld/inbrott, 4 incidents on the centre of every res-8 cell within 12 rings of the plant and
+// 300 more in one cell 6 rings away (a hot spot of its own, outside the area), and övergrepp i
+// rättssak, the sensitive group, piled on the plant (with two robberies). Skäggetorp must be a hot spot of narkotika,
+// not of stöld/inbrott (shown, not withheld: the area has 12 of them), and the sensitive group
+// must have no hot spots of its own anywhere the summary is published.
+func TestSummaryGroupHotSpots(t *testing.T) {
+	db, _ := pgtest.New(t)
+	b, err := refdata.Load(geodata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []lagesbild.Incident
+	if err := demo.Incidents(demo.FromRefdata(b, 2025), demo.Options{Seed: 11, Scale: 0.05}, func(inc lagesbild.Incident) error {
+		if inc.Group == lagesbild.GroupNarkotika {
+			recs = append(recs, inc)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The plant is centred on Skäggetorp's interior point (docs/demo-data.md).
+	centre, err := hexgrid.Cell(58.428, 15.579, summary.HotSpotRes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rings := [][]uint64{{centre}}
+	seen := map[uint64]bool{centre: true}
+	for range 12 {
+		var next []uint64
+		for _, c := range rings[len(rings)-1] {
+			ring, err := hexgrid.Ring1(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range ring {
+				if !seen[r] {
+					seen[r] = true
+					next = append(next, r)
+				}
+			}
+		}
+		rings = append(rings, next)
+	}
+	middle := func(cell uint64) (lon, lat float64) {
+		ring := hexgrid.Boundary(cell)[0]
+		for _, p := range ring[:len(ring)-1] {
+			lon, lat = lon+p[0]/float64(len(ring)-1), lat+p[1]/float64(len(ring)-1)
+		}
+		return lon, lat
+	}
+	day := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	add := func(prefix string, cell uint64, n int, g lagesbild.CategoryGroup) {
+		lon, lat := middle(cell)
+		for i := range n {
+			recs = append(recs, lagesbild.Incident{Source: "test", SourceID: fmt.Sprintf("%s-%x-%d", prefix, cell, i),
+				OccurredAt: day.AddDate(0, 0, i%600), Category: string(g), Group: g, Agency: "pm",
+				Precision: lagesbild.PrecisionExact, Point: orb.Point{lon, lat}, Line: len(recs) + 1})
+		}
+	}
+	for _, ring := range rings {
+		for _, c := range ring {
+			add("stold", c, 4, lagesbild.GroupStoldInbrott)
+		}
+	}
+	add("stold-hot", rings[6][0], 300, lagesbild.GroupStoldInbrott)
+	add("overgrepp", centre, 40, lagesbild.GroupOvergreppRattssak)
+	// Two robberies, hidden as 1–4, so that the sensitive group's hidden count needs no second
+	// hidden part (it would be stöld/inbrott, the smallest other, and withhold its shares).
+	add("ran", centre, 2, lagesbild.GroupRan)
+	importIncidents(t, db, "hotspots", recs)
+	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{})}
+	srv := httptest.NewServer(asNational(t, db, api))
+	t.Cleanup(srv.Close)
+
+	sm := getJSON(t, srv.URL+"/api/v1/areas/2025-SO5/summary?"+demoPeriod, http.StatusOK)
+	hot := groupHotSpots(t, sm)
+	share := func(g lagesbild.CategoryGroup, level string) (float64, bool) {
+		v, ok := hot[string(g)]["share_"+level].(map[string]any)["value"].(float64)
+		return v, ok
+	}
+	if v, ok := share(lagesbild.GroupNarkotika, "95"); !ok || v == 0 {
+		t.Errorf("narkotika hot spots %v, want the planted hot spot", hot[string(lagesbild.GroupNarkotika)])
+	}
+	if c := group(t, sm, string(lagesbild.GroupStoldInbrott))["count"].(map[string]any)["value"]; c == nil || c.(float64) < 10 {
+		t.Fatalf("Skäggetorp has %v stöld/inbrott, want at least 10: the fixture does not test a shown share", c)
+	}
+	for _, level := range []string{"90", "95", "99"} {
+		if v, ok := share(lagesbild.GroupStoldInbrott, level); !ok || v != 0 {
+			t.Errorf("stöld/inbrott hot spots %v, want 0 at every level", hot[string(lagesbild.GroupStoldInbrott)])
+		}
+	}
+	if v, _ := sm["hot_spots"].(map[string]any)["share_95"].(float64); v == 0 {
+		t.Errorf("total hot spots %v, want the area hot", sm["hot_spots"])
+	}
+	checkNoSmallCounts(t, "summary", sm)
+
+	// CSV: one row per group that is shown, with its shares; none for the sensitive group.
+	_, body := fetch(t, srv.URL+"/api/v1/areas/2025-SO5/summary?format=csv&"+demoPeriod, nil)
+	recsCSV, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(recsCSV[0], "hotspot_share_95")
+	if col < 0 {
+		t.Fatalf("CSV header %v has no hotspot_share_95", recsCSV[0])
+	}
+	for _, r := range recsCSV[1:] {
+		switch r[1] {
+		case string(lagesbild.GroupOvergreppRattssak):
+			t.Errorf("CSV row of the sensitive group: %v", r)
+		case string(lagesbild.GroupStoldInbrott):
+			if r[col] != "0" {
+				t.Errorf("CSV stöld/inbrott hotspot_share_95 = %q, want 0", r[col])
+			}
+		case string(lagesbild.GroupNarkotika):
+			if r[col] == "" || r[col] == "0" {
+				t.Errorf("CSV narkotika hotspot_share_95 = %q", r[col])
+			}
+		}
+	}
+
+	// The report's table has a row per shown group and none for the sensitive one.
+	_, body = fetch(t, srv.URL+"/api/v1/areas/2025-SO5/report?"+demoPeriod, nil)
+	page := string(body)
+	for _, want := range []string{"Brännpunkt 90 %", "<tr><td>Narkotika</td>", "<tr><td>Stöld/inbrott</td><td>0 %</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Övergrepp i rättssak") {
+		t.Error("the report shows the sensitive group on its own")
 	}
 }
