@@ -214,6 +214,17 @@ func TestEndToEnd(t *testing.T) {
 	smokeUser, smokePassword = "e2e-analytiker", cli["LAGESBILD_PASSWORD"]
 	defer func() { smokeUser, smokePassword = "", "" }()
 	browserSmoke(t, base)
+	// A disabled account cannot log in any more, from the next request on.
+	runCLI(t, cli, "user", "disable", "e2e-analytiker")
+	login, err := http.Post(base+"api/v1/session", "application/json",
+		strings.NewReader(`{"username":"e2e-analytiker","password":"`+cli["LAGESBILD_PASSWORD"]+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login.Body.Close()
+	if login.StatusCode != http.StatusUnauthorized {
+		t.Errorf("login of a disabled user: %d, want 401", login.StatusCode)
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after shutdown", err)
 	}
