@@ -19,6 +19,11 @@ import (
 // identifies a single address. Coarser resolutions are derived from it with Parent.
 const BaseRes = 9
 
+// PlaceRes is the resolution of the cell the store classifies against kommun and area polygons
+// (see lagesbild.Incident.PlaceCell): cells of about 5 km², most of them inside one kommun and
+// clear of every utsatt område.
+const PlaceRes = 7
+
 // MaxRes is the finest resolution H3 has.
 const MaxRes = 15
 

@@ -79,6 +79,7 @@ type pipeline struct {
 	eof     bool
 	points  []orb.Point
 	cells   []uint64
+	places  []uint64
 	exact   []int
 }
 
@@ -140,9 +141,17 @@ func (p *pipeline) bin() error {
 	if err := hexgrid.Bin(p.points, hexgrid.BaseRes, p.cells, p.workers); err != nil {
 		return err
 	}
+	if cap(p.places) < len(p.points) {
+		p.places = make([]uint64, len(p.points))
+	}
+	p.places = p.places[:len(p.points)]
+	if err := hexgrid.Bin(p.points, hexgrid.PlaceRes, p.places, p.workers); err != nil {
+		return err
+	}
 	for k, idx := range p.exact {
 		inc := &p.buf[idx]
 		inc.Cells[4] = p.cells[k]
+		inc.PlaceCell = p.places[k]
 		for res := 5; res < hexgrid.BaseRes; res++ {
 			parent, err := hexgrid.Parent(p.cells[k], res)
 			if err != nil {

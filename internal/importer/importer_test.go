@@ -169,6 +169,19 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 		(SELECT area_id, incident_id FROM incident_area EXCEPT SELECT a.id, i.id FROM incident i JOIN area a ON ST_Contains(a.geom, i.geom))) x`); d != 0 {
 		t.Errorf("incident_area differs from ST_Contains in %d rows", d)
 	}
+	// Kommun assignment (by cell where a cell decides, migration 00014) equals the point-by-point
+	// rule: the lowest kommun code whose polygon meets the point, else the nearest within 10 km.
+	if d := scalar(t, db, `SELECT count(*) FROM incident i WHERE i.precision = 'exact' AND i.kommun_code IS DISTINCT FROM coalesce(
+		(SELECT min(k.code) FROM kommun k WHERE ST_Intersects(k.geom, i.geom)),
+		(SELECT kp.kommun_code FROM kommun_part kp WHERE ST_DWithin(kp.geom, i.geom, 10000) ORDER BY kp.geom <-> i.geom LIMIT 1))`); d != 0 {
+		t.Errorf("%d exact incidents whose kommun is not the one holding their point", d)
+	}
+	// A cell's region is the lowest region code whose polygon holds its centre (else the nearest).
+	if d := scalar(t, db, `SELECT count(*) FROM h3_cell c WHERE c.region_code IS DISTINCT FROM coalesce(
+		(SELECT min(r.code) FROM police_region r WHERE ST_Intersects(r.geom, ST_Centroid(c.geom))),
+		(SELECT r.code FROM police_region r ORDER BY r.geom <-> ST_Centroid(c.geom), r.code LIMIT 1))`); d != 0 {
+		t.Errorf("%d cells whose region is not the one holding their centre", d)
+	}
 }
 
 func snapshot(t *testing.T, db *pgx.Conn) string {
@@ -302,4 +315,48 @@ func TestImportManyRecordsBinsEveryResolution(t *testing.T) {
 		}
 	}
 	aggregatesConsistent(t, db)
+}
+
+// incident_area and the area aggregates have no row-by-row foreign keys (migration 00014);
+// deleting an area or an incident must still remove their rows.
+func TestDeletingAreasAndIncidentsRemovesTheirRows(t *testing.T) {
+	store, url := pgtest.New(t)
+	db := pgtest.Conn(t, url)
+	var recs []any
+	for i := range 2000 { // a grid over Rinkeby and Tensta, which lie in areas of every list year
+		recs = append(recs, exact(fmt.Sprintf("d%d", i), 17.88+float64(i%50)*0.001, 59.38+float64(i/50)*0.0005, lagesbild.GroupOvrigt, i+2))
+	}
+	if rep, err := run(t, store, recs, importer.Options{}); err != nil || rep.Inserted != 2000 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	var area string
+	if err := db.QueryRow(context.Background(), `SELECT area_id FROM incident_area GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`).Scan(&area); err != nil {
+		t.Fatalf("no incident lies in an area: %v", err)
+	}
+	rows := func(sql string) int { return scalar(t, db, sql) }
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, `DELETE FROM area_population WHERE area_id = $1`, area); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `DELETE FROM area WHERE id = $1`, area); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"incident_area", "area_agg", "area_month_agg"} {
+		if n := rows(fmt.Sprintf(`SELECT count(*) FROM %s WHERE area_id = '%s'`, table, area)); n != 0 {
+			t.Errorf("%s keeps %d rows of the deleted area %s", table, n, area)
+		}
+	}
+	var incident int64
+	if err := db.QueryRow(ctx, `SELECT incident_id FROM incident_area LIMIT 1`).Scan(&incident); err != nil {
+		t.Fatalf("no other area row left: %v", err)
+	}
+	if _, err := db.Exec(ctx, `DELETE FROM incident WHERE id = $1`, incident); err != nil {
+		t.Fatal(err)
+	}
+	if n := rows(fmt.Sprintf(`SELECT count(*) FROM incident_area WHERE incident_id = %d`, incident)); n != 0 {
+		t.Errorf("incident_area keeps %d rows of the deleted incident", n)
+	}
+	if n := rows(`SELECT count(*) FROM incident_area`); n == 0 {
+		t.Errorf("deleting one area and one incident emptied incident_area")
+	}
 }

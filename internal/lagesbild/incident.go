@@ -103,6 +103,11 @@ type Incident struct {
 	// Cells are the H3 cells at resolutions 5..9 (index 0 = res 5); set for exact incidents by
 	// the import pipeline before storing, zero otherwise.
 	Cells [5]uint64
+	// PlaceCell is the resolution-7 cell that holds the point itself (not the parent of its
+	// resolution-9 cell, which may lie partly outside it: H3 children do not tile their parent
+	// exactly). The store classifies such cells against kommun and area polygons once and
+	// assigns most points by their cell.
+	PlaceCell uint64
 	// Line is the line of the input file the record starts on, for error reports.
 	Line int
 }

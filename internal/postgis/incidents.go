@@ -21,7 +21,7 @@ import (
 
 var stageColumns = []string{"line", "source", "source_id", "occurred_at", "published_at", "category", "category_group",
 	"agency", "classification", "samverkan_id", "precision", "kommun_code", "lan_code", "lon", "lat",
-	"h3_5", "h3_6", "h3_7", "h3_8", "h3_9", "location_name", "title", "summary", "url", "content_hash"}
+	"h3_5", "h3_6", "h3_7", "h3_8", "h3_9", "place_cell", "location_name", "title", "summary", "url", "content_hash"}
 
 // incidentRows adapts a batch to pgx.CopyFromSource, counting as it goes, so the file streams
 // into COPY without being held in memory.
@@ -51,7 +51,7 @@ func (s *incidentRows) Next() bool {
 
 func (s *incidentRows) Values() ([]any, error) {
 	i := &s.cur
-	var lon, lat any
+	var lon, lat, place any
 	var cells [5]any
 	if i.Precision == lagesbild.PrecisionExact {
 		lon, lat = i.Point[0], i.Point[1]
@@ -62,10 +62,15 @@ func (s *incidentRows) Values() ([]any, error) {
 			cells[k] = int64(c)
 			s.cells[c] = struct{}{}
 		}
+		if i.PlaceCell == 0 || i.PlaceCell > math.MaxInt64 {
+			return nil, fmt.Errorf("line %d: exact incident without a valid place cell", i.Line)
+		}
+		place = int64(i.PlaceCell)
+		s.cells[i.PlaceCell] = struct{}{}
 	}
 	s.vals = append(s.vals[:0], i.Line, i.Source, i.SourceID, i.OccurredAt, i.PublishedAt, i.Category, string(i.Group),
 		i.Agency, nullable(i.Classification), nullable(i.SamverkanID), string(i.Precision), nullable(i.KommunCode),
-		nullable(i.LanCode), lon, lat, cells[0], cells[1], cells[2], cells[3], cells[4],
+		nullable(i.LanCode), lon, lat, cells[0], cells[1], cells[2], cells[3], cells[4], place,
 		nullable(i.LocationName), nullable(i.Title), nullable(i.Summary), nullable(i.URL), contentHash(i))
 	return s.vals, nil
 }
@@ -139,10 +144,17 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 			return err
 		}
 		start = time.Now()
-		if _, err := tx.Exec(ctx, query("incident_resolve")); err != nil {
-			return fmt.Errorf("resolve: %w", translate(err))
+		// The cells' polygons first: kommun and area assignment classify the batch's cells
+		// (incident_resolve), and the aggregate step files the hot-spot deltas under the kommun
+		// of each res-8 cell, which storeCells records for the new ones.
+		newCells, err := storeCells(ctx, tx, src.cells, b.CellBoundary)
+		if err != nil {
+			return fmt.Errorf("cells: %w", err)
 		}
-		db.logger.Debug("import step", "step", "incident_resolve", "ms", time.Since(start).Milliseconds())
+		db.logger.Debug("import step", "step", "cells", "ms", time.Since(start).Milliseconds(), "new", newCells)
+		if err := db.runSteps(ctx, tx, "incident_resolve"); err != nil {
+			return err
+		}
 		if err := collectRejects(ctx, tx, query("incident_rejects"), b.File, &rep); err != nil {
 			return err
 		}
@@ -167,27 +179,21 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		if err := tx.QueryRow(ctx, `INSERT INTO import_log (kind, file, report) VALUES ('incidents', $1, '{}') RETURNING id`, b.File).Scan(&importID); err != nil {
 			return translate(err)
 		}
-		// The cells first: the aggregate step files the hot-spot deltas under the kommun of each
-		// res-8 cell, which storeCells records for the new ones.
-		if rep.Inserted+rep.Updated > 0 && b.CellBoundary != nil {
-			if err := storeCells(ctx, tx, src.cells, b.CellBoundary); err != nil {
-				return fmt.Errorf("cells: %w", err)
-			}
-		}
 		if rep.Inserted+rep.Updated > 0 {
-			for _, step := range []string{"incident_old_delta", "incident_write", "incident_apply_delta"} {
-				var args []any
-				if step == "incident_write" {
-					args = append(args, importID)
-				}
-				// Statements run one by one, so an error and a slow step can be told apart.
-				for k, stmt := range statements(query(step)) {
-					start := time.Now()
-					if _, err := tx.Exec(ctx, stmt, args...); err != nil {
-						return fmt.Errorf("%s #%d: %w", step, k+1, translate(err))
-					}
-					db.logger.Debug("import step", "step", step, "statement", k+1, "ms", time.Since(start).Milliseconds())
-				}
+			// Finding the stored versions of changed records costs joins against the big
+			// tables; with nothing updated there are none.
+			old := "incident_old_delta"
+			if rep.Updated == 0 {
+				old = "incident_no_old"
+			}
+			if err := db.runSteps(ctx, tx, old); err != nil {
+				return err
+			}
+			if err := db.runSteps(ctx, tx, "incident_write", importID); err != nil {
+				return err
+			}
+			if err := db.runSteps(ctx, tx, "incident_apply_delta"); err != nil {
+				return err
 			}
 		}
 		if err := bumpVersionIf(ctx, tx, rep.Inserted+rep.Updated > 0, &rep.DataVersion); err != nil {
@@ -210,25 +216,54 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 	return rep, nil
 }
 
-// storeCells adds the polygons of the batch's cells that are not stored yet.
-func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, boundary func(uint64) orb.Polygon) error {
+// runSteps runs the statements of one SQL file one by one, so that an error and a slow step can
+// be told apart in the log. args go to every statement that takes them: a statement of the file
+// uses all of them or none.
+func (db *DB) runSteps(ctx context.Context, tx pgx.Tx, step string, args ...any) error {
+	for k, stmt := range statements(query(step)) {
+		start := time.Now()
+		var a []any
+		if strings.Contains(stmt, "$1") {
+			a = args
+		}
+		if _, err := tx.Exec(ctx, stmt, a...); err != nil {
+			return fmt.Errorf("%s #%d: %w", step, k+1, translate(err))
+		}
+		db.logger.Debug("import step", "step", step, "statement", k+1, "ms", time.Since(start).Milliseconds())
+	}
+	return nil
+}
+
+// storeCells adds the polygons of the batch's cells that are not stored yet, and lists those
+// cells in the temporary table new_cell: they hold no aggregate rows yet, so the aggregate step
+// inserts their rows without looking for conflicts. It reports how many cells were new.
+func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, boundary func(uint64) orb.Polygon) (int, error) {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE new_cell (cell bigint PRIMARY KEY) ON COMMIT DROP`); err != nil {
+		return 0, translate(err)
+	}
+	if len(cells) == 0 {
+		return 0, nil
+	}
+	if boundary == nil {
+		return 0, errors.New("the batch has exact incidents but no cell boundary function")
+	}
 	ids := make([]int64, 0, len(cells))
 	for c := range cells {
 		ids = append(ids, int64(c))
 	}
 	rows, err := tx.Query(ctx, `SELECT c FROM unnest($1::bigint[]) c WHERE NOT EXISTS (SELECT 1 FROM h3_cell h WHERE h.cell = c)`, ids)
 	if err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	missing, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	if len(missing) == 0 {
-		return nil
+		return 0, nil
 	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE stage_cell (cell bigint, res smallint, geom bytea) ON COMMIT DROP`); err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
@@ -248,23 +283,26 @@ func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, bound
 		return []any{c, int16((uint64(c) >> 52) & 0xF), g}, nil
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_cell"}, []string{"cell", "res", "geom"}, src); err != nil {
-		return translate(err)
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO h3_cell (cell, res, geom, geom_3857)
-		SELECT cell, res, ST_Transform(g, 3006), ST_Transform(g, 3857)
-		FROM (SELECT cell, res, ST_SetSRID(ST_GeomFromWKB(geom), 4326) AS g FROM stage_cell) s
-		ON CONFLICT (cell) DO NOTHING`)
-	if err != nil {
-		return translate(err)
+		return 0, translate(err)
 	}
 	// The new cells' scope columns drive row-level security on every H3 aggregate.
-	if _, err := tx.Exec(ctx, `SELECT refresh_cell_scope($1)`, missing); err != nil {
-		return translate(err)
+	_, err = tx.Exec(ctx, `INSERT INTO h3_cell (cell, res, geom, geom_3857, region_code, lpo_codes)
+		SELECT cell, res, g3006, ST_Transform(g, 3857), cell_region(g3006), cell_lpos(g3006)
+		FROM (SELECT cell, res, g, ST_Transform(g, 3006) AS g3006
+		      FROM (SELECT cell, res, ST_SetSRID(ST_GeomFromWKB(geom), 4326) AS g FROM stage_cell) s) t
+		ON CONFLICT (cell) DO NOTHING`)
+	if err != nil {
+		return 0, translate(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO new_cell SELECT cell FROM stage_cell ON CONFLICT DO NOTHING; ANALYZE new_cell`); err != nil {
+		return 0, translate(err)
 	}
 	// New res-8 cells join the hot-spot grid of the kommun holding their centre (and any counts
 	// h3_agg already holds for them join hotspot_month).
-	_, err = tx.Exec(ctx, `SELECT refresh_cell_kommun($1)`, missing)
-	return translate(err)
+	if _, err = tx.Exec(ctx, `SELECT refresh_cell_kommun($1)`, missing); err != nil {
+		return 0, translate(err)
+	}
+	return len(missing), nil
 }
 
 // statements splits a file of SQL statements separated by a semicolon at the end of a line.

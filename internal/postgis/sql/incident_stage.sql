@@ -13,7 +13,7 @@ CREATE TEMP TABLE stage_incident (
     kommun_code    text,
     lan_code       text,
     lon double precision, lat double precision,
-    h3_5 bigint, h3_6 bigint, h3_7 bigint, h3_8 bigint, h3_9 bigint,
+    h3_5 bigint, h3_6 bigint, h3_7 bigint, h3_8 bigint, h3_9 bigint, place_cell bigint,
     location_name  text,
     title          text,
     summary        text,

@@ -1,4 +1,5 @@
--- Changed records are updated in place; new records are inserted.
+-- Changed records are updated in place; new records are inserted with the ids resolve took
+-- from the identity sequence.
 WITH upd AS (
     UPDATE incident i SET
         occurred_at = r.occurred_at, occurred_day = r.day, published_at = r.published_at,
@@ -11,10 +12,11 @@ WITH upd AS (
     FROM resolved r WHERE r.existing_id = i.id
     RETURNING i.id
 )
-INSERT INTO incident (source, source_id, occurred_at, occurred_day, published_at, category, category_group,
+INSERT INTO incident (id, source, source_id, occurred_at, occurred_day, published_at, category, category_group,
     agency, classification, samverkan_id, precision, kommun_code, lan_code, region_code,
     h3_5, h3_6, h3_7, h3_8, h3_9, geom, location_name, title, summary, url, content_hash, import_id)
-SELECT source, source_id, occurred_at, day, published_at, category, category_group, agency, classification,
+OVERRIDING SYSTEM VALUE
+SELECT incident_id, source, source_id, occurred_at, day, published_at, category, category_group, agency, classification,
        samverkan_id, precision, kommun_res, lan_res, region_res, h3_5, h3_6, h3_7, h3_8, h3_9, geom,
        location_name, title, summary, url, content_hash, $1
 FROM resolved
