@@ -58,7 +58,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		if err != nil {
 			return err
 		}
-		if err := loadDemo(ctx, db, demo.FromRefdata(b, 2025), demo.Options{Seed: 1, Scale: cfg.DemoScale}, true, logger, stdout); err != nil {
+		if err := loadDemo(ctx, db, demo.FromRefdata(b, 2025), demo.Options{Seed: 1, Scale: cfg.DemoScale}, true, 0, logger, stdout); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,9 @@ import (
 )
 
 const demoUsage = `usage:
-  lagesbild demo [--scale F] [--seed N] [--if-empty]     generate the synthetic demo data and import it
+  lagesbild demo [--scale F] [--seed N] [--if-empty] [--batch N]
+                                                         generate the synthetic demo data and import it
+                                                         (--batch: one transaction per N incidents)
   lagesbild demo export --dir DIR [--scale F] [--seed N] [--rows N]
                                                          write it as import files instead
 Everything generated has source "synthetic-demo" and is shown as synthetic.`
@@ -33,12 +35,16 @@ func cmdDemo(ctx context.Context, cfg config, logger *slog.Logger, args []string
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already holds incidents")
 	dir := fs.String("dir", "", "export: directory to write the files to")
 	rows := fs.Int("rows", 0, "export: stop the incident CSV after this many rows (0: all)")
+	batch := fs.Int("batch", 0, "import the incidents in transactions of this many (0: one transaction)")
 	if err := parse(fs, args); err != nil {
 		fmt.Fprintln(stderr, demoUsage)
 		return err
 	}
 	if *scale <= 0 || *scale > 30 {
 		return fmt.Errorf("demo: --scale %v is outside (0, 30]", *scale)
+	}
+	if *batch < 0 {
+		return fmt.Errorf("demo: --batch %d is negative", *batch)
 	}
 	b, err := refdata.Load(geodata.FS)
 	if err != nil {
@@ -59,14 +65,14 @@ func cmdDemo(ctx context.Context, cfg config, logger *slog.Logger, args []string
 		return err
 	}
 	defer db.close(ctx, false, logger)
-	if err := loadDemo(ctx, db, in, o, *ifEmpty, logger, stdout); err != nil {
+	if err := loadDemo(ctx, db, in, o, *ifEmpty, *batch, logger, stdout); err != nil {
 		return err
 	}
 	return ensureDemoUsers(ctx, db, stdout)
 }
 
 // loadDemo imports the synthetic demo data through the same paths as real files.
-func loadDemo(ctx context.Context, db *database, in demo.Input, o demo.Options, ifEmpty bool, logger *slog.Logger, stdout io.Writer) error {
+func loadDemo(ctx context.Context, db *database, in demo.Input, o demo.Options, ifEmpty bool, batch int, logger *slog.Logger, stdout io.Writer) error {
 	if ifEmpty {
 		n, err := db.IncidentCount(ctx)
 		if err != nil {
@@ -84,17 +90,30 @@ func loadDemo(ctx context.Context, db *database, in demo.Input, o demo.Options, 
 	fmt.Fprintln(stdout, "demo: generating SYNTHETIC demo data (source synthetic-demo); it describes no real events")
 	r, stop := importer.FromGenerator(func(yield func(lagesbild.Incident) error) error { return demo.Incidents(in, o, yield) })
 	defer stop()
-	rep, err := importer.Incidents(ctx, db, r, "synthetic-demo incidents", importer.Options{}, logger)
-	if err != nil {
-		return fmt.Errorf("demo incidents: %w", err)
+	var read, inserted int
+	if batch == 0 {
+		rep, err := importer.Incidents(ctx, db, r, "synthetic-demo incidents", importer.Options{}, logger)
+		if err != nil {
+			return fmt.Errorf("demo incidents: %w", err)
+		}
+		read, inserted = rep.Read, rep.Inserted
+	} else {
+		next, more := importer.Chunks(r, batch)
+		for k := 1; more(); k++ {
+			rep, err := importer.Incidents(ctx, db, next(), fmt.Sprintf("synthetic-demo incidents, part %d", k), importer.Options{}, logger)
+			if err != nil {
+				return fmt.Errorf("demo incidents, part %d: %w", k, err)
+			}
+			read, inserted = read+rep.Read, inserted+rep.Inserted
+		}
 	}
-	fmt.Fprintf(stdout, "demo: %d exact incidents (%d new)\n", rep.Read, rep.Inserted)
+	fmt.Fprintf(stdout, "demo: %d exact incidents (%d new)\n", read, inserted)
 
 	var polisen bytes.Buffer
 	if err := demo.WritePolisenJSON(&polisen, in, o, 2000); err != nil {
 		return err
 	}
-	rep, err = svc.ImportIncidents(ctx, &polisen, "synthetic-demo polisen.json", importer.FormatPolisen, "polisen", false, nil)
+	rep, err := svc.ImportIncidents(ctx, &polisen, "synthetic-demo polisen.json", importer.FormatPolisen, "polisen", false, nil)
 	if err != nil {
 		return fmt.Errorf("demo Polisen events: %w", err)
 	}

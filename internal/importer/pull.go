@@ -37,3 +37,33 @@ func (p pulled) Next() (lagesbild.Incident, error) {
 	}
 	return inc, err
 }
+
+// Chunks splits r into readers of at most n records each, read one after another: each reports
+// io.EOF after n records, and more reports whether r may hold records beyond the last chunk
+// handed out (it is exhausted once a chunk ends before n records). A large generated import
+// then runs as one transaction per chunk.
+func Chunks(r Reader, n int) (next func() Reader, more func() bool) {
+	done := false
+	next = func() Reader { return &chunk{r: r, left: n, done: &done} }
+	more = func() bool { return !done }
+	return next, more
+}
+
+type chunk struct {
+	r    Reader
+	left int
+	done *bool
+}
+
+func (c *chunk) Next() (lagesbild.Incident, error) {
+	if c.left <= 0 {
+		return lagesbild.Incident{}, io.EOF
+	}
+	inc, err := c.r.Next()
+	if errors.Is(err, io.EOF) {
+		*c.done = true
+		return inc, err
+	}
+	c.left--
+	return inc, err
+}
