@@ -121,7 +121,8 @@ CREATE FUNCTION cell_lpos(cell_geom geometry) RETURNS text[] LANGUAGE sql STABLE
 SELECT coalesce((SELECT array_agg(DISTINCT a.lpo_code ORDER BY a.lpo_code) FROM area a
                  WHERE a.lpo_code IS NOT NULL AND a.geom && cell_geom AND ST_Intersects(a.geom, cell_geom)), '{}')
 $$;
-CREATE OR REPLACE FUNCTION refresh_cell_scope(only_cells bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION refresh_cell_scope(only_cells bigint[]) RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 BEGIN
     UPDATE h3_cell c SET region_code = cell_region(c.geom), lpo_codes = cell_lpos(c.geom)
     WHERE only_cells IS NULL OR c.cell IN (SELECT unnest(only_cells));
@@ -133,6 +134,55 @@ BEGIN
         UPDATE h3_cell_total a SET region_code = c.region_code, lpo_codes = c.lpo_codes FROM h3_cell c
         WHERE c.cell = a.cell AND (a.region_code IS DISTINCT FROM c.region_code OR a.lpo_codes <> c.lpo_codes);
     END IF;
+END
+$$;
+-- +goose StatementEnd
+
+-- 4. refresh_cell_kommun and refresh_cell_scope took their cells as `cell = ANY (only_cells)`
+--    next to `only_cells IS NULL`. After five calls in one session PL/pgSQL may switch to a
+--    generic plan, which cannot use an index for that condition: a scan of all of h3_cell and
+--    h3_agg checking each row against the whole array (the sixth 1 M-row import of one session
+--    ran for more than 14 minutes in this step). The cells now come as a hashed set, and the
+--    functions always plan for their actual arguments.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION refresh_cell_kommun(only_cells bigint[]) RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    IF only_cells IS NULL THEN
+        DELETE FROM h3_cell_kommun;
+        DELETE FROM hotspot_month;
+        INSERT INTO h3_cell_kommun (cell, kommun_code)
+        SELECT DISTINCT h.cell, kp.kommun_code
+        FROM h3_cell h
+        JOIN kommun_part kp ON ST_Intersects(kp.geom, ST_Centroid(h.geom))
+        WHERE h.res = 8;
+        INSERT INTO hotspot_month (kommun_code, month, cell, n)
+        SELECT k.kommun_code, date_trunc('month', g.day::timestamp)::date, g.cell, sum(g.n)
+        FROM h3_agg g
+        JOIN h3_cell_kommun k ON k.cell = g.cell
+        WHERE g.res = 8
+        GROUP BY 1, 2, 3
+        ORDER BY 1, 2, 3;
+        RETURN;
+    END IF;
+    CREATE TEMP TABLE refresh_cells ON COMMIT DROP AS
+    SELECT DISTINCT c AS cell FROM unnest(only_cells) c WHERE (c >> 52) & 15 = 8;
+    ANALYZE refresh_cells;
+    DELETE FROM h3_cell_kommun WHERE cell IN (SELECT cell FROM refresh_cells);
+    DELETE FROM hotspot_month WHERE cell IN (SELECT cell FROM refresh_cells);
+    INSERT INTO h3_cell_kommun (cell, kommun_code)
+    SELECT DISTINCT h.cell, kp.kommun_code
+    FROM refresh_cells r
+    JOIN h3_cell h ON h.cell = r.cell
+    JOIN kommun_part kp ON ST_Intersects(kp.geom, ST_Centroid(h.geom));
+    INSERT INTO hotspot_month (kommun_code, month, cell, n)
+    SELECT k.kommun_code, date_trunc('month', g.day::timestamp)::date, g.cell, sum(g.n)
+    FROM refresh_cells r
+    JOIN h3_cell_kommun k ON k.cell = r.cell
+    JOIN h3_agg g ON g.res = 8 AND g.cell = r.cell
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3;
+    DROP TABLE refresh_cells;
 END
 $$;
 -- +goose StatementEnd
@@ -171,6 +221,31 @@ BEGIN
         UPDATE h3_cell_total a SET region_code = c.region_code, lpo_codes = c.lpo_codes FROM h3_cell c
         WHERE c.cell = a.cell AND (a.region_code IS DISTINCT FROM c.region_code OR a.lpo_codes <> c.lpo_codes);
     END IF;
+END
+$$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION refresh_cell_kommun(only_cells bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF only_cells IS NULL THEN
+        DELETE FROM h3_cell_kommun;
+        DELETE FROM hotspot_month;
+    ELSE
+        DELETE FROM h3_cell_kommun WHERE cell = ANY (only_cells);
+        DELETE FROM hotspot_month WHERE cell = ANY (only_cells);
+    END IF;
+    INSERT INTO h3_cell_kommun (cell, kommun_code)
+    SELECT DISTINCT h.cell, kp.kommun_code
+    FROM h3_cell h
+    JOIN kommun_part kp ON ST_Intersects(kp.geom, ST_Centroid(h.geom))
+    WHERE h.res = 8 AND (only_cells IS NULL OR h.cell = ANY (only_cells));
+    INSERT INTO hotspot_month (kommun_code, month, cell, n)
+    SELECT k.kommun_code, date_trunc('month', g.day::timestamp)::date, g.cell, sum(g.n)
+    FROM h3_agg g
+    JOIN h3_cell_kommun k ON k.cell = g.cell
+    WHERE g.res = 8 AND (only_cells IS NULL OR g.cell = ANY (only_cells))
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3;
 END
 $$;
 -- +goose StatementEnd
