@@ -196,3 +196,9 @@ export function errorText(err, what = 'uppgifterna') {
   if (status >= 500) return `Ett fel uppstod hos servern när ${what} hämtades. Försök igen.`;
   return `Kunde inte hämta ${what}. Kontrollera anslutningen och försök igen.`;
 }
+
+// scrollBox wraps a wide table in a horizontally scrollable region that keyboard users can
+// reach (tabindex 0) and screen readers can name.
+export function scrollBox(label, child, cls = '') {
+  return el('div', { class: `lb-table-scroll${cls ? ` ${cls}` : ''}`, tabindex: '0', role: 'region', 'aria-label': label }, child);
+}

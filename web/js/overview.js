@@ -163,7 +163,7 @@ export function createOverview(container, { api, onSelect } = {}) {
     container.replaceChildren(
       el('div', { class: 'lb-overview-head' }, title, el('p', { class: 'lb-overview-period' }, periodText)),
       synthetic ? el('p', { class: 'lb-synthetic' }, 'Syntetiska demodata – beskriver inga verkliga händelser.') : null,
-      el('div', { class: 'lb-table-scroll' }, table),
+      fmt.scrollBox('Mina områden, tabell', table),
       el('p', { class: 'lb-hint' }, `– = skyddat eller kan inte skattas. * = statistiskt säkerställd. Varje kurva har egen skala.${hidden > 0 ? ` ${hidden} områden till visas inte här; se områdestabellen.` : ''}`));
     for (const job of sparkJobs) job();
   }

@@ -425,7 +425,7 @@ function groupTable(sm) {
   const notes = [];
   if (sm.sensitive_groups && sm.sensitive_groups.length) notes.push(`Känsliga grupper (${sm.sensitive_groups.join(', ')}) ingår i totalen men visas inte var för sig.`);
   notes.push('LQ över 1: gruppen utgör en större andel av händelserna här än i kommunen. Markeringen är fylld när hela intervallet ligger över (röd) eller under (blå) 1. * = statistiskt säkerställd förändring.');
-  return [el('div', { class: 'lb-table-scroll' }, tbl), el('p', { class: 'lb-hint' }, notes.join(' '))];
+  return [fmt.scrollBox('Brottsgrupper, tabell', tbl), el('p', { class: 'lb-hint' }, notes.join(' '))];
 }
 
 function hotSpots(sm) {
@@ -443,7 +443,7 @@ function hotSpots(sm) {
   }
   const groups = hs.groups || [];
   if (groups.length) {
-    out.push(el('div', { class: 'lb-table-scroll' }, el('table', { class: 'lb-table lb-hot-table' },
+    out.push(fmt.scrollBox('Heta celler per brottsgrupp, tabell', el('table', { class: 'lb-table lb-hot-table' },
       el('caption', { class: 'visually-hidden' }, 'Andel heta celler per brottsgrupp'),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Grupp'), el('th', { scope: 'col', class: 'lb-num' }, '90 %'), el('th', { scope: 'col', class: 'lb-num' }, '95 %'), el('th', { scope: 'col', class: 'lb-num' }, '99 %'))),
       el('tbody', {}, groups.map((g) => {
@@ -483,7 +483,7 @@ function presence(sm) {
 function history(sm, areaId) {
   const h = [...(sm.classification_history || [])].sort((a, b) => a.year - b.year);
   if (!h.length) return el('p', { class: 'lb-muted' }, 'Ingen klassningshistorik.');
-  return el('div', { class: 'lb-table-scroll' }, el('table', { class: 'lb-table lb-history' },
+  return fmt.scrollBox('Klassning över tid, tabell', el('table', { class: 'lb-table lb-history' },
     el('caption', { class: 'visually-hidden' }, 'Områdets klassning på polisens listor'),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Lista'), el('th', { scope: 'col' }, 'Klassning'), el('th', { scope: 'col' }, 'Namn på listan'))),
     el('tbody', {}, h.map((e) => el('tr', { dataset: { year: e.year, areaId: e.area_id }, class: e.area_id === areaId ? 'lb-current' : null, 'aria-current': e.area_id === areaId ? 'true' : null },

@@ -36,7 +36,7 @@ export const COMPONENTS = [
 // row {area, row (summary), pri (priority area)}.
 const ind = (get) => (r) => { const i = get(r); return fmt.isSuppressed(i) ? null : i.value; };
 const COLUMNS = [
-  { key: 'rank', label: 'Rang', num: true, value: (r) => (r.pri ? r.pri.rank : null), defaultDir: 'ascending' },
+  { key: 'rank', label: 'Rang', num: true, value: (r) => (r.pri && r.pri.rank > 0 ? r.pri.rank : null), defaultDir: 'ascending' },
   { key: 'name', label: 'Område', text: true, value: (r) => r.area.name, defaultDir: 'ascending' },
   { key: 'score', label: 'Poäng', num: true, value: (r) => (r.pri && fmt.isNum(r.pri.score) ? r.pri.score : null) },
   { key: 'count', label: 'Händelser', title: 'Alla händelser under perioden', num: true, value: ind((r) => r.row && r.row.count), ind: (r) => r.row && r.row.count, decimals: 0 },
@@ -114,7 +114,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
   container.replaceChildren(
     controls,
     el('div', { class: 'lb-table-bar' }, status, el('div', { class: 'lb-table-links' }, csv, csvSum)),
-    el('div', { class: 'lb-table-scroll lb-rank-scroll' }, table),
+    fmt.scrollBox('Områdestabell', table, 'lb-rank-scroll'),
     notes);
   container.dataset.ready = 'false';
 
@@ -368,7 +368,14 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
   }
 
   function cell(c, r) {
-    if (c.key === 'rank') return el('td', { class: 'lb-num lb-rank', dataset: { col: 'rank', value: r.pri ? r.pri.rank : '' } }, r.pri ? String(r.pri.rank) : fmt.DASH);
+    if (c.key === 'rank') {
+      const rank = c.value(r);
+      if (rank === null) {
+        const why = r.pri && r.pri.reasons ? [...new Set(Object.values(r.pri.reasons))].join('; ') : 'ingår inte i rangordningen';
+        return el('td', { class: 'lb-num lb-rank lb-muted', dataset: { col: 'rank', value: '' }, title: `Ej rangordnat: ${why}` }, fmt.DASH, el('span', { class: 'visually-hidden' }, ` ej rangordnat: ${why}`));
+      }
+      return el('td', { class: 'lb-num lb-rank', dataset: { col: 'rank', value: rank } }, String(rank));
+    }
     if (c.key === 'name') {
       return el('th', { scope: 'row', class: 'lb-area-cell', dataset: { col: 'name' } },
         el('span', { class: 'lb-area-name' }, r.area.name),
