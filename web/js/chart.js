@@ -69,7 +69,8 @@ export function createTrendChart(container, { monthly = [], trend = null, title 
   const ys = monthly.map((m) => (fmt.isSuppressed(m.count) ? null : m.count.value));
   const slope = trend && !trend.suppressed && trend.sen_slope_per_month ? trend.sen_slope_per_month.value : null;
   const sen = senLine(ys, slope);
-  const sentence = trendSentence(trend);
+  const hiddenMonths = ys.filter((v) => v === null).length;
+  const sentence = trendSentence(trend) + (hiddenMonths ? ` ${hiddenMonths} av ${ys.length} månader är skyddade (1–4 händelser eller dolda) och visas som luckor.` : '');
 
   const figure = fmt.el('figure', { class: 'lb-chart-figure' });
   const plotBox = fmt.el('div', {

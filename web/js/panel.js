@@ -317,7 +317,7 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
       ? card('hotspot_share_95', 'Andel heta celler', {
         value: fmt.share(hs.share_95),
         raw: String(hs.share_95),
-        detail: `Gi* 95 %, ${fmt.integer(hs.area_cells)} celler (H3 nivå ${hs.resolution})`,
+        detail: `Gi* 95 %, ${fmt.integer(hs.area_cells)} ${hs.area_cells === 1 ? 'cell' : 'celler'} (H3 nivå ${hs.resolution})`,
       })
       : card('hotspot_share_95', 'Andel heta celler', { value: fmt.DASH, raw: 'suppressed', tone: 'muted', mark: el('span', { class: 'lb-suppressed' }, hs.reason || 'kan inte skattas') });
 

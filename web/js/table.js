@@ -438,11 +438,11 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
             el('th', { scope: 'row' }, el('span', { class: 'lb-swatch', style: `background:${c.color}`, 'aria-hidden': 'true' }), c.label, reason ? el('span', { class: 'lb-row-note' }, reason) : null),
             el('td', { class: 'lb-num' }, fmt.isNum(raw) ? fmt.number(raw, 2) : fmt.DASH),
             el('td', { class: 'lb-num' }, fmt.isNum(norm) ? fmt.number(norm, 2) : fmt.DASH),
-            el('td', { class: 'lb-num' }, fmt.isNum(weights[c.key]) ? fmt.number(weights[c.key], 2) : fmt.DASH),
+            el('td', { class: 'lb-num' }, fmt.number(weights[c.key] || 0, 2)),
             el('td', { class: 'lb-num', dataset: { contribution: c.key, value: fmt.isNum(con) ? String(con) : '' } }, fmt.isNum(con) ? fmt.number(con, 3) : fmt.DASH));
         })));
     return el('tr', { class: 'lb-detail-row', id: `${id}-d-${cssId(r.area.id)}`, dataset: { detailFor: r.area.id } },
-      el('td', { colspan: String(COLUMNS.length + 1) }, body));
+      el('td', { colspan: String(COLUMNS.length + 1) }, el('div', { class: 'lb-detail-inner' }, body)));
   }
 
   function render() {

@@ -215,6 +215,11 @@ async function main() {
 
     await page.screenshot({ path: path.join(outDir, 'components-laptop.png'), fullPage: true });
     await page.locator('#area-panel').screenshot({ path: path.join(outDir, 'panel-laptop.png') });
+    await page.evaluate(() => { document.querySelector('#area-table .lb-rank-scroll').scrollLeft = 0; });
+    const box = await page.locator('#area-panel').boundingBox();
+    await page.screenshot({ path: path.join(outDir, 'panel-top.png'), clip: { x: box.x, y: box.y, width: box.width, height: 1100 } });
+    const tbox = await page.locator('#area-table').boundingBox();
+    await page.screenshot({ path: path.join(outDir, 'table.png'), clip: { x: tbox.x, y: tbox.y, width: tbox.width, height: Math.min(tbox.height, 1000) } });
 
     // ---- zoom and close
     await page.click('#area-panel [data-action=zoom]');
