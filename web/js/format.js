@@ -189,6 +189,7 @@ export function el(tag, attrs = {}, ...children) {
 // message}) or by the network.
 export function errorText(err, what = 'uppgifterna') {
   const status = err && err.status;
+  if (status === 401) return 'Sessionen har gått ut – logga in igen.';
   if (status === 404) return `Hittade inte ${what}.`;
   if (status === 403) return `Du har inte behörighet att se ${what}.`;
   if (status === 400) return `Servern kunde inte tolka frågan om ${what}${err.message ? ` (${err.message})` : ''}.`;

@@ -87,7 +87,7 @@ export function createOverview(container, { api, onSelect } = {}) {
       container.dataset.error = fmt.errorText(err, 'områdenas sammanfattningar');
       container.replaceChildren(title, el('div', { class: 'lb-error-state', role: 'alert' }, el('p', { class: 'lb-error-title' }, container.dataset.error)));
       finish(my);
-      throw err;
+      return;
     }
     if (my !== token) return;
     render(title, results, ids.length - shown.length);

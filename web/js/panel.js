@@ -28,7 +28,8 @@
 // The group table rows are tr[data-group=GROUP] with td[data-indicator=location_quotient] etc.
 //
 // Hot spots: the summary gives only the shares of the area's H3 cells that Gi* calls hot, no
-// cells, so onShowHotspots is not called (see the README of web/js).
+// cells, so onShowHotspots is called only if hot_spots.cells is a GeoJSON FeatureCollection,
+// which the API does not provide yet (see web/js/README.md).
 
 import * as fmt from './format.js';
 import { createTrendChart, trendSentence } from './chart.js';
@@ -135,7 +136,6 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
   let chart = null;
   let current = null; // { areaId, period }
   const self = { areaId: null, show, clear, reload: () => (current ? show(current.areaId, current.period) : Promise.resolve()) };
-  void onShowHotspots; // the API has no hot cells to draw yet (see the header)
 
   function destroyChart() {
     if (chart) chart.destroy();
@@ -215,8 +215,7 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
       render(areaId, props, sm, period, yearAgo);
     } catch (err) {
       if (my !== token) return;
-      showError(areaId, err, props);
-      if (err && err.status === 401) throw err;
+      showError(areaId, err, props); // 401 and 503 are also handled by the page (api.js)
     } finally {
       if (my === token) {
         container.dataset.ready = 'true';
@@ -367,6 +366,9 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
       el('button', { type: 'button', class: 'lb-btn lb-btn-secondary', dataset: { action: 'print' }, onclick: () => window.print() }, 'Skriv ut panelen')));
 
     container.replaceChildren(...parts);
+    // Should the API one day give the hot cells as GeoJSON (hot_spots.cells), the map draws them.
+    const cells = sm.hot_spots && sm.hot_spots.cells;
+    if (onShowHotspots && cells && cells.type === 'FeatureCollection') onShowHotspots(cells);
     chart = createTrendChart(chartBox, { monthly: sm.monthly || [], trend: t.trend, title: `Händelser per månad i ${sm.area.name}` });
   }
 

@@ -251,7 +251,6 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
     } catch (err) {
       if (my !== state.token) return;
       showError(err);
-      if (err && err.status === 401) throw err;
     } finally {
       if (my === state.token) {
         container.dataset.ready = 'true';
@@ -291,7 +290,6 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
     } catch (err) {
       if (my !== state.token) return;
       showError(err);
-      if (err && err.status === 401) throw err;
     } finally {
       if (my === state.token) {
         container.dataset.ready = 'true';
