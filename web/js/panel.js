@@ -62,7 +62,7 @@ function query(period) {
   return s ? `?${s}` : '';
 }
 
-// bounds of a GeoJSON geometry: [[west, south], [east, north]], or null.
+// geometryBounds of a GeoJSON geometry: [west, south, east, north] (a GeoJSON bbox), or null.
 export function geometryBounds(geom) {
   if (!geom) return null;
   let w = Infinity; let s = Infinity; let e = -Infinity; let n = -Infinity;
@@ -76,7 +76,7 @@ export function geometryBounds(geom) {
   };
   if (geom.type === 'GeometryCollection') geom.geometries.forEach((g) => visit(g.coordinates));
   else visit(geom.coordinates);
-  return Number.isFinite(w) ? [[w, s], [e, n]] : null;
+  return Number.isFinite(w) ? [w, s, e, n] : null;
 }
 
 // card builds one summary card.
@@ -210,7 +210,8 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
       ]);
       if (my !== token) return;
       if (feature && feature.properties) {
-        props = { ...feature.properties, __bounds: geometryBounds(feature.geometry), __feature: feature };
+        const bbox = Array.isArray(feature.bbox) && feature.bbox.length === 4 ? feature.bbox : geometryBounds(feature.geometry);
+        props = { ...feature.properties, __bounds: bbox, __feature: feature };
       }
       render(areaId, props, sm, period, yearAgo);
     } catch (err) {

@@ -53,6 +53,11 @@ const COLUMNS = [
 
 const DEBOUNCE_MS = 350;
 
+// Columns always shown, and the indicator columns shown until the user picks others in
+// "Kolumner" (the side table is narrow; every indicator can be shown and sorted by).
+const FIXED = new Set(['rank', 'name', 'score']);
+export const DEFAULT_COLUMNS = ['count', 'rate_per_1000', 'change_percent', 'trend'];
+
 function weightsParam(w) {
   return COMPONENTS.filter((c) => fmt.isNum(w[c.key])).map((c) => `${c.key}:${+w[c.key].toFixed(4)}`).join(',');
 }
@@ -87,6 +92,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
     sort: { key: 'rank', dir: 'ascending' },
     expanded: new Set(),
     highlighted: null,
+    columns: new Set([...FIXED, ...DEFAULT_COLUMNS]),
     token: 0,
     timer: null,
   };
@@ -105,15 +111,45 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
   const table = el('table', { class: 'lb-table lb-rank-table', 'aria-describedby': `${id}-caption` },
     el('caption', { id: `${id}-caption`, class: 'visually-hidden' }, 'Områden i urvalet med prioriteringsrang och nyckeltal. Sortera med kolumnrubrikerna; välj en rad för att öppna områdespanelen.'),
     thead, tbody);
-  const controls = el('details', { class: 'lb-weights', open: true },
-    el('summary', { id: `${id}-wtitle` }, 'Prioritering: viktning'),
+  const weightsBrief = el('span', { class: 'lb-weights-brief' });
+  const controls = el('details', { class: 'lb-weights' },
+    el('summary', { id: `${id}-wtitle` }, 'Prioritering: viktning ', weightsBrief),
     el('div', { class: 'lb-weights-body' },
       el('div', { class: 'lb-field' }, el('label', { for: 'profile-select' }, 'Sparad profil'), profileSelect),
       sliders,
       el('div', { class: 'lb-weights-foot' }, weightSum, resetBtn)));
+  const colCount = el('span', { class: 'lb-col-count' });
+  const colBoxes = el('div', { class: 'lb-col-boxes', role: 'group', 'aria-label': 'Kolumner att visa' });
+  const allBtn = el('button', { type: 'button', class: 'lb-btn lb-btn-link', dataset: { action: 'all-columns' }, onclick: () => setColumns(COLUMNS.map((c) => c.key)) }, 'Visa alla');
+  const fewBtn = el('button', { type: 'button', class: 'lb-btn lb-btn-link', dataset: { action: 'default-columns' }, onclick: () => setColumns([...FIXED, ...DEFAULT_COLUMNS]) }, 'Standard');
+  const chooser = el('details', { class: 'lb-columns' },
+    el('summary', {}, 'Kolumner ', colCount),
+    el('div', { class: 'lb-columns-body' }, colBoxes, el('div', { class: 'lb-columns-foot' }, allBtn, fewBtn)));
+  for (const c of COLUMNS) {
+    if (FIXED.has(c.key)) continue;
+    const box = el('input', { type: 'checkbox', id: `${id}-c-${c.key}`, dataset: { column: c.key } });
+    box.addEventListener('change', () => {
+      if (box.checked) state.columns.add(c.key); else state.columns.delete(c.key);
+      paintColumns();
+      if (state.summaries || state.priority) render();
+    });
+    colBoxes.append(el('label', { class: 'lb-col-box', for: `${id}-c-${c.key}`, title: c.title || null }, box, c.title || c.label));
+  }
+  function setColumns(keys) {
+    state.columns = new Set([...FIXED, ...keys]);
+    paintColumns();
+    if (state.summaries || state.priority) render();
+  }
+  function paintColumns() {
+    for (const box of colBoxes.querySelectorAll('input[data-column]')) box.checked = state.columns.has(box.dataset.column);
+    colCount.textContent = `(${state.columns.size - FIXED.size} av ${COLUMNS.length - FIXED.size} nyckeltal)`;
+  }
+  paintColumns();
+  const visible = () => COLUMNS.filter((c) => state.columns.has(c.key));
+
   container.replaceChildren(
     controls,
-    el('div', { class: 'lb-table-bar' }, status, el('div', { class: 'lb-table-links' }, csv, csvSum)),
+    el('div', { class: 'lb-table-bar' }, status, el('div', { class: 'lb-table-links' }, chooser, csv, csvSum)),
     fmt.scrollBox('Områdestabell', table, 'lb-rank-scroll'),
     notes);
   container.dataset.ready = 'false';
@@ -159,6 +195,8 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
       out.textContent = shareTxt;
       input.setAttribute('aria-valuetext', `${v} (andel ${shareTxt})`);
     }
+    weightsBrief.textContent = state.profile ? `(profil ${state.profile})`
+      : sum > 0 ? `(${COMPONENTS.filter((c) => w[c.key] > 0).map((c) => `${c.short} ${fmt.percent(((w[c.key] || 0) / sum) * 100, 0)}`).join(' · ')})` : '';
     weightSum.textContent = sum > 0 ? 'Vikterna räknas om till andelar av poängen.' : 'Minst en vikt måste vara större än noll.';
     weightSum.classList.toggle('lb-warn', !(sum > 0));
   }
@@ -341,7 +379,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
 
   function renderHead() {
     thead.replaceChildren(el('tr', {},
-      COLUMNS.map((c) => {
+      visible().map((c) => {
         const active = state.sort.key === c.key;
         const th = el('th', {
           scope: 'col',
@@ -377,7 +415,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
     if (c.key === 'name') {
       return el('th', { scope: 'row', class: 'lb-area-cell', dataset: { col: 'name' } },
         el('span', { class: 'lb-area-name' }, r.area.name),
-        el('span', { class: 'lb-area-sub' }, classBadge(r.area.class), r.area.kommun_name ? ` ${r.area.kommun_name}` : ''));
+        el('span', { class: 'lb-area-sub' }, classBadge(r.area.class), r.area.kommun_name ? el('span', { class: 'lb-area-kommun' }, r.area.kommun_name) : null));
     }
     if (c.key === 'score') return scoreCell(r);
     if (c.ind) {
@@ -437,13 +475,14 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
             el('td', { class: 'lb-num' }, fmt.isNum(raw) ? fmt.number(raw, 2) : fmt.DASH),
             el('td', { class: 'lb-num' }, fmt.isNum(norm) ? fmt.number(norm, 2) : fmt.DASH),
             el('td', { class: 'lb-num' }, fmt.number(weights[c.key] || 0, 2)),
-            el('td', { class: 'lb-num', dataset: { contribution: c.key, value: fmt.isNum(con) ? String(con) : '' } }, fmt.isNum(con) ? fmt.number(con, 3) : fmt.DASH));
+            el('td', { class: 'lb-num', dataset: { contribution: c.key, value: fmt.isNum(con) ? String(con) : '' } }, fmt.isNum(con) ? fmt.number(con, 3) : !weights[c.key] ? '0' : fmt.DASH));
         })));
     return el('tr', { class: 'lb-detail-row', id: `${id}-d-${cssId(r.area.id)}`, dataset: { detailFor: r.area.id } },
-      el('td', { colspan: String(COLUMNS.length + 1) }, el('div', { class: 'lb-detail-inner' }, body)));
+      el('td', { colspan: String(visible().length + 1) }, el('div', { class: 'lb-detail-inner' }, body)));
   }
 
   function render() {
+    if (!state.columns.has(state.sort.key)) state.sort = { key: 'rank', dir: 'ascending' };
     renderHead();
     const list = sorted(rows());
     const frag = document.createDocumentFragment();
@@ -457,7 +496,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
         dataset: { areaId: aid },
         'aria-selected': state.highlighted === aid ? 'true' : 'false',
       });
-      tr.append(...COLUMNS.map((c) => cell(c, r)));
+      tr.append(...visible().map((c) => cell(c, r)));
       tr.append(el('td', { class: 'lb-col-expand' }, el('button', {
         type: 'button',
         class: 'lb-expand',
@@ -483,7 +522,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
       if (open) frag.append(detailRow(r));
     }
     if (!list.length) {
-      frag.append(el('tr', {}, el('td', { colspan: String(COLUMNS.length + 1), class: 'lb-empty' }, 'Inga områden i urvalet.')));
+      frag.append(el('tr', {}, el('td', { colspan: String(visible().length + 1), class: 'lb-empty' }, 'Inga områden i urvalet.')));
     }
     tbody.replaceChildren(frag);
     delete container.dataset.error;

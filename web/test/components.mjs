@@ -103,7 +103,14 @@ async function main() {
     check(ranked.every((r, i) => (i < nRanked ? r[1] === String(i + 1) : r[1].startsWith('–'))), 'rank cells are not 1..n, then – for the unranked');
     check((await page.getAttribute('#area-table th[data-sort-key=rank]', 'aria-sort')) === 'ascending', 'rank header not aria-sort=ascending');
 
-    // ---- table: every sortable header sorts
+    // ---- table: default columns, the column menu, then every sortable header sorts
+    const shown = await page.$$eval('#area-table th[data-sort-key]', (ths) => ths.map((t) => t.dataset.sortKey));
+    check(JSON.stringify(shown) === JSON.stringify(['rank', 'name', 'score', 'count', 'rate_per_1000', 'change_percent', 'trend']), `default columns ${shown}`);
+    await page.click('#area-table .lb-columns > summary');
+    await page.check('#area-table input[data-column="population"]');
+    check(await page.$('#area-table th[data-sort-key="population"]') !== null, 'column menu did not add population');
+    await page.click('#area-table [data-action=all-columns]');
+    await page.click('#area-table .lb-columns > summary');
     const keys = await page.$$eval('#area-table th[data-sort-key]', (ths) => ths.map((t) => t.dataset.sortKey));
     check(keys.length >= 12, `only ${keys.length} sortable columns`);
     for (const key of keys) {
@@ -131,6 +138,11 @@ async function main() {
     await page.click('#area-table th[data-sort-key="rank"] button');
     if ((await page.getAttribute('#area-table th[data-sort-key=rank]', 'aria-sort')) !== 'ascending') await page.click('#area-table th[data-sort-key="rank"] button');
 
+    await page.click('#area-table .lb-columns > summary');
+    await page.click('#area-table [data-action=default-columns]');
+    await page.click('#area-table .lb-columns > summary');
+    check((await page.$$('#area-table th[data-sort-key]')).length === 7, 'default columns not restored');
+
     // ---- contributions visible
     await page.click('#area-table tr[data-area-id="2025-SO7"] .lb-expand');
     const contrib = await page.$$eval('#area-table tr[data-detail-for="2025-SO7"] td[data-contribution]', (c) => Object.fromEntries(c.map((x) => [x.dataset.contribution, Number(x.dataset.value)])));
@@ -139,6 +151,7 @@ async function main() {
     check((await page.getAttribute('#area-table tr[data-area-id="2025-SO7"] .lb-expand', 'aria-expanded')) === 'true', 'expand button not aria-expanded');
 
     // ---- weights: all to violent_rate → ranking follows priority-violent.json
+    await page.click('#area-table .lb-weights > summary');
     const before = (await page.evaluate(() => window.fx.data.length));
     for (const k of ['hotspot_share', 'trend', 'change', 'presence_gap']) await page.fill(`#area-table input[data-weight="${k}"]`, '0');
     await page.fill('#area-table input[data-weight="violent_rate"]', '100');
@@ -224,7 +237,7 @@ async function main() {
     // ---- zoom and close
     await page.click('#area-panel [data-action=zoom]');
     const zoom = await page.evaluate(() => window.fx.zooms.pop());
-    check(zoom && zoom.areaId === '2025-SO7' && zoom.bounds[0][0] < zoom.bounds[1][0], 'zoom callback without bounds');
+    check(zoom && zoom.areaId === '2025-SO7' && zoom.bounds.length === 4 && zoom.bounds[0] < zoom.bounds[2] && zoom.bounds[1] < zoom.bounds[3], 'zoom callback without bounds');
 
     // ---- suppressed area: marks and reasons
     await page.evaluate(() => window.fx.panel.show('2025-SO38', window.fx.period));
