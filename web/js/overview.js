@@ -1,4 +1,4 @@
-// The lokalpolisområdeschef's overview: their areas side by side in one compact table, one row
+// The lokalpolisområdeschef's overview: their areas side by side as small multiples, one card
 // per area with the key numbers of its summary and a sparkline of the monthly totals.
 //
 //   const overview = createOverview(document.querySelector('#overview'), { api, onSelect });
@@ -8,10 +8,10 @@
 // summary comes from GET /api/v1/areas/{id}/summary?from&to (at most MAX_AREAS areas, three
 // requests at a time: the overview is meant for the handful of areas of one LPO).
 //
-// Test contract: the container's data-ready ("false" while loading), rows tr[data-area-id]
-// (click or Enter → onSelect(areaId)), cells td[data-indicator=KEY] with data-value as in the
-// panel (count, rate_per_1000, change_percent, sen_slope_per_month, hotspot_share_95,
-// agencies_present).
+// Test contract: the container's data-ready ("false" while loading), one card per area
+// .lb-ov-card[data-area-id] (a click on it, or its button → onSelect(areaId)), values
+// [data-indicator=KEY] with data-value as in the panel (count, rate_per_1000, change_percent,
+// sen_slope_per_month, hotspot_share_95, agencies_present).
 
 import * as fmt from './format.js';
 import { createSparkline } from './chart.js';
@@ -104,68 +104,61 @@ export function createOverview(container, { api, onSelect } = {}) {
     const first = results.find((r) => r.sm);
     const periodText = first ? `${fmt.period(first.sm.period)}, jämfört med ${fmt.period(first.sm.previous_period)}` : '';
     const synthetic = results.some((r) => r.sm && r.sm.provenance && r.sm.provenance.synthetic);
-    const tbody = el('tbody');
+    const grid = el('div', { class: 'lb-ov-grid', role: 'list', 'aria-label': 'Mina områden sida vid sida' });
     const sparkJobs = [];
     for (const { id, sm, err } of results) {
       if (!sm) {
-        tbody.append(el('tr', { dataset: { areaId: id }, class: 'lb-row lb-row-error' },
-          el('th', { scope: 'row' }, id),
-          el('td', { colspan: '6', class: 'lb-muted', role: 'alert' }, fmt.errorText(err, 'områdets sammanfattning'))));
+        grid.append(el('div', { role: 'listitem', class: 'lb-ov-card lb-ov-error', dataset: { areaId: id } },
+          el('h3', { class: 'lb-ov-name' }, id),
+          el('p', { class: 'lb-muted', role: 'alert' }, fmt.errorText(err, 'områdets sammanfattning'))));
         continue;
       }
-      const t = sm.total;
-      const numCell = (key, indc, text, extra) => el('td', { class: `lb-num${fmt.isSuppressed(indc) ? ' lb-muted' : ''}`, dataset: { indicator: key, value: fmt.rawValue(indc) }, title: fmt.isSuppressed(indc) ? (indc && indc.reason) || fmt.DEFAULT_SUPPRESSED : null },
-        fmt.isSuppressed(indc) ? [fmt.DASH, el('span', { class: 'visually-hidden' }, ` skyddat: ${(indc && indc.reason) || fmt.DEFAULT_SUPPRESSED}`)] : text, extra);
-      const ch = t.change || {};
-      const tr = t.trend || {};
-      const slope = tr.sen_slope_per_month;
-      const spark = el('span', { class: 'lb-spark' });
-      const monthly = (sm.monthly || []).map((m) => (fmt.isSuppressed(m.count) ? null : m.count.value));
-      const nums = monthly.filter(fmt.isNum);
-      sparkJobs.push(() => sparks.push(createSparkline(spark, monthly, {
-        label: nums.length ? `Händelser per månad i ${sm.area.name}: lägst ${fmt.integer(Math.min(...nums))}, högst ${fmt.integer(Math.max(...nums))}, senast ${fmt.integer(monthly[monthly.length - 1])}` : `Inga publicerade månadsvärden för ${sm.area.name}`,
-        width: 112,
-        height: 28,
-      })));
-      const hs = sm.hot_spots || {};
-      const row = el('tr', { tabindex: '0', class: 'lb-row', dataset: { areaId: id } },
-        el('th', { scope: 'row', class: 'lb-area-cell' },
-          el('span', { class: 'lb-area-name' }, sm.area.name),
-          el('span', { class: 'lb-area-sub' }, classBadge(sm.area.class))),
-        numCell('count', t.count, fmt.integer(t.count && t.count.value)),
-        numCell('rate_per_1000', t.rate_per_1000, t.rate_per_1000 && fmt.number(t.rate_per_1000.value, 1),
-          !fmt.isSuppressed(t.rate_per_1000) && fmt.isNum(t.rate_per_1000.lower) ? el('span', { class: 'lb-ci' }, `${fmt.number(t.rate_per_1000.lower, 1)}–${fmt.number(t.rate_per_1000.upper, 1)}`) : null),
-        numCell('change_percent', ch.percent, ch.percent && fmt.percent(ch.percent.value, 0, { sign: true }),
-          ch.significant ? el('abbr', { class: 'lb-sig-star', title: `statistiskt säkerställd (${fmt.pValue(ch.p)})` }, '*') : null),
-        el('td', { class: 'lb-spark-cell', dataset: { indicator: 'sen_slope_per_month', value: tr.suppressed ? 'suppressed' : fmt.rawValue(slope) } },
-          spark,
-          el('span', { class: `lb-slope${tr.significant ? ' lb-slope-sig' : ''}`, title: (tr.suppressed && tr.reason) || fmt.pValue(tr.p) },
-            tr.suppressed || fmt.isSuppressed(slope) ? fmt.DASH : `${fmt.signed(slope.value, 1)}/mån${tr.significant ? ' *' : ''}`)),
-        el('td', { class: `lb-num${fmt.isNum(hs.share_95) ? '' : ' lb-muted'}`, dataset: { indicator: 'hotspot_share_95', value: fmt.isNum(hs.share_95) ? String(hs.share_95) : 'suppressed' }, title: hs.reason || null }, fmt.isNum(hs.share_95) ? fmt.share(hs.share_95) : fmt.DASH),
-        el('td', { class: 'lb-num', dataset: { indicator: 'agencies_present', value: String((sm.presence && sm.presence.agencies_present) ?? '') } }, fmt.integer(sm.presence && sm.presence.agencies_present)));
-      row.addEventListener('click', () => onSelect && onSelect(id));
-      row.addEventListener('keydown', (e) => {
-        if (e.target === row && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); if (onSelect) onSelect(id); }
-      });
-      tbody.append(row);
+      grid.append(card(id, sm, sparkJobs));
     }
-    const table = el('table', { class: 'lb-table lb-overview-table' },
-      el('caption', { class: 'visually-hidden' }, `Dina områden sida vid sida, ${periodText}. Välj en rad för att öppna områdespanelen.`),
-      el('thead', {}, el('tr', {},
-        el('th', { scope: 'col' }, 'Område'),
-        el('th', { scope: 'col', class: 'lb-num' }, 'Händelser'),
-        el('th', { scope: 'col', class: 'lb-num' }, 'Per 1 000 (95 % KI)'),
-        el('th', { scope: 'col', class: 'lb-num' }, 'Förändring'),
-        el('th', { scope: 'col' }, 'Per månad · trend'),
-        el('th', { scope: 'col', class: 'lb-num' }, 'Heta celler'),
-        el('th', { scope: 'col', class: 'lb-num' }, 'Myndigheter'))),
-      tbody);
     container.replaceChildren(
       el('div', { class: 'lb-overview-head' }, title, el('p', { class: 'lb-overview-period' }, periodText)),
       synthetic ? el('p', { class: 'lb-synthetic' }, 'Syntetiska demodata – beskriver inga verkliga händelser.') : null,
-      fmt.scrollBox('Mina områden, tabell', table),
-      el('p', { class: 'lb-hint' }, `– = skyddat eller kan inte skattas. * = statistiskt säkerställd. Varje kurva har egen skala.${hidden > 0 ? ` ${hidden} områden till visas inte här; se områdestabellen.` : ''}`));
+      grid,
+      el('p', { class: 'lb-hint' }, `– = skyddat eller kan inte skattas. * = statistiskt säkerställd. Kurvan: händelser per månad, egen skala per område.${hidden > 0 ? ` ${hidden} områden till visas inte här; se områdestabellen.` : ''}`));
     for (const job of sparkJobs) job();
+  }
+
+  // card is one area as a small multiple: name, monthly sparkline with the trend, key numbers.
+  function card(id, sm, sparkJobs) {
+    const t = sm.total;
+    const ch = t.change || {};
+    const tr = t.trend || {};
+    const slope = tr.sen_slope_per_month;
+    const hs = sm.hot_spots || {};
+    const metric = (key, label, indc, text, extra) => [
+      el('dt', {}, label),
+      el('dd', { class: fmt.isSuppressed(indc) ? 'lb-muted' : null, dataset: { indicator: key, value: fmt.rawValue(indc) }, title: fmt.isSuppressed(indc) ? (indc && indc.reason) || fmt.DEFAULT_SUPPRESSED : null },
+        fmt.isSuppressed(indc) ? [fmt.DASH, el('span', { class: 'visually-hidden' }, ` skyddat: ${(indc && indc.reason) || fmt.DEFAULT_SUPPRESSED}`)] : text, extra)];
+    const spark = el('span', { class: 'lb-spark' });
+    const monthly = (sm.monthly || []).map((m) => (fmt.isSuppressed(m.count) ? null : m.count.value));
+    const nums = monthly.filter(fmt.isNum);
+    sparkJobs.push(() => sparks.push(createSparkline(spark, monthly, {
+      label: nums.length ? `Händelser per månad i ${sm.area.name}: lägst ${fmt.integer(Math.min(...nums))}, högst ${fmt.integer(Math.max(...nums))}, senast ${fmt.integer(monthly[monthly.length - 1])}` : `Inga publicerade månadsvärden för ${sm.area.name}`,
+      width: Math.max(120, Math.floor(spark.clientWidth || 160)),
+      height: 34,
+    })));
+    const open = el('button', { type: 'button', class: 'lb-ov-open', 'aria-label': `Öppna områdesbilden för ${sm.area.name}` }, sm.area.name);
+    const slopeText = tr.suppressed || fmt.isSuppressed(slope) ? 'ingen trend' : `${fmt.signed(slope.value, 1)} per månad${tr.significant ? ' *' : ''}`;
+    const art = el('div', { role: 'listitem', class: 'lb-ov-card', dataset: { areaId: id } },
+      el('h3', { class: 'lb-ov-name' }, open),
+      el('div', { class: 'lb-ov-class' }, classBadge(sm.area.class)),
+      el('div', { class: 'lb-ov-spark' }, spark,
+        el('span', { class: `lb-slope${tr.significant ? ' lb-slope-sig' : ''}`, dataset: { indicator: 'sen_slope_per_month', value: tr.suppressed ? 'suppressed' : fmt.rawValue(slope) }, title: (tr.suppressed && tr.reason) || fmt.pValue(tr.p) }, `Trend: ${slopeText}`)),
+      el('dl', { class: 'lb-ov-metrics' },
+        metric('count', 'Händelser', t.count, fmt.integer(t.count && t.count.value)),
+        metric('rate_per_1000', 'Per 1 000', t.rate_per_1000, t.rate_per_1000 && fmt.number(t.rate_per_1000.value, 1),
+          !fmt.isSuppressed(t.rate_per_1000) && fmt.isNum(t.rate_per_1000.lower) ? el('span', { class: 'lb-ci' }, `${fmt.number(t.rate_per_1000.lower, 1)}–${fmt.number(t.rate_per_1000.upper, 1)}`) : null),
+        metric('change_percent', 'Förändring', ch.percent, ch.percent && fmt.percent(ch.percent.value, 0, { sign: true }),
+          ch.significant ? el('abbr', { class: 'lb-sig-star', title: `statistiskt säkerställd (${fmt.pValue(ch.p)})` }, '*') : null),
+        metric('hotspot_share_95', 'Heta celler', fmt.isNum(hs.share_95) ? { value: hs.share_95 } : { suppressed: true, reason: hs.reason }, fmt.share(hs.share_95)),
+        metric('agencies_present', 'Myndigheter', sm.presence ? { value: sm.presence.agencies_present } : null, fmt.integer(sm.presence && sm.presence.agencies_present))));
+    art.addEventListener('click', () => onSelect && onSelect(id));
+    return art;
   }
 
   return { load };

@@ -269,10 +269,12 @@ async function main() {
     check(await page.evaluate(() => window.fx.closed === 1 && document.querySelector('#area-panel').hidden), 'close did not clear the panel');
 
     // ---- overview
-    const ov = await page.$$eval('#overview tr[data-area-id]', (r) => r.map((x) => x.dataset.areaId));
+    const ov = await page.$$eval('#overview .lb-ov-card[data-area-id]', (r) => r.map((x) => x.dataset.areaId));
+    const ovCount = await page.$eval(`#overview .lb-ov-card[data-area-id="2025-SO7"] [data-indicator=count]`, (d) => d.dataset.value);
+    check(ovCount === String((await json('lokal-summary-2025-SO7.json')).total.count.value), `overview count ${ovCount}`);
     check(JSON.stringify([...ov].sort()) === JSON.stringify(lokalAreas.features.map((f) => f.properties.id).sort()), `overview rows ${ov}`);
     check((await page.$$('#overview canvas')).length === ov.length, 'overview sparklines missing');
-    await page.click(`#overview tr[data-area-id="${ov[0]}"]`);
+    await page.click(`#overview .lb-ov-card[data-area-id="${ov[0]}"] .lb-ov-open`);
     await page.waitForFunction((id) => document.querySelector('#area-panel').dataset.areaId === id && document.querySelector('#area-panel').dataset.ready === 'true', ov[0], { timeout: 5000 });
     await page.locator('#overview').screenshot({ path: path.join(outDir, 'overview.png') });
 
