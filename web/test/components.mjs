@@ -295,6 +295,8 @@ async function main() {
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.waitForTimeout(300); // let the chart's ResizeObserver redraw before the screenshot (not a check)
     await page.screenshot({ path: path.join(outDir, 'components-tablet.png'), fullPage: true });
+    const pbox = await page.locator('#area-panel').boundingBox();
+    await page.screenshot({ path: path.join(outDir, 'panel-tablet.png'), clip: { x: pbox.x, y: pbox.y + 800, width: pbox.width, height: 900 } });
     await page.emulateMedia({ media: 'print' });
     await page.locator('#area-panel').screenshot({ path: path.join(outDir, 'panel-print.png') });
     await page.emulateMedia({ media: 'screen' });
