@@ -12,7 +12,11 @@ class ApiError extends Error {
 }
 
 const params = new URLSearchParams(location.search);
-const index = await (await fetch('fixtures/index.json')).json();
+// ?live=1: the real API of the origin (test/components-live.mjs serves this page from the
+// running service), with the session the test logged in with.
+const live = params.get('live') === '1';
+const index = live ? { requests: {}, from: params.get('from') || undefined, to: params.get('to') || undefined }
+  : await (await fetch('fixtures/index.json')).json();
 const fx = { calls: [], fallbacks: [], selected: [], zooms: [], closed: 0, hotspots: [], data: [], errors: [] };
 window.fx = fx;
 window.addEventListener('error', (e) => fx.errors.push(String(e.message)));
@@ -55,9 +59,27 @@ function makeApi(subject) {
   };
 }
 
+function liveApi() {
+  return {
+    async get(path) {
+      fx.calls.push(path);
+      const r = await fetch(path, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+      if (!r.ok) {
+        let body = null;
+        try { body = await r.json(); } catch { /* not JSON */ }
+        const e = body && body.error;
+        throw new ApiError(r.status, (e && e.code) || `http_${r.status}`, (e && e.message) || `HTTP ${r.status}`);
+      }
+      return r.json();
+    },
+    async getText(path) { return (await fetch(path)).text(); },
+    async send(method, path) { throw new ApiError(405, 'method', `${method} ${path} not used here`); },
+  };
+}
+
 const period = { from: index.from, to: index.to, compare: 'previous' };
-const regional = makeApi('demo-regional');
-const lokal = makeApi('demo-lokal');
+const regional = live ? liveApi() : makeApi('demo-regional');
+const lokal = live ? regional : makeApi('demo-lokal');
 
 const panel = createAreaPanel(document.querySelector('#area-panel'), {
   api: regional,
@@ -79,7 +101,8 @@ fx.panel = panel;
 fx.table = table;
 fx.overview = overview;
 fx.period = period;
-fx.lokalAreas = async () => (await (await fetch(`fixtures/${lookup('demo-lokal', '/api/v1/areas?set=2025')}`)).json()).features;
+fx.lokalAreas = async () => (live ? await regional.get('/api/v1/areas?set=2025')
+  : await (await fetch(`fixtures/${lookup('demo-lokal', '/api/v1/areas?set=2025')}`)).json()).features;
 
 await Promise.all([
   table.load({ set: 2025, from: period.from, to: period.to }),
