@@ -193,7 +193,6 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     const my = ++token;
     current = { areaId, period: { ...period } };
     self.areaId = areaId;
-    container.hidden = false;
     container.dataset.areaId = areaId;
     container.dataset.ready = 'false';
     delete container.dataset.error;
@@ -244,12 +243,11 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     destroyChart();
     current = null;
     self.areaId = null;
-    container.replaceChildren();
+    container.replaceChildren(el('p', { class: 'lb-panel-empty' }, 'Välj ett område på kartan, i tabellen eller genom sökning.'));
     delete container.dataset.areaId;
     delete container.dataset.error;
     container.removeAttribute('aria-busy');
     container.dataset.ready = 'false';
-    container.hidden = true;
   }
 
   function render(areaId, props, sm, period, yearAgo) {

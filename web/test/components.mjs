@@ -266,7 +266,8 @@ async function main() {
     await page.evaluate(() => window.fx.panel.show('2025-SO7', window.fx.period));
     await waitReady('#area-panel');
     await page.click('#area-panel [data-action=close]');
-    check(await page.evaluate(() => window.fx.closed === 1 && document.querySelector('#area-panel').hidden), 'close did not clear the panel');
+    check(await page.evaluate(() => window.fx.closed === 1 && !document.querySelector('#area-panel').dataset.areaId && window.fx.panel.areaId === null
+      && document.querySelector('#area-panel').textContent.includes('Välj ett område')), 'close did not clear the panel');
 
     // ---- overview
     const ov = await page.$$eval('#overview .lb-ov-card[data-area-id]', (r) => r.map((x) => x.dataset.areaId));
