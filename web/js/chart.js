@@ -85,14 +85,15 @@ export function createTrendChart(container, { monthly = [], trend = null, title 
     ys.some((v) => v === null) ? [fmt.el('span', { class: 'lb-key lb-key-gap' }), 'Skyddat (1–4)'] : null);
 
   // The values as a table, visually hidden (shown in print instead of the canvas).
-  const table = fmt.el('table', { class: 'lb-chart-table visually-hidden' },
+  // (In a wrapper: a table ignores the 1 px width of .visually-hidden and would widen the page.)
+  const table = fmt.el('table', { class: 'lb-chart-table' },
     fmt.el('caption', {}, `${title} (värden)`),
     fmt.el('thead', {}, fmt.el('tr', {}, fmt.el('th', { scope: 'col' }, 'Månad'), fmt.el('th', { scope: 'col' }, 'Antal'))),
     fmt.el('tbody', {}, monthly.map((m) => fmt.el('tr', {},
       fmt.el('th', { scope: 'row' }, fmt.month(m.month)),
       fmt.el('td', {}, fmt.isSuppressed(m.count) ? fmt.suppressedText(m.count && m.count.reason) : fmt.integer(m.count.value))))));
 
-  figure.append(plotBox, legend, caption, table);
+  figure.append(plotBox, legend, caption, fmt.el('div', { class: 'lb-chart-values visually-hidden' }, table));
   container.append(figure);
 
   if (!xs.length) {

@@ -75,6 +75,17 @@ try {
     opened++;
   }
   out.panelsChecked = opened;
+  const over = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= w) return null;
+    const out = [];
+    for (const e of document.querySelectorAll('#area-panel *, #area-table *, #overview *')) {
+      const r = e.getBoundingClientRect();
+      if (r.right > w + 1 && r.width > 0 && !e.closest('.lb-table-scroll')) out.push(`${e.tagName}.${e.className} ${Math.round(r.right)}`);
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, width: w, culprits: out.slice(0, 5) };
+  });
+  check(over === null, `the page scrolls sideways: ${JSON.stringify(over)}`);
   if (shots) {
     await mkdir(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, `live-${user}.png`), fullPage: true });

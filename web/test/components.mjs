@@ -226,6 +226,18 @@ async function main() {
     check(chartRows === so7.monthly.length, 'chart value table incomplete');
     check(await page.$('#area-panel canvas') !== null, 'no chart canvas');
 
+    const overflow = () => page.evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth <= w) return null;
+      const out = [];
+      for (const e of document.querySelectorAll('#area-panel *, #area-table *, #overview *')) {
+        const r = e.getBoundingClientRect();
+        if (r.right > w + 1 && r.width > 0 && !e.closest('.lb-table-scroll')) out.push(`${e.tagName}.${e.className} ${Math.round(r.right)}`);
+      }
+      return { scrollWidth: document.documentElement.scrollWidth, width: w, culprits: out.slice(0, 5) };
+    });
+    const over = await overflow();
+    check(over === null, `the page scrolls sideways at 1440 px: ${JSON.stringify(over)}`);
     await page.screenshot({ path: path.join(outDir, 'components-laptop.png'), fullPage: true });
     await page.locator('#area-panel').screenshot({ path: path.join(outDir, 'panel-laptop.png') });
     await page.evaluate(() => { document.querySelector('#area-table .lb-rank-scroll').scrollLeft = 0; });
@@ -295,6 +307,8 @@ async function main() {
     // ---- tablet and print
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.waitForTimeout(300); // let the chart's ResizeObserver redraw before the screenshot (not a check)
+    const overT = await overflow();
+    check(overT === null, `the page scrolls sideways at 820 px: ${JSON.stringify(overT)}`);
     await page.screenshot({ path: path.join(outDir, 'components-tablet.png'), fullPage: true });
     const pbox = await page.locator('#area-panel').boundingBox();
     await page.screenshot({ path: path.join(outDir, 'panel-tablet.png'), clip: { x: pbox.x, y: pbox.y + 800, width: pbox.width, height: 900 } });
