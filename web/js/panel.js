@@ -320,9 +320,32 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
       : card('hotspot_share_95', 'Andel heta celler', { value: fmt.DASH, raw: 'suppressed', tone: 'muted', mark: el('span', { class: 'lb-suppressed' }, hs.reason || 'kan inte skattas') });
 
     const pres = sm.presence || {};
+    // With a short period compared with last year: that period's count beside this one. The
+    // difference is plain arithmetic of two published counts; the API tests change only
+    // against the previous period, so no significance is claimed here.
+    let yearCard = null;
+    if (yearAgo && !yearAgo.error && yearAgo.total) {
+      const c = yearAgo.total.count;
+      if (fmt.isSuppressed(c)) {
+        yearCard = card('year_ago_count', 'Samma period i fjol', { value: fmt.DASH, raw: 'suppressed', tone: 'muted', mark: el('span', { class: 'lb-suppressed' }, `Skyddat: ${(c && c.reason) || fmt.DEFAULT_SUPPRESSED}`), help: fmt.period(yearAgo.period) });
+      } else {
+        const now = fmt.isSuppressed(t.count) ? null : t.count.value;
+        const diff = now === null ? null : now - c.value;
+        yearCard = card('year_ago_count', 'Samma period i fjol', {
+          value: fmt.integer(c.value),
+          raw: String(c.value),
+          detail: diff === null ? null : `${fmt.signed(diff, 0)} händelser${c.value > 0 ? ` (${fmt.percent((diff / c.value) * 100, 0, { sign: true })})` : ''} i år`,
+          mark: el('span', { class: 'lb-sig lb-sig-no' }, 'Ingen signifikansprövning mot i fjol'),
+          help: fmt.period(yearAgo.period),
+        });
+      }
+    } else if (yearAgo && yearAgo.error) {
+      yearCard = card('year_ago_count', 'Samma period i fjol', { value: fmt.DASH, raw: 'error', tone: 'muted', mark: el('span', { class: 'lb-suppressed' }, fmt.errorText(yearAgo.error, 'fjolårets siffror')) });
+    }
     parts.push(el('div', { class: 'lb-cards', role: 'list', 'aria-label': 'Nyckeltal' },
       [
         indCard('count', 'Händelser', t.count, { decimals: 0, help: 'alla brottsgrupper' }),
+        yearCard,
         indCard('previous_count', 'Föregående period', t.previous_count, { decimals: 0, help: fmt.period(sm.previous_period) }),
         popCard,
         indCard('rate_per_1000', 'Per 1 000 invånare', t.rate_per_1000, { decimals: 1, mark: pop.estimated ? el('span', { class: 'lb-estimated' }, 'Uppskattad folkmängd') : null }),
@@ -332,7 +355,7 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
         trendCard,
         hotCard,
         indCard('presence_hours_per_week_per_1000', 'Myndighetsnärvaro', pres.presence_hours_per_week_per_1000, { decimals: 1, help: 'timmar per vecka och 1 000 inv.' }),
-      ].map((c) => { c.setAttribute('role', 'listitem'); return c; })));
+      ].filter(Boolean).map((c) => { c.setAttribute('role', 'listitem'); return c; })));
 
     // Trend chart.
     const chartBox = el('div', { class: 'lb-chart-box' });
@@ -375,8 +398,7 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     if (period && period.compare === 'year') {
       if (!yearAgo) return ` · Jämförs med samma period föregående år (${fmt.period(sm.previous_period)})`;
       if (yearAgo.error) return ' · Samma period föregående år kunde inte hämtas';
-      const c = yearAgo.total && yearAgo.total.count;
-      return ` · Samma period föregående år (${fmt.period(yearAgo.period)}): ${fmt.isSuppressed(c) ? fmt.suppressedText(c && c.reason) : `${fmt.integer(c.value)} händelser`}; förändringstestet gäller föregående period`;
+      return ` · Jämförs med samma period föregående år (${fmt.period(yearAgo.period)})`;
     }
     return ` · Jämförs med föregående period (${fmt.period(sm.previous_period)})`;
   }

@@ -267,6 +267,11 @@ async function main() {
     const calls = await page.evaluate(() => window.fx.calls);
     check(calls.includes('/api/v1/areas/2025-SO7/summary?from=2025-08-01&to=2025-10-31'), 'year-earlier summary not fetched');
     check((await page.textContent('#area-panel .lb-period')).includes('föregående år'), 'comparison with last year not shown');
+    const yearAgo = await json('summary-2025-SO7-short-yearago.json');
+    const yc = await page.getAttribute('#area-panel .lb-card[data-indicator=year_ago_count]', 'data-value');
+    check(yc === String(yearAgo.total.count.value), `last year's count card ${yc} vs ${yearAgo.total.count.value}`);
+    const cbox = await page.locator('#area-panel').boundingBox();
+    await page.screenshot({ path: path.join(outDir, 'panel-short-year.png'), clip: { x: cbox.x, y: cbox.y, width: cbox.width, height: 1000 } });
 
     // ---- error states
     await page.evaluate(() => window.fx.panel.show('2025-SO999', window.fx.period));
