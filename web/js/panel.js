@@ -391,6 +391,13 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     // Should the API one day give the hot cells as GeoJSON (hot_spots.cells), the map draws them.
     const cells = sm.hot_spots && sm.hot_spots.cells;
     if (onShowHotspots && cells && cells.type === 'FeatureCollection') onShowHotspots(cells);
+    // Keyboard users who opened the area from a row that is now hidden (another tab) land on
+    // the panel's title rather than on the page's body.
+    const active = document.activeElement;
+    if (!active || active === document.body || (!container.contains(active) && active.offsetParent === null)) {
+      const title = container.querySelector('.lb-panel-title');
+      if (title && container.offsetParent !== null) title.focus({ preventScroll: true });
+    }
     chart = createTrendChart(chartBox, { monthly: sm.monthly || [], trend: t.trend, title: `Händelser per månad i ${sm.area.name}` });
   }
 
