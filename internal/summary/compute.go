@@ -239,7 +239,7 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 func notes() []string {
 	return []string{
 		"Antal 1–4 visas inte; ytterligare uppgifter döljs när de annars kunde räknas fram.",
-		"Takter, kvoter och trender visas inte vid färre än 10 händelser eller färre än 1 000 invånare.",
+		"Takter och kvoter mot befolkningen visas inte vid färre än 10 händelser eller färre än 1 000 invånare; trender, förändringar och lokaliseringskvoter, som bara bygger på antal, inte vid färre än 10 händelser.",
 		"Räknade händelser är registrerade händelser med exakt position i området, inte all brottslighet.",
 	}
 }

@@ -13,7 +13,9 @@ type violentIndicators struct {
 	rate     Indicator // EB smoothed
 	trendZ   *float64
 	logRatio *float64
-	reason   string
+	// reason says why the rate is withheld (it needs residents); trendReason and
+	// changeReason why the trend and the change are (they need only the counts).
+	reason, trendReason, changeReason string
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -69,8 +71,9 @@ func (s *Service) hidden(groups []string, counts map[string]int) (total bool, pa
 	return sup.Total || totalSmall, parts, nil
 }
 
-// derivedReason says why numbers derived from a count of n must not be shown ("" when they may).
-func derivedReason(a AreaInfo, n int, countHidden bool) string {
+// rateReason says why numbers derived from a count of n and the area's residents (rates,
+// smoothed rates, rate ratios) must not be shown ("" when they may).
+func rateReason(a AreaInfo, n int, countHidden bool) string {
 	if countHidden {
 		return ReasonCountHidden
 	}
@@ -79,6 +82,20 @@ func derivedReason(a AreaInfo, n int, countHidden bool) string {
 	}
 	reason, _ := risk.Withhold(n, a.Population)
 	return reason
+}
+
+// countReason says why numbers derived from counts alone (the trend, the period change, the
+// location quotient) must not be shown ("" when they may): the count is hidden, or below
+// risk.MinRateCount. Residents do not enter, so an installation without a population import
+// still gets them.
+func countReason(n int, countHidden bool) string {
+	if countHidden {
+		return ReasonCountHidden
+	}
+	if n < risk.MinRateCount {
+		return risk.ReasonFewEvents
+	}
+	return ""
 }
 
 func (s *Service) fillGroups(sm *Summary, a AreaInfo, groups []string, now, before, kommun map[string]int,
@@ -109,9 +126,9 @@ func (s *Service) fillGroups(sm *Summary, a AreaInfo, groups []string, now, befo
 		}
 		g.Count = countIndicator(n, hiddenNow)
 		g.PreviousCount = countIndicator(b, hiddenBefore)
-		reason := derivedReason(a, n, hiddenNow)
+		reason := rateReason(a, n, hiddenNow)
 		if reason != "" {
-			g.Rate, g.SmoothedRate, g.RateRatio, g.LocationQuotient = withheld(reason), withheld(reason), withheld(reason), withheld(reason)
+			g.Rate, g.SmoothedRate, g.RateRatio = withheld(reason), withheld(reason), withheld(reason)
 		} else {
 			if r, err := risk.Rate(n, a.Population, 1000); err == nil {
 				g.Rate = interval(r.Rate, r.Lower, r.Upper)
@@ -129,17 +146,20 @@ func (s *Service) fillGroups(sm *Summary, a AreaInfo, groups []string, now, befo
 			} else {
 				g.RateRatio = withheld(ReasonNotEstimable)
 			}
-			switch gq, ok := lqs[key]; {
-			case key == keyTotal:
-				g.LocationQuotient = withheld(ReasonTotalOnly)
-			case lqErr != nil || !ok || !gq.Defined:
-				g.LocationQuotient = withheld(ReasonNotEstimable)
-			default:
-				g.LocationQuotient = value(gq.LQ)
-			}
 		}
-		g.Change = change(a, n, b, hiddenNow, hiddenBefore)
-		g.Trend = trend(reason, sumSeries(series, key, months))
+		cr := countReason(n, hiddenNow)
+		switch gq, ok := lqs[key]; {
+		case key == keyTotal:
+			g.LocationQuotient = withheld(ReasonTotalOnly)
+		case cr != "":
+			g.LocationQuotient = withheld(cr)
+		case lqErr != nil || !ok || !gq.Defined:
+			g.LocationQuotient = withheld(ReasonNotEstimable)
+		default:
+			g.LocationQuotient = value(gq.LQ)
+		}
+		g.Change = change(n, b, hiddenNow, hiddenBefore)
+		g.Trend = trend(cr, sumSeries(series, key, months))
 		return g
 	}
 	sm.Total = build(keyTotal, totalHidden, prevTotalHidden)
@@ -155,21 +175,26 @@ func (s *Service) fillGroups(sm *Summary, a AreaInfo, groups []string, now, befo
 	_, vHidden := risk.SuppressCount(vn)
 	_, vbHidden := risk.SuppressCount(vb)
 	vi := violentIndicators{count: countIndicator(vn, vHidden)}
-	vi.reason = derivedReason(a, vn, vHidden)
+	vi.reason = rateReason(a, vn, vHidden)
 	if vi.reason != "" {
 		vi.rate = withheld(vi.reason)
 	} else if v, ok := eb[keyViolent][a.ID]; ok {
 		vi.rate = value(v)
-		if t := trend("", sumSeries(series, keyViolent, months)); t.Z != nil {
-			vi.trendZ = t.Z
-		}
-		if c := change(a, vn, vb, vHidden, vbHidden); !c.Suppressed {
-			if pc, err := risk.PeriodChange(vn, vb); err == nil {
-				vi.logRatio = finite(pc.LogRatio)
-			}
-		}
 	} else {
 		vi.rate = withheld(ReasonNotEstimable)
+	}
+	// The trend and the change of the violent groups need no residents: an area without a
+	// population import is ranked on them (and on its hot spots).
+	if t := trend(countReason(vn, vHidden), sumSeries(series, keyViolent, months)); t.Z != nil {
+		vi.trendZ = t.Z
+	} else {
+		vi.trendReason = t.Reason
+	}
+	c := change(vn, vb, vHidden, vbHidden)
+	if pc, err := risk.PeriodChange(vn, vb); err == nil && !c.Suppressed {
+		vi.logRatio = finite(pc.LogRatio)
+	} else {
+		vi.changeReason = c.Reason
 	}
 	sm.violent = vi
 }
@@ -189,8 +214,10 @@ func allTrue(groups []string) map[string]bool {
 	return m
 }
 
-func change(a AreaInfo, n, b int, hiddenNow, hiddenBefore bool) Change {
-	reason := derivedReason(a, n+b, hiddenNow || hiddenBefore)
+// change compares the counts of the period and the previous one with the exact conditional
+// test; it needs no residents (both periods share the area's population).
+func change(n, b int, hiddenNow, hiddenBefore bool) Change {
+	reason := countReason(n+b, hiddenNow || hiddenBefore)
 	if reason != "" {
 		return Change{Difference: withheld(reason), Percent: withheld(reason), Suppressed: true, Reason: reason}
 	}

@@ -13,6 +13,11 @@ import (
 // Components lists the prioritisation components in a fixed order.
 var Components = []string{risk.ComponentViolentRate, risk.ComponentHotSpots, risk.ComponentTrend, risk.ComponentChange, risk.ComponentPresenceGap}
 
+// PopulationComponents are the components that need the area's residents (a rate per 1,000
+// residents); the others (hot spots, trend, change) are computed from the counts alone, so an
+// area without a population import is ranked on them.
+var PopulationComponents = []string{risk.ComponentViolentRate, risk.ComponentPresenceGap}
+
 // CheckWeights validates weights: known components, finite and not negative, at least one
 // positive.
 func CheckWeights(w map[string]float64) error {
@@ -79,16 +84,19 @@ func (s *Service) Prioritise(ctx context.Context, year int, q Query, weights map
 		if v := sm.Presence.HoursPerWeek.Value; v != nil {
 			raw[risk.ComponentPresenceGap][i] = -*v
 		}
-		if sm.violent.reason != "" {
-			for _, k := range []string{risk.ComponentViolentRate, risk.ComponentTrend, risk.ComponentChange} {
-				reasons[i][k] = sm.violent.reason
+		for k, why := range map[string]string{
+			risk.ComponentViolentRate: sm.violent.reason,
+			risk.ComponentTrend:       sm.violent.trendReason,
+			risk.ComponentChange:      sm.violent.changeReason,
+			risk.ComponentHotSpots:    sm.HotSpots.Reason,
+			risk.ComponentPresenceGap: sm.Presence.HoursPerWeek.Reason,
+		} {
+			if math.IsNaN(raw[k][i]) {
+				if why == "" {
+					why = ReasonNotEstimable
+				}
+				reasons[i][k] = why
 			}
-		}
-		if sm.HotSpots.Share95 == nil {
-			reasons[i][risk.ComponentHotSpots] = sm.HotSpots.Reason
-		}
-		if sm.Presence.HoursPerWeek.Value == nil {
-			reasons[i][risk.ComponentPresenceGap] = sm.Presence.HoursPerWeek.Reason
 		}
 	}
 	scores, err := risk.Prioritise(ids, raw, weights, method)
@@ -113,6 +121,13 @@ func (s *Service) Prioritise(ctx context.Context, year int, q Query, weights map
 		for _, k := range Components {
 			pa.Components[k] = finite(sc.Components[k])
 			pa.Indicators[k] = finite(raw[k][i])
+		}
+		pa.Omitted = []OmittedComponent{}
+		for _, k := range Components {
+			if why, ok := reasons[i][k]; ok {
+				pa.Omitted = append(pa.Omitted, OmittedComponent{Component: k, Reason: why,
+					NeedsPopulation: slices.Contains(PopulationComponents, k)})
+			}
 		}
 		if len(reasons[i]) > 0 {
 			pa.Reasons = reasons[i]

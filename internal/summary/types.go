@@ -205,6 +205,19 @@ type PriorityArea struct {
 	// Indicators are the raw values before normalisation (null when withheld).
 	Indicators map[string]*float64 `json:"indicators"`
 	Reasons    map[string]string   `json:"reasons,omitempty"`
+	// Omitted lists, in the order of Components, the components the area has no value for
+	// and so was ranked without (the weights of the others rescaled), each with the reason;
+	// an empty list when the area was ranked on all of them.
+	Omitted []OmittedComponent `json:"omitted_components"`
+}
+
+// OmittedComponent is a prioritisation component left out of one area's score.
+type OmittedComponent struct {
+	Component string `json:"component"`
+	Reason    string `json:"reason"`
+	// NeedsPopulation is true for the components that need residents (PopulationComponents):
+	// importing population (or DeSO boundaries) would bring them in.
+	NeedsPopulation bool `json:"needs_population"`
 }
 
 // Priority is the joint prioritisation of the areas of one list.

@@ -1,0 +1,145 @@
+package postgis_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/lagesbild/lagesbild/internal/importer"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/postgis"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+	"github.com/lagesbild/lagesbild/internal/summary"
+)
+
+// tenstaPoint is a point inside Tensta (2025 list, kommun Stockholm 0180).
+var tenstaPoint = orb.Point{17.9050, 59.3945}
+
+// realDataFixture stores what a new installation has after importing exact incidents and
+// nothing else (no population): in Tensta a rising monthly series of narkotika and a steady one
+// of misshandel/hot through 2025, a handful in 2024, and a spread of incidents elsewhere in
+// Stockholm so the crime mix and the hot spots have a kommun to be compared with. It returns
+// the id of Tensta's area on the 2025 list.
+func realDataFixture(t *testing.T, db *postgis.DB, url string) string {
+	t.Helper()
+	var recs incidents
+	line := 2
+	add := func(at time.Time, g lagesbild.CategoryGroup, p orb.Point) {
+		recs = append(recs, lagesbild.Incident{Source: "real", SourceID: fmt.Sprint("r", line), OccurredAt: at,
+			Category: string(g), Group: g, Agency: "pm", Precision: lagesbild.PrecisionExact, Point: p, Line: line})
+		line++
+	}
+	jitter := func(p orb.Point, i int) orb.Point {
+		return orb.Point{p[0] + float64(i%5-2)*0.0003, p[1] + float64(i%3-1)*0.0002}
+	}
+	for m := range 12 {
+		at := time.Date(2025, time.Month(m+1), 15, 12, 0, 0, 0, time.UTC)
+		for k := range m/2 + 1 {
+			add(at, lagesbild.GroupNarkotika, jitter(tenstaPoint, k+m))
+		}
+		for k := range 2 {
+			add(at.Add(time.Hour), lagesbild.GroupMisshandelHot, jitter(tenstaPoint, k+3*m))
+		}
+		// Elsewhere in Stockholm: spread over the inner city and the south.
+		for k := range 4 {
+			p := orb.Point{18.00 + 0.03*float64(k), 59.30 + 0.01*float64(m%4)}
+			add(at.Add(2*time.Hour), lagesbild.GroupStoldInbrott, p)
+		}
+	}
+	for k := range 8 {
+		add(time.Date(2024, 12, 1+k, 12, 0, 0, 0, time.UTC), lagesbild.GroupNarkotika, jitter(tenstaPoint, k))
+	}
+	n := len(recs)
+	rep, err := importer.Incidents(context.Background(), db, &recs, "real.csv", importer.Options{}, slog.New(slog.DiscardHandler))
+	if err != nil || rep.Inserted != n {
+		t.Fatalf("fixture import: %+v, %v", rep, err)
+	}
+	var id string
+	conn := pgtest.Conn(t, url)
+	if err := conn.QueryRow(context.Background(), `SELECT id FROM area WHERE set_year = 2025
+		AND ST_Intersects(geom, ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), ST_SRID(geom)))`, tenstaPoint[0], tenstaPoint[1]).Scan(&id); err != nil {
+		t.Fatalf("Tensta's area: %v", err)
+	}
+	return id
+}
+
+// TestSummaryWithoutPopulation is a fresh installation with real exact incidents and no
+// population import: the summary must still show the trend, the period change, the location
+// quotients and the hot spots (they need no residents) and withhold only the rates, and the
+// ranking must rank the area on the components that need no residents and name the others.
+func TestSummaryWithoutPopulation(t *testing.T) {
+	db, url := pgtest.New(t)
+	id := realDataFixture(t, db, url)
+	ctx := pgtest.National(context.Background())
+	svc := summary.New(db, summary.Options{})
+	sm, err := svc.Area(ctx, id, summary.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWithoutPopulation(t, sm)
+
+	pr, err := svc.Prioritise(ctx, 2025, summary.Query{}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pa *summary.PriorityArea
+	for i := range pr.Areas {
+		if pr.Areas[i].Area.ID == id {
+			pa = &pr.Areas[i]
+		}
+	}
+	if pa == nil || pa.Rank != 1 || pa.Score == nil {
+		t.Fatalf("Tensta's place in the ranking: %+v", pa)
+	}
+	var omitted []string
+	for _, o := range pa.Omitted {
+		omitted = append(omitted, o.Component)
+		if !o.NeedsPopulation || o.Reason != summary.ReasonNoPopulation {
+			t.Errorf("omitted %+v, want it to need population", o)
+		}
+	}
+	if !slices.Equal(omitted, summary.PopulationComponents) {
+		t.Errorf("omitted components %v, want %v", omitted, summary.PopulationComponents)
+	}
+	for _, k := range []string{"hotspot_share", "trend", "change"} {
+		if _, ok := pa.Contributions[k]; !ok {
+			t.Errorf("no contribution of %s: %v", k, pa.Contributions)
+		}
+	}
+}
+
+func checkWithoutPopulation(t *testing.T, sm *summary.Summary) {
+	t.Helper()
+	if sm.Population.Value != nil || sm.Population.Reason != summary.ReasonNoPopulation {
+		t.Errorf("population %+v, want none", sm.Population)
+	}
+	if r := sm.Total.Rate; r.Value != nil || r.Reason != summary.ReasonNoPopulation {
+		t.Errorf("rate %+v, want withheld for lack of residents", r)
+	}
+	if tr := sm.Total.Trend; tr.Z == nil || tr.Significant == nil || !*tr.Significant || *tr.Z <= 0 {
+		t.Errorf("trend %+v, want a significant rise", tr)
+	}
+	if c := sm.Total.Change; c.Suppressed || c.P == nil || c.Percent.Value == nil {
+		t.Errorf("change %+v, want shown", c)
+	}
+	var lq *summary.Indicator
+	for _, g := range sm.Groups {
+		if g.Group == string(lagesbild.GroupNarkotika) {
+			lq = &g.LocationQuotient
+		}
+	}
+	if lq == nil || lq.Value == nil || *lq.Value <= 1 {
+		t.Errorf("narkotika location quotient %+v, want above 1", lq)
+	}
+	if h := sm.HotSpots; h.Share95 == nil || *h.Share95 <= 0 {
+		t.Errorf("hot spots %+v, want a hot share", h)
+	}
+	if len(sm.HotSpots.Groups) == 0 {
+		t.Errorf("no group hot spots")
+	}
+}
