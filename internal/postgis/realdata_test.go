@@ -2,15 +2,20 @@ package postgis_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/lagesbild/lagesbild/internal/importer"
+	"github.com/lagesbild/lagesbild/internal/ingest"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
@@ -141,5 +146,115 @@ func checkWithoutPopulation(t *testing.T, sm *summary.Summary) {
 	}
 	if len(sm.HotSpots.Groups) == 0 {
 		t.Errorf("no group hot spots")
+	}
+}
+
+// desoFile builds a GeoJSON file of DeSO boundaries in SWEREF 99 TM, as ogr2ogr writes SCB's
+// GeoPackage: each feature a rectangle (minE, minN, maxE, maxN) with its code.
+func desoFile(rects map[string][4]float64) string {
+	var feats []string
+	for _, code := range slices.Sorted(maps.Keys(rects)) {
+		r := rects[code]
+		feats = append(feats, fmt.Sprintf(`{"type":"Feature","properties":{"deso":%q},"geometry":{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}}`,
+			code, r[0], r[1], r[2], r[1], r[2], r[3], r[0], r[3], r[0], r[1]))
+	}
+	return `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3006"}},"features":[` + "\n" +
+		strings.Join(feats, ",\n") + "\n]}\n"
+}
+
+func importDeso(t *testing.T, db *postgis.DB, name, content string) (postgis.DesoReport, error) {
+	t.Helper()
+	bs, errs, err := ingest.ReadDesoBoundaries(strings.NewReader(content), name)
+	if err != nil {
+		return postgis.DesoReport{}, err
+	}
+	if len(errs) > 0 {
+		return postgis.DesoReport{ImportReport: lagesbild.ImportReport{Errors: errs}}, fmt.Errorf("%v: %w", errs, lagesbild.ErrInvalid)
+	}
+	ps := make([]postgis.DesoPolygon, len(bs))
+	for i, b := range bs {
+		ps[i] = postgis.DesoPolygon{Code: b.Code, Line: b.Line, Polygon: b.Polygon}
+	}
+	return db.ImportDesoBoundaries(context.Background(), name, ps)
+}
+
+// TestDesoImport estimates Tensta's residents from two DeSO polygons the test draws itself:
+// one rectangle holding the whole area and one beside it. The area-weighted overlay gives
+// Tensta the first DeSO's residents times the share of its surface inside the area. A second
+// import of the same file changes nothing; a file with an unknown code changes nothing and
+// names the line.
+func TestDesoImport(t *testing.T) {
+	db, url := pgtest.New(t)
+	id := realDataFixture(t, db, url)
+	conn := pgtest.Conn(t, url)
+	ctx := context.Background()
+	var minE, minN, maxE, maxN, areaM2 float64
+	if err := conn.QueryRow(ctx, `SELECT ST_XMin(geom) - 100, ST_YMin(geom) - 100, ST_XMax(geom) + 100, ST_YMax(geom) + 100, ST_Area(geom)
+		FROM area WHERE id = $1`, id).Scan(&minE, &minN, &maxE, &maxN, &areaM2); err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	var pops []int
+	rows, err := conn.Query(ctx, `SELECT code, population_2023 FROM deso WHERE kommun_code = '0180' ORDER BY population_2023 DESC, code LIMIT 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var c string
+		var p int
+		if err := rows.Scan(&c, &p); err != nil {
+			t.Fatal(err)
+		}
+		codes, pops = append(codes, c), append(pops, p)
+	}
+	if rows.Err() != nil || len(codes) != 2 {
+		t.Fatalf("DeSO codes %v: %v", codes, rows.Err())
+	}
+	file := desoFile(map[string][4]float64{
+		codes[0]: {minE, minN, maxE, maxN},
+		codes[1]: {maxE, minN, maxE + 2000, maxN},
+	})
+	want := float64(pops[0]) * areaM2 / ((maxE - minE) * (maxN - minN))
+
+	rep, err := importDeso(t, db, "deso.geojson", file)
+	if err != nil || !slices.Contains(rep.Estimated, id) || rep.Inserted < 1 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	var got int
+	var estimated bool
+	var method, source string
+	if err := conn.QueryRow(ctx, `SELECT population, estimated, method, source FROM area_population WHERE area_id = $1`, id).Scan(&got, &estimated, &method, &source); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(got)-want) > 1 || !estimated || method != postgis.DesoMethod || source != postgis.DesoSource {
+		t.Errorf("Tensta's population %d (estimated %v, %s, %s), want %.1f estimated by DeSO overlay", got, estimated, method, source, want)
+	}
+	for _, p := range rep.Partial {
+		var n int
+		_ = conn.QueryRow(ctx, `SELECT count(*) FROM area_population WHERE area_id = $1`, p).Scan(&n)
+		if n != 0 {
+			t.Errorf("partly covered area %s got a population", p)
+		}
+	}
+
+	again, err := importDeso(t, db, "deso.geojson", file)
+	if err != nil || again.Inserted != 0 || again.Updated != 0 || again.Unchanged != len(rep.Estimated) || again.DataVersion != rep.DataVersion {
+		t.Errorf("second import: %+v, %v (first %+v)", again, err, rep)
+	}
+
+	bad := desoFile(map[string][4]float64{codes[0]: {minE, minN, maxE, maxN}, "9999A9999": {maxE, minN, maxE + 2000, maxN}})
+	brep, err := importDeso(t, db, "bad.geojson", bad)
+	if !errors.Is(err, lagesbild.ErrInvalid) || len(brep.Errors) != 1 || brep.Errors[0].Line != 3 || brep.Errors[0].Field != "deso" ||
+		!strings.Contains(brep.Errors[0].Reason, "9999A9999") {
+		t.Errorf("unknown code: %+v, %v", brep.Errors, err)
+	}
+
+	// With the estimate the summary has rates, labelled estimated.
+	sm, err := summary.New(db, summary.Options{}).Area(pgtest.National(ctx), id, summary.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm.Population.Value == nil || !sm.Population.Estimated || sm.Total.Rate.Value == nil {
+		t.Errorf("summary after the DeSO import: population %+v rate %+v", sm.Population, sm.Total.Rate)
 	}
 }
