@@ -36,6 +36,7 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	r.With(s.areaAccess).Get("/areas/{id}/report", s.handleAreaReport)
 	r.Get("/summaries", s.handleSummaries)
 	r.Get("/priority", s.handlePriority)
+	s.compStatRoutes(r)
 	s.profileRoutes(r)
 }
 

@@ -49,7 +49,7 @@ func TestSummaryAPI(t *testing.T) {
 		{"Trends", checkSummaryTrends}, {"HotSpot", checkSummaryHotSpot}, {"GroupHotSpots", checkGroupHotSpots},
 		{"Suppression", checkSummarySuppression},
 		{"ListAndCSV", checkSummaryListAndCSV}, {"Priority", checkPriority}, {"Errors", checkSummaryErrors},
-		{"Report", checkReport},
+		{"Report", checkReport}, {"CompStat", checkCompStat},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, srv) })
 	}

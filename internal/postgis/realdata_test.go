@@ -87,6 +87,7 @@ func TestSummaryWithoutPopulation(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkWithoutPopulation(t, sm)
+	checkComparisons(t, ctx, svc, sm, url)
 
 	pr, err := svc.Prioritise(ctx, 2025, summary.Query{}, nil, 0)
 	if err != nil {
@@ -256,5 +257,55 @@ func TestDesoImport(t *testing.T) {
 	}
 	if sm.Population.Value == nil || !sm.Population.Estimated || sm.Total.Rate.Value == nil {
 		t.Errorf("summary after the DeSO import: population %+v rate %+v", sm.Population, sm.Total.Rate)
+	}
+}
+
+// checkComparisons checks the CompStat comparisons of the fixture (reference day 2025-12-15):
+// the year to date holds Tensta's 66 incidents of 2025 against the 8 of December 2024 in both
+// the previous period and the same dates a year earlier, the last 28 days 8 against 8.
+func checkComparisons(t *testing.T, ctx context.Context, svc *summary.Service, sm *summary.Summary, url string) {
+	t.Helper()
+	byPreset := map[string]summary.ComparisonSet{}
+	for _, c := range sm.Comparisons {
+		byPreset[c.Preset] = c
+	}
+	if len(sm.Comparisons) != 4 || byPreset["period"].Current != sm.Period || byPreset["period"].Previous != sm.Previous {
+		t.Fatalf("comparisons %+v", sm.Comparisons)
+	}
+	ytd := byPreset[summary.PresetYTD]
+	if ytd.Current.From != "2025-01-01" || ytd.Current.To != "2025-12-15" || ytd.LastYear.From != "2024-01-01" {
+		t.Errorf("ytd periods %+v", ytd)
+	}
+	tot := ytd.Total
+	if *tot.Count.Value != 66 || *tot.LastYear.Count.Value != 8 || tot.LastYear.Verdict != "increase_significant" ||
+		tot.LastYear.VerdictText != "Ökning, statistiskt säkerställd" || *tot.Previous.Count.Value != 8 {
+		t.Errorf("ytd total %+v", tot)
+	}
+	d28 := byPreset[summary.Preset28d].Total
+	if *d28.Count.Value != 8 || d28.Previous.Verdict != "unchanged" || d28.Previous.P == nil || *d28.Previous.P != 1 {
+		t.Errorf("28 days %+v", d28)
+	}
+	for _, c := range []struct {
+		level, id string
+		n         float64
+	}{{summary.LevelKommun, "0180", 66 + 48}, {summary.LevelLPO, sm.Area.ID, 66}} {
+		q := summary.CompStatQuery{Level: c.level, ID: c.id, Set: 2025, Preset: summary.PresetYTD}
+		if c.level == summary.LevelLPO {
+			var lpo string
+			if err := pgtest.Conn(t, url).QueryRow(ctx, `SELECT lpo_code FROM area WHERE id = $1`, sm.Area.ID).Scan(&lpo); err != nil {
+				t.Fatal(err)
+			}
+			q.ID = lpo
+		}
+		cs, err := svc.CompStat(ctx, q)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.level, q.ID, err)
+		}
+		if len(cs.Comparisons) != 1 || cs.ReferenceDay != "2025-12-15" || cs.Comparisons[0].Total.Count.Value == nil || *cs.Comparisons[0].Total.Count.Value != c.n {
+			t.Errorf("%s %s: %+v", c.level, q.ID, cs)
+		}
+	}
+	if _, err := svc.CompStat(ctx, summary.CompStatQuery{Level: summary.LevelKommun, ID: "9999"}); !errors.Is(err, lagesbild.ErrNotFound) {
+		t.Errorf("unknown kommun: %v", err)
 	}
 }

@@ -117,7 +117,9 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 		remembered       bool
 		hist             []HistoryEntry
 		groupCells       []GroupCellCount
+		comparisons      []ComparisonSet
 		histErr, cellErr error
+		cmpErr           error
 		wg               sync.WaitGroup
 	)
 	if keyed {
@@ -126,6 +128,7 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 		}
 	}
 	wg.Go(func() { hist, histErr = s.store.AreaHistory(ctx, a.Key) })
+	wg.Go(func() { comparisons, cmpErr = s.areaComparisons(ctx, a, p) })
 	if !remembered {
 		wg.Go(func() { groupCells, cellErr = s.store.KommunGroupCellCounts(ctx, a.KommunCode, p) })
 	}
@@ -145,6 +148,9 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if cellErr != nil {
 		return nil, fmt.Errorf("summary: group cells of %s: %w", id, cellErr)
 	}
+	if cmpErr != nil {
+		return nil, fmt.Errorf("summary: comparisons of %s: %w", id, cmpErr)
+	}
 	var out *Summary
 	for _, sm := range list.summaries {
 		if sm.Area.ID == id {
@@ -156,6 +162,7 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 		return nil, fmt.Errorf("summary: area %s: %w", id, lagesbild.ErrNotFound)
 	}
 	out.History = hist
+	out.Comparisons = comparisons
 	if !remembered {
 		groupHot = groupHotSpots(out, list.cellsOf[id], list.kommunCells[a.KommunCode], groupCells)
 		list.rememberGroupHotSpots(id, groupHot)

@@ -149,6 +149,11 @@ type Summary struct {
 	HotSpots        HotSpots       `json:"hot_spots"`
 	Presence        Presence       `json:"presence"`
 	History         []HistoryEntry `json:"classification_history,omitempty"`
+	// Comparisons are the CompStat comparisons of the area, all ending on the period's last
+	// day: first the period itself (preset "period") against the previous period and the same
+	// dates a year earlier, then the last 28 days, 3 months and the year to date. Only the
+	// summary of one area has them.
+	Comparisons []ComparisonSet `json:"comparisons,omitempty"`
 	Provenance      ProvenanceJSON `json:"provenance"`
 	// Monthly is the total per month of the period, suppressed as counts; for the report's
 	// chart.

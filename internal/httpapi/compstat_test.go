@@ -1,0 +1,49 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// checkCompStat reads the period comparisons of an area, a kommun and an LPO over the demo
+// data: every preset against the previous period and the same dates a year earlier, with a
+// verdict or a reason, and never a count of 1–4.
+func checkCompStat(t *testing.T, srv *httptest.Server) {
+	for _, u := range []string{"level=area&id=2025-SO9", "level=kommun&id=0180", "level=lpo&id=531350&set=2025"} {
+		v := getJSON(t, srv.URL+"/api/v1/compstat?"+u+"&to=2026-10-31", http.StatusOK)
+		sets, _ := v["comparisons"].([]any)
+		if len(sets) != 3 || v["reference_day"] != "2026-10-31" {
+			t.Fatalf("%s: %v", u, v)
+		}
+		for _, s := range sets {
+			set := s.(map[string]any)
+			total := set["total"].(map[string]any)
+			for _, k := range []string{"previous_period", "same_period_last_year"} {
+				c := total[k].(map[string]any)
+				if c["verdict_text"] == "" || (c["verdict"] == "" && c["reason"] == nil) {
+					t.Errorf("%s %s %s: %v", u, set["preset"], k, c)
+				}
+			}
+		}
+		checkNoSmallCounts(t, u, v)
+	}
+	sm := getJSON(t, srv.URL+"/api/v1/areas/2025-SO9/summary?"+demoPeriod, http.StatusOK)
+	if c, _ := sm["comparisons"].([]any); len(c) != 4 || c[0].(map[string]any)["preset"] != "period" {
+		t.Errorf("summary comparisons: %v", sm["comparisons"])
+	}
+	for _, c := range []struct {
+		query string
+		want  int
+	}{
+		{"level=area&id=2025-SO9&preset=1w", 400},
+		{"id=0180", 400},
+		{"level=kommun&id=018", 400},
+		{"level=kommun&id=0180&set=2025", 400},
+		{"level=kommun&id=9999", 404},
+		{"level=lpo&id=579999", 404},
+		{"level=area&id=2025-SO9&extra=1", 400},
+	} {
+		getJSON(t, srv.URL+"/api/v1/compstat?"+c.query, c.want)
+	}
+}
