@@ -154,7 +154,7 @@ type Summary struct {
 	// dates a year earlier, then the last 28 days, 3 months and the year to date. Only the
 	// summary of one area has them.
 	Comparisons []ComparisonSet `json:"comparisons,omitempty"`
-	Provenance      ProvenanceJSON `json:"provenance"`
+	Provenance  ProvenanceJSON  `json:"provenance"`
 	// Monthly is the total per month of the period, suppressed as counts; for the report's
 	// chart.
 	Monthly []MonthPoint `json:"monthly"`
