@@ -37,6 +37,7 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	r.Get("/summaries", s.handleSummaries)
 	r.Get("/priority", s.handlePriority)
 	s.compStatRoutes(r)
+	s.deviationRoutes(r)
 	s.profileRoutes(r)
 }
 

@@ -88,6 +88,7 @@ func TestSummaryWithoutPopulation(t *testing.T) {
 	}
 	checkWithoutPopulation(t, sm)
 	checkComparisons(t, ctx, svc, sm, url)
+	checkDeviations(t, ctx, svc, id)
 
 	pr, err := svc.Prioritise(ctx, 2025, summary.Query{}, nil, 0)
 	if err != nil {
@@ -307,5 +308,47 @@ func checkComparisons(t *testing.T, ctx context.Context, svc *summary.Service, s
 	}
 	if _, err := svc.CompStat(ctx, summary.CompStatQuery{Level: summary.LevelKommun, ID: "9999"}); !errors.Is(err, lagesbild.ErrNotFound) {
 		t.Errorf("unknown kommun: %v", err)
+	}
+}
+
+// checkDeviations: the fixture's incidents fall on the 15th of each month, so the week ending
+// 2025-12-15 holds Tensta's 8 of December (6 narkotika, 2 misshandel/hot) against 58 in the 52
+// weeks before: expected 58·7/364, far below 8. The 2 of misshandel/hot are a count of 1–4 and
+// are never listed, nor the narkotika that would reveal them.
+func checkDeviations(t *testing.T, ctx context.Context, svc *summary.Service, id string) {
+	t.Helper()
+	d, err := svc.Deviations(ctx, summary.DeviationQuery{Set: 2025, Window: summary.WindowWeek, Cells: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Latest.From != "2025-12-09" || d.Latest.To != "2025-12-15" || d.Baseline.To != "2025-12-08" || d.Baseline.Days != 364 {
+		t.Errorf("windows %+v %+v", d.Latest, d.Baseline)
+	}
+	found := map[string]summary.DeviationRow{}
+	for _, r := range d.Areas {
+		if r.Observed < 5 {
+			t.Errorf("a count below 5 listed: %+v", r)
+		}
+		if r.Area.ID == id {
+			found[r.Group] = r
+		}
+	}
+	tot, ok := found["total"]
+	if !ok || tot.Observed != 8 || math.Abs(tot.Expected-58.0*7/364) > 1e-9 || tot.UpperLimit >= 8 {
+		t.Errorf("Tensta's total: %+v (all %+v)", tot, d.Areas)
+	}
+	// With the total shown, the 6 of narkotika would give away the hidden 2: the table
+	// suppression hides it too, so neither group is listed.
+	for _, g := range []lagesbild.CategoryGroup{lagesbild.GroupNarkotika, lagesbild.GroupMisshandelHot} {
+		if r, ok := found[string(g)]; ok {
+			t.Errorf("%s listed: %+v", g, r)
+		}
+	}
+	if len(d.Cells) == 0 || d.Cells[0].KommunCode != "0180" || d.Cells[0].Observed < 5 {
+		t.Errorf("cells %+v", d.Cells)
+	}
+	m, err := svc.Deviations(ctx, summary.DeviationQuery{Set: 2025, Window: summary.WindowMonth})
+	if err != nil || m.Latest.Days != 28 || len(m.Cells) != 0 {
+		t.Errorf("month: %+v, %v", m, err)
 	}
 }
