@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +46,31 @@ func checkCompStat(t *testing.T, srv *httptest.Server) {
 		{"level=area&id=2025-SO9&extra=1", 400},
 	} {
 		getJSON(t, srv.URL+"/api/v1/compstat?"+c.query, c.want)
+	}
+}
+
+// checkPriorityOmitted: every ranked area says which components it was ranked without, in the
+// JSON (an empty list when none) and in the CSV's last column.
+func checkPriorityOmitted(t *testing.T, srv *httptest.Server) {
+	v := getJSON(t, srv.URL+"/api/v1/priority?set=2025&"+demoPeriod, http.StatusOK)
+	areas, _ := v["areas"].([]any)
+	if len(areas) == 0 {
+		t.Fatal("no areas ranked")
+	}
+	for _, a := range areas {
+		o, ok := a.(map[string]any)["omitted_components"].([]any)
+		if !ok {
+			t.Fatalf("no omitted_components: %v", a)
+		}
+		for _, c := range o {
+			c := c.(map[string]any)
+			if c["component"] == "" || c["reason"] == "" {
+				t.Errorf("omitted %v", c)
+			}
+		}
+	}
+	_, body := fetch(t, srv.URL+"/api/v1/priority?set=2025&format=csv&"+demoPeriod, nil)
+	if head, _, _ := strings.Cut(string(body), "\n"); !strings.HasSuffix(strings.TrimSpace(head), ",omitted_components") {
+		t.Errorf("CSV header %q", head)
 	}
 }

@@ -49,7 +49,7 @@ func TestSummaryAPI(t *testing.T) {
 		{"Trends", checkSummaryTrends}, {"HotSpot", checkSummaryHotSpot}, {"GroupHotSpots", checkGroupHotSpots},
 		{"Suppression", checkSummarySuppression},
 		{"ListAndCSV", checkSummaryListAndCSV}, {"Priority", checkPriority}, {"Errors", checkSummaryErrors},
-		{"Report", checkReport}, {"CompStat", checkCompStat}, {"Deviations", checkDeviations},
+		{"Report", checkReport}, {"CompStat", checkCompStat}, {"Deviations", checkDeviations}, {"PriorityOmitted", checkPriorityOmitted},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, srv) })
 	}
