@@ -91,3 +91,20 @@ func printDesoReport(w io.Writer, file string, rep postgis.DesoReport, err error
 		fmt.Fprintf(w, "  partly covered: %s\n", strings.Join(rep.Partial, ", "))
 	}
 }
+
+// desoAreas are the areas of a DeSO import, in its --json report.
+type desoAreas struct {
+	Estimated []string `json:"areas_estimated"`
+	Partial   []string `json:"areas_partly_covered"`
+	Kept      []string `json:"areas_kept"`
+}
+
+func newDesoAreas(r postgis.DesoReport) *desoAreas {
+	nonNil := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	return &desoAreas{Estimated: nonNil(r.Estimated), Partial: nonNil(r.Partial), Kept: nonNil(r.Kept)}
+}

@@ -41,6 +41,9 @@ func TestImportDesoCLI(t *testing.T) {
 	if err != nil || !rep.OK || rep.Read != 1 || rep.Inserted < 1 {
 		t.Fatalf("GeoPackage import: %+v %v\n%s", rep, err, out)
 	}
+	if !strings.Contains(out, `"areas_estimated":["2025-SO`) {
+		t.Errorf("--json does not list the estimated areas:\n%s", out)
+	}
 	var method string
 	if err := conn.QueryRow(ctx, `SELECT p.method FROM area_population p JOIN area a ON a.id = p.area_id
 		WHERE a.set_year = 2025 AND a.name = 'Tensta' AND p.estimated`).Scan(&method); err != nil || !strings.Contains(method, "area-weighted") {

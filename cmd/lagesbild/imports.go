@@ -131,10 +131,11 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	for _, file := range files {
 		var rep lagesbild.ImportReport
 		var err error
+		var areas *desoAreas // only for kind deso
 		if kind == "deso" {
 			var drep postgis.DesoReport
 			drep, err = importDeso(ctx, db.DB, file)
-			rep = drep.ImportReport
+			rep, areas = drep.ImportReport, newDesoAreas(drep)
 			if !*asJSON {
 				printDesoReport(stdout, file, drep, err)
 			}
@@ -155,8 +156,9 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 			_ = enc.Encode(struct {
 				File string `json:"file"`
 				lagesbild.ImportReport
+				*desoAreas
 				OK bool `json:"ok"`
-			}{file, rep, err == nil})
+			}{file, rep, areas, err == nil})
 		} else if kind != "deso" {
 			printReport(stdout, file, rep, err)
 		}
