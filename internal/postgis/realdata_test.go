@@ -118,6 +118,7 @@ func TestSummaryWithoutPopulation(t *testing.T) {
 			t.Errorf("no contribution of %s: %v", k, pa.Contributions)
 		}
 	}
+	t.Run("DesoImport", func(t *testing.T) { checkDesoImport(t, db, url, id) })
 }
 
 func checkWithoutPopulation(t *testing.T, sm *summary.Summary) {
@@ -180,14 +181,14 @@ func importDeso(t *testing.T, db *postgis.DB, name, content string) (postgis.Des
 	return db.ImportDesoBoundaries(context.Background(), name, ps)
 }
 
-// TestDesoImport estimates Tensta's residents from two DeSO polygons the test draws itself:
+// checkDesoImport estimates Tensta's residents from two DeSO polygons the test draws itself:
 // one rectangle holding the whole area and one beside it. The area-weighted overlay gives
 // Tensta the first DeSO's residents times the share of its surface inside the area. A second
 // import of the same file changes nothing; a file with an unknown code changes nothing and
-// names the line.
-func TestDesoImport(t *testing.T) {
-	db, url := pgtest.New(t)
-	id := realDataFixture(t, db, url)
+// names the line. It runs last on TestSummaryWithoutPopulation's database, which it gives
+// populations.
+func checkDesoImport(t *testing.T, db *postgis.DB, url, id string) {
+	t.Helper()
 	conn := pgtest.Conn(t, url)
 	ctx := context.Background()
 	var minE, minN, maxE, maxN, areaM2 float64
