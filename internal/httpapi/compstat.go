@@ -51,12 +51,16 @@ func unitAllowed(sc auth.Scope, u summary.Unit) bool {
 func (s *Server) handleCompStat(cs CompStatService) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if err := checkParams(q, "level", "id", "preset", "set", "to"); err != nil {
+		if err := checkParams(q, "level", "id", "preset", "set", "to", "format"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		asCSV, err := wantCSV(r)
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		cq := summary.CompStatQuery{Level: q.Get("level"), ID: q.Get("id"), Preset: q.Get("preset")}
-		var err error
 		switch cq.Level {
 		case summary.LevelArea:
 			if !areaID.MatchString(cq.ID) {
@@ -112,6 +116,35 @@ func (s *Server) handleCompStat(cs CompStatService) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
+		if asCSV {
+			writeCSV(w, compStatCSV(out))
+			return
+		}
 		writeJSON(w, http.StatusOK, "application/json", out)
 	}
+}
+
+// compStatCSV is one row per preset, group and comparison (previous period, same period last
+// year), the total first.
+func compStatCSV(c *summary.CompStat) [][]string {
+	rows := [][]string{{"level", "id", "name", "preset", "group", "from", "to", "count", "compared_with", "other_from", "other_to",
+		"other_count", "difference", "percent", "rate_ratio", "rate_ratio_lower", "rate_ratio_upper", "p", "verdict", "verdict_text"}}
+	for _, set := range c.Comparisons {
+		for _, g := range append([]summary.GroupComparison{set.Total}, set.Groups...) {
+			for _, pc := range []struct {
+				name string
+				c    summary.PeriodComparison
+			}{{"previous_period", g.Previous}, {"same_period_last_year", g.LastYear}} {
+				p := ""
+				if pc.c.P != nil {
+					p = num(pc.c.P)
+				}
+				rows = append(rows, []string{c.Unit.Level, c.Unit.ID, c.Unit.Name, set.Preset, g.Group, set.Current.From, set.Current.To,
+					num(g.Count.Value), pc.name, pc.c.Period.From, pc.c.Period.To, num(pc.c.Count.Value), num(pc.c.Difference.Value),
+					num(pc.c.Percent.Value), num(pc.c.RateRatio.Value), num(pc.c.RateRatio.Lower), num(pc.c.RateRatio.Upper), p,
+					pc.c.Verdict, pc.c.VerdictText})
+			}
+		}
+	}
+	return rows
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/csv"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,6 +29,18 @@ func checkCompStat(t *testing.T, srv *httptest.Server) {
 			}
 		}
 		checkNoSmallCounts(t, u, v)
+	}
+	resp, body := fetch(t, srv.URL+"/api/v1/compstat?level=area&id=2025-SO9&preset=ytd&format=csv&to=2026-10-31", nil)
+	recs, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil || resp.StatusCode != http.StatusOK || len(recs) < 3 || recs[0][3] != "preset" || recs[1][4] != "total" || recs[1][8] != "previous_period" {
+		t.Errorf("CSV: %d %v %v", resp.StatusCode, err, recs)
+	}
+	for _, r := range recs[1:] {
+		for _, v := range []string{r[7], r[11]} {
+			if v == "1" || v == "2" || v == "3" || v == "4" {
+				t.Errorf("CSV shows a count of %s: %v", v, r)
+			}
+		}
 	}
 	sm := getJSON(t, srv.URL+"/api/v1/areas/2025-SO9/summary?"+demoPeriod, http.StatusOK)
 	if c, _ := sm["comparisons"].([]any); len(c) != 4 || c[0].(map[string]any)["preset"] != "period" {
