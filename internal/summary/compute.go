@@ -23,6 +23,27 @@ type listData struct {
 
 	mu       sync.Mutex
 	groupHot map[string][]GroupHotSpots // by area id; see rememberGroupHotSpots
+	cmp      map[string][]ComparisonSet // by area id; see rememberComparisons
+}
+
+// comparisonsOf returns the comparisons of area id remembered with the list.
+func (l *listData) comparisonsOf(id string) ([]ComparisonSet, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.cmp[id]
+	return c, ok
+}
+
+// rememberComparisons keeps the CompStat comparisons of area id with the list: they depend on
+// the same data version, scope and period as the list, so the next summary of the area does
+// not count them again.
+func (l *listData) rememberComparisons(id string, c []ComparisonSet) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cmp == nil {
+		l.cmp = map[string][]ComparisonSet{}
+	}
+	l.cmp[id] = c
 }
 
 // groupHotSpots returns the per-group hot spots of area id remembered with the list.

@@ -118,6 +118,7 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 		hist             []HistoryEntry
 		groupCells       []GroupCellCount
 		comparisons      []ComparisonSet
+		cmpRemembered    bool
 		histErr, cellErr error
 		cmpErr           error
 		wg               sync.WaitGroup
@@ -125,10 +126,13 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if keyed {
 		if l := s.cache.peek(key); l != nil {
 			groupHot, remembered = l.groupHotSpots(id)
+			comparisons, cmpRemembered = l.comparisonsOf(id)
 		}
 	}
 	wg.Go(func() { hist, histErr = s.store.AreaHistory(ctx, a.Key) })
-	wg.Go(func() { comparisons, cmpErr = s.areaComparisons(ctx, a, p) })
+	if !cmpRemembered {
+		wg.Go(func() { comparisons, cmpErr = s.areaComparisons(ctx, a, p) })
+	}
 	if !remembered {
 		wg.Go(func() { groupCells, cellErr = s.store.KommunGroupCellCounts(ctx, a.KommunCode, p) })
 	}
@@ -162,7 +166,10 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 		return nil, fmt.Errorf("summary: area %s: %w", id, lagesbild.ErrNotFound)
 	}
 	out.History = hist
-	out.Comparisons = comparisons
+	if !cmpRemembered {
+		list.rememberComparisons(id, comparisons)
+	}
+	out.Comparisons = slices.Clone(comparisons) // the remembered slice is shared
 	if !remembered {
 		groupHot = groupHotSpots(out, list.cellsOf[id], list.kommunCells[a.KommunCode], groupCells)
 		list.rememberGroupHotSpots(id, groupHot)
