@@ -29,6 +29,7 @@ const importUsage = `usage:
   lagesbild import incidents --format polisen|csv|geojson [--source NAME] [--skip-invalid] [--rejects FILE] [--json] FILE...
   lagesbild import presence [--format csv|geojson] [--source NAME] [--json] FILE...
   lagesbild import population [--json] FILE...
+  lagesbild import deso [--json] FILE       SCB DeSO boundaries (GeoJSON, or GeoPackage with GDAL's ogr2ogr)
 FILE may be - for standard input.`
 
 // newImportService wires the parsers' reference data (place names, taxonomy) and the stores.
@@ -79,7 +80,10 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 			fmt.Fprintln(stderr, "import geodata takes no files: it loads the bundled geodata/")
 			return errUsage
 		}
-	case kind != "incidents" && kind != "presence" && kind != "population":
+	case kind == "deso" && len(files) != 1:
+		fmt.Fprintln(stderr, "lagesbild import deso: name one file of DeSO boundaries")
+		return errUsage
+	case kind != "incidents" && kind != "presence" && kind != "population" && kind != "deso":
 		fmt.Fprintf(stderr, "lagesbild import: unknown kind %q\n%s\n", kind, importUsage)
 		return errUsage
 	case len(files) == 0:
@@ -125,7 +129,19 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 
 	var failed error
 	for _, file := range files {
-		rep, err := importFile(ctx, svc, kind, file, *format, *source, *skip, stderr)
+		var rep lagesbild.ImportReport
+		var err error
+		var areas *desoAreas // only for kind deso
+		if kind == "deso" {
+			var drep postgis.DesoReport
+			drep, err = importDeso(ctx, db.DB, file)
+			rep, areas = drep.ImportReport, newDesoAreas(drep)
+			if !*asJSON {
+				printDesoReport(stdout, file, drep, err)
+			}
+		} else {
+			rep, err = importFile(ctx, svc, kind, file, *format, *source, *skip, stderr)
+		}
 		if rejectsOut != nil {
 			for _, e := range rep.Errors {
 				_ = rejectsOut.Write([]string{e.File, fmt.Sprint(e.Line), e.Field, e.Reason})
@@ -140,9 +156,10 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 			_ = enc.Encode(struct {
 				File string `json:"file"`
 				lagesbild.ImportReport
+				*desoAreas
 				OK bool `json:"ok"`
-			}{file, rep, err == nil})
-		} else {
+			}{file, rep, areas, err == nil})
+		} else if kind != "deso" {
 			printReport(stdout, file, rep, err)
 		}
 		result := "ok"

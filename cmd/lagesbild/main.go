@@ -39,7 +39,7 @@ Commands:
   migrate            apply pending database migrations
   import geodata     load the bundled geodata (idempotent: unchanged data is left alone)
   import incidents --format polisen|csv|geojson FILE...
-  import presence FILE... | import population FILE...
+  import presence FILE... | import population FILE... | import deso FILE
                      import files (one transaction per file; see lagesbild import)
   demo [--scale F] [--if-empty] | demo export --dir DIR
                      generate the synthetic demo data (labelled synthetic everywhere)

@@ -247,6 +247,30 @@ func TestAccessMatrix(t *testing.T) {
 				status("/api/v1/areas/"+outArea+suffix, want(scoped, outOK))
 			}
 
+			// Period comparisons of an area, a kommun and an LPO: inside the scope or refused.
+			for _, u := range []struct{ level, in, out string }{
+				{"area", inArea, outArea}, {"kommun", "0580", "0180"}, {"lpo", "540210", "531350"},
+			} {
+				status("/api/v1/compstat?preset=ytd&level="+u.level+"&id="+u.in, want(scoped, 200))
+				status("/api/v1/compstat?preset=ytd&level="+u.level+"&id="+u.out, want(scoped, outOK))
+			}
+
+			body = status("/api/v1/deviations?set=2025&window=month", want(scoped, 200))
+			if scoped {
+				var d struct {
+					Areas []struct{ Area struct{ ID string } } `json:"areas"`
+				}
+				if err := json.Unmarshal(body, &d); err != nil {
+					t.Fatal(err)
+				}
+				exp := areasOf(t, conn, c.role)
+				for _, a := range d.Areas {
+					if !slices.Contains(exp, a.Area.ID) {
+						t.Errorf("deviations list %s, outside the scope", a.Area.ID)
+					}
+				}
+			}
+
 			// Summaries, CSV exports and the ranking hold the scope's areas and no other.
 			body = status("/api/v1/summaries?set=2025", want(scoped, 200))
 			if scoped {

@@ -13,13 +13,42 @@ import (
 // reportPage is the printable report of one area: the summary in Swedish with the
 // suppression notes, and an inline SVG of the monthly totals.
 var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ind":   indText,
-	"num":   numText,
-	"trend": trendText,
-	"chg":   changeText,
-	"pct":   pctText,
-	"share": shareText,
+	"ind":         indText,
+	"num":         numText,
+	"trend":       trendText,
+	"chg":         changeText,
+	"pct":         pctText,
+	"share":       shareText,
+	"cmp":         comparisonText,
+	"presetLabel": presetLabel,
 }).Parse(reportHTML))
+
+// comparisonText is a CompStat comparison as the report shows it: the other period's count,
+// the change and the verdict.
+func comparisonText(c summary.PeriodComparison) string {
+	if c.Suppressed {
+		return indText(c.Count) + " – " + c.VerdictText
+	}
+	out := indText(c.Count)
+	if c.Percent.Value != nil {
+		out += fmt.Sprintf(" (%+.0f %%)", *c.Percent.Value)
+	}
+	return out + ": " + c.VerdictText
+}
+
+func presetLabel(p string) string {
+	switch p {
+	case summary.PresetPeriod:
+		return "Rapportens period"
+	case summary.Preset28d:
+		return "Senaste 28 dagarna"
+	case summary.Preset3m:
+		return "Senaste 3 månaderna"
+	case summary.PresetYTD:
+		return "Hittills i år"
+	}
+	return p
+}
 
 const reportHTML = `<!doctype html>
 <html lang="sv">
@@ -56,6 +85,14 @@ svg { width: 100%; height: auto; }
 {{range .Rows}}<tr><td>{{.Label}}</td><td>{{ind .Count}}</td><td>{{ind .PreviousCount}}</td><td>{{ind .Rate}}</td><td>{{ind .SmoothedRate}}</td><td>{{ind .RateRatio}}</td><td>{{chg .Change}}</td><td>{{trend .Trend}}</td></tr>
 {{end}}</table>
 {{if .S.SensitiveGroups}}<p class="note">Känsliga grupper ({{range $i, $g := .S.SensitiveGroups}}{{if $i}}, {{end}}{{$g}}{{end}}) ingår bara i totalen.</p>{{end}}
+
+{{if .S.Comparisons}}<h2>Jämförelser (CompStat)</h2>
+<table>
+<tr><th>Period</th><th>Antal</th><th>Mot föregående period</th><th>Mot samma period i fjol</th></tr>
+{{range .S.Comparisons}}<tr><td>{{presetLabel .Preset}} ({{.Current.From}} – {{.Current.To}})</td><td>{{ind .Total.Count}}</td><td>{{cmp .Total.Previous}}</td><td>{{cmp .Total.LastYear}}</td></tr>
+{{end}}</table>
+<p class="note">Alla brottsgrupper tillsammans. Exakt test för två Poissonantal som tar hänsyn till periodernas längd; statistiskt säkerställd betyder p &lt; 0,05.
+Ingen bedömning görs vid färre än 10 händelser i de två perioderna tillsammans.</p>{{end}}
 
 <h2>Händelser per månad</h2>
 {{.Chart}}

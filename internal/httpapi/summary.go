@@ -36,6 +36,8 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	r.With(s.areaAccess).Get("/areas/{id}/report", s.handleAreaReport)
 	r.Get("/summaries", s.handleSummaries)
 	r.Get("/priority", s.handlePriority)
+	s.compStatRoutes(r)
+	s.deviationRoutes(r)
 	s.profileRoutes(r)
 }
 
@@ -332,6 +334,7 @@ func priorityCSV(p *summary.Priority) [][]string {
 	for _, k := range summary.Components {
 		head = append(head, k, "contribution_"+k)
 	}
+	head = append(head, "omitted_components")
 	rows := [][]string{head}
 	for _, a := range p.Areas {
 		row := []string{strconv.Itoa(a.Rank), a.Area.ID, a.Area.Name, a.Area.KommunCode, a.Area.RegionCode, num(a.Score)}
@@ -342,7 +345,11 @@ func priorityCSV(p *summary.Priority) [][]string {
 			}
 			row = append(row, num(a.Components[k]), c)
 		}
-		rows = append(rows, row)
+		var omitted []string
+		for _, o := range a.Omitted {
+			omitted = append(omitted, o.Component+": "+o.Reason)
+		}
+		rows = append(rows, append(row, strings.Join(omitted, "; ")))
 	}
 	return rows
 }

@@ -49,7 +49,7 @@ func TestSummaryAPI(t *testing.T) {
 		{"Trends", checkSummaryTrends}, {"HotSpot", checkSummaryHotSpot}, {"GroupHotSpots", checkGroupHotSpots},
 		{"Suppression", checkSummarySuppression},
 		{"ListAndCSV", checkSummaryListAndCSV}, {"Priority", checkPriority}, {"Errors", checkSummaryErrors},
-		{"Report", checkReport},
+		{"Report", checkReport}, {"CompStat", checkCompStat}, {"Deviations", checkDeviations}, {"PriorityOmitted", checkPriorityOmitted},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, srv) })
 	}
@@ -352,7 +352,7 @@ func checkReport(t *testing.T, srv *httptest.Server) {
 		t.Fatalf("report: status %d, type %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	page := string(body)
-	for _, want := range []string{"Lägesbild för Rinkeby", "Syntetiska demodata", "<svg", "@media print", "Skjutning"} {
+	for _, want := range []string{"Lägesbild för Rinkeby", "Syntetiska demodata", "<svg", "@media print", "Skjutning", "Jämförelser (CompStat)", "Hittills i år"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -219,7 +219,9 @@ func PeriodChange(now, before int) (Change, error) {
 	return c, nil
 }
 
-// binomialHalfCDF is P(X ≤ k) for X ~ binomial(n, ½) with k ≤ n/2. It sums the probabilities
+// binomialHalfCDF is P(X ≤ k) for X ~ binomial(n, ½) with k ≤ n/2. It is kept rather than
+// gonum's regularized incomplete beta function, which misses the references of
+// TestBinomialHalfCDFLarge (N = 2·10⁶) by 2·10⁻⁹ and 7·10⁻⁷ relative. It sums the probabilities
 // downward from k with the ratio p(j−1) = p(j)·j/(n−j+1) and stops once the terms no longer
 // change the sum, which takes about √n terms rather than k. Every term inherits the relative
 // error of the first, so that one is computed with Loader's (2000) saddle-point form rather

@@ -144,23 +144,3 @@ func (c *listCache) peek(key listKey) *listData {
 	}
 	return nil
 }
-
-// groupHotSpots returns the per-group hot spots of area id remembered with the list.
-func (l *listData) groupHotSpots(id string) ([]GroupHotSpots, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	g, ok := l.groupHot[id]
-	return g, ok
-}
-
-// rememberGroupHotSpots keeps the per-group hot spots of area id with the list, so that the
-// next summary or report of the area over the same data, scope and period does not read the
-// kommun's daily rows again.
-func (l *listData) rememberGroupHotSpots(id string, g []GroupHotSpots) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.groupHot == nil {
-		l.groupHot = map[string][]GroupHotSpots{}
-	}
-	l.groupHot[id] = g
-}

@@ -9,21 +9,6 @@ import (
 	"time"
 )
 
-// Period is a range of whole days in Europe/Stockholm, both ends inclusive. From and To are
-// dates at midnight UTC.
-type Period struct {
-	From, To time.Time
-}
-
-// Days returns the number of days of p.
-func (p Period) Days() int { return int(p.To.Sub(p.From).Hours()/24) + 1 }
-
-// Previous returns the period of equal length that ends the day before p starts.
-func (p Period) Previous() Period {
-	to := p.From.AddDate(0, 0, -1)
-	return Period{From: to.AddDate(0, 0, 1-p.Days()), To: to}
-}
-
 // AreaInfo is an area of a police list with the denominators its rates need.
 type AreaInfo struct {
 	ID, Key, Name, Class   string

@@ -149,7 +149,12 @@ type Summary struct {
 	HotSpots        HotSpots       `json:"hot_spots"`
 	Presence        Presence       `json:"presence"`
 	History         []HistoryEntry `json:"classification_history,omitempty"`
-	Provenance      ProvenanceJSON `json:"provenance"`
+	// Comparisons are the CompStat comparisons of the area, all ending on the period's last
+	// day: first the period itself (preset "period") against the previous period and the same
+	// dates a year earlier, then the last 28 days, 3 months and the year to date. Only the
+	// summary of one area has them.
+	Comparisons []ComparisonSet `json:"comparisons,omitempty"`
+	Provenance  ProvenanceJSON  `json:"provenance"`
 	// Monthly is the total per month of the period, suppressed as counts; for the report's
 	// chart.
 	Monthly []MonthPoint `json:"monthly"`
@@ -205,6 +210,19 @@ type PriorityArea struct {
 	// Indicators are the raw values before normalisation (null when withheld).
 	Indicators map[string]*float64 `json:"indicators"`
 	Reasons    map[string]string   `json:"reasons,omitempty"`
+	// Omitted lists, in the order of Components, the components the area has no value for
+	// and so was ranked without (the weights of the others rescaled), each with the reason;
+	// an empty list when the area was ranked on all of them.
+	Omitted []OmittedComponent `json:"omitted_components"`
+}
+
+// OmittedComponent is a prioritisation component left out of one area's score.
+type OmittedComponent struct {
+	Component string `json:"component"`
+	Reason    string `json:"reason"`
+	// NeedsPopulation is true for the components that need residents (PopulationComponents):
+	// importing population (or DeSO boundaries) would bring them in.
+	NeedsPopulation bool `json:"needs_population"`
 }
 
 // Priority is the joint prioritisation of the areas of one list.

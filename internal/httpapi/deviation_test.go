@@ -1,0 +1,38 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// checkDeviations lists the deviations of the demo data's last week and month: rows with the
+// fields the analysts' list shows, never a count of 1–4, and bad parameters named.
+func checkDeviations(t *testing.T, srv *httptest.Server) {
+	for _, w := range []string{"week", "month"} {
+		v := getJSON(t, srv.URL+"/api/v1/deviations?set=2025&window="+w+"&to=2026-10-31", http.StatusOK)
+		if v["window"] != w || v["level"] != 0.99 || v["latest"].(map[string]any)["to"] != "2026-10-31" {
+			t.Errorf("%s: %v", w, v)
+		}
+		for _, k := range []string{"areas", "cells"} {
+			rows, ok := v[k].([]any)
+			if !ok {
+				t.Fatalf("%s: no %s list", w, k)
+			}
+			for _, r := range rows {
+				row := r.(map[string]any)
+				if row["observed"].(float64) < 5 || row["observed"].(float64) <= row["upper_limit_99"].(float64) {
+					t.Errorf("%s %s: %v", w, k, row)
+				}
+			}
+		}
+		checkNoSmallCounts(t, "deviations", v)
+	}
+	for _, q := range []string{"window=day", "kommun=18", "cells=yes", "region=9999", "set=1999", "set=2024"} {
+		want := http.StatusBadRequest
+		if q == "set=2024" {
+			want = http.StatusNotFound
+		}
+		getJSON(t, srv.URL+"/api/v1/deviations?"+q, want)
+	}
+}
