@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -66,6 +67,21 @@ func (s *Server) wellFormedQuery(next http.Handler) http.Handler {
 		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
 			s.writeError(w, r, lagesbild.Invalid("query", "the query string cannot be read: %s", truncate(err.Error(), 80)))
 			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// headAsGet routes every HEAD request as the GET of its path, and the handlers leave out the
+// body (net/http discards it for HEAD anyway). chi's GetHead does this only when no route
+// matches HEAD, and the catch-all file server and mounted routers match every method, so HEAD
+// on tiles, TileJSON, the style and /ogc ended in 404 or 405.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			if rctx := chi.RouteContext(r.Context()); rctx != nil {
+				rctx.RouteMethod = http.MethodGet
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
@@ -45,10 +46,14 @@ func parseYear(name, s string) (int, error) {
 	return y, nil
 }
 
-// truncate keeps echoed client input short in error messages.
+// truncate keeps echoed client input short in error messages: at most n bytes, cut at a
+// character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

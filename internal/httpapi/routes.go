@@ -16,7 +16,7 @@ import (
 // resource outside it), and writes an audit row before its response leaves.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.GetHead)
+	r.Use(headAsGet)
 	r.Use(ownRequestID)
 	r.Use(middleware.RequestID)
 	r.Use(s.logRequests)
