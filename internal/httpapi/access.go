@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -195,7 +196,11 @@ func (s *Server) audit(r *http.Request, status int, action string) error {
 	if role == "" {
 		role = "none"
 	}
-	return s.Auth.Audit(r.Context(), auth.AuditEntry{Subject: storable(subject), Role: role, Scope: id.Scope.String(),
+	// The row is written even when the client has gone (a body that timed out cancels the
+	// request's context), within a bound of its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+	defer cancel()
+	return s.Auth.Audit(ctx, auth.AuditEntry{Subject: storable(subject), Role: role, Scope: id.Scope.String(),
 		Action: action, Resource: storable(truncate(r.URL.Path, 300)), Params: params, Result: result, Status: status,
 		RequestID: storable(truncate(middleware.GetReqID(r.Context()), 64)), Client: clientAddr(r)})
 }

@@ -35,11 +35,11 @@ var (
 	errTimeout  = errors.New("request body too slow")
 )
 
-// Bounds of what an error message echoes: a client's parameter names and values are cut, so a
-// 100 KB parameter name gives a short 400.
+// Bounds of what an error message echoes: a parameter name is cut at maxEchoParam characters and
+// a message at maxEchoMessage bytes, so a 100 KB parameter name gives a short 400.
 const (
 	maxEchoParam   = 100
-	maxEchoMessage = 400
+	maxEchoMessage = 800
 )
 
 // apiError is the body of every error response.
@@ -91,7 +91,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.As(err, &ve):
 		v := *ve
-		v.Field = truncate(v.Field, maxEchoParam)
+		v.Field = truncateChars(v.Field, maxEchoParam)
 		body.Error.Message, body.Error.Parameter = truncate(v.Error(), maxEchoMessage), v.Field
 	case errors.As(err, &pe):
 		body.Error.Message = truncate(pe.msg, maxEchoMessage)

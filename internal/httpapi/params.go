@@ -57,3 +57,15 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// truncateChars is truncate counting characters, for names echoed whole up to n characters.
+func truncateChars(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
+}

@@ -76,14 +76,16 @@ func orDefault[T int | int64 | time.Duration](v, def T) T {
 	return def
 }
 
-func (l Limits) readHeaderTimeout() time.Duration { return orDefault(l.ReadHeaderTimeout, 10*time.Second) }
-func (l Limits) bodyTimeout() time.Duration       { return orDefault(l.BodyTimeout, 10*time.Second) }
-func (l Limits) importIdle() time.Duration        { return orDefault(l.ImportIdle, 30*time.Second) }
-func (l Limits) importTimeout() time.Duration     { return orDefault(l.ImportTimeout, 30*time.Minute) }
-func (l Limits) writeTimeout() time.Duration      { return orDefault(l.WriteTimeout, 2*time.Minute) }
-func (l Limits) idleTimeout() time.Duration       { return orDefault(l.IdleTimeout, 60*time.Second) }
-func (l Limits) maxConns() int                    { return orDefault(l.MaxConns, 1000) }
-func (l Limits) maxImportBytes() int64            { return orDefault(l.MaxImportBytes, 64<<20) }
+func (l Limits) readHeaderTimeout() time.Duration {
+	return orDefault(l.ReadHeaderTimeout, 10*time.Second)
+}
+func (l Limits) bodyTimeout() time.Duration   { return orDefault(l.BodyTimeout, 10*time.Second) }
+func (l Limits) importIdle() time.Duration    { return orDefault(l.ImportIdle, 30*time.Second) }
+func (l Limits) importTimeout() time.Duration { return orDefault(l.ImportTimeout, 30*time.Minute) }
+func (l Limits) writeTimeout() time.Duration  { return orDefault(l.WriteTimeout, 2*time.Minute) }
+func (l Limits) idleTimeout() time.Duration   { return orDefault(l.IdleTimeout, 60*time.Second) }
+func (l Limits) maxConns() int                { return orDefault(l.MaxConns, 1000) }
+func (l Limits) maxImportBytes() int64        { return orDefault(l.MaxImportBytes, 64<<20) }
 
 // HTTPServer returns an http.Server for the handler with the timeouts of s.Limits. The
 // server-wide read timeout is left to the per-request body deadlines (bodyDeadline), which
