@@ -158,7 +158,9 @@ func TestHostileImports(t *testing.T) {
 	const q = "kind=incidents&format=csv&source=agency.x&file=bad.csv"
 
 	t.Run("all-invalid rows: bounded memory, first rejects, full list as a file", func(t *testing.T) {
-		const rows = 1_200_000 // about 40 MB, every one with a bad time
+		// About 20 MB, every row with a bad time: before the fix such a file (at twice the size)
+		// took the server from 62 MB to over 1 GB.
+		const rows = 600_000
 		body := &rowsReader{header: csvHeader, n: rows, row: func(i int) string {
 			return fmt.Sprintf("%d,igår,skottlossning,pm,59.39,17.90\n", i)
 		}}
@@ -206,7 +208,7 @@ func TestHostileImports(t *testing.T) {
 			lines++
 		}
 		if lines != rows+1 || !strings.HasPrefix(second, "bad.csv,2,occurred_at,") {
-			t.Errorf("reject list: %d lines (want %d), first row %q", lines, rows+1, second)
+			t.Errorf("reject list: %d lines (want a header and %d rows), first row %q", lines, rows, second)
 		}
 		// Only the importing user may read it, and reading it is audited.
 		other, _ := e.token(t, auth.RoleAdmin, "")
@@ -237,6 +239,23 @@ func TestHostileImports(t *testing.T) {
 		}
 	})
 
+	t.Run("one endless GeoJSON value: bounded memory, 400 naming the limit", func(t *testing.T) {
+		var resp *http.Response
+		var out importBody
+		body := io.MultiReader(strings.NewReader(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"source_id":"`),
+			repeatReader('a', 60<<20), strings.NewReader(`"}}]}`))
+		before, peak := peakRSS(t, func() {
+			resp, out, _ = postImport(t, e.srv.URL, "kind=incidents&format=geojson&source=agency.x", body, hdr...)
+		})
+		t.Logf("RSS %d MB before, peak %d MB during a 60 MB GeoJSON string", before>>20, peak>>20)
+		if peak-before > 250<<20 {
+			t.Errorf("RSS grew by %d MB for one endless GeoJSON value (bound 250 MB)", (peak-before)>>20)
+		}
+		if resp.StatusCode != 400 || out.Error.Parameter != "body" || !strings.Contains(out.Error.Message, "1 MiB") {
+			t.Errorf("endless GeoJSON value: %d %+v", resp.StatusCode, out.Error)
+		}
+	})
+
 	t.Run("over the upload cap: 413", func(t *testing.T) {
 		api := *e.api
 		api.Limits.MaxImportBytes = 1 << 20
@@ -257,18 +276,20 @@ func TestHostileImports(t *testing.T) {
 	})
 
 	// Every upload that cannot be read at all says why, naming the body and what is wrong.
+	const csvQuery = "kind=incidents&format=csv&source=agency.x"
 	for _, c := range []struct {
 		name, query, body string
 		want              []string
 	}{
-		{"empty body", q, "", []string{"empty"}},
-		{"binary body (gzip)", q, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x07\x00", []string{"not UTF-8 text", "byte 2"}},
-		{"binary body (NUL)", q, "source_id\x00,x\n", []string{"binary data"}},
-		{"no required columns", q, "a,b\n1,2\n", []string{"source_id"}},
+		{"empty body", csvQuery, "", []string{"empty"}},
+		{"binary body (gzip)", csvQuery, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x07\x00", []string{"binary data", "byte 4"}},
+		{"Latin-1 text", csvQuery, csvHeader + "1,2025-05-01 22:10,misshandel,pm,59.39,17.90,G\xf6teborg\n", []string{"not UTF-8 text", "0xf6"}},
+		{"binary body (NUL)", csvQuery, "source_id\x00,x\n", []string{"binary data"}},
+		{"no required columns", csvQuery, "a,b\n1,2\n", []string{"source_id"}},
 		{"no source given (defaults to the format)", "kind=incidents&format=geojson", `{"type":"FeatureCollection","features":[{`, []string{"invalid JSON"}},
 		{"broken GeoJSON", "kind=incidents&format=geojson&source=agency.x", `{"type":"FeatureCollection","features":[{"type":"Feature",]}`, []string{"invalid JSON"}},
 		{"GeoJSON of another kind", "kind=incidents&format=geojson&source=agency.x", `[1,2,3]`, []string{"bad.json"}},
-		{"presence with a bad header", "kind=presence&format=csv&source=agency.x", "namn,plats\nx,y\n", []string{"line"}},
+		{"presence with a bad header", "kind=presence&format=csv&source=agency.x", "namn,plats\nx,y\n", []string{"bad.json:1", "required column"}},
 		{"population with a bad header", "kind=population", "x,y\n1,2\n", []string{"area_id"}},
 		{"population over its cap", "kind=population", "area_id,population,estimated,method,source\n" + strings.Repeat("x", 17<<20), []string{"line 2 is longer than"}},
 	} {

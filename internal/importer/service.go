@@ -51,11 +51,11 @@ func (s *Service) importIncidents(ctx context.Context, r io.Reader, file, format
 	var rd ingest.IncidentReader
 	switch format {
 	case FormatPolisen:
-		rd = ingest.NewPolisenReader(r, file, s.Gazetteer, s.Taxonomy)
+		rd = ingest.NewPolisenReader(newJSONLimit(r, 1), file, s.Gazetteer, s.Taxonomy)
 	case FormatCSV:
 		rd = ingest.NewCSVReader(newLineLimit(r), file, source, s.Taxonomy)
 	case FormatGeoJSON:
-		rd = ingest.NewGeoJSONReader(r, file, source, s.Taxonomy)
+		rd = ingest.NewGeoJSONReader(newJSONLimit(r, 2), file, source, s.Taxonomy)
 	default:
 		return lagesbild.ImportReport{}, lagesbild.Invalid("format", "%q is not polisen, csv or geojson", format)
 	}
@@ -204,6 +204,73 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 	if l.run > maxLineBytes {
 		l.err = &limitError{fmt.Sprintf("line %d is longer than %d MiB; is this a CSV file with line breaks?", l.line, maxLineBytes>>20)}
 		return 0, l.err
+	}
+	return n, err
+}
+
+// jsonLimit fails on a JSON record or string longer than maxLineBytes: encoding/json holds a
+// whole value in memory (and then its decoded form), so one endless feature would cost its
+// size several times over. Records are the values that open at recordDepth (1: the elements
+// of a top-level array, the Polisen events; 2: those of an array in a top-level object, the
+// features of a FeatureCollection). It scans bytes only: syntax is the decoder's business.
+type jsonLimit struct {
+	r           io.Reader
+	recordDepth int
+	depth       int
+	line        int
+	inString    bool
+	escape      bool
+	off         int64 // bytes scanned
+	recordStart int64 // offset where the current record opened; -1 outside one
+	stringStart int64
+	err         error
+}
+
+func newJSONLimit(r io.Reader, recordDepth int) *jsonLimit {
+	return &jsonLimit{r: r, recordDepth: recordDepth, line: 1, recordStart: -1}
+}
+
+func (j *jsonLimit) Read(p []byte) (int, error) {
+	if j.err != nil {
+		return 0, j.err
+	}
+	n, err := j.r.Read(p)
+	for _, c := range p[:n] {
+		j.off++
+		switch {
+		case c == '\n':
+			j.line++
+		case j.inString:
+			switch {
+			case j.escape:
+				j.escape = false
+			case c == '\\':
+				j.escape = true
+			case c == '"':
+				j.inString = false
+			}
+			if j.off-j.stringStart > maxLineBytes {
+				j.err = &limitError{fmt.Sprintf("line %d: a JSON string longer than %d MiB", j.line, maxLineBytes>>20)}
+			}
+		case c == '"':
+			j.inString, j.stringStart = true, j.off
+		case c == '{' || c == '[':
+			if j.depth == j.recordDepth {
+				j.recordStart = j.off
+			}
+			j.depth++
+		case c == '}' || c == ']':
+			j.depth--
+			if j.depth == j.recordDepth {
+				j.recordStart = -1
+			}
+		}
+		if j.err == nil && j.recordStart >= 0 && j.off-j.recordStart > maxLineBytes {
+			j.err = &limitError{fmt.Sprintf("line %d: one record is larger than %d MiB (an incident is a point and a few fields)", j.line, maxLineBytes>>20)}
+		}
+		if j.err != nil {
+			return 0, j.err
+		}
 	}
 	return n, err
 }
