@@ -343,6 +343,14 @@ func TestHostileLogins(t *testing.T) {
 		}
 	})
 
+	// An unknown parameter of 100 KB is named, cut short, not echoed in full.
+	long := strings.Repeat("p", 100<<10)
+	tok, _ := e.token(t, auth.RoleNationell, "")
+	resp, b := secDo(t, e.srv.URL, http.MethodGet, "/api/v1/me?"+long+"=1", nil, bearer(tok)...)
+	if er := errorBody(t, resp, b); resp.StatusCode != 400 || len(b) > 2000 || !strings.HasPrefix(er.Error.Parameter, "ppp") || !strings.HasSuffix(er.Error.Parameter, "…") {
+		t.Errorf("a 100 KB parameter name: %d, %d bytes, parameter %.120q", resp.StatusCode, len(b), er.Error.Parameter)
+	}
+
 	beforeID := count(t, e.conn, `SELECT coalesce(max(id), 0)::int FROM audit_log`)
 	sent := 0 // failed logins sent
 	t.Run("password spraying across names meets 429", func(t *testing.T) {

@@ -317,6 +317,8 @@ func (s *Server) handleRejectFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
 		return
 	}
+	// A list of a million rows may take a slow client longer than an ordinary response.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.Limits.importTimeout()))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="rejects-`+id+`.csv"`)
 	w.Header().Set("Cache-Control", "private, no-store")
