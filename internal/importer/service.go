@@ -175,12 +175,13 @@ func (c *capped) Read(p []byte) (int, error) {
 // lineLimit fails on the first line longer than maxLineBytes, naming it.
 type lineLimit struct {
 	r    io.Reader
+	max  int64
 	line int   // 1-based number of the current line
 	run  int64 // bytes of the current line so far
 	err  error
 }
 
-func newLineLimit(r io.Reader) *lineLimit { return &lineLimit{r: r, line: 1} }
+func newLineLimit(r io.Reader) *lineLimit { return &lineLimit{r: r, max: maxLineBytes, line: 1} }
 
 func (l *lineLimit) Read(p []byte) (int, error) {
 	if l.err != nil {
@@ -193,7 +194,7 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 			l.run += int64(len(b))
 			break
 		}
-		if l.run+int64(i) > maxLineBytes {
+		if l.run+int64(i) > l.max {
 			l.run += int64(i)
 			break
 		}
@@ -201,8 +202,8 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 		l.run = 0
 		b = b[i+1:]
 	}
-	if l.run > maxLineBytes {
-		l.err = &limitError{fmt.Sprintf("line %d is longer than %d MiB; is this a CSV file with line breaks?", l.line, maxLineBytes>>20)}
+	if l.run > l.max {
+		l.err = &limitError{fmt.Sprintf("line %d is longer than %s; is this a CSV file with line breaks?", l.line, size(l.max))}
 		return 0, l.err
 	}
 	return n, err
@@ -215,6 +216,7 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 // features of a FeatureCollection). It scans bytes only: syntax is the decoder's business.
 type jsonLimit struct {
 	r           io.Reader
+	max         int64
 	recordDepth int
 	depth       int
 	line        int
@@ -227,7 +229,7 @@ type jsonLimit struct {
 }
 
 func newJSONLimit(r io.Reader, recordDepth int) *jsonLimit {
-	return &jsonLimit{r: r, recordDepth: recordDepth, line: 1, recordStart: -1}
+	return &jsonLimit{r: r, max: maxLineBytes, recordDepth: recordDepth, line: 1, recordStart: -1}
 }
 
 func (j *jsonLimit) Read(p []byte) (int, error) {
@@ -249,8 +251,8 @@ func (j *jsonLimit) Read(p []byte) (int, error) {
 			case c == '"':
 				j.inString = false
 			}
-			if j.off-j.stringStart > maxLineBytes {
-				j.err = &limitError{fmt.Sprintf("line %d: a JSON string longer than %d MiB", j.line, maxLineBytes>>20)}
+			if j.off-j.stringStart > j.max {
+				j.err = &limitError{fmt.Sprintf("line %d: a JSON string longer than %s", j.line, size(j.max))}
 			}
 		case c == '"':
 			j.inString, j.stringStart = true, j.off
@@ -265,14 +267,22 @@ func (j *jsonLimit) Read(p []byte) (int, error) {
 				j.recordStart = -1
 			}
 		}
-		if j.err == nil && j.recordStart >= 0 && j.off-j.recordStart > maxLineBytes {
-			j.err = &limitError{fmt.Sprintf("line %d: one record is larger than %d MiB (an incident is a point and a few fields)", j.line, maxLineBytes>>20)}
+		if j.err == nil && j.recordStart >= 0 && j.off-j.recordStart > j.max {
+			j.err = &limitError{fmt.Sprintf("line %d: one record is larger than %s (an incident is a point and a few fields)", j.line, size(j.max))}
 		}
 		if j.err != nil {
 			return 0, j.err
 		}
 	}
 	return n, err
+}
+
+// size writes a limit in MiB, or in bytes when it is smaller.
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // public turns errors in the file itself (a fatal parse error, a file over a cap) into a
