@@ -153,6 +153,7 @@ const csvHeader = "source_id,occurred_at,category,agency,lat,lon\n"
 // a file; uploads that cannot be read at all name why.
 func TestHostileImports(t *testing.T) {
 	e := newSecEnv(t, false, nil)
+	t.Cleanup(e.api.Close) // removes the reject lists
 	admin, _ := e.token(t, auth.RoleAdmin, "")
 	hdr := append(bearer(admin), "Content-Type", "text/csv")
 	const q = "kind=incidents&format=csv&source=agency.x&file=bad.csv"
@@ -221,6 +222,14 @@ func TestHostileImports(t *testing.T) {
 		}
 		if n := count(t, e.conn, `SELECT count(*) FROM audit_log WHERE resource = $1`, path); n != 2 {
 			t.Errorf("%d audit rows for the reject list, want 2 (the read and the refused read)", n)
+		}
+	})
+
+	t.Run("a few rejects: all in the report, no list file", func(t *testing.T) {
+		body := csvHeader + "1,igår,skottlossning,pm,59.39,17.90\n2,2025-05-01 22:10,skottlossning,pm,59.39,östra\n"
+		resp, out, raw := postImport(t, e.srv.URL, q, strings.NewReader(body), hdr...)
+		if resp.StatusCode != 422 || out.Report.Rejected != 2 || len(out.Report.Errors) != 2 || out.Report.ErrorsOmitted != 0 || out.Rejects != nil {
+			t.Errorf("two bad rows: %d %.300s", resp.StatusCode, raw)
 		}
 	})
 

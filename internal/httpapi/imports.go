@@ -96,16 +96,10 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, importReadError(err, maxBytes))
 		return
 	}
-	sp, err := newSpool()
-	if err != nil {
-		// The import still runs; only the full list of rejects is not kept.
-		s.Logger.Warn("no spool file for the rejected records", "err", err)
-	}
-	rejects := &lagesbild.Rejects{}
-	if sp != nil {
-		rejects.Spill = sp.add
-	}
+	sp := &spool{}
+	rejects := &lagesbild.Rejects{Spill: sp.add}
 	var rep lagesbild.ImportReport
+	var err error
 	switch kind {
 	case "incidents":
 		rep, err = s.Imports.ImportIncidents(r.Context(), in, file, format, source, skip, nil, rejects)
@@ -117,10 +111,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	if rep.Errors == nil {
 		rep.Errors = []lagesbild.ImportError{}
 	}
-	var link *rejectLink
-	if sp != nil {
-		link = s.keepSpool(r, sp, rep, rejects.Err())
-	}
+	link := s.keepSpool(r, sp, rep, rejects.Err())
 	var ve *lagesbild.ValidationError
 	switch {
 	case err != nil && (isTooLarge(err) || isTimeout(err)):
@@ -208,31 +199,45 @@ func checkText(in *bufio.Reader) error {
 const maxSpoolRows = 1_000_000
 
 // spool writes the rejected records of one import to a temporary CSV file as they are found,
-// so that memory holds only the first few whatever the file.
+// so that memory holds only the first few whatever the file. The file is made only when a
+// record beyond the report's first lagesbild.MaxReportErrors is rejected: until then the
+// report lists them all.
 type spool struct {
+	pending []lagesbild.ImportError
 	f       *os.File
 	w       *csv.Writer
 	rows    int
 	omitted int
 }
 
-func newSpool() (*spool, error) {
-	f, err := os.CreateTemp("", "lagesbild-rejects-*.csv")
-	if err != nil {
-		return nil, err
+func (sp *spool) add(e lagesbild.ImportError) error {
+	if sp.f == nil {
+		if len(sp.pending) < lagesbild.MaxReportErrors {
+			sp.pending = append(sp.pending, e)
+			return nil
+		}
+		f, err := os.CreateTemp("", "lagesbild-rejects-*.csv")
+		if err != nil {
+			return err
+		}
+		sp.f, sp.w = f, csv.NewWriter(f)
+		_ = sp.w.Write([]string{"file", "line", "field", "reason"})
+		for _, p := range sp.pending {
+			sp.write(p)
+		}
+		sp.pending = nil
 	}
-	sp := &spool{f: f, w: csv.NewWriter(bufio.NewWriterSize(f, 64<<10))}
-	_ = sp.w.Write([]string{"file", "line", "field", "reason"})
-	return sp, nil
+	sp.write(e)
+	return nil
 }
 
-func (sp *spool) add(e lagesbild.ImportError) error {
+func (sp *spool) write(e lagesbild.ImportError) {
 	if sp.rows >= maxSpoolRows {
 		sp.omitted++
-		return nil
+		return
 	}
 	sp.rows++
-	return sp.w.Write([]string{cell(e.File), strconv.Itoa(e.Line), cell(e.Field), cell(e.Reason)})
+	_ = sp.w.Write([]string{cell(e.File), strconv.Itoa(e.Line), cell(e.Field), cell(e.Reason)})
 }
 
 // cell keeps a spreadsheet from taking a cell for a formula: reasons quote the file's values.
@@ -257,8 +262,10 @@ func (sp *spool) finish() error {
 }
 
 func (sp *spool) remove() {
-	_ = sp.f.Close()
-	_ = os.Remove(sp.f.Name())
+	if sp.f != nil {
+		_ = sp.f.Close()
+		_ = os.Remove(sp.f.Name())
+	}
 }
 
 // rejectLink points at the full list of an import's rejected records.
@@ -271,11 +278,12 @@ type rejectLink struct {
 // keepSpool keeps the spool file when the report leaves records out, and returns its link;
 // otherwise (or when the file failed) it removes it.
 func (s *Server) keepSpool(r *http.Request, sp *spool, rep lagesbild.ImportReport, spillErr error) *rejectLink {
-	if rep.ErrorsOmitted == 0 {
+	if rep.ErrorsOmitted == 0 || sp.f == nil {
 		sp.remove()
 		return nil
 	}
 	if err := errors.Join(spillErr, sp.finish()); err != nil {
+		// The import stands; only the full list of its rejected records is not kept.
 		s.Logger.Warn("the full list of rejected records could not be written", "err", err)
 		sp.remove()
 		return nil
