@@ -92,7 +92,9 @@ func headAsGet(next http.Handler) http.Handler {
 // timeout, so that an import can take longer than a login): Limits.BodyTimeout for the whole
 // body of an ordinary request; an import upload must keep sending, its deadline moving on by
 // Limits.ImportIdle with every 64 KiB, up to Limits.ImportTimeout, which also bounds its
-// response. A client that sends a byte a second is cut either way.
+// response. A client that sends a byte a second is cut either way. (Once the body is read,
+// net/http lifts the deadline itself for its background read, so a long import transaction
+// after the upload is not cut.)
 func (s *Server) bodyDeadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
