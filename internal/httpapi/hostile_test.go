@@ -300,7 +300,7 @@ func TestHostileImports(t *testing.T) {
 		{"GeoJSON of another kind", "kind=incidents&format=geojson&source=agency.x", `[1,2,3]`, []string{"bad.json"}},
 		{"presence with a bad header", "kind=presence&format=csv&source=agency.x", "namn,plats\nx,y\n", []string{"bad.json:1", "required column"}},
 		{"population with a bad header", "kind=population", "x,y\n1,2\n", []string{"area_id"}},
-		{"population over its cap", "kind=population", "area_id,population,estimated,method,source\n" + strings.Repeat("x", 17<<20), []string{"line 2 is longer than"}},
+		{"population over its cap", "kind=population", "area_id,population,estimated,method,source\n" + strings.Repeat("x\n", 600<<10), []string{"at most 1 MiB"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			resp, out, raw := postImport(t, e.srv.URL, c.query+"&file=bad.json", strings.NewReader(c.body), hdr...)

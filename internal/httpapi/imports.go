@@ -111,12 +111,13 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	if rep.Errors == nil {
 		rep.Errors = []lagesbild.ImportError{}
 	}
-	link := s.keepSpool(r, sp, rep, rejects.Err())
 	var ve *lagesbild.ValidationError
 	switch {
 	case err != nil && (isTooLarge(err) || isTimeout(err)):
+		sp.remove()
 		s.writeError(w, r, importReadError(err, maxBytes))
 	case errors.Is(err, lagesbild.ErrInvalid) && rep.Rejected > 0:
+		link := s.keepSpool(r, sp, rep, rejects.Err())
 		var body apiError
 		body.Error.Code, body.Error.Message = "rejected", fmt.Sprintf("%d records were rejected; nothing was stored", rep.Rejected)
 		writeJSON(w, http.StatusUnprocessableEntity, "application/json", struct {
@@ -126,10 +127,13 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		}{body, rep, link})
 	case errors.As(err, &ve) && ve.File != "":
 		// The file itself cannot be read (a broken header, invalid JSON): name where and why.
+		sp.remove()
 		s.writeError(w, r, lagesbild.Invalid("body", "%s; nothing was stored", ve.Error()))
 	case err != nil:
+		sp.remove()
 		s.writeError(w, r, err)
 	default:
+		link := s.keepSpool(r, sp, rep, rejects.Err())
 		writeJSON(w, http.StatusOK, "application/json", struct {
 			Report  lagesbild.ImportReport `json:"report"`
 			Rejects *rejectLink            `json:"rejects,omitempty"`

@@ -77,7 +77,7 @@ func (s *Service) importPresence(ctx context.Context, r io.Reader, file, format,
 	if rejects == nil {
 		rejects = &lagesbild.Rejects{}
 	}
-	r = &capped{r: r, left: maxRegisterBytes, what: "a presence file"}
+	r = newCapped(r, maxRegisterBytes, "a presence file")
 	if format == FormatCSV {
 		r = newLineLimit(r)
 	}
@@ -113,12 +113,13 @@ func (s *Service) importPresence(ctx context.Context, r io.Reader, file, format,
 }
 
 // ImportPopulation reads residents per area (CSV: area_id, population, estimated, method, source).
-// The file is a register of a few hundred rows, read whole, so it may be at most 16 MiB.
+// The file is a register of a few hundred rows, read whole (its bad rows too), so it may be at
+// most 1 MiB.
 func (s *Service) ImportPopulation(ctx context.Context, r io.Reader, file string, rejects *lagesbild.Rejects) (lagesbild.ImportReport, error) {
 	if rejects == nil {
 		rejects = &lagesbild.Rejects{}
 	}
-	pops, errs, err := ingest.ReadAreaPopulation(newLineLimit(&capped{r: r, left: maxRegisterBytes, what: "a population file"}), file)
+	pops, errs, err := ingest.ReadAreaPopulation(newCapped(r, maxPopulationBytes, "a population file"), file)
 	if err != nil {
 		return lagesbild.ImportReport{}, public(file, fmt.Errorf("import %s: %w", file, err))
 	}
@@ -133,9 +134,12 @@ func (s *Service) ImportPopulation(ctx context.Context, r io.Reader, file string
 	return s.Population.ImportAreaPopulation(ctx, file, pops)
 }
 
-// maxRegisterBytes caps the presence and population files, which are read whole: registers
-// of offices, operations and areas, not bulk data.
+// maxRegisterBytes caps a presence file, which is read whole: a register of offices and
+// operations (with their polygons), not bulk data.
 const maxRegisterBytes = 16 << 20
+
+// maxPopulationBytes caps a population file: one short row per area, a few hundred of them.
+const maxPopulationBytes = 1 << 20
 
 // maxLineBytes caps one line of a CSV file: encoding/csv holds a whole line in memory, so a
 // file of one endless line would otherwise cost its whole size several times over.
@@ -148,12 +152,17 @@ type limitError struct{ msg string }
 func (e *limitError) Error() string { return e.msg }
 func (e *limitError) Unwrap() error { return lagesbild.ErrInvalid }
 
-// capped fails once more than left bytes were read.
+// capped fails once more than max bytes were read.
 type capped struct {
 	r    io.Reader
+	max  int64
 	left int64
 	what string
 	err  error
+}
+
+func newCapped(r io.Reader, max int64, what string) *capped {
+	return &capped{r: r, max: max, left: max, what: what}
 }
 
 func (c *capped) Read(p []byte) (int, error) {
@@ -166,7 +175,7 @@ func (c *capped) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.left -= int64(n)
 	if c.left < 0 {
-		c.err = &limitError{fmt.Sprintf("%s may be at most %d MiB (it is read whole)", c.what, maxRegisterBytes>>20)}
+		c.err = &limitError{fmt.Sprintf("%s may be at most %s (it is read whole)", c.what, size(c.max))}
 		return 0, c.err
 	}
 	return n, err
