@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,6 +148,10 @@ func (s *Server) audited(next http.Handler) http.Handler {
 		}
 		for k, v := range bw.header {
 			w.Header()[k] = v
+		}
+		// The whole body is known: say its length, which a HEAD answer could not tell otherwise.
+		if bw.header.Get("Content-Length") == "" && bw.status >= 200 && bw.status != http.StatusNoContent && bw.status != http.StatusNotModified {
+			w.Header().Set("Content-Length", strconv.Itoa(bw.body.Len()))
 		}
 		w.WriteHeader(bw.status)
 		_, _ = w.Write(bw.body.Bytes())
