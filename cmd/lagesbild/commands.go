@@ -90,8 +90,12 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	}
 	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db,
-		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db,
+		Limits: httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}
+	// Timeouts, body deadlines and the connection cap: httpapi.Limits (README, "Limits").
+	srv := api.HTTPServer()
+	defer api.Close()
+	ln = api.Listener(ln)
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)
 	logger.Info("serving", "url", url)

@@ -22,6 +22,10 @@ type config struct {
 	PublicURL string // base of absolute URLs in TileJSON and OGC links; empty: the request's host
 	// TileCacheBytes bounds the in-process cache of gzipped tiles.
 	TileCacheBytes int64
+	// MaxImportBytes caps one file uploaded to POST /api/v1/imports (LAGESBILD_MAX_IMPORT_MB).
+	MaxImportBytes int64
+	// MaxConns caps the open HTTP connections (LAGESBILD_MAX_CONNS).
+	MaxConns int
 	// DemoScale is the volume of the demo data serve --demo loads (1: about 400 000 incidents).
 	DemoScale float64
 	// JWT configures bearer JWTs from an agency identity provider; empty Issuer: off.
@@ -47,6 +51,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("LAGESBILD_TILE_CACHE_MB: %q is not a whole number of megabytes", getenv("LAGESBILD_TILE_CACHE_MB"))
 	}
 	c.TileCacheBytes = int64(mb) << 20
+	importMB, err := strconv.Atoi(or(getenv("LAGESBILD_MAX_IMPORT_MB"), "64"))
+	if err != nil || importMB < 1 || importMB > 4096 {
+		return c, fmt.Errorf("LAGESBILD_MAX_IMPORT_MB: %q is not a whole number of megabytes (1–4096)", getenv("LAGESBILD_MAX_IMPORT_MB"))
+	}
+	c.MaxImportBytes = int64(importMB) << 20
+	if c.MaxConns, err = strconv.Atoi(or(getenv("LAGESBILD_MAX_CONNS"), "1000")); err != nil || c.MaxConns < 1 {
+		return c, fmt.Errorf("LAGESBILD_MAX_CONNS: %q is not a positive whole number", getenv("LAGESBILD_MAX_CONNS"))
+	}
 	scale, err := strconv.ParseFloat(or(getenv("LAGESBILD_DEMO_SCALE"), "1"), 64)
 	if err != nil || scale <= 0 || scale > 20 {
 		return c, fmt.Errorf("LAGESBILD_DEMO_SCALE: %q is not a number in (0, 20]", getenv("LAGESBILD_DEMO_SCALE"))

@@ -113,7 +113,7 @@ func loadDemo(ctx context.Context, db *database, in demo.Input, o demo.Options, 
 	if err := demo.WritePolisenJSON(&polisen, in, o, 2000); err != nil {
 		return err
 	}
-	rep, err := svc.ImportIncidents(ctx, &polisen, "synthetic-demo polisen.json", importer.FormatPolisen, "polisen", false, nil)
+	rep, err := svc.ImportIncidents(ctx, &polisen, "synthetic-demo polisen.json", importer.FormatPolisen, "polisen", false, nil, nil)
 	if err != nil {
 		return fmt.Errorf("demo Polisen events: %w", err)
 	}

@@ -139,13 +139,20 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 			if !*asJSON {
 				printDesoReport(stdout, file, drep, err)
 			}
-		} else {
-			rep, err = importFile(ctx, svc, kind, file, *format, *source, *skip, stderr)
-		}
-		if rejectsOut != nil {
-			for _, e := range rep.Errors {
-				_ = rejectsOut.Write([]string{e.File, fmt.Sprint(e.Line), e.Field, e.Reason})
+			if rejectsOut != nil {
+				for _, e := range rep.Errors {
+					_ = rejectsOut.Write([]string{e.File, fmt.Sprint(e.Line), e.Field, e.Reason})
+				}
 			}
+		} else {
+			// The report lists the first rejected records; --rejects gets every one as it is found.
+			rejected := &lagesbild.Rejects{}
+			if rejectsOut != nil {
+				rejected.Spill = func(e lagesbild.ImportError) error {
+					return rejectsOut.Write([]string{e.File, fmt.Sprint(e.Line), e.Field, e.Reason})
+				}
+			}
+			rep, err = importFile(ctx, svc, kind, file, *format, *source, *skip, stderr, rejected)
 		}
 		if *asJSON {
 			enc := json.NewEncoder(stdout)
@@ -177,7 +184,7 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	return failed
 }
 
-func importFile(ctx context.Context, svc *importer.Service, kind, file, format, source string, skip bool, stderr io.Writer) (lagesbild.ImportReport, error) {
+func importFile(ctx context.Context, svc *importer.Service, kind, file, format, source string, skip bool, stderr io.Writer, rejects *lagesbild.Rejects) (lagesbild.ImportReport, error) {
 	var r io.Reader = os.Stdin
 	name := "-"
 	var size int64 = -1
@@ -197,11 +204,11 @@ func importFile(ctx context.Context, svc *importer.Service, kind, file, format, 
 	r = io.TeeReader(r, prog)
 	switch kind {
 	case "incidents":
-		return svc.ImportIncidents(ctx, r, name, format, source, skip, prog.records)
+		return svc.ImportIncidents(ctx, r, name, format, source, skip, prog.records, rejects)
 	case "presence":
-		return svc.ImportPresence(ctx, r, name, format, source)
+		return svc.ImportPresence(ctx, r, name, format, source, rejects)
 	default:
-		return svc.ImportPopulation(ctx, r, name)
+		return svc.ImportPopulation(ctx, r, name, rejects)
 	}
 }
 
@@ -276,6 +283,9 @@ func printReport(w io.Writer, file string, rep lagesbild.ImportReport, err error
 	}
 	for _, e := range rep.Errors {
 		fmt.Fprintf(w, "  %s:%d: %s: %s\n", e.File, e.Line, e.Field, e.Reason)
+	}
+	if rep.ErrorsOmitted > 0 {
+		fmt.Fprintf(w, "  … and %d more rejected records (--rejects FILE lists them all)\n", rep.ErrorsOmitted)
 	}
 }
 

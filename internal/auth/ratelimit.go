@@ -19,7 +19,8 @@ const (
 	limiterMaxKeys = 100_000
 )
 
-// Limiter limits login attempts per key (the login form uses "ip|username"): a token bucket
+// Limiter limits login attempts per key (the login form uses "ip|username", and "ip" for the
+// failures of one address across names): a token bucket
 // per key, refilled at perMinute and holding up to burst attempts. It is safe for
 // concurrent use, and its memory is bounded: keys not seen for ten minutes, or whose
 // bucket has refilled completely, are forgotten once it tracks more than 10 000 keys.
@@ -53,6 +54,23 @@ func NewLimiter(perMinute int, burst int) *Limiter {
 // A denied attempt is not counted, so a client that keeps trying at the limit gets through
 // at the refill rate, no faster.
 func (l *Limiter) Allow(key string, now time.Time) bool {
+	return l.entry(key, now).AllowN(now, 1)
+}
+
+// Take counts one attempt for key at now when one is allowed, like Allow, and returns a func
+// that gives the attempt back: the per-address login limit counts only failed attempts, and
+// whether one fails is known only after the password check it must come before.
+func (l *Limiter) Take(key string, now time.Time) (giveBack func(), ok bool) {
+	r := l.entry(key, now).ReserveN(now, 1)
+	if !r.OK() || r.DelayFrom(now) > 0 {
+		r.CancelAt(now)
+		return nil, false
+	}
+	return func() { r.CancelAt(now) }, true
+}
+
+// entry returns the bucket of key, creating it (and sweeping when the map is large).
+func (l *Limiter) entry(key string, now time.Time) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.keys[key]
@@ -66,7 +84,7 @@ func (l *Limiter) Allow(key string, now time.Time) bool {
 	if now.After(e.seen) {
 		e.seen = now
 	}
-	return e.lim.AllowN(now, 1)
+	return e.lim
 }
 
 // sweep forgets idle keys and keys whose bucket is full (a fresh bucket is the same), then

@@ -213,3 +213,29 @@ func BenchmarkLimiterAllow(b *testing.B) {
 		i++
 	}
 }
+
+// TestLimiterTake: Take counts like Allow, and a given-back attempt does not count (the
+// per-address login limit counts failed logins only).
+func TestLimiterTake(t *testing.T) {
+	l := NewLimiter(1, 3)
+	now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if _, ok := l.Take("10.0.0.1", now); !ok {
+			t.Fatalf("attempt %d within the burst refused", i+1)
+		}
+	}
+	if _, ok := l.Take("10.0.0.1", now); ok {
+		t.Fatal("a fourth attempt in the same instant was allowed")
+	}
+	if _, ok := l.Take("10.0.0.2", now); !ok {
+		t.Fatal("another address was refused")
+	}
+	// Successes given back: any number of them pass.
+	for i := range 10 {
+		back, ok := l.Take("10.0.0.3", now)
+		if !ok {
+			t.Fatalf("given-back attempt %d refused", i+1)
+		}
+		back()
+	}
+}

@@ -35,12 +35,16 @@ type Service struct {
 	JWT     *JWTVerifier
 	Now     func() time.Time
 	limiter *Limiter
-	auditor *Auditor
+	// addrLimiter counts the failed logins of one address across user names, so that trying
+	// one password against many names (password spraying) meets the limit too.
+	addrLimiter *Limiter
+	auditor     *Auditor
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, demoMode bool) *Service {
-	return &Service{Store: store, DemoMode: demoMode, Now: time.Now, limiter: NewLimiter(10, 5), auditor: NewAuditor(store)}
+	return &Service{Store: store, DemoMode: demoMode, Now: time.Now, limiter: NewLimiter(10, 5),
+		addrLimiter: NewLimiter(10, 20), auditor: NewAuditor(store)}
 }
 
 // Audit appends one audit row and returns once it is committed.
@@ -78,11 +82,19 @@ func TokenIdentity(t Token) Identity {
 
 // Login checks a user name and password and opens a session. It returns the cookie value,
 // which is stored only as a hash. Failures are ErrUnauthenticated, whatever the reason, so the
-// response does not tell which accounts exist; too many attempts from one client for one name
-// give ErrRateLimited.
+// response does not tell which accounts exist; too many attempts from one client for one name,
+// or too many failed ones from one client across names, give ErrRateLimited.
 func (s *Service) Login(ctx context.Context, username, password, client string) (cookie string, sess Session, u User, err error) {
 	username = strings.ToLower(strings.TrimSpace(username))
+	giveBack, allowed := func() {}, true
+	if s.addrLimiter != nil {
+		giveBack, allowed = s.addrLimiter.Take(client, s.now())
+	}
+	if !allowed {
+		return "", Session{}, User{}, fmt.Errorf("auth: login %q: too many failures from %s: %w", username, client, ErrRateLimited)
+	}
 	if !s.limiter.Allow(client+"|"+username, s.now()) {
+		giveBack() // denied, not failed: the address's budget is for attempts that were checked
 		return "", Session{}, User{}, fmt.Errorf("auth: login %q: %w", username, ErrRateLimited)
 	}
 	u, err = s.Store.UserByName(ctx, username)
@@ -91,6 +103,7 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 		return "", Session{}, User{}, fmt.Errorf("auth: login %q: unknown user: %w", username, ErrUnauthenticated)
 	}
 	if err != nil {
+		giveBack() // the database failed, not the client
 		return "", Session{}, User{}, err
 	}
 	ok, err := CheckPassword(u.PasswordHash, password)
@@ -117,6 +130,7 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	if err := s.Store.CreateSession(ctx, idHash, sess); err != nil {
 		return "", Session{}, User{}, err
 	}
+	giveBack() // a successful login does not count against its address
 	return cookie, sess, u, nil
 }
 

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -147,6 +149,10 @@ func (s *Server) audited(next http.Handler) http.Handler {
 		for k, v := range bw.header {
 			w.Header()[k] = v
 		}
+		// The whole body is known: say its length, which a HEAD answer could not tell otherwise.
+		if bw.header.Get("Content-Length") == "" && bw.status >= 200 && bw.status != http.StatusNoContent && bw.status != http.StatusNotModified {
+			w.Header().Set("Content-Length", strconv.Itoa(bw.body.Len()))
+		}
 		w.WriteHeader(bw.status)
 		_, _ = w.Write(bw.body.Bytes())
 	})
@@ -195,7 +201,11 @@ func (s *Server) audit(r *http.Request, status int, action string) error {
 	if role == "" {
 		role = "none"
 	}
-	return s.Auth.Audit(r.Context(), auth.AuditEntry{Subject: storable(subject), Role: role, Scope: id.Scope.String(),
+	// The row is written even when the client has gone (a body that timed out cancels the
+	// request's context), within a bound of its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+	defer cancel()
+	return s.Auth.Audit(ctx, auth.AuditEntry{Subject: storable(subject), Role: role, Scope: id.Scope.String(),
 		Action: action, Resource: storable(truncate(r.URL.Path, 300)), Params: params, Result: result, Status: status,
 		RequestID: storable(truncate(middleware.GetReqID(r.Context()), 64)), Client: clientAddr(r)})
 }

@@ -1,15 +1,19 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -54,14 +58,96 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, "application/json", meOf(identity(r), csrf))
 }
 
-// readJSON decodes a small JSON body strictly.
+// maxJSONBytes bounds a JSON request body (logins, accounts, tokens, profiles).
+const maxJSONBytes = 64 << 10
+
+// readJSON decodes a small JSON object strictly. Its errors say in plain words what is wrong
+// with the body (never a Go type): 413 over maxJSONBytes, 408 when it stops arriving, else 400.
 func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBytes+1))
+	switch {
+	case isTimeout(err):
+		return &publicError{kind: errTimeout, msg: "the request body stopped arriving"}
+	case err != nil:
+		return lagesbild.Invalid("body", "the request body could not be read")
+	case len(b) > maxJSONBytes:
+		return &publicError{kind: errTooLarge, msg: fmt.Sprintf("the JSON body is larger than %d KiB", maxJSONBytes>>10)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return lagesbild.Invalid("body", "not the expected JSON object: %s", truncate(err.Error(), 120))
+		return lagesbild.Invalid("body", "%s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return lagesbild.Invalid("body", "there is more after the JSON object; send one object")
 	}
 	return nil
+}
+
+// jsonProblem says what is wrong with a JSON body in the client's terms.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "the body is empty; send a JSON object"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not valid JSON at byte %d (%s)", syn.Offset, truncate(strings.TrimPrefix(syn.Error(), "json: "), 80))
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Sprintf("expected a JSON object, got %s", jsonValueWord(typ.Value))
+		}
+		return fmt.Sprintf("field %q: expected %s, got %s", truncate(typ.Field, maxEchoParam), jsonKindWord(typ.Type), jsonValueWord(typ.Value))
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Sprintf("unknown field %s", truncate(name, maxEchoParam))
+	}
+	return "not the expected JSON object"
+}
+
+// jsonValueWord names the JSON value encoding/json found ("array", "number 5", ...).
+func jsonValueWord(v string) string {
+	w, _, _ := strings.Cut(v, " ")
+	switch w {
+	case "array":
+		return "an array"
+	case "object":
+		return "an object"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "number":
+		return "a number"
+	case "null":
+		return "null"
+	}
+	return "another kind of value"
+}
+
+// jsonKindWord names the JSON value a Go type is decoded from.
+func jsonKindWord(t reflect.Type) string {
+	if t == nil {
+		return "another kind of value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another kind of value"
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -86,9 +172,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if aerr := s.audit(rr, status, "login"); aerr != nil {
-		s.writeError(w, r, errors.Join(aerr, lagesbild.ErrUnavailable))
-		return
+	// A failed attempt gets its own row only as the first of its client in a window; the
+	// rest are counted into one row (loginFailures), so failures cannot fill the log.
+	if status == http.StatusOK || s.logins.first(s, clientAddr(r), truncate(body.Username, 64), status, time.Now()) {
+		if aerr := s.audit(rr, status, "login"); aerr != nil {
+			if status != http.StatusOK {
+				s.logins.forget(clientAddr(r))
+			}
+			s.writeError(w, r, errors.Join(aerr, lagesbild.ErrUnavailable))
+			return
+		}
 	}
 	if err != nil {
 		s.Logger.Warn("login failed", "reason", err.Error(), "client", clientAddr(r))
@@ -330,4 +423,166 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 		rows = []auth.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, "application/json", rows)
+}
+
+// Failed logins are audited in bounded form: per client address and window, the first failure
+// is written as it happens (with its user name, and failing closed like every audit row), the
+// others are counted and written as one row of action "login", result "aggregated" when the
+// window closes, with the counts of 401 and 429 answers and up to loginNames of the names
+// tried. Clients past loginClients share one bucket ("*"), so neither the rows nor this
+// memory grow with the number of addresses an attacker has.
+const (
+	loginWindow  = time.Minute
+	loginClients = 10_000
+	loginNames   = 10
+)
+
+type loginFailures struct {
+	mu      sync.Mutex
+	clients map[string]*loginCount
+	started bool
+	stop    chan struct{}
+	done    chan struct{}
+	auth    *auth.Service
+	logger  interface{ Error(string, ...any) }
+}
+
+type loginCount struct {
+	start, last     time.Time
+	unauthenticated int // failures after the first of the window, not yet written
+	rateLimited     int
+	names           []string
+	moreNames       bool
+}
+
+// first counts a failed login of client at now and reports whether it is the first of the
+// client's window, which is audited on its own.
+func (lf *loginFailures) first(s *Server, client, name string, status int, now time.Time) bool {
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	if !lf.started {
+		lf.started = true
+		lf.clients = map[string]*loginCount{}
+		lf.stop, lf.done = make(chan struct{}), make(chan struct{})
+		lf.auth, lf.logger = s.Auth, s.Logger
+		go lf.loop()
+	}
+	if _, ok := lf.clients[client]; !ok && len(lf.clients) >= loginClients {
+		client = "*"
+	}
+	c, ok := lf.clients[client]
+	if ok && now.Sub(c.start) >= loginWindow {
+		if e := lf.flush(client, c); e != nil {
+			go lf.write(*e)
+		}
+		ok = false
+	}
+	if !ok {
+		lf.clients[client] = &loginCount{start: now, last: now}
+		return true
+	}
+	c.last = now
+	if status == http.StatusTooManyRequests {
+		c.rateLimited++
+	} else {
+		c.unauthenticated++
+	}
+	if !slices.Contains(c.names, name) {
+		if len(c.names) < loginNames {
+			c.names = append(c.names, name)
+		} else {
+			c.moreNames = true
+		}
+	}
+	return false
+}
+
+// forget drops a client's window whose first row could not be written, so the next failure
+// is written on its own again.
+func (lf *loginFailures) forget(client string) {
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	if c, ok := lf.clients[client]; ok && c.unauthenticated+c.rateLimited == 0 {
+		delete(lf.clients, client)
+	}
+}
+
+// loop writes the rows of closed windows.
+func (lf *loginFailures) loop() {
+	defer close(lf.done)
+	t := time.NewTicker(loginWindow / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-lf.stop:
+			lf.flushAll(time.Time{})
+			return
+		case now := <-t.C:
+			lf.flushAll(now)
+		}
+	}
+}
+
+// flushAll writes the windows that closed by now; the zero time writes every window.
+func (lf *loginFailures) flushAll(now time.Time) {
+	var rows []auth.AuditEntry
+	lf.mu.Lock()
+	for client, c := range lf.clients {
+		if now.IsZero() || now.Sub(c.start) >= loginWindow {
+			if e := lf.flush(client, c); e != nil {
+				rows = append(rows, *e)
+			}
+		}
+	}
+	lf.mu.Unlock()
+	for _, e := range rows {
+		lf.write(e)
+	}
+}
+
+// flush forgets the window of a client and returns its row, or nil when it counted nothing
+// beyond its first failure; lf.mu must be held.
+func (lf *loginFailures) flush(client string, c *loginCount) *auth.AuditEntry {
+	delete(lf.clients, client)
+	n := c.unauthenticated + c.rateLimited
+	if n == 0 {
+		return nil
+	}
+	status := http.StatusUnauthorized
+	if c.unauthenticated == 0 {
+		status = http.StatusTooManyRequests
+	}
+	names := make([]any, len(c.names))
+	for i, name := range c.names {
+		names[i] = storable(name)
+	}
+	return &auth.AuditEntry{At: c.last, Subject: "anonymous", Role: "none", Action: "login", Resource: "/api/v1/session",
+		Params: map[string]any{"method": http.MethodPost, "failures": n, "unauthenticated": c.unauthenticated,
+			"rate_limited": c.rateLimited, "from": c.start.UTC().Format(time.RFC3339Nano), "to": c.last.UTC().Format(time.RFC3339Nano),
+			"names": names, "more_names": c.moreNames},
+		Result: "aggregated", Status: status, Client: client}
+}
+
+// write stores one aggregated row. Nobody's response waits for it, so a failure is logged.
+func (lf *loginFailures) write(e auth.AuditEntry) {
+	if lf.auth == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := lf.auth.Audit(ctx, e); err != nil {
+		lf.logger.Error("audit row of failed logins not written", "err", err, "client", e.Client, "failures", e.Params["failures"])
+	}
+}
+
+// close writes every open window and stops the loop.
+func (lf *loginFailures) close() {
+	lf.mu.Lock()
+	started := lf.started
+	lf.started = false
+	lf.mu.Unlock()
+	if started {
+		close(lf.stop)
+		<-lf.done
+	}
 }

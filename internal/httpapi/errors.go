@@ -25,7 +25,22 @@ var errorStatus = []struct {
 	{lagesbild.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
 	{auth.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{auth.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
+	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
+	{errTimeout, http.StatusRequestTimeout, "timeout"},
 }
+
+// Kinds of the transport's own errors, which have no domain kind.
+var (
+	errTooLarge = errors.New("request body too large")
+	errTimeout  = errors.New("request body too slow")
+)
+
+// Bounds of what an error message echoes: a parameter name is cut at maxEchoParam characters and
+// a message at maxEchoMessage bytes, so a 100 KB parameter name gives a short 400.
+const (
+	maxEchoParam   = 100
+	maxEchoMessage = 800
+)
 
 // apiError is the body of every error response.
 type apiError struct {
@@ -75,11 +90,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Retry-After", "5")
 		}
 	case errors.As(err, &ve):
-		body.Error.Message, body.Error.Parameter = ve.Error(), ve.Field
+		v := *ve
+		v.Field = truncateChars(v.Field, maxEchoParam)
+		body.Error.Message, body.Error.Parameter = truncate(v.Error(), maxEchoMessage), v.Field
 	case errors.As(err, &pe):
-		body.Error.Message = pe.msg
+		body.Error.Message = truncate(pe.msg, maxEchoMessage)
 	default:
+		// A 4xx without a message of its own: the status in words is still better than
+		// internal error text, which never reaches a client.
+		s.Logger.Warn("client error without a public message", "err", err, "path", r.URL.Path, "request_id", body.Error.RequestID)
 		body.Error.Message = http.StatusText(status)
+	}
+	if status == http.StatusRequestTimeout {
+		w.Header().Set("Connection", "close")
 	}
 	writeJSON(w, status, "application/json", body)
 }

@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -69,4 +71,75 @@ func (s *Server) wellFormedQuery(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// headAsGet routes every HEAD request as the GET of its path, and the handlers leave out the
+// body (net/http discards it for HEAD anyway). chi's GetHead does this only when no route
+// matches HEAD, and the catch-all file server and mounted routers match every method, so HEAD
+// on tiles, TileJSON, the style and /ogc ended in 404 or 405.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			if rctx := chi.RouteContext(r.Context()); rctx != nil {
+				rctx.RouteMethod = http.MethodGet
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyDeadline sets the read deadline of a request body (the server has no overall read
+// timeout, so that an import can take longer than a login): Limits.BodyTimeout for the whole
+// body of an ordinary request; an import upload must keep sending, its deadline moving on by
+// Limits.ImportIdle with every 64 KiB, up to Limits.ImportTimeout, which also bounds its
+// response. A client that sends a byte a second is cut either way. (Once the body is read,
+// net/http lifts the deadline itself for its background read, so a long import transaction
+// after the upload is not cut.)
+func (s *Server) bodyDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		now := time.Now()
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/imports" {
+			end := now.Add(s.Limits.importTimeout())
+			_ = rc.SetWriteDeadline(end)
+			p := &progressDeadline{ReadCloser: r.Body, rc: rc, idle: s.Limits.importIdle(), end: end}
+			p.extend(now)
+			r.Body = p
+		} else {
+			// An error means the connection cannot take deadlines (HTTP/2 over some proxies);
+			// the server's write timeout still bounds the request.
+			_ = rc.SetReadDeadline(now.Add(s.Limits.bodyTimeout()))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// progressDeadline moves a read deadline on as data arrives.
+type progressDeadline struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	idle  time.Duration
+	end   time.Time
+	since int
+}
+
+func (p *progressDeadline) extend(now time.Time) {
+	d := now.Add(p.idle)
+	if d.After(p.end) {
+		d = p.end
+	}
+	_ = p.rc.SetReadDeadline(d)
+}
+
+func (p *progressDeadline) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	if p.since += n; p.since >= 64<<10 {
+		p.since = 0
+		p.extend(time.Now())
+	}
+	return n, err
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
@@ -45,10 +46,26 @@ func parseYear(name, s string) (int, error) {
 	return y, nil
 }
 
-// truncate keeps echoed client input short in error messages.
+// truncate keeps echoed client input short in error messages: at most n bytes, cut at a
+// character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
 	return s[:n] + "…"
+}
+
+// truncateChars is truncate counting characters, for names echoed whole up to n characters.
+func truncateChars(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
 }

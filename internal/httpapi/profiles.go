@@ -10,7 +10,6 @@ import (
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/risk"
-	"github.com/lagesbild/lagesbild/internal/summary"
 )
 
 // Saved weightings of the prioritisation: national ones for everyone, regional ones for the
@@ -98,7 +97,7 @@ func (s *Server) handleSaveProfile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, lagesbild.Invalid("weights", "give at least one component's weight"))
 		return
 	}
-	if err := summary.CheckWeights(body.Weights); err != nil {
+	if err := checkWeights("weights", body.Weights); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -16,7 +16,8 @@ import (
 // resource outside it), and writes an audit row before its response leaves.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.GetHead)
+	r.Use(s.bodyDeadline) // first: it needs the connection's own ResponseWriter
+	r.Use(headAsGet)
 	r.Use(ownRequestID)
 	r.Use(middleware.RequestID)
 	r.Use(s.logRequests)
@@ -35,6 +36,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/session", s.handleLogin)
 			r.Delete("/session", s.handleLogout)
 		}
+		if s.Imports != nil {
+			// A file too large to hold back for the audit row: the handler writes the row first.
+			r.With(s.authenticated, s.allow(auth.Identity.CanAdmin, "import data")).Get("/imports/rejects/{id}", s.handleRejectFile)
+		}
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticated)
 			r.Use(s.audited)
@@ -46,7 +51,7 @@ func (s *Server) routes() http.Handler {
 				})
 			}
 			if s.Imports != nil {
-				// An import of a large file may take longer than the read timeout.
+				// An import of a large file may take longer than the read timeout (bodyDeadline).
 				r.With(s.allow(auth.Identity.CanAdmin, "import data")).Post("/imports", s.handleImport)
 			}
 			r.Group(func(r chi.Router) {

@@ -6,7 +6,11 @@ package httpapi
 import (
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"time"
+
+	"golang.org/x/net/netutil"
 
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -34,7 +38,88 @@ type Server struct {
 	// Auth authenticates callers and keeps accounts, tokens and the audit log. Without it no
 	// protected route is reachable (every one answers 401).
 	Auth *auth.Service
+	// Limits bound what one client can take of the server; zero fields take the defaults.
+	Limits Limits
+
+	logins  *loginFailures
+	rejects *rejectFiles
+}
+
+// Limits bound the time, connections and bytes a client can hold. Zero fields take the
+// defaults named in each comment (README, "Limits").
+type Limits struct {
+	// ReadHeaderTimeout cuts a client that has not sent its headers (10 s).
+	ReadHeaderTimeout time.Duration
+	// BodyTimeout is the read deadline for the whole body of a request other than an import
+	// (10 s); an import must keep sending: its deadline moves on by ImportIdle with every
+	// 64 KiB that arrives.
+	BodyTimeout time.Duration
+	// ImportIdle is how long an import upload may go without 64 KiB arriving (30 s).
+	ImportIdle time.Duration
+	// ImportTimeout bounds one import request, upload and processing (30 min).
+	ImportTimeout time.Duration
+	// WriteTimeout bounds the handling and writing of a response other than an import (2 min;
+	// reads stop after 60 s on their own).
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends no new request (60 s).
+	IdleTimeout time.Duration
+	// MaxConns caps open connections; further ones wait in the kernel's backlog (1000).
+	MaxConns int
+	// MaxImportBytes caps one uploaded file (64 MiB); larger files go through lagesbild import.
+	MaxImportBytes int64
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func (l Limits) readHeaderTimeout() time.Duration {
+	return orDefault(l.ReadHeaderTimeout, 10*time.Second)
+}
+func (l Limits) bodyTimeout() time.Duration   { return orDefault(l.BodyTimeout, 10*time.Second) }
+func (l Limits) importIdle() time.Duration    { return orDefault(l.ImportIdle, 30*time.Second) }
+func (l Limits) importTimeout() time.Duration { return orDefault(l.ImportTimeout, 30*time.Minute) }
+func (l Limits) writeTimeout() time.Duration  { return orDefault(l.WriteTimeout, 2*time.Minute) }
+func (l Limits) idleTimeout() time.Duration   { return orDefault(l.IdleTimeout, 60*time.Second) }
+func (l Limits) maxConns() int                { return orDefault(l.MaxConns, 1000) }
+func (l Limits) maxImportBytes() int64        { return orDefault(l.MaxImportBytes, 64<<20) }
+
+// HTTPServer returns an http.Server for the handler with the timeouts of s.Limits. The
+// server-wide read timeout is left to the per-request body deadlines (bodyDeadline), which
+// give an import longer than a login.
+func (s *Server) HTTPServer() *http.Server {
+	l := s.Limits
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: l.readHeaderTimeout(),
+		WriteTimeout:      l.writeTimeout(),
+		IdleTimeout:       l.idleTimeout(),
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Close writes the audit rows of failed logins still being counted and removes the reject
+// lists the server keeps.
+func (s *Server) Close() {
+	if s.logins != nil {
+		s.logins.close()
+		s.rejects.removeAll()
+	}
+}
+
+// Listener caps the open connections of ln at Limits.MaxConns.
+func (s *Server) Listener(ln net.Listener) net.Listener {
+	return netutil.LimitListener(ln, s.Limits.maxConns())
 }
 
 // Handler returns the router with every route and middleware.
-func (s *Server) Handler() http.Handler { return s.routes() }
+func (s *Server) Handler() http.Handler {
+	if s.logins == nil {
+		s.logins, s.rejects = &loginFailures{}, &rejectFiles{}
+	}
+	return s.routes()
+}

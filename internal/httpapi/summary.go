@@ -196,11 +196,40 @@ func parseWeights(v string) (map[string]float64, error) {
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, lagesbild.Invalid("weights", "%q is not a number", truncate(num, 40))
+			return nil, lagesbild.Invalid("weights", "%s: %q is not a finite number", truncate(k, 40), truncate(num, 40))
 		}
 		w[k] = f
 	}
-	return w, summary.CheckWeights(w)
+	return w, checkWeights("weights", w)
+}
+
+// maxWeight bounds one weight. Only the ratios of the weights matter (risk.Score divides by
+// the largest), so a larger number says nothing a smaller one could not, and is taken for a
+// mistake.
+const maxWeight = 1000
+
+// checkWeights checks weights given in the query or a profile (param names where): known
+// components, finite numbers from 0 to maxWeight, at least one positive.
+func checkWeights(param string, w map[string]float64) error {
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if v := w[k]; v > maxWeight {
+			return lagesbild.Invalid(param, "%s: %g is too large; a weight is a number from 0 to %d (only the ratios between weights matter)",
+				truncate(k, 40), v, maxWeight)
+		}
+	}
+	if err := summary.CheckWeights(w); err != nil {
+		var ve *lagesbild.ValidationError
+		if errors.As(err, &ve) {
+			return &lagesbild.ValidationError{Field: param, Reason: ve.Reason}
+		}
+		return err
+	}
+	return nil
 }
 
 func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {

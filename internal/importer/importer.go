@@ -33,25 +33,26 @@ type Options struct {
 	// Unknown, when set, returns the categories the taxonomy did not know, with counts, once the
 	// reader is exhausted.
 	Unknown func() map[string]int
+	// Rejects, when set, collects the rejected records (its Spill gets the full list); the
+	// report lists only the first lagesbild.MaxReportErrors.
+	Rejects *lagesbild.Rejects
 }
 
 const batchSize = 8192
 
 // Incidents imports one file read by r into store.
 func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, file string, o Options, logger *slog.Logger) (lagesbild.ImportReport, error) {
+	if o.Rejects == nil {
+		o.Rejects = &lagesbild.Rejects{}
+	}
 	p := &pipeline{r: r, file: file, o: o, workers: runtime.GOMAXPROCS(0)}
 	rep, err := store.ImportIncidents(ctx, lagesbild.IncidentBatch{
 		File:         file,
 		Next:         p.next,
 		SkipInvalid:  o.SkipInvalid,
 		CellBoundary: hexgrid.Boundary,
-		Rejected: func() ([]lagesbild.ImportError, map[string]int) {
-			var unknown map[string]int
-			if o.Unknown != nil {
-				unknown = o.Unknown()
-			}
-			return p.errs, unknown
-		},
+		Rejects:      o.Rejects,
+		UnknownTypes: o.Unknown,
 	})
 	if p.fatal != nil {
 		return rep, fmt.Errorf("import %s: %w", file, p.fatal)
@@ -65,7 +66,7 @@ func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, fil
 }
 
 // pipeline pulls records from the reader in batches, bins the exact ones in parallel, and hands
-// them out one by one. Memory stays bounded by one batch.
+// them out one by one. Memory stays bounded by one batch (and the first rejected records).
 type pipeline struct {
 	r       Reader
 	file    string
@@ -74,7 +75,6 @@ type pipeline struct {
 	buf     []lagesbild.Incident
 	pos     int
 	read    int
-	errs    []lagesbild.ImportError
 	fatal   error
 	eof     bool
 	points  []orb.Point
@@ -110,7 +110,7 @@ func (p *pipeline) fill() error {
 		var ve *lagesbild.ValidationError
 		if errors.As(err, &ve) {
 			p.read++
-			p.errs = append(p.errs, lagesbild.ImportError{File: p.file, Line: ve.Line, Field: ve.Field, Reason: ve.Reason})
+			p.o.Rejects.Add(lagesbild.ImportError{File: p.file, Line: ve.Line, Field: ve.Field, Reason: ve.Reason})
 			continue
 		}
 		if err != nil {

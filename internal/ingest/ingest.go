@@ -102,3 +102,15 @@ func isRecordError(err error) bool {
 	var v *lagesbild.ValidationError
 	return errors.As(err, &v)
 }
+
+// FatalError returns the file, line and reason of an error that ended reading a file (a
+// broken header, invalid JSON, an empty input), and whether err is one; callers that show the
+// reason to a user need it, the record loop must not mistake it for a record error.
+func FatalError(err error) (*lagesbild.ValidationError, bool) {
+	var fe *fatalError
+	if !errors.As(err, &fe) {
+		return nil, false
+	}
+	v := fe.v
+	return &v, true
+}

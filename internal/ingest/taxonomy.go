@@ -147,6 +147,13 @@ type categorizer struct {
 // hold them all.
 const maxSeen = 4096
 
+// maxUnknown bounds the unknown categories counted by name (in memory and in the import
+// report); past it they are counted together under OtherUnknown.
+const maxUnknown = 1000
+
+// OtherUnknown is the key of the unknown categories past the first maxUnknown.
+const OtherUnknown = "(other unknown categories)"
+
 func newCategorizer(t *Taxonomy) categorizer {
 	return categorizer{tax: t, seen: map[string]lagesbild.CategoryGroup{}, unknown: map[string]int{}}
 }
@@ -162,6 +169,8 @@ func (c *categorizer) group(category string) lagesbild.CategoryGroup {
 	}
 	g, known := c.tax.Lookup(category)
 	switch {
+	case !known && len(c.unknown) >= maxUnknown:
+		c.unknown[OtherUnknown]++
 	case !known:
 		c.unknown[category] = 1
 	case len(c.seen) < maxSeen:

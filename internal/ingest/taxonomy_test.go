@@ -148,3 +148,23 @@ func TestParseTaxonomyErrors(t *testing.T) {
 		t.Errorf("nil taxonomy Lookup = %s %v", g, known)
 	}
 }
+
+// TestCategorizerBoundsUnknown: a file of endless distinct unknown categories keeps the count
+// (and the import report) bounded: past maxUnknown names they are counted together.
+func TestCategorizerBoundsUnknown(t *testing.T) {
+	c := newCategorizer(testTaxonomy(t))
+	const n = maxUnknown + 500
+	for i := range n {
+		if g := c.group("okänd kategori " + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)); g != lagesbild.GroupOvrigt {
+			t.Fatalf("unknown category in group %s", g)
+		}
+	}
+	u := c.unknownTypes()
+	total := 0
+	for _, v := range u {
+		total += v
+	}
+	if len(u) != maxUnknown+1 || u[OtherUnknown] != n-maxUnknown || total != n {
+		t.Errorf("%d names, %d under %q, %d counted; want %d, %d, %d", len(u), u[OtherUnknown], OtherUnknown, total, maxUnknown+1, n-maxUnknown, n)
+	}
+}

@@ -159,8 +159,69 @@ type ImportReport struct {
 	Rejected     int               `json:"rejected"`
 	PerPrecision map[Precision]int `json:"per_precision"`
 	UnknownTypes map[string]int    `json:"unknown_types"`
-	Errors       []ImportError     `json:"errors"`
-	DataVersion  int64             `json:"data_version"`
+	// Errors lists the first MaxReportErrors rejected records; Rejected counts them all.
+	Errors []ImportError `json:"errors"`
+	// ErrorsOmitted is how many rejected records Errors leaves out.
+	ErrorsOmitted int   `json:"errors_omitted,omitempty"`
+	DataVersion   int64 `json:"data_version"`
+}
+
+// MaxReportErrors is how many rejected records an import report lists. A file whose every
+// record is bad must not make a report (or the memory holding it) as large as the file; the
+// full list goes to Rejects.Spill.
+const MaxReportErrors = 100
+
+// Rejects collects the rejected records of one import in bounded memory: it counts every one,
+// keeps the first MaxReportErrors for the report and hands each to Spill when that is set.
+type Rejects struct {
+	// Spill, when set, receives every rejected record in order (the full list as a file); its
+	// first error stops further calls and is kept for Err.
+	Spill func(ImportError) error
+	first []ImportError
+	total int
+	err   error
+}
+
+// Add records one rejected record.
+func (r *Rejects) Add(e ImportError) {
+	r.total++
+	if len(r.first) < MaxReportErrors {
+		r.first = append(r.first, e)
+	}
+	if r.Spill != nil && r.err == nil {
+		r.err = r.Spill(e)
+	}
+}
+
+// Total is the number of records rejected so far.
+func (r *Rejects) Total() int {
+	if r == nil {
+		return 0
+	}
+	return r.total
+}
+
+// First returns the first MaxReportErrors rejected records.
+func (r *Rejects) First() []ImportError {
+	if r == nil {
+		return nil
+	}
+	return r.first
+}
+
+// Err is the first error of Spill.
+func (r *Rejects) Err() error {
+	if r == nil {
+		return nil
+	}
+	return r.err
+}
+
+// Fill puts the rejected records into rep: the count, the first ones and how many are left out.
+func (r *Rejects) Fill(rep *ImportReport) {
+	rep.Rejected = r.Total()
+	rep.Errors = r.First()
+	rep.ErrorsOmitted = r.Total() - len(rep.Errors)
 }
 
 // ImportError is one rejected record.
@@ -179,9 +240,13 @@ type IncidentBatch struct {
 	// SkipInvalid stores the valid records even when some are rejected; otherwise any rejection
 	// (found by the store, e.g. a point outside every kommun) rolls the whole batch back.
 	SkipInvalid bool
-	// Rejected returns the records rejected before they reached the store (parse and validation
-	// errors, with their unknown types); it is called once Next has returned io.EOF.
-	Rejected func() (errs []ImportError, unknownTypes map[string]int)
+	// Rejects holds the records rejected before they reached the store (parse and validation
+	// errors); the store adds the ones it finds and reports Rejects.Total and Rejects.First.
+	// nil: none were rejected before the store.
+	Rejects *Rejects
+	// UnknownTypes returns the categories the taxonomy did not know, with counts; it is called
+	// once Next has returned io.EOF.
+	UnknownTypes func() map[string]int
 	// CellBoundary returns the WGS84 polygon of an H3 cell; the store keeps the polygons of the
 	// cells it has not seen before.
 	CellBoundary func(cell uint64) orb.Polygon

@@ -51,6 +51,7 @@ type DesoReport struct {
 // changes nothing.
 func (db *DB) ImportDesoBoundaries(ctx context.Context, file string, desos []DesoPolygon) (DesoReport, error) {
 	rep := DesoReport{ImportReport: lagesbild.ImportReport{Read: len(desos), PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}}
+	var rejects lagesbild.Rejects
 	rows := make([][]any, 0, len(desos))
 	for _, d := range desos {
 		b, err := wkb.Marshal(d.Polygon)
@@ -78,10 +79,11 @@ func (db *DB) ImportDesoBoundaries(ctx context.Context, file string, desos []Des
 			FROM stage_deso_geom s WHERE NOT EXISTS (SELECT 1 FROM deso d WHERE d.code = s.code)
 			UNION ALL
 			SELECT line, 'geometry', format('the polygon of %s has no area', code) FROM stage_deso_geom WHERE NOT (area_m2 > 0)
-			ORDER BY 1`, file, &rep.ImportReport); err != nil {
+			ORDER BY 1`, file, &rejects); err != nil {
 			return err
 		}
-		if len(rep.Errors) > 0 {
+		rejects.Fill(&rep.ImportReport)
+		if rep.Rejected > 0 {
 			return errInvalid
 		}
 		if _, err := tx.Exec(ctx, `CREATE INDEX ON stage_deso_geom USING gist (geom)`); err != nil {

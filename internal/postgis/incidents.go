@@ -110,11 +110,16 @@ func contentHash(i *lagesbild.Incident) []byte {
 // records the database cannot place, then write new and changed records, their area rows and
 // the aggregate deltas, log the import and bump the data version. Unchanged records are left
 // alone. With rejections and !b.SkipInvalid the transaction is rolled back and the error wraps
-// ErrInvalid; the report lists every rejected record.
+// ErrInvalid; the report counts every rejected record and lists the first ones (b.Rejects
+// receives them all).
 func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (lagesbild.ImportReport, error) {
 	rep := lagesbild.ImportReport{PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
 	src := &incidentRows{next: b.Next, perPrecision: rep.PerPrecision, cells: map[uint64]struct{}{}}
 	errInvalid := errors.New("rejected records")
+	rejects := b.Rejects
+	if rejects == nil {
+		rejects = &lagesbild.Rejects{}
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := beginImport(ctx, tx); err != nil {
 			return err
@@ -131,16 +136,13 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		}
 		rep.Read = src.read
 		db.logger.Debug("import step", "step", "copy", "ms", time.Since(start).Milliseconds(), "rows", src.read)
-		if b.Rejected != nil {
-			errs, unknown := b.Rejected()
-			rep.Errors = append(rep.Errors, errs...)
-			rep.Rejected += len(errs)
-			rep.Read += len(errs)
-			for t, n := range unknown {
+		rep.Read += rejects.Total() // the records rejected before the store
+		if b.UnknownTypes != nil {
+			for t, n := range b.UnknownTypes() {
 				rep.UnknownTypes[t] += n
 			}
 		}
-		if err := collectRejects(ctx, tx, query("incident_duplicates"), b.File, &rep); err != nil {
+		if err := collectRejects(ctx, tx, query("incident_duplicates"), b.File, rejects); err != nil {
 			return err
 		}
 		start = time.Now()
@@ -155,18 +157,15 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		if err := db.runSteps(ctx, tx, "incident_resolve"); err != nil {
 			return err
 		}
-		if err := collectRejects(ctx, tx, query("incident_rejects"), b.File, &rep); err != nil {
+		if err := collectRejects(ctx, tx, query("incident_rejects"), b.File, rejects); err != nil {
 			return err
 		}
-		if len(rep.Errors) > 0 {
+		rejects.Fill(&rep)
+		if rep.Rejected > 0 {
 			if !b.SkipInvalid {
 				return errInvalid
 			}
-			lines := make([]int32, len(rep.Errors))
-			for i, e := range rep.Errors {
-				lines[i] = int32(e.Line)
-			}
-			if _, err := tx.Exec(ctx, query("incident_drop_rejects"), lines); err != nil {
+			if _, err := tx.Exec(ctx, query("incident_drop_rejects")); err != nil {
 				return translate(err)
 			}
 		}
@@ -327,19 +326,20 @@ func stripComments(s string) string {
 	return b.String()
 }
 
-func collectRejects(ctx context.Context, tx pgx.Tx, sql, file string, rep *lagesbild.ImportReport) error {
+func collectRejects(ctx context.Context, tx pgx.Tx, sql, file string, rejects *lagesbild.Rejects) error {
 	rows, err := tx.Query(ctx, sql)
 	if err != nil {
 		return translate(err)
 	}
-	errs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (lagesbild.ImportError, error) {
+	defer rows.Close()
+	// Row by row into the bounded list: a file of a million duplicates must not become a
+	// million-element slice.
+	for rows.Next() {
 		e := lagesbild.ImportError{File: file}
-		return e, row.Scan(&e.Line, &e.Field, &e.Reason)
-	})
-	if err != nil {
-		return translate(err)
+		if err := rows.Scan(&e.Line, &e.Field, &e.Reason); err != nil {
+			return translate(err)
+		}
+		rejects.Add(e)
 	}
-	rep.Errors = append(rep.Errors, errs...)
-	rep.Rejected += len(errs)
-	return nil
+	return translate(rows.Err())
 }

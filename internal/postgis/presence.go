@@ -15,6 +15,7 @@ import (
 // database cannot place (a point outside Sweden, an unknown area id) reject the whole file.
 func (db *DB) ImportPresence(ctx context.Context, file string, offices []lagesbild.Office, ops []lagesbild.Operation) (lagesbild.ImportReport, error) {
 	rep := lagesbild.ImportReport{Read: len(offices) + len(ops), PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
+	var rejects lagesbild.Rejects
 	errInvalid := errors.New("rejected")
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := beginImport(ctx, tx); err != nil {
@@ -44,10 +45,11 @@ func (db *DB) ImportPresence(ctx context.Context, file string, offices []lagesbi
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_operation"}, []string{"line", "source", "source_id", "name", "area_id", "agencies", "starts_on", "ends_on", "person_hours", "samverkan_id", "polygon"}, pgx.CopyFromRows(prows)); err != nil {
 			return translate(err)
 		}
-		if err := collectRejects(ctx, tx, query("presence_rejects"), file, &rep); err != nil {
+		if err := collectRejects(ctx, tx, query("presence_rejects"), file, &rejects); err != nil {
 			return err
 		}
-		if len(rep.Errors) > 0 {
+		rejects.Fill(&rep)
+		if rep.Rejected > 0 {
 			return errInvalid
 		}
 		rows, err := tx.Query(ctx, query("presence_write"))
@@ -88,6 +90,7 @@ func (db *DB) ImportPresence(ctx context.Context, file string, offices []lagesbi
 // ImportAreaPopulation replaces the residents per area given in one file, in one transaction.
 func (db *DB) ImportAreaPopulation(ctx context.Context, file string, pops []lagesbild.AreaPopulation) (lagesbild.ImportReport, error) {
 	rep := lagesbild.ImportReport{Read: len(pops), PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
+	var rejects lagesbild.Rejects
 	var rows [][]any
 	for _, p := range pops {
 		rows = append(rows, []any{p.Line, p.AreaID, p.Population, p.Estimated, p.Method, p.Source})
@@ -101,10 +104,11 @@ func (db *DB) ImportAreaPopulation(ctx context.Context, file string, pops []lage
 			return translate(err)
 		}
 		if err := collectRejects(ctx, tx, `SELECT line, 'area_id', format('%s is not an area id (see /api/v1/areas)', area_id)
-			FROM stage_population s WHERE NOT EXISTS (SELECT 1 FROM area a WHERE a.id = s.area_id) ORDER BY line`, file, &rep); err != nil {
+			FROM stage_population s WHERE NOT EXISTS (SELECT 1 FROM area a WHERE a.id = s.area_id) ORDER BY line`, file, &rejects); err != nil {
 			return err
 		}
-		if len(rep.Errors) > 0 {
+		rejects.Fill(&rep)
+		if rep.Rejected > 0 {
 			return errInvalid
 		}
 		r, err := tx.Query(ctx, `INSERT INTO area_population AS p (area_id, population, estimated, method, source)

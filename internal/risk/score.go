@@ -133,14 +133,28 @@ func Normalize(values []float64, method Normalization) ([]float64, error) {
 // out and the remaining weights rescaled, so an area lacking one indicator is scored on the
 // others rather than as if it were the lowest; its contributions show which were used. With
 // nothing left the total is NaN: such an area has no score, and Rank puts it last.
+//
+// Only the ratios of the weights matter, so they are first divided by the largest: weights of
+// 1e308 would otherwise sum to +Inf and every total would be 0, and tiny ones would underflow.
 func Score(components map[string]float64, weights map[string]float64) (total float64, contributions map[string]float64) {
 	contributions = make(map[string]float64)
+	usable := func(k string, w float64) (float64, bool) {
+		c, ok := components[k]
+		return c, ok && !math.IsNaN(c) && !math.IsInf(c, 0) && w > 0 && !math.IsInf(w, 0)
+	}
+	var maxW float64
+	for k, w := range weights {
+		if _, ok := usable(k, w); ok {
+			maxW = max(maxW, w)
+		}
+	}
 	var sumW float64
 	for k, w := range weights {
-		c, ok := components[k]
-		if !ok || math.IsNaN(c) || math.IsInf(c, 0) || !(w > 0) || math.IsInf(w, 0) {
+		c, ok := usable(k, w)
+		if !ok {
 			continue
 		}
+		w /= maxW // in (0, 1], so the sum stays finite
 		sumW += w
 		contributions[k] = w * c
 	}

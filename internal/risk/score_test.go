@@ -184,3 +184,36 @@ func TestPrioritise(t *testing.T) {
 		t.Errorf("mismatched indicator: err = %v, want ErrInvalid", err)
 	}
 }
+
+// TestScoreExtremeWeights: only the ratios of the weights count, so weights at the ends of the
+// float64 range rank as their ratios do. Regression: weights of 1e308 summed to +Inf and gave
+// every area a score of 0 and rank 1.
+func TestScoreExtremeWeights(t *testing.T) {
+	ids := []string{"a", "b", "c"}
+	ind := map[string][]float64{"violent_rate": {1, 5, 9}, "trend": {3, 2, 1}}
+	ref, err := Prioritise(ids, ind, map[string]float64{"violent_rate": 2, "trend": 1}, PercentRank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scale := range []float64{5e307, math.MaxFloat64 / 2, 5e-301, 5e-324} {
+		w := map[string]float64{"violent_rate": 2 * scale, "trend": scale}
+		got, err := Prioritise(ids, ind, w, PercentRank)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range ref {
+			if got[i].ID != ref[i].ID || got[i].Rank != ref[i].Rank || math.Abs(got[i].Total-ref[i].Total) > 1e-12 {
+				t.Errorf("weights %v: %s rank %d total %g, want %s rank %d total %g", w, got[i].ID, got[i].Rank, got[i].Total,
+					ref[i].ID, ref[i].Rank, ref[i].Total)
+			}
+		}
+	}
+	if ref[0].Rank == ref[len(ref)-1].Rank {
+		t.Fatalf("the reference ranking ties: %+v", ref)
+	}
+	// A negligible weight next to a huge one counts for nothing, and breaks nothing.
+	total, contrib := Score(map[string]float64{"violent_rate": 0.5, "trend": 1}, map[string]float64{"violent_rate": 1e308, "trend": 1e-308})
+	if math.Abs(total-0.5) > 1e-12 || math.IsNaN(contrib["trend"]) {
+		t.Errorf("1e308 and 1e-308: total %g, contributions %v", total, contrib)
+	}
+}

@@ -1,1 +1,8 @@
-DELETE FROM resolved WHERE line = ANY($1::int[])
+-- Drops the records incident_duplicates and incident_rejects reported (skip_invalid), by the
+-- same conditions, so the report need not hold every rejected line.
+DELETE FROM resolved r
+WHERE r.region_res IS NULL
+   OR r.line IN (SELECT line
+                 FROM (SELECT line, first_value(line) OVER (PARTITION BY source, source_id ORDER BY line) AS first
+                       FROM stage_incident) d
+                 WHERE line <> first)
