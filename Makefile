@@ -8,7 +8,7 @@ BIN := bin/lagesbild
 PKGS := ./...
 FUZZTIME ?= 30s
 
-.PHONY: run test build deps deps-test web-deps bench bench-import fuzz fuzz-short lint vet fmt-check fmt db-start db-stop db-status clean
+.PHONY: run test build deps deps-test web-deps bench bench-import fuzz fuzz-short lint vet staticcheck tidy-check fmt-check fmt load db-start db-stop db-status clean
 
 run: deps build
 	$(BIN) serve --demo
@@ -28,7 +28,7 @@ web-deps:
 		cd web && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
-test: deps-test web-deps fmt-check vet
+test: deps-test web-deps tidy-check lint
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(MAKE) --no-print-directory fuzz-short
 
@@ -54,11 +54,28 @@ bench-import: deps build
 vet:
 	$(GO) vet $(PKGS)
 
-lint: vet
-	@if command -v golangci-lint >/dev/null; then golangci-lint run; else echo "golangci-lint not installed; ran go vet"; fi
+# staticcheck is pinned and installed from the module proxy into bin/tools (once per version).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/tools/staticcheck-$(STATICCHECK_VERSION)
+
+$(STATICCHECK):
+	@mkdir -p bin/tools
+	GOBIN=$(CURDIR)/bin/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv bin/tools/staticcheck $@
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) $(PKGS)
+
+lint: vet staticcheck
+	@if command -v golangci-lint >/dev/null; then golangci-lint run; fi
+
+# Fails, showing the diff, when `go mod tidy` or gofmt would change anything.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@$(MAKE) --no-print-directory fmt-check
 
 fmt-check:
-	@out=$$(gofmt -l cmd internal geodata migrations web); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -d cmd internal geodata migrations web); if [ -n "$$out" ]; then echo "$$out"; echo "gofmt needed: run make fmt"; exit 1; fi
 
 fmt:
 	gofmt -w cmd internal geodata migrations web
