@@ -13,8 +13,11 @@ FUZZTIME ?= 30s
 run: deps build
 	$(BIN) serve --demo
 
+# The version `lagesbild version` prints and /metrics labels lagesbild_build_info with.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/lagesbild
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/lagesbild
 
 deps:
 	@scripts/install-deps.sh postgis

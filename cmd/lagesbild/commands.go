@@ -52,6 +52,9 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	defer db.close(ctx, *keepDB, logger)
+	if err := db.AddReplicas(ctx, cfg.ReadURLs); err != nil {
+		return err
+	}
 
 	if *demoMode {
 		b, err := refdata.Load(geodata.FS)
@@ -88,10 +91,17 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	} else if demo {
 		logger.Warn("demo accounts exist and are refused: serve runs without --demo")
 	}
-	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
-		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db,
+	tileSvc := tiles.NewService(db, db, cfg.TileCacheBytes)
+	m := newMetrics(db.DB, tileSvc, authSvc)
+	stopAdmin, err := startAdmin(cfg.AdminAddr, m, logger, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin(ctx)
+	api := &httpapi.Server{Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
+		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
 		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: m.Instrument(api.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Lägesbild serves the map at %s\n", url)
 	logger.Info("serving", "url", url)

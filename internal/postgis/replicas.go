@@ -113,6 +113,15 @@ func (db *DB) AddReplicas(ctx context.Context, urls []string) error {
 	return nil
 }
 
+// CheckURL reports whether s is a connection string the pools accept, without connecting. The
+// error does not hold s (it may hold a password).
+func CheckURL(s string) error {
+	if _, err := pgxpool.ParseConfig(s); err != nil {
+		return fmt.Errorf("postgis: not a valid connection string: %w", lagesbild.ErrInvalid)
+	}
+	return nil
+}
+
 // closeReplicas closes the replicas' pools.
 func (db *DB) closeReplicas() {
 	for _, r := range db.replicas.list {
