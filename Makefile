@@ -54,6 +54,20 @@ bench-import: deps build
 	$(BIN) demo export --dir $(BENCH_DIR) --scale 2.6 --rows 1000000
 	LAGESBILD_DB_NAME=bench_import LAGESBILD_LOG_LEVEL=warn /usr/bin/time -v $(BIN) import incidents --format csv --source bench $(BENCH_DIR)/incidents.csv
 
+# Load test (not part of make test): starts serve --demo on 127.0.0.1 with a database of
+# LOAD_SCALE demo data (2.5: about 1 M incidents; built on first use, which takes a while), then
+# LOAD_CLIENTS clients replay a mix of map journeys, lists, summaries, OGC items and logins for
+# LOAD_DURATION and the report gives throughput, p50/p99 per endpoint, errors and the server's RSS.
+# Results: docs/benchmarks.md. Traffic goes to loopback only.
+LOAD_SCALE ?= 2.5
+LOAD_CLIENTS ?= 200
+LOAD_DURATION ?= 60s
+LOAD_DB ?= load
+load: deps build
+	$(GO) build -o bin/lagesbild-load ./cmd/lagesbild-load
+	@mkdir -p var
+	bin/lagesbild-load --serve $(BIN) --db $(LOAD_DB) --scale $(LOAD_SCALE) --clients $(LOAD_CLIENTS) --duration $(LOAD_DURATION)
+
 vet:
 	$(GO) vet $(PKGS)
 
