@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/auth"
@@ -36,8 +37,9 @@ func newMetrics(db *postgis.DB, ts *tiles.Service, authSvc *auth.Service) *metri
 	return m
 }
 
-// startAdmin serves /metrics on addr, an address of its own (the public listener never serves
-// it), and prints where. The returned function stops it. An empty addr serves nothing.
+// startAdmin serves /metrics and Go's profiles (/debug/pprof/) on addr, an address of its own
+// (the public listener never serves them), and prints where. The returned function stops it. An
+// empty addr serves nothing.
 func startAdmin(addr string, m *metrics.Registry, logger *slog.Logger, stdout io.Writer) (func(context.Context), error) {
 	if addr == "" {
 		return func(context.Context) {}, nil
@@ -48,11 +50,17 @@ func startAdmin(addr string, m *metrics.Registry, logger *slog.Logger, stdout io
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	// WriteTimeout leaves room for a 30 s CPU profile (?seconds=30).
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+		WriteTimeout: 65 * time.Second, IdleTimeout: 60 * time.Second}
 	// No "http://" here: callers (and tests) read the first URL printed as the map's.
-	fmt.Fprintf(stdout, "Metrics on the admin address %s (/metrics)\n", ln.Addr())
-	logger.Info("admin server", "addr", ln.Addr().String(), "paths", "/metrics")
+	fmt.Fprintf(stdout, "Metrics on the admin address %s (/metrics, /debug/pprof/)\n", ln.Addr())
+	logger.Info("admin server", "addr", ln.Addr().String(), "paths", "/metrics /debug/pprof/")
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("admin server", "err", err)

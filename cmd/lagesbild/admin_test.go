@@ -67,6 +67,12 @@ func checkAdmin(t *testing.T, base string, printed []string) {
 		t.Errorf("the public address serves the metrics")
 	}
 	if code, _ := get(admin + "/"); code != 404 {
-		t.Errorf("the admin address answers / with %d, want 404 (it serves /metrics only)", code)
+		t.Errorf("the admin address answers / with %d, want 404 (it serves /metrics and /debug/pprof/ only)", code)
+	}
+	if code, body := get(admin + "/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("admin /debug/pprof/: %d", code)
+	}
+	if code, body := get(base + "debug/pprof/"); code == 200 && strings.Contains(body, "goroutine?debug=1") {
+		t.Errorf("the public address serves the profiles")
 	}
 }
