@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	duration := fs.Duration("duration", 60*time.Second, "length of the run (at most 10 minutes)")
 	tilesPath := fs.String("tiles", "internal/httpapi/testdata/tiles-stockholm-500.txt", "tile list (z/x/y a line)")
 	layers := fs.String("layers", "h3,handelser", "tile layers")
+	collections := fs.String("ogc", "omraden-2025,h3-r7", "OGC API collections whose items are read (comma-separated)")
 	warm := fs.Bool("warm", true, "request every tile once per account before the run (the run then measures cached tiles)")
 	startTimeout := fs.Duration("start-timeout", 45*time.Minute, "with --serve: how long the server may take to start (it builds the demo data into an empty database)")
 	if err := fs.Parse(args); err != nil {
@@ -57,7 +58,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	cfg := load.Config{Base: *base, Clients: *clients, Duration: *duration, Tiles: tiles, TileLayers: *layers, Warm: *warm,
-		Logf: func(f string, a ...any) { fmt.Fprintf(stdout, f+"\n", a...) }}
+		Collections: strings.Split(*collections, ","),
+		Logf:        func(f string, a ...any) { fmt.Fprintf(stdout, f+"\n", a...) }}
 	adminAddr := *admin
 	var srv *server
 	switch {
@@ -68,6 +70,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		defer srv.stop()
 		cfg.Base, adminAddr = srv.base, srv.admin
+		fmt.Fprintf(stdout, "serve: pid %d at %s, admin address %s\n", srv.cmd.Process.Pid, srv.base, srv.admin)
 		for _, u := range []string{"demo-nationell", "demo-regional", "demo-lokal"} {
 			if srv.passwords[u] == "" {
 				return fmt.Errorf("serve --demo printed no password for %s", u)

@@ -52,6 +52,9 @@ type Config struct {
 	// Warm requests every tile once per account before the run, so the run measures cached
 	// tiles (the warm-up pass is reported on its own).
 	Warm bool
+	// Collections are the OGC API collections whose items the clients read (default
+	// omraden-2025 and h3-r7, half each).
+	Collections []string
 	// Sample, when set, is called every second during the run (for the server's RSS).
 	Sample func()
 	Logf   func(format string, args ...any)
@@ -198,7 +201,7 @@ func (c *client) areas(ctx context.Context) error {
 // bboxes are OGC item windows: the Stockholm, Göteborg and Malmö regions and the whole country.
 var bboxes = []string{"17.6,59.2,18.3,59.5", "11.8,57.6,12.2,57.8", "12.9,55.5,13.1,55.65", "10.9,55.3,24.2,69.1"}
 
-func (c *client) step(ctx context.Context, tiles []string, layers string) {
+func (c *client) step(ctx context.Context, tiles []string, layers string, collections []string) {
 	n := c.rng.IntN(100)
 	scenario := mix[len(mix)-1].name
 	for _, m := range mix {
@@ -229,10 +232,7 @@ func (c *client) step(ctx context.Context, tiles []string, layers string) {
 		c.do(ctx, "area-summary", http.MethodGet, "api/v1/areas/"+url.PathEscape(c.areaIDs[c.rng.IntN(len(c.areaIDs))])+"/summary", nil)
 	case "ogc-items":
 		bbox := bboxes[c.rng.IntN(len(bboxes))]
-		coll := "omraden-2025"
-		if c.rng.IntN(2) == 0 {
-			coll = "h3-r7"
-		}
+		coll := collections[c.rng.IntN(len(collections))]
 		c.do(ctx, "ogc-items", http.MethodGet, "ogc/collections/"+coll+"/items?limit=100&bbox="+bbox, nil)
 	}
 }
@@ -266,6 +266,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.TileLayers == "" {
 		cfg.TileLayers = "h3,handelser"
+	}
+	if len(cfg.Collections) == 0 {
+		cfg.Collections = []string{"omraden-2025", "h3-r7"}
 	}
 	if cfg.LoginEvery == 0 {
 		cfg.LoginEvery = 2500 * time.Millisecond
@@ -353,7 +356,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rng: rand.New(rand.NewPCG(uint64(i), 11))}
 		wg.Go(func() {
 			for runCtx.Err() == nil {
-				c.step(runCtx, cfg.Tiles, cfg.TileLayers)
+				c.step(runCtx, cfg.Tiles, cfg.TileLayers, cfg.Collections)
 			}
 		})
 	}
