@@ -8,13 +8,16 @@ BIN := bin/lagesbild
 PKGS := ./...
 FUZZTIME ?= 30s
 
-.PHONY: run test build deps deps-test web-deps bench bench-import fuzz fuzz-short lint vet fmt-check fmt db-start db-stop db-status clean
+.PHONY: run test build deps deps-test web-deps bench bench-import fuzz fuzz-short lint vet staticcheck tidy-check fmt-check fmt load db-start db-stop db-status clean
 
 run: deps build
 	$(BIN) serve --demo
 
+# The version `lagesbild version` prints and /metrics labels lagesbild_build_info with.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/lagesbild
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/lagesbild
 
 deps:
 	@scripts/install-deps.sh postgis
@@ -28,7 +31,7 @@ web-deps:
 		cd web && npm ci --no-audit --no-fund --loglevel=error; \
 	fi
 
-test: deps-test web-deps fmt-check vet
+test: deps-test web-deps tidy-check lint
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(MAKE) --no-print-directory fuzz-short
 
@@ -51,14 +54,45 @@ bench-import: deps build
 	$(BIN) demo export --dir $(BENCH_DIR) --scale 2.6 --rows 1000000
 	LAGESBILD_DB_NAME=bench_import LAGESBILD_LOG_LEVEL=warn /usr/bin/time -v $(BIN) import incidents --format csv --source bench $(BENCH_DIR)/incidents.csv
 
+# Load test (not part of make test): starts serve --demo on 127.0.0.1 with a database of
+# LOAD_SCALE demo data (2.5: about 1 M incidents; built on first use, which takes a while), then
+# LOAD_CLIENTS clients replay a mix of map journeys, lists, summaries, OGC items and logins for
+# LOAD_DURATION and the report gives throughput, p50/p99 per endpoint, errors and the server's RSS.
+# Results: docs/benchmarks.md. Traffic goes to loopback only.
+LOAD_SCALE ?= 2.5
+LOAD_CLIENTS ?= 200
+LOAD_DURATION ?= 60s
+LOAD_DB ?= load
+load: deps build
+	$(GO) build -o bin/lagesbild-load ./cmd/lagesbild-load
+	@mkdir -p var
+	bin/lagesbild-load --serve $(BIN) --db $(LOAD_DB) --scale $(LOAD_SCALE) --clients $(LOAD_CLIENTS) --duration $(LOAD_DURATION)
+
 vet:
 	$(GO) vet $(PKGS)
 
-lint: vet
-	@if command -v golangci-lint >/dev/null; then golangci-lint run; else echo "golangci-lint not installed; ran go vet"; fi
+# staticcheck is pinned and installed from the module proxy into bin/tools (once per version).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/tools/staticcheck-$(STATICCHECK_VERSION)
+
+$(STATICCHECK):
+	@mkdir -p bin/tools
+	GOBIN=$(CURDIR)/bin/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv bin/tools/staticcheck $@
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) $(PKGS)
+
+lint: vet staticcheck
+	@if command -v golangci-lint >/dev/null; then golangci-lint run; fi
+
+# Fails, showing the diff, when `go mod tidy` or gofmt would change anything.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@$(MAKE) --no-print-directory fmt-check
 
 fmt-check:
-	@out=$$(gofmt -l cmd internal geodata migrations web); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -d cmd internal geodata migrations web); if [ -n "$$out" ]; then echo "$$out"; echo "gofmt needed: run make fmt"; exit 1; fi
 
 fmt:
 	gofmt -w cmd internal geodata migrations web

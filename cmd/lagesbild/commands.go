@@ -52,6 +52,9 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	defer db.close(ctx, *keepDB, logger)
+	if err := db.AddReplicas(ctx, cfg.ReadURLs); err != nil {
+		return err
+	}
 
 	if *demoMode {
 		b, err := refdata.Load(geodata.FS)
@@ -88,12 +91,20 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	} else if demo {
 		logger.Warn("demo accounts exist and are refused: serve runs without --demo")
 	}
-	api := &httpapi.Server{Areas: db, Ready: db, Imports: imports, Web: web.FS(), Logger: logger.With("component", "httpapi"),
-		Tiles: tiles.NewService(db, db, cfg.TileCacheBytes), PublicURL: cfg.PublicURL, Features: db,
+	tileSvc := tiles.NewService(db, db, cfg.TileCacheBytes)
+	m := newMetrics(db.DB, tileSvc, authSvc)
+	stopAdmin, err := startAdmin(cfg.AdminAddr, m, logger, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin(ctx)
+	api := &httpapi.Server{Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
+		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
 		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db,
 		Limits: httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}
 	// Timeouts, body deadlines and the connection cap: httpapi.Limits (README, "Limits").
 	srv := api.HTTPServer()
+	srv.Handler = m.Instrument(srv.Handler)
 	defer api.Close()
 	ln = api.Listener(ln)
 	url := "http://" + ln.Addr().String() + "/"

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 
 	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/postgis"
 )
 
-// config is read from the environment; every field has a documented default.
+// config is read from the environment, every variable here in one place (see the usage text);
+// every field has a documented default. loadConfig names each variable whose value is bad.
 type config struct {
 	DatabaseURL string // empty: use the managed cluster
 	// ReaderURL is a login role in lagesbild_reader on the DATABASE_URL server (optional).
@@ -30,13 +34,23 @@ type config struct {
 	DemoScale float64
 	// JWT configures bearer JWTs from an agency identity provider; empty Issuer: off.
 	JWT auth.JWTConfig
+	// AdminAddr is where /metrics is served (LAGESBILD_ADMIN_ADDR); empty: off.
+	AdminAddr string
+	// ReadURLs are streaming replicas of DATABASE_URL for the scoped reads
+	// (LAGESBILD_READ_DATABASE_URL, comma-separated).
+	ReadURLs []string
 }
 
+// loadConfig reads and checks the environment; the error names every variable whose value is
+// bad, not only the first (connection strings are not echoed: they may hold a password).
 func loadConfig(getenv func(string) string) (config, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	c := config{
 		DatabaseURL: getenv("DATABASE_URL"),
 		ReaderURL:   getenv("LAGESBILD_READER_DATABASE_URL"),
 		Addr:        or(getenv("LAGESBILD_ADDR"), "127.0.0.1:8080"),
+		AdminAddr:   strings.TrimSpace(getenv("LAGESBILD_ADMIN_ADDR")),
 		DataDir:     or(getenv("LAGESBILD_DATA_DIR"), "./var"),
 		DBName:      or(getenv("LAGESBILD_DB_NAME"), "lagesbild"),
 		PublicURL:   getenv("LAGESBILD_PUBLIC_URL"),
@@ -44,11 +58,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 			JWKSURL: getenv("LAGESBILD_JWT_JWKS_URL")},
 	}
 	if (c.JWT.Issuer != "") != (c.JWT.JWKSURL != "") || (c.JWT.Issuer != "" && c.JWT.Audience == "") {
-		return c, fmt.Errorf("LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE and LAGESBILD_JWT_JWKS_URL go together: set all three or none")
+		bad("LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE and LAGESBILD_JWT_JWKS_URL go together: set all three or none")
 	}
 	mb, err := strconv.Atoi(or(getenv("LAGESBILD_TILE_CACHE_MB"), "256"))
 	if err != nil || mb < 0 {
-		return c, fmt.Errorf("LAGESBILD_TILE_CACHE_MB: %q is not a whole number of megabytes", getenv("LAGESBILD_TILE_CACHE_MB"))
+		bad("LAGESBILD_TILE_CACHE_MB: %q is not a whole number of megabytes", getenv("LAGESBILD_TILE_CACHE_MB"))
 	}
 	c.TileCacheBytes = int64(mb) << 20
 	importMB, err := strconv.Atoi(or(getenv("LAGESBILD_MAX_IMPORT_MB"), "64"))
@@ -61,21 +75,60 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	scale, err := strconv.ParseFloat(or(getenv("LAGESBILD_DEMO_SCALE"), "1"), 64)
 	if err != nil || scale <= 0 || scale > 20 {
-		return c, fmt.Errorf("LAGESBILD_DEMO_SCALE: %q is not a number in (0, 20]", getenv("LAGESBILD_DEMO_SCALE"))
+		bad("LAGESBILD_DEMO_SCALE: %q is not a number in (0, 20]", getenv("LAGESBILD_DEMO_SCALE"))
 	}
 	c.DemoScale = scale
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
-		return c, fmt.Errorf("LAGESBILD_PUBLIC_URL: %q must start with http:// or https://", c.PublicURL)
+		bad("LAGESBILD_PUBLIC_URL: %q must start with http:// or https://", c.PublicURL)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("LAGESBILD_LOG_LEVEL"), "info"))); err != nil {
-		return c, fmt.Errorf("LAGESBILD_LOG_LEVEL: %q is not debug, info, warn or error", getenv("LAGESBILD_LOG_LEVEL"))
+		bad("LAGESBILD_LOG_LEVEL: %q is not debug, info, warn or error", getenv("LAGESBILD_LOG_LEVEL"))
 	}
 	for _, r := range c.DBName {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return c, fmt.Errorf("LAGESBILD_DB_NAME: %q may only hold a-z, 0-9 and _", c.DBName)
+			bad("LAGESBILD_DB_NAME: %q may only hold a-z, 0-9 and _", c.DBName)
+			break
 		}
 	}
-	return c, nil
+	if err := checkHostPort(c.Addr); err != nil {
+		bad("LAGESBILD_ADDR: %q %v", c.Addr, err)
+	}
+	if c.AdminAddr != "" {
+		if err := checkHostPort(c.AdminAddr); err != nil {
+			bad("LAGESBILD_ADMIN_ADDR: %q %v", c.AdminAddr, err)
+		} else if c.AdminAddr == c.Addr {
+			bad("LAGESBILD_ADMIN_ADDR: %q is LAGESBILD_ADDR too; metrics need an address of their own", c.AdminAddr)
+		}
+	}
+	if c.DatabaseURL != "" && postgis.CheckURL(c.DatabaseURL) != nil {
+		bad("DATABASE_URL: not a valid PostgreSQL connection string")
+	}
+	if c.ReaderURL != "" && postgis.CheckURL(c.ReaderURL) != nil {
+		bad("LAGESBILD_READER_DATABASE_URL: not a valid PostgreSQL connection string")
+	}
+	if raw := strings.TrimSpace(getenv("LAGESBILD_READ_DATABASE_URL")); raw != "" {
+		for i, u := range strings.Split(raw, ",") {
+			u = strings.TrimSpace(u)
+			if postgis.CheckURL(u) != nil {
+				bad("LAGESBILD_READ_DATABASE_URL: connection string %d is not valid (separate several with commas; write a comma inside one as %%2C)", i+1)
+				continue
+			}
+			c.ReadURLs = append(c.ReadURLs, u)
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// checkHostPort checks a listen address: host:port, the port a number (0 picks a free one).
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("is not host:port (such as 127.0.0.1:8080)")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("has no valid port (0 to 65535)")
+	}
+	return nil
 }
 
 func or(v, def string) string {

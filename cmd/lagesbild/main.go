@@ -50,6 +50,7 @@ Commands:
   token create --role R --scope S [--layers L] [--max-res N] [--expires D] [--name N]
                      an API token (printed once on stdout; details on stderr)
   token list | token revoke ID
+  version            the version of this binary, its Go version and the migration level it brings
   audit [--since T] [--user U] [--action A] [--resource P] [--limit N] [--json]
                      read the audit log (who read or changed what)
 
@@ -62,10 +63,19 @@ Environment:
   LAGESBILD_READER_DATABASE_URL
                        with DATABASE_URL: a login role in lagesbild_reader for the service's reads
                        (row-level security); without it reads switch to that role by SET ROLE
+  LAGESBILD_READ_DATABASE_URL
+                       streaming replicas of DATABASE_URL, comma-separated: tile, summary and OGC reads
+                       go there while they are up and not behind (see docs/scaling.md)
   LAGESBILD_ADDR       listen address (default 127.0.0.1:8080)
+  LAGESBILD_ADMIN_ADDR address of the admin server with Prometheus /metrics (default: off; for example
+                       127.0.0.1:9090; never the public address)
   LAGESBILD_DATA_DIR   directory of the managed cluster (default ./var)
   LAGESBILD_DB_NAME    database name inside the managed cluster (default lagesbild)
   LAGESBILD_LOG_LEVEL  debug, info, warn or error (default info)
+  LAGESBILD_PUBLIC_URL base of absolute links (TileJSON, OGC); default: the request's host
+  LAGESBILD_TILE_CACHE_MB
+                       bound of the in-process tile cache (default 256)
+  LAGESBILD_DEMO_SCALE volume of the demo data, (0, 20] (default 1: about 400 000 incidents)
   LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE, LAGESBILD_JWT_JWKS_URL
                        accept bearer JWTs of an agency identity provider (claims lagesbild_role,
                        lagesbild_scope, lagesbild_layers; see README)
@@ -77,6 +87,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
+	}
+	if args[0] == "version" { // needs no configuration
+		return cmdVersion(args[1:], stdout)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {

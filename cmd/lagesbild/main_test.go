@@ -305,7 +305,7 @@ func TestServeLeavesNoOrphans(t *testing.T) {
 	dir := t.TempDir()
 	t.Cleanup(func() { _ = pgmanaged.StopDataDir(context.Background(), dir, nil) })
 	base, stop, printed := serviceOutput(t, map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_LOG_LEVEL": "warn",
-		"DEMO": "1", "LAGESBILD_DEMO_SCALE": "0.01"})
+		"DEMO": "1", "LAGESBILD_DEMO_SCALE": "0.01", "LAGESBILD_ADMIN_ADDR": "127.0.0.1:0"})
 	// serve --demo prints a demo account per role; log in as the national one, as a browser does.
 	passwords := map[string]string{}
 	for _, l := range printed {
@@ -331,6 +331,7 @@ func TestServeLeavesNoOrphans(t *testing.T) {
 		t.Fatalf("demo incidents not in the h3 tiles: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	checkAdmin(t, base, printed)
 	var fc struct {
 		Features []json.RawMessage `json:"features"`
 	}

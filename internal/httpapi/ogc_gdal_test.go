@@ -18,15 +18,9 @@ import (
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
-// ogrinfo runs GDAL's ogrinfo with args against the local server only: proxy settings of the
-// environment are dropped, and every run is bounded.
-func ogrinfo(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	return ogrinfoAs(t, bin, "", args...)
-}
-
-// ogrinfoAs runs ogrinfo sending token as a bearer credential (GDAL_HTTP_HEADERS), the way a
-// GIS tool is configured with an API token.
+// ogrinfoAs runs GDAL's ogrinfo with args against the local server only (proxy settings of the
+// environment are dropped, and every run is bounded), sending token as a bearer credential
+// (GDAL_HTTP_HEADERS), the way a GIS tool is configured with an API token.
 func ogrinfoAs(t *testing.T, bin, token string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

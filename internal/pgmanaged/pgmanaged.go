@@ -453,7 +453,7 @@ func (c *Cluster) initdb(ctx context.Context, fast bool) error {
 		"# TYPE  DATABASE  USER  ADDRESS       METHOD\n" +
 		"local   all       all                 peer\n" +
 		"host    all       all   127.0.0.1/32  scram-sha-256\n" +
-		"host    all       all   ::1/128       scram-sha-256\n"
+		"host    all       all   ::1/128       scram-sha-256\n" + replicationHBA
 	if err := c.writeClusterFile(filepath.Join(tmp, "pg_hba.conf"), []byte(hba)); err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ type DB struct {
 	pool   *pgxpool.Pool
 	reader *pgxpool.Pool
 	logger *slog.Logger
+	// replicas take the scoped reads when there are any (see replicas.go).
+	replicas replicaSet
 }
 
 // Options tune the pool.
@@ -115,6 +117,7 @@ func openReader(ctx context.Context, owner *pgxpool.Config, o Options) (*pgxpool
 
 // Close closes both pools.
 func (db *DB) Close() {
+	db.closeReplicas()
 	db.reader.Close()
 	db.pool.Close()
 }
@@ -124,8 +127,13 @@ func (db *DB) Close() {
 // by these settings, so a query that forgets a filter still cannot read outside the scope; a
 // context without an identity sees no protected row at all.
 func (db *DB) scoped(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return db.routeRead(ctx, func(pool *pgxpool.Pool) error { return db.scopedOn(ctx, pool, fn) })
+}
+
+// scopedOn is scoped on pool: the primary's reader pool or a read replica's.
+func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
 	id, _ := auth.FromContext(ctx)
-	tx, err := db.reader.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return translate(err)
 	}
@@ -167,6 +175,7 @@ func (db *DB) DataVersion(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("postgis: data version: %w", translate(err))
 	}
+	db.sawPrimaryVersion(v)
 	return v, nil
 }
 

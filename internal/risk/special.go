@@ -81,11 +81,6 @@ func gammaPQ(a, x float64) (p, q float64) {
 	return mathext.GammaIncReg(a, x), mathext.GammaIncRegComp(a, x)
 }
 
-// gammaPrefix is xᵃ·e⁻ˣ/Γ(a), the factor both expansions share.
-func gammaPrefix(a, x float64) float64 {
-	return math.Exp(logGammaPrefix(a, x))
-}
-
 // logGammaPrefix is a·ln x − x − ln Γ(a). Written that way it is a difference of terms of
 // size a·ln a, so for large a it loses about log10(a·ln a) digits: at a = 10⁸ the relative
 // error of P would be 2·10⁻⁷. From a = 15 on it is therefore rearranged with Stirling's series

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +40,13 @@ type Service struct {
 	mu        sync.Mutex
 	version   int64
 	versionAt time.Time
+
+	hits, misses atomic.Int64 // cache lookups, for metrics
+}
+
+// CacheStats reports the cache lookups that hit and missed since the start, and what is held.
+func (s *Service) CacheStats() (hits, misses int64, entries int, bytes int64) {
+	return s.hits.Load(), s.misses.Load(), s.cache.Len(), s.cache.Bytes()
 }
 
 // NewService builds a tile service with a cache of at most cacheBytes bytes of gzipped tiles.
@@ -81,8 +89,10 @@ func (s *Service) Get(ctx context.Context, req Request, scope string) (Tile, err
 	}
 	key := fmt.Sprintf("%d|%s|%s", v, scope, req.Key())
 	if t, ok := s.cache.Get(key); ok {
+		s.hits.Add(1)
 		return t, nil
 	}
+	s.misses.Add(1)
 	return s.render(ctx, key, etag, req)
 }
 

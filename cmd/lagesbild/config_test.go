@@ -1,0 +1,61 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConfig(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	c, err := loadConfig(env())
+	if err != nil || c.Addr != "127.0.0.1:8080" || c.AdminAddr != "" || len(c.ReadURLs) != 0 || c.TileCacheBytes != 256<<20 {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = loadConfig(env("LAGESBILD_ADMIN_ADDR", "127.0.0.1:9090",
+		"LAGESBILD_READ_DATABASE_URL", "postgres://r1.example/lagesbild, host=r2.example dbname=lagesbild"))
+	if err != nil || c.AdminAddr != "127.0.0.1:9090" || len(c.ReadURLs) != 2 || c.ReadURLs[1] != "host=r2.example dbname=lagesbild" {
+		t.Fatalf("admin and replicas: %+v, %v", c, err)
+	}
+	// Every bad variable is named in one error, and no connection string is echoed.
+	_, err = loadConfig(env("LAGESBILD_ADDR", "8080", "LAGESBILD_ADMIN_ADDR", "127.0.0.1:99999",
+		"LAGESBILD_TILE_CACHE_MB", "lots", "LAGESBILD_LOG_LEVEL", "loud", "LAGESBILD_DB_NAME", "Bad-Name",
+		"DATABASE_URL", "postgres://u:hemligt@[::1", "LAGESBILD_READ_DATABASE_URL", "postgres://ok/db,postgres://u:hemligt2@[bad",
+		"LAGESBILD_DEMO_SCALE", "0", "LAGESBILD_PUBLIC_URL", "example.org", "LAGESBILD_JWT_ISSUER", "https://idp"))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, want := range []string{`LAGESBILD_ADDR: "8080" is not host:port`, `LAGESBILD_ADMIN_ADDR: "127.0.0.1:99999" has no valid port`,
+		`LAGESBILD_TILE_CACHE_MB: "lots"`, `LAGESBILD_LOG_LEVEL: "loud"`, `LAGESBILD_DB_NAME: "Bad-Name"`,
+		"DATABASE_URL: not a valid", "LAGESBILD_READ_DATABASE_URL: connection string 2 is not valid",
+		`LAGESBILD_DEMO_SCALE: "0"`, `LAGESBILD_PUBLIC_URL: "example.org"`, "LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "hemligt") {
+		t.Errorf("error echoes a password:\n%v", err)
+	}
+	if _, err := loadConfig(env("LAGESBILD_ADDR", "127.0.0.1:8080", "LAGESBILD_ADMIN_ADDR", "127.0.0.1:8080")); err == nil ||
+		!strings.Contains(err.Error(), "address of their own") {
+		t.Errorf("admin address = public address: %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _ := runCLI(t, nil, "version")
+	level, n, err := migrationLevel()
+	if err != nil || level < 14 || n < 13 {
+		t.Fatalf("migrationLevel = %d, %d, %v", level, n, err)
+	}
+	for _, want := range []string{"lagesbild ", "go1.", "migrations: level "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("version printed %q, lacks %q", out, want)
+		}
+	}
+}
