@@ -3,8 +3,8 @@ package postgis_test
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
