@@ -35,7 +35,8 @@
 //
 // Hot spots: the summary gives the shares of the area's H3 cells that Gi* calls hot and, in
 // hot_spots.cells, the hot cells as a GeoJSON FeatureCollection (properties h3, z, p, level);
-// onShowHotspots(featureCollection) is called with it whenever it is present (see
+// onShowHotspots(featureCollection) is called with it after every render (an empty collection
+// when the summary has none, so the map drops the cells of the area shown before; see
 // web/js/README.md).
 
 import * as fmt from './format.js';
@@ -406,7 +407,8 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     container.replaceChildren(...parts);
     // The hot cells (GeoJSON, hot_spots.cells) go to the map.
     const cells = sm.hot_spots && sm.hot_spots.cells;
-    if (onShowHotspots && cells && cells.type === 'FeatureCollection') onShowHotspots(cells);
+    // A summary without cells (shares withheld) clears those of the area shown before.
+    if (onShowHotspots) onShowHotspots(cells && cells.type === 'FeatureCollection' ? cells : { type: 'FeatureCollection', features: [] });
     // Keyboard users who opened the area from a row that is now hidden (another tab) land on
     // the panel's title rather than on the page's body.
     const active = document.activeElement;
