@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -159,6 +160,23 @@ func checkSummaryHotSpot(t *testing.T, srv *httptest.Server) {
 	}
 	if s90, _ := hs["share_90"].(float64); s90 < share {
 		t.Errorf("share_90 %v < share_95 %v", s90, share)
+	}
+	// The hot cells for the map: as many H3 polygons as the share at 90 % says, with the cell,
+	// z, p and level and no counts.
+	fc, _ := hs["cells"].(map[string]any)
+	features, _ := fc["features"].([]any)
+	s90, _ := hs["share_90"].(float64)
+	cells, _ := hs["area_cells"].(float64)
+	if fc["type"] != "FeatureCollection" || len(features) != int(math.Round(s90*cells)) {
+		t.Fatalf("Skäggetorp's hot cells %v, want %v of %v cells", fc, s90, cells)
+	}
+	for _, f := range features {
+		f := f.(map[string]any)
+		props, _ := f["properties"].(map[string]any)
+		geom, _ := f["geometry"].(map[string]any)
+		if geom["type"] != "Polygon" || len(props) != 4 || props["h3"] == nil || props["z"] == nil || props["p"] == nil || props["level"] == nil {
+			t.Errorf("hot cell %v", f)
+		}
 	}
 }
 

@@ -118,6 +118,7 @@ func TestSummaryWithoutPopulation(t *testing.T) {
 			t.Errorf("no contribution of %s: %v", k, pa.Contributions)
 		}
 	}
+	t.Run("HotSpotsWhoeverAsks", func(t *testing.T) { checkHotSpotsWhoeverAsks(t, db, url, id) })
 	t.Run("DesoImport", func(t *testing.T) { checkDesoImport(t, db, url, id) })
 }
 

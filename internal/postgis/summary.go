@@ -18,7 +18,9 @@ import (
 // monthly companion, so that a period reads whole calendar months from the monthly table and
 // only the days of its partial first and last month from the daily one (see spans). The one
 // exception is the per-group hot spots of a single area's summary, which read one kommun's
-// daily res-8 rows (KommunGroupCellCounts).
+// daily res-8 rows (KommunGroupCellCounts). Every read runs as the caller under row-level
+// security; the hot-spot grid's two reads are clipped to the kommuner the caller may see an
+// area in, not to the caller's cells (see KommunCellCounts).
 
 var _ summary.Store = (*DB)(nil)
 
@@ -169,7 +171,11 @@ func (db *DB) AreaMonthlyCounts(ctx context.Context, year int, p summary.Period)
 	}, periodArgs(year, p)...)
 }
 
-// KommunCellCounts returns the res-8 cells with incidents of the list's kommuner.
+// KommunCellCounts returns the whole hot-spot grid of each kommun with an area of list year
+// visible to the caller, not clipped to the caller's cell scope (Gi* is computed over the whole
+// kommun grid): the res-8 cells with incidents in p and the list's area cells with N = 0. It is
+// the SECURITY DEFINER function hotspot_grid of migrations/00016; its counts are Gi*'s input
+// only and are never published.
 func (db *DB) KommunCellCounts(ctx context.Context, year int, p summary.Period) ([]summary.CellCount, error) {
 	return collect(ctx, db, "summary_cells", func(row pgx.CollectableRow) (summary.CellCount, error) {
 		var c summary.CellCount
@@ -180,8 +186,10 @@ func (db *DB) KommunCellCounts(ctx context.Context, year int, p summary.Period) 
 	}, periodArgs(year, p)...)
 }
 
-// KommunGroupCellCounts returns the incidents per res-8 cell and category group of one kommun in
-// p, for the per-group hot spots of one area. Unlike the list's queries it reads the daily rows
+// KommunGroupCellCounts returns the incidents per res-8 cell and category group of the whole of
+// one kommun in p, for the per-group hot spots of one area: like KommunCellCounts not clipped to
+// the caller's cell scope (hotspot_group_cells of migrations/00016), nothing when the caller may
+// see no area of the kommun. Unlike the list's queries it reads the daily rows
 // of h3_agg (there is no monthly res-8 table per group), so it is asked for one kommun at a
 // time, never for a whole list.
 func (db *DB) KommunGroupCellCounts(ctx context.Context, kommun string, p summary.Period) ([]summary.GroupCellCount, error) {

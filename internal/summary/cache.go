@@ -20,7 +20,10 @@ const DefaultCacheEntries = 32
 
 // listKey says what a computed list depends on: the data, what the caller may see (row-level
 // security filters every query by the caller's scope, so two scopes get different numbers, and
-// the smoothing reference is the visible part of the list), the list and the period.
+// the smoothing reference is the visible part of the list), the list and the period. The hot
+// spots of an area do not depend on the scope (the kommun grid is read whole, see
+// Store.KommunCellCounts), but a list keeps them only for the areas its scope may see, so it
+// stays keyed by scope and no result reaches a caller of another scope.
 type listKey struct {
 	version  int64
 	scope    string // auth.Identity.CacheKey

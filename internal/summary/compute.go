@@ -17,9 +17,12 @@ import (
 type listData struct {
 	summaries []*Summary
 	notes     []string
-	// cellsOf are the res-8 cells of each area, kommunCells those of each kommun's areas:
-	// what the per-group hot spots of one area need to build the grid the total used.
+	// cellsOf are the res-8 cells of each area, kommunCells the cells read for each kommun's
+	// hot-spot grid (with incidents, or of an area): what the per-group hot spots of one area
+	// need to build the grid the total used.
 	cellsOf, kommunCells map[string][]uint64
+	// hotCells are the hot cells of each area (visible to the caller: only areas of the list).
+	hotCells map[string][]hotCell
 
 	mu       sync.Mutex
 	groupHot map[string][]GroupHotSpots // by area id; see rememberGroupHotSpots
@@ -210,8 +213,8 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 		}
 	}
 
-	cellsOf, kommunCells := areaCellIndex(areas, areaCells)
-	hot := s.hotSpots(areas, cells, cellsOf, kommunCells)
+	cellsOf := areaCellIndex(areaCells)
+	hot, hotCells, kommunCells := s.hotSpots(areas, cells, cellsOf)
 
 	officeBy := map[string][]Office{}
 	for _, o := range offices {
@@ -233,7 +236,7 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 			}
 		}
 	})
-	out := &listData{notes: notes(), cellsOf: cellsOf, kommunCells: kommunCells}
+	out := &listData{notes: notes(), cellsOf: cellsOf, kommunCells: kommunCells, hotCells: hotCells}
 	for _, a := range areas {
 		sm := &Summary{
 			Area: AreaRef{ID: a.ID, Key: a.Key, Name: a.Name, Class: a.Class, Set: a.Set, KommunCode: a.KommunCode,

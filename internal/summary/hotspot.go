@@ -1,41 +1,58 @@
 package summary
 
 import (
+	"fmt"
 	"maps"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/lagesbild/lagesbild/internal/hexgrid"
 	"github.com/lagesbild/lagesbild/internal/risk"
 )
 
-// areaCellIndex maps the list's res-8 area cells by area (cellsOf) and by kommun (the cells of
-// all of its areas, in the order of areas).
-func areaCellIndex(areas []AreaInfo, areaCells []AreaCell) (cellsOf, kommunCells map[string][]uint64) {
-	cellsOf = map[string][]uint64{}
+// areaCellIndex maps the list's res-8 area cells by area.
+func areaCellIndex(areaCells []AreaCell) map[string][]uint64 {
+	cellsOf := map[string][]uint64{}
 	for _, ac := range areaCells {
 		cellsOf[ac.AreaID] = append(cellsOf[ac.AreaID], ac.Cell)
 	}
-	kommunCells = map[string][]uint64{}
-	for _, a := range areas {
-		kommunCells[a.KommunCode] = append(kommunCells[a.KommunCode], cellsOf[a.ID]...)
-	}
-	return cellsOf, kommunCells
+	return cellsOf
 }
 
-// hotSpots runs Gi* on the res-8 grid of every kommun with an area of the list and returns the
-// hot shares of each area's cells. The grid of a kommun is its cells with incidents, their
-// ring-1 neighbours and the areas' cells, all without incidents counted as 0: the whole H3
-// cover of a kommun would mostly be forest and water, which would make every built-up cell
-// look hot.
-func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, cellsOf, kommunCells map[string][]uint64) map[string]HotSpots {
+// hotCell is one res-8 cell of an area that Gi* calls hot: its z-score, its Benjamini–Hochberg
+// adjusted p-value and the confidence level (90, 95 or 99) that p reaches.
+type hotCell struct {
+	cell  uint64
+	z, p  float64
+	level int
+}
+
+// hotSpots runs Gi* on the res-8 grid of every kommun with an area of the list and returns, by
+// area, the hot shares and the hot cells among the area's cells, and, by kommun, the cells read
+// for its grid (cells: those with incidents and the areas' cells), from which the per-group hot
+// spots build the same grid.
+//
+// The grid of a kommun is its cells with incidents, their ring-1 neighbours and the cells of
+// all of the list's areas in it, all without incidents counted as 0: the whole H3 cover of a
+// kommun would mostly be forest and water, which would make every built-up cell look hot. It is
+// read whole, whoever asks (Gi* over the whole kommun grid, not clipped to the caller's cells),
+// so an area's hot spots are the same for every caller who may see it; only the results of the
+// cells of areas the caller may see (cellsOf) leave this function.
+func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, cellsOf map[string][]uint64) (map[string]HotSpots, map[string][]hotCell, map[string][]uint64) {
 	byKommun := map[string]map[uint64]float64{}
+	gridCells := map[string][]uint64{}
 	for _, c := range cells {
 		if byKommun[c.Kommun] == nil {
 			byKommun[c.Kommun] = map[uint64]float64{}
 		}
-		byKommun[c.Kommun][c.Cell] += float64(c.N)
+		gridCells[c.Kommun] = append(gridCells[c.Kommun], c.Cell)
+		if c.N > 0 {
+			byKommun[c.Kommun][c.Cell] += float64(c.N)
+		}
 	}
 	for _, a := range areas {
 		if byKommun[a.KommunCode] == nil {
@@ -52,7 +69,7 @@ func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, cellsOf, kommunC
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			g := newGrid(byKommun[k], kommunCells[k])
+			g := newGrid(byKommun[k], gridCells[k])
 			grids[i] = kommunGrid{hot: g.hot(g.values(byKommun[k])), size: len(g.ids)}
 		})
 	}
@@ -66,6 +83,7 @@ func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, cellsOf, kommunC
 		}
 	}
 	out := map[string]HotSpots{}
+	hot := map[string][]hotCell{}
 	for _, a := range areas {
 		h := HotSpots{Resolution: HotSpotRes, AreaCells: len(cellsOf[a.ID]), KommunCells: sizes[a.KommunCode]}
 		res, ok := results[a.KommunCode]
@@ -77,9 +95,37 @@ func (s *Service) hotSpots(areas []AreaInfo, cells []CellCount, cellsOf, kommunC
 		s90, s95, s99 := hotShares(res, cellsOf[a.ID])
 		h.Share90, h.Share95, h.Share99 = ptr(s90), ptr(s95), ptr(s99)
 		out[a.ID] = h
+		hot[a.ID] = hotCellsOf(res, cellsOf[a.ID])
+	}
+	return out, hot, gridCells
+}
+
+// hotCellsOf returns the cells of cells (an area's) that res calls hot, in ascending order.
+func hotCellsOf(res map[uint64]risk.HotSpot, cells []uint64) []hotCell {
+	out := []hotCell{}
+	for _, c := range slices.Compact(slices.Sorted(slices.Values(cells))) {
+		if hs := res[c]; hs.Hot {
+			out = append(out, hotCell{cell: c, z: hs.Z, p: hs.PAdjusted, level: hs.Confidence})
+		}
 	}
 	return out
 }
+
+// hotCellFeatures returns the hot cells as a GeoJSON FeatureCollection of their H3 polygons,
+// with the cell (h3, hexadecimal), its z-score (z), adjusted p-value (p) and confidence level
+// (level: 90, 95 or 99) as properties and no counts.
+func hotCellFeatures(cells []hotCell) *geojson.FeatureCollection {
+	fc := geojson.NewFeatureCollection()
+	for _, c := range cells {
+		f := geojson.NewFeature(hexgrid.Boundary(c.cell))
+		f.Properties = geojson.Properties{"h3": fmt.Sprintf("%x", c.cell), "z": round4(c.z), "p": round4(c.p), "level": c.level}
+		fc.Append(f)
+	}
+	return fc
+}
+
+// round4 rounds x to four decimals for publication.
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // hotShares returns the shares of cells (not empty) that res calls hot at 90, 95 and 99 %.
 func hotShares(res map[uint64]risk.HotSpot, cells []uint64) (s90, s95, s99 float64) {
@@ -104,8 +150,9 @@ func hotShares(res map[uint64]risk.HotSpot, cells []uint64) (s90, s95, s99 float
 // groupHotSpots runs Gi* once for each group of sm.Groups (the sensitive groups are not among
 // them) on the grid of the area's kommun, with that group's counts per cell. The grid is the
 // one the total uses: the kommun's cells with incidents of any group, their ring-1 neighbours
-// and the cells of the list's areas in the kommun (kommunCells), so the shares of the groups
-// and of the total describe the same surroundings. cells are the area's own cells; counts the
+// and the cells of the list's areas in the kommun (kommunCells: the cells of the total's grid
+// read with the counts), so the shares of the groups and of the total describe the same
+// surroundings, the same for every caller. cells are the area's own cells; counts the
 // kommun's incidents per cell and group in the period.
 func groupHotSpots(sm *Summary, cells, kommunCells []uint64, counts []GroupCellCount) []GroupHotSpots {
 	all := map[uint64]float64{}

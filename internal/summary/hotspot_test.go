@@ -2,7 +2,12 @@ package summary
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"github.com/lagesbild/lagesbild/internal/hexgrid"
 	"github.com/lagesbild/lagesbild/internal/risk"
@@ -194,5 +199,58 @@ func TestGroupHotSpotReason(t *testing.T) {
 				t.Errorf("reason %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestHotCells: the summary of one area carries its hot cells as H3 polygons, only cells of the
+// area, as many as its share at 90 % says, with z, p and level and no counts; a list carries
+// none.
+func TestHotCells(t *testing.T) {
+	f := hotFake(t)
+	sm, err := New(f, Options{}).Area(context.Background(), "2025-SO1", Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := sm.HotSpots.Cells
+	if fc == nil || sm.HotSpots.Share90 == nil {
+		t.Fatalf("hot spots %+v, want cells", sm.HotSpots)
+	}
+	area := map[string]bool{}
+	for _, c := range f.areaCells {
+		area[fmt.Sprintf("%x", c.Cell)] = true
+	}
+	if want := int(math.Round(*sm.HotSpots.Share90 * float64(len(f.areaCells)))); len(fc.Features) != want || want == 0 {
+		t.Errorf("%d hot cells, the share at 90 %% says %d", len(fc.Features), want)
+	}
+	n95 := 0
+	for _, ft := range fc.Features {
+		h, _ := ft.Properties["h3"].(string)
+		if !area[h] {
+			t.Errorf("hot cell %s is not a cell of the area", h)
+		}
+		if _, ok := ft.Geometry.(orb.Polygon); !ok {
+			t.Errorf("cell %s: geometry %T, want a polygon", h, ft.Geometry)
+		}
+		level, _ := ft.Properties["level"].(int)
+		z, _ := ft.Properties["z"].(float64)
+		if (level != 90 && level != 95 && level != 99) || z <= 0 {
+			t.Errorf("cell %s: properties %v", h, ft.Properties)
+		}
+		if level >= 95 {
+			n95++
+		}
+		if len(ft.Properties) != 4 {
+			t.Errorf("cell %s: properties %v, want h3, z, p and level only", h, ft.Properties)
+		}
+	}
+	if want := int(math.Round(*sm.HotSpots.Share95 * float64(len(f.areaCells)))); n95 != want {
+		t.Errorf("%d cells at 95 %%, the share says %d", n95, want)
+	}
+	if _, err := json.Marshal(sm); err != nil {
+		t.Fatal(err)
+	}
+	other, err := New(f, Options{}).Area(context.Background(), "2025-SO2", Query{})
+	if err != nil || other.HotSpots.Cells != nil {
+		t.Errorf("an area without cells: %+v, %v", other.HotSpots, err)
 	}
 }

@@ -175,6 +175,9 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 		list.rememberGroupHotSpots(id, groupHot)
 	}
 	out.HotSpots.Groups = slices.Clone(groupHot) // the remembered slice is shared
+	if out.HotSpots.Reason == "" {
+		out.HotSpots.Cells = hotCellFeatures(list.hotCells[id])
+	}
 	return out, nil
 }
 

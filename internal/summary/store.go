@@ -107,11 +107,16 @@ type Store interface {
 	// KommunGroupCounts counts the exactly located incidents of the kommuner of the list.
 	KommunGroupCounts(ctx context.Context, year int, p Period) ([]KommunCount, error)
 	AreaMonthlyCounts(ctx context.Context, year int, p Period) ([]MonthCount, error)
-	// KommunCellCounts returns the res-8 cells with incidents in the kommuner of the list.
+	// KommunCellCounts returns the hot-spot grid of every kommun with an area of the list the
+	// caller may see, whole, whoever asks (Gi* is computed over the whole kommun grid): the
+	// res-8 cells with incidents in the period (N > 0) and the cells of all of the list's areas
+	// in the kommun (N = 0 where they have none). Its counts may lie outside the caller's
+	// scope: they are Gi*'s input only, never published.
 	KommunCellCounts(ctx context.Context, year int, p Period) ([]CellCount, error)
 	AreaCells(ctx context.Context, year int) ([]AreaCell, error)
-	// KommunGroupCellCounts returns the res-8 cells of one kommun with incidents in the period,
-	// per category group. It is the one method asked per kommun rather than per list: only the
+	// KommunGroupCellCounts returns the res-8 cells of the whole of one kommun with incidents in
+	// the period, per category group, with the same reach and the same restriction as
+	// KommunCellCounts (nothing for a kommun without an area the caller may see). It is the one method asked per kommun rather than per list: only the
 	// summary of a single area needs it.
 	KommunGroupCellCounts(ctx context.Context, kommun string, p Period) ([]GroupCellCount, error)
 	AreaOffices(ctx context.Context, year int, distanceM float64) ([]Office, error)

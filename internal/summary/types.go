@@ -1,5 +1,7 @@
 package summary
 
+import "github.com/paulmach/orb/geojson"
+
 // Indicator is one published number with its 95 % interval. Value is nil when the number is
 // suppressed (a count of 1–4, or a count hidden to protect one) or withheld (too few events or
 // residents), and Reason then says why, in Swedish as shown to users.
@@ -88,6 +90,12 @@ type HotSpots struct {
 	// summary's groups. Only the summary of one area has them (nil in lists, which rank by
 	// the total alone).
 	Groups []GroupHotSpots `json:"groups,omitempty"`
+	// Cells are the area's hot res-8 cells as a GeoJSON FeatureCollection of H3 polygons, with
+	// properties h3 (the cell, hexadecimal), z (Gi*'s z-score), p (its Benjamini–Hochberg
+	// adjusted p-value) and level (the confidence it reaches: 90, 95 or 99), and no counts.
+	// Only the summary of one area has them, and only when the shares are computed (empty
+	// when no cell is hot).
+	Cells *geojson.FeatureCollection `json:"cells,omitempty"`
 }
 
 // GroupHotSpots is the share of the area's res-8 cells that Gi* over the kommun grid of one

@@ -5,9 +5,12 @@
 //   await panel.show('2025-SO9', { from: '2025-01-01', to: '2025-12-31', compare: 'previous' });
 //
 // It fetches GET /api/v1/areas/{id} (names, LPO, geometry for the bounds) and
-// GET /api/v1/areas/{id}/summary?from&to through api.get, and with compare: 'year' for a period
-// shorter than 12 months also the summary of the same period one year earlier (the API's own
-// change test is always against the previous period of the same length).
+// GET /api/v1/areas/{id}/summary?from&to through api.get. The summary's comparisons (CompStat:
+// the period itself, the last 28 days, 3 months and the year to date, each against the previous
+// period and the same period last year, with the exact test and a Swedish verdict) give the
+// "Samma period i fjol" card with compare: 'year' for a period shorter than 12 months; only a
+// summary without them makes the panel fetch the summary of the same period one year earlier
+// and show its count without a test.
 //
 // Test contract on the container: data-area-id, data-ready ("false" while loading, "true" once
 // shown, also after an error; data-error then holds the message). Summary cards are
@@ -24,12 +27,17 @@
 //   sen_slope_per_month                 total.trend.sen_slope_per_month
 //   hotspot_share_95                    hot_spots.share_95
 //   presence_hours_per_week_per_1000    presence.presence_hours_per_week_per_1000
+//   year_ago_count                      comparisons[preset=period].total.same_period_last_year.count
 //
 // The group table rows are tr[data-group=GROUP] with td[data-indicator=location_quotient] etc.
+// The CompStat rows are tr[data-preset=28d|3m|ytd] with td[data-comparison=previous_period|
+// same_period_last_year][data-verdict=CODE].
 //
-// Hot spots: the summary gives only the shares of the area's H3 cells that Gi* calls hot, no
-// cells, so onShowHotspots is called only if hot_spots.cells is a GeoJSON FeatureCollection,
-// which the API does not provide yet (see web/js/README.md).
+// Hot spots: the summary gives the shares of the area's H3 cells that Gi* calls hot and, in
+// hot_spots.cells, the hot cells as a GeoJSON FeatureCollection (properties h3, z, p, level);
+// onShowHotspots(featureCollection) is called with it after every render (an empty collection
+// when the summary has none, so the map drops the cells of the area shown before; see
+// web/js/README.md).
 
 import * as fmt from './format.js';
 import { createTrendChart, trendSentence } from './chart.js';
@@ -202,11 +210,12 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     const q = query(period);
     let props = null;
     try {
-      const [feature, sm, yearAgo] = await Promise.all([
+      const [feature, sm] = await Promise.all([
         api.get(`/api/v1/areas/${enc}`).catch((err) => (err && err.status === 401 ? Promise.reject(err) : null)),
         api.get(`/api/v1/areas/${enc}/summary${q}`),
-        comparisonYear(enc, period),
       ]);
+      if (my !== token) return;
+      const yearAgo = periodComparison(sm) ? null : await comparisonYear(enc, period);
       if (my !== token) return;
       if (feature && feature.properties) {
         const bbox = Array.isArray(feature.bbox) && feature.bbox.length === 4 ? feature.bbox : geometryBounds(feature.geometry);
@@ -225,7 +234,8 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
   }
 
   // comparisonYear fetches the same period one year earlier when the user compares with last
-  // year and the API's previous period is not already that (periods shorter than 12 months).
+  // year, the API's previous period is not already that (periods shorter than 12 months) and
+  // the summary has no comparison with it (a service without CompStat).
   async function comparisonYear(enc, period) {
     if (!period || period.compare !== 'year' || !period.from || !period.to) return null;
     const days = (fmt.parseDay(period.to) - fmt.parseDay(period.from)) / 864e5 + 1;
@@ -320,11 +330,14 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
       : card('hotspot_share_95', 'Andel heta celler', { value: fmt.DASH, raw: 'suppressed', tone: 'muted', mark: el('span', { class: 'lb-suppressed' }, hs.reason || 'kan inte skattas') });
 
     const pres = sm.presence || {};
-    // With a short period compared with last year: that period's count beside this one. The
-    // difference is plain arithmetic of two published counts; the API tests change only
-    // against the previous period, so no significance is claimed here.
+    // With a short period compared with last year: that period's count beside this one, with the
+    // API's exact test and verdict (comparisons, preset "period"). Only a summary without
+    // comparisons falls back to the year-earlier summary's count, without a test.
     let yearCard = null;
-    if (yearAgo && !yearAgo.error && yearAgo.total) {
+    const ly = periodComparison(sm);
+    if (ly && isShortYearCompare(period)) {
+      yearCard = lastYearCard(ly.total.same_period_last_year, ly.same_period_last_year);
+    } else if (yearAgo && !yearAgo.error && yearAgo.total) {
       const c = yearAgo.total.count;
       if (fmt.isSuppressed(c)) {
         yearCard = card('year_ago_count', 'Samma period i fjol', { value: fmt.DASH, raw: 'suppressed', tone: 'muted', mark: el('span', { class: 'lb-suppressed' }, `Skyddat: ${(c && c.reason) || fmt.DEFAULT_SUPPRESSED}`), help: fmt.period(yearAgo.period) });
@@ -357,6 +370,10 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
         indCard('presence_hours_per_week_per_1000', 'Myndighetsnärvaro', pres.presence_hours_per_week_per_1000, { decimals: 1, help: 'timmar per vecka och 1 000 inv.' }),
       ].filter(Boolean).map((c) => { c.setAttribute('role', 'listitem'); return c; })));
 
+    // CompStat: the last 28 days, 3 months and the year to date, compactly.
+    const cs = compStat(sm);
+    if (cs) parts.push(section(`${id}-compstat`, 'Periodjämförelser (CompStat)', cs));
+
     // Trend chart.
     const chartBox = el('div', { class: 'lb-chart-box' });
     parts.push(section(`${id}-trend`, 'Utveckling per månad', chartBox));
@@ -388,9 +405,10 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
       el('button', { type: 'button', class: 'lb-btn lb-btn-secondary', dataset: { action: 'print' }, onclick: () => window.print() }, 'Skriv ut panelen')));
 
     container.replaceChildren(...parts);
-    // Should the API one day give the hot cells as GeoJSON (hot_spots.cells), the map draws them.
+    // The hot cells (GeoJSON, hot_spots.cells) go to the map.
     const cells = sm.hot_spots && sm.hot_spots.cells;
-    if (onShowHotspots && cells && cells.type === 'FeatureCollection') onShowHotspots(cells);
+    // A summary without cells (shares withheld) clears those of the area shown before.
+    if (onShowHotspots) onShowHotspots(cells && cells.type === 'FeatureCollection' ? cells : { type: 'FeatureCollection', features: [] });
     // Keyboard users who opened the area from a row that is now hidden (another tab) land on
     // the panel's title rather than on the page's body.
     const active = document.activeElement;
@@ -403,6 +421,8 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
 
   function compareLine(sm, period, yearAgo) {
     if (period && period.compare === 'year') {
+      const ly = periodComparison(sm);
+      if (ly && isShortYearCompare(period)) return ` · Jämförs med samma period föregående år (${fmt.period(ly.same_period_last_year)})`;
       if (!yearAgo) return ` · Jämförs med samma period föregående år (${fmt.period(sm.previous_period)})`;
       if (yearAgo.error) return ' · Samma period föregående år kunde inte hämtas';
       return ` · Jämförs med samma period föregående år (${fmt.period(yearAgo.period)})`;
@@ -411,6 +431,82 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
   }
 
   return self;
+}
+
+// periodComparison is the summary's CompStat comparison of its own period (preset "period"),
+// or null when the summary has none.
+function periodComparison(sm) {
+  const c = (sm && sm.comparisons || []).find((x) => x.preset === 'period');
+  return c && c.total && c.total.same_period_last_year ? c : null;
+}
+
+// isShortYearCompare: the user compares with last year over a period shorter than 12 months
+// (for 12 months the previous period is last year, shown by the change card).
+function isShortYearCompare(period) {
+  if (!period || period.compare !== 'year' || !period.from || !period.to) return false;
+  return (fmt.parseDay(period.to) - fmt.parseDay(period.from)) / 864e5 + 1 < 365;
+}
+
+// verdictTone is the card tone of a comparison: up or down when the change is significant.
+function verdictTone(pc) {
+  if (!pc || pc.significant !== true) return null;
+  return pc.verdict === 'increase_significant' ? 'up' : pc.verdict === 'decrease_significant' ? 'down' : null;
+}
+
+// verdictMark is the verdict sentence of a comparison with its p-value, or why it is withheld.
+function verdictMark(pc) {
+  if (!pc) return null;
+  if (pc.suppressed || !pc.verdict) return el('span', { class: 'lb-suppressed' }, pc.verdict_text || `Ingen bedömning: ${pc.reason || fmt.DEFAULT_SUPPRESSED}`);
+  return el('span', { class: `lb-sig lb-sig-${pc.significant === true ? 'yes' : 'no'}`, dataset: { verdict: pc.verdict } },
+    pc.verdict_text, fmt.isNum(pc.p) ? ` (${fmt.pValue(pc.p)})` : '');
+}
+
+// lastYearCard is the "Samma period i fjol" card from the API's comparison with the same dates
+// a year earlier: last year's count, the change and the exact test's verdict.
+function lastYearCard(pc, when) {
+  const c = pc.count;
+  const diff = pc.difference;
+  const pct = pc.percent;
+  const detail = !fmt.isSuppressed(diff)
+    ? `${fmt.signed(diff.value, 0)} händelser${!fmt.isSuppressed(pct) ? ` (${fmt.percent(pct.value, 0, { sign: true })})` : ''} i år`
+    : null;
+  if (fmt.isSuppressed(c)) {
+    return card('year_ago_count', 'Samma period i fjol', { value: fmt.DASH, raw: 'suppressed', tone: 'muted', mark: el('span', { class: 'lb-suppressed' }, `Skyddat: ${(c && c.reason) || fmt.DEFAULT_SUPPRESSED}`), help: fmt.period(when) });
+  }
+  return card('year_ago_count', 'Samma period i fjol', {
+    value: fmt.integer(c.value), raw: String(c.value), detail, mark: verdictMark(pc), tone: verdictTone(pc), help: fmt.period(when),
+  });
+}
+
+const PRESET_LABELS = { '28d': '28 dagar', '3m': '3 månader', ytd: 'Hittills i år' };
+
+// compStat is the compact CompStat table of the presets 28d, 3m and ytd: the count, and the
+// change with the verdict against the previous period and the same period last year. null
+// when the summary has no comparisons.
+function compStat(sm) {
+  const sets = (sm.comparisons || []).filter((c) => PRESET_LABELS[c.preset] && c.total);
+  if (!sets.length) return null;
+  const cmpCell = (key, pc) => {
+    if (!pc) return el('td', { class: 'lb-muted' }, fmt.DASH);
+    const change = !fmt.isSuppressed(pc.percent) ? fmt.percent(pc.percent.value, 0, { sign: true })
+      : !fmt.isSuppressed(pc.difference) ? `${fmt.signed(pc.difference.value, 0)} st` : fmt.DASH;
+    return el('td', { dataset: { comparison: key, verdict: pc.verdict || 'withheld' }, class: pc.suppressed ? 'lb-muted' : null, title: fmt.isSuppressed(pc.count) ? '' : `${fmt.period(pc.period)}: ${fmt.integer(pc.count.value)} händelser` },
+      el('span', { class: 'lb-num' }, change), el('span', { class: 'lb-row-note' }, pc.verdict_text || pc.reason || ''));
+  };
+  const tbl = el('table', { class: 'lb-table lb-compstat-table' },
+    el('caption', { class: 'visually-hidden' }, 'Periodjämförelser: antal och förändring mot föregående period och mot samma period i fjol, med bedömning'),
+    el('thead', {}, el('tr', {},
+      el('th', { scope: 'col' }, 'Period'),
+      el('th', { scope: 'col', class: 'lb-num' }, 'Antal'),
+      el('th', { scope: 'col' }, 'Mot föregående'),
+      el('th', { scope: 'col' }, 'Mot i fjol'))),
+    el('tbody', {}, sets.map((c) => el('tr', { dataset: { preset: c.preset } },
+      el('th', { scope: 'row' }, PRESET_LABELS[c.preset], el('span', { class: 'lb-row-note' }, fmt.period(c.current_period))),
+      el('td', { class: 'lb-num', dataset: { indicator: 'count', value: fmt.rawValue(c.total.count) } }, fmt.isSuppressed(c.total.count) ? fmt.DASH : fmt.integer(c.total.count.value)),
+      cmpCell('previous_period', c.total.previous_period),
+      cmpCell('same_period_last_year', c.total.same_period_last_year)))));
+  return [fmt.scrollBox('Periodjämförelser, tabell', tbl),
+    el('p', { class: 'lb-hint' }, 'Alla brottsgrupper, till och med periodens sista dag. Exakt villkorligt test av två antal; förändringen bedöms bara vid minst 10 händelser.')];
 }
 
 // groupTable: one row per category group (sensitive groups are only in the total).
@@ -482,7 +578,8 @@ function hotSpots(sm) {
         return el('tr', { dataset: { group: g.group } }, el('th', { scope: 'row' }, g.label || g.group, reason ? el('span', { class: 'lb-row-note' }, reason) : null), c(g.share_90), c(g.share_95), c(g.share_99));
       })))));
   }
-  out.push(el('p', { class: 'lb-hint' }, 'Heta celler enligt Getis–Ord Gi* över kommunens rutnät, justerat för många test (Benjamini–Hochberg). Cellerna själva visas i H3-lagret på kartan.'));
+  const cells = hs.cells && hs.cells.type === 'FeatureCollection' ? hs.cells.features.length : null;
+  out.push(el('p', { class: 'lb-hint' }, `Heta celler enligt Getis–Ord Gi* över hela kommunens rutnät, justerat för många test (Benjamini–Hochberg).${cells === null ? '' : cells === 1 ? ' Den heta cellen visas på kartan.' : cells ? ` De ${fmt.integer(cells)} heta cellerna visas på kartan.` : ' Ingen cell i området är het.'}`));
   return out;
 }
 

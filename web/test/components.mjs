@@ -202,6 +202,17 @@ async function main() {
     }
     check(card.population === String(so7.population.value), `population card ${card.population}`);
     check(card.hotspot_share_95 === String(so7.hot_spots.share_95), `hotspot card ${card.hotspot_share_95}`);
+    // The hot cells go to the map as the API gives them.
+    const hotShown = await page.evaluate(() => window.fx.hotspots[window.fx.hotspots.length - 1]);
+    check(hotShown && JSON.stringify(hotShown) === JSON.stringify(so7.hot_spots.cells), 'hot cells not passed to onShowHotspots');
+    // CompStat: one row per preset of the API's comparisons (not the period itself), with its
+    // verdicts against the previous period and last year.
+    const presets = so7.comparisons.filter((c) => c.preset !== 'period');
+    const rows = await page.$$eval('#area-panel tr[data-preset]', (r) => r.map((x) => [x.dataset.preset,
+      x.querySelector('[data-comparison=previous_period]').dataset.verdict, x.querySelector('[data-comparison=same_period_last_year]').dataset.verdict, x.textContent]));
+    check(rows.length === presets.length && presets.every((c, i) => rows[i][0] === c.preset
+      && rows[i][1] === (c.total.previous_period.verdict || 'withheld') && rows[i][2] === (c.total.same_period_last_year.verdict || 'withheld')
+      && rows[i][3].includes(c.total.same_period_last_year.verdict_text)), `CompStat rows ${JSON.stringify(rows)}`);
     const panelText = await page.textContent('#area-panel');
     check(panelText.includes('Husby') && panelText.includes('Järva'), 'panel header lacks name or LPO');
     check(panelText.includes('Syntetiska demodata'), 'panel lacks the synthetic mark');
@@ -265,11 +276,17 @@ async function main() {
     await page.evaluate(() => window.fx.panel.show('2025-SO7', { from: '2026-08-01', to: '2026-10-31', compare: 'year' }));
     await waitReady('#area-panel');
     const calls = await page.evaluate(() => window.fx.calls);
-    check(calls.includes('/api/v1/areas/2025-SO7/summary?from=2025-08-01&to=2025-10-31'), 'year-earlier summary not fetched');
+    // The summary's own comparison with last year (exact test, verdict) makes fetching the
+    // year-earlier summary unnecessary; its count is that summary's.
+    check(!calls.includes('/api/v1/areas/2025-SO7/summary?from=2025-08-01&to=2025-10-31'), 'year-earlier summary fetched although the summary compares with it');
     check((await page.textContent('#area-panel .lb-period')).includes('föregående år'), 'comparison with last year not shown');
     const yearAgo = await json('summary-2025-SO7-short-yearago.json');
+    const short = await json('summary-2025-SO7-short.json');
+    const ly = short.comparisons.find((c) => c.preset === 'period').total.same_period_last_year;
     const yc = await page.getAttribute('#area-panel .lb-card[data-indicator=year_ago_count]', 'data-value');
-    check(yc === String(yearAgo.total.count.value), `last year's count card ${yc} vs ${yearAgo.total.count.value}`);
+    check(yc === String(yearAgo.total.count.value) && yc === String(ly.count.value), `last year's count card ${yc} vs ${yearAgo.total.count.value}`);
+    const ycText = await page.textContent('#area-panel .lb-card[data-indicator=year_ago_count]');
+    check(ycText.includes(ly.verdict_text) && !ycText.includes('Ingen signifikansprövning'), `last year's card without the API's verdict: ${ycText}`);
     const cbox = await page.locator('#area-panel').boundingBox();
     await page.screenshot({ path: path.join(outDir, 'panel-short-year.png'), clip: { x: cbox.x, y: cbox.y, width: cbox.width, height: 1000 } });
 
