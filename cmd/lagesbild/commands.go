@@ -16,6 +16,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
+	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/internal/summary"
 	"github.com/lagesbild/lagesbild/internal/tiles"
@@ -76,6 +77,13 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	}
 	authSvc := auth.NewService(db, *demoMode)
 	defer authSvc.Close()
+	// Verified tokens and sessions are cached for a minute; revocations, disabled users and
+	// logouts reach the cache at once through the database's notifications.
+	authSvc.Cache = auth.NewIdentityCache(time.Minute)
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	listening := make(chan struct{})
+	go func() { db.Listen(listenCtx, postgis.AuthChannel, authSvc.Cache); close(listening) }()
+	defer func() { stopListening(); <-listening }()
 	if cfg.JWT.Issuer != "" {
 		if authSvc.JWT, err = auth.NewJWTVerifier(ctx, cfg.JWT, &http.Client{Timeout: 10 * time.Second}); err != nil {
 			return err

@@ -55,12 +55,16 @@ func scanUser(row pgx.CollectableRow) (auth.User, error) {
 }
 
 func (db *DB) oneUser(ctx context.Context, where string, arg any) (auth.User, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM app_user WHERE `+where, arg)
-	if err != nil {
-		return auth.User{}, translate(err)
-	}
-	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
-	return u, translate(err)
+	var u auth.User
+	err := db.retryRead(ctx, func() error {
+		rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM app_user WHERE `+where, arg)
+		if err != nil {
+			return translate(err)
+		}
+		u, err = pgx.CollectExactlyOneRow(rows, scanUser)
+		return translate(err)
+	})
+	return u, err
 }
 
 // CreateUser stores a new account; ErrConflict when the name is taken.
@@ -168,13 +172,17 @@ func (db *DB) CreateToken(ctx context.Context, t auth.Token, hash []byte) (auth.
 // write on every request would cost more than the request (a GIS client fetches hundreds of
 // tiles a minute).
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (auth.Token, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token WHERE token_hash = $1`, hash)
+	var t auth.Token
+	err := db.retryRead(ctx, func() error {
+		rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token WHERE token_hash = $1`, hash)
+		if err != nil {
+			return translate(err)
+		}
+		t, err = pgx.CollectExactlyOneRow(rows, scanToken)
+		return translate(err)
+	})
 	if err != nil {
-		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
-	}
-	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
-	if err != nil {
-		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
+		return auth.Token{}, fmt.Errorf("postgis: token: %w", err)
 	}
 	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) > time.Minute {
 		if _, err := db.pool.Exec(ctx, `UPDATE api_token SET last_used_at = now() WHERE id = $1`, t.ID); err != nil {
@@ -227,10 +235,12 @@ func (db *DB) CreateSession(ctx context.Context, idHash []byte, s auth.Session) 
 // SessionByHash returns a live session; ErrNotFound when unknown or expired.
 func (db *DB) SessionByHash(ctx context.Context, idHash []byte) (auth.Session, error) {
 	var s auth.Session
-	err := db.pool.QueryRow(ctx, `SELECT user_id, csrf_token, expires_at FROM user_session WHERE id_hash = $1 AND expires_at > now()`, idHash).
-		Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt)
+	err := db.retryRead(ctx, func() error {
+		return translate(db.pool.QueryRow(ctx, `SELECT user_id, csrf_token, expires_at FROM user_session WHERE id_hash = $1 AND expires_at > now()`, idHash).
+			Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt))
+	})
 	if err != nil {
-		return s, fmt.Errorf("postgis: session: %w", translate(err))
+		return s, fmt.Errorf("postgis: session: %w", err)
 	}
 	return s, nil
 }
