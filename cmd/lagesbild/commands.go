@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/lagesbild/lagesbild/geodata"
@@ -75,8 +76,16 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
+	// Audit rows the database cannot take wait in a local spool and are replayed when it is back.
+	// The spool closes last: the audit writer flushes its queue into it when the database is down.
+	spool, err := auth.OpenSpool(filepath.Join(cfg.DataDir, "audit-spool"), cfg.AuditSpoolBytes)
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
 	authSvc := auth.NewService(db, *demoMode)
 	defer authSvc.Close()
+	authSvc.UseSpool(spool, db, logger.With("component", "audit"))
 	// Verified tokens and sessions are cached for a minute; revocations, disabled users and
 	// logouts reach the cache at once through the database's notifications.
 	authSvc.Cache = auth.NewIdentityCache(time.Minute)

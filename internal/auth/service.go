@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,7 +62,16 @@ func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
 	return s.auditor.Append(ctx, e)
 }
 
-// Close stops the service's background audit writer.
+// UseSpool makes audit rows that the database cannot take go to spool, to be replayed into the
+// database by replayer when it is back (see Auditor). Call it before serving.
+func (s *Service) UseSpool(spool *Spool, replayer AuditReplayer, logger *slog.Logger) {
+	if s.auditor != nil {
+		s.auditor.Close()
+	}
+	s.auditor = newAuditor(s.Store, spool, replayer, logger)
+}
+
+// Close stops the service's background audit writer after it has written every queued row.
 func (s *Service) Close() {
 	if s.auditor != nil {
 		s.auditor.Close()
