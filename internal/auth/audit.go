@@ -20,11 +20,14 @@ import (
 // new rows go behind them, so the audit log keeps their order. Only when the spool cannot be
 // written either does a caller get the error (and its request fails closed).
 type Auditor struct {
-	store   Store
-	queue   chan auditReq
-	done    chan struct{}
-	exited  chan struct{}
-	stop    sync.Once
+	store  Store
+	queue  chan auditReq
+	done   chan struct{}
+	exited chan struct{}
+	// closeMu orders Append against Close: once closed is set, nothing enters the queue, so
+	// the writer's final drain sees every row a caller is waiting for.
+	closeMu sync.RWMutex
+	closed  bool
 	maxRows int
 
 	spool    *Spool
@@ -61,11 +64,16 @@ func (a *Auditor) Append(ctx context.Context, e AuditEntry) error {
 		e.At = time.Now()
 	}
 	r := auditReq{e: e, err: make(chan error, 1)}
+	a.closeMu.RLock()
+	if a.closed {
+		a.closeMu.RUnlock()
+		return a.store.AppendAudit(ctx, e)
+	}
 	select {
 	case a.queue <- r:
-	case <-a.done:
-		return a.store.AppendAudit(ctx, e)
+		a.closeMu.RUnlock()
 	case <-ctx.Done():
+		a.closeMu.RUnlock()
 		return ctx.Err()
 	}
 	select {
@@ -188,6 +196,11 @@ func (a *Auditor) replay() {
 
 // Close stops the writer after writing what was queued; later Appends write directly.
 func (a *Auditor) Close() {
-	a.stop.Do(func() { close(a.done) })
+	a.closeMu.Lock()
+	if !a.closed {
+		a.closed = true
+		close(a.done)
+	}
+	a.closeMu.Unlock()
 	<-a.exited
 }

@@ -51,6 +51,76 @@ type DB struct {
 	pingUntil atomic.Int64
 	// lastReset (Unix ns) rate-limits the pool resets after a lost connection.
 	lastReset atomic.Int64
+	classes   [numClasses]*queryClass
+}
+
+// Class is a kind of read made for a caller, with its own statement timeout and bound on how many
+// run at once, so that one kind of expensive work cannot take every connection: beyond the bound
+// a read waits Limits.QueueWait and then fails with ErrUnavailable (503 with Retry-After)
+// instead of queueing without end.
+type Class int
+
+// The classes of scoped reads.
+const (
+	ClassRead    Class = iota // lists, areas, OGC features, the audit log
+	ClassTile                 // tile renders
+	ClassSummary              // area summaries, the prioritisation, reports
+	numClasses
+)
+
+var classNames = [numClasses]string{"read", "tile", "summary"}
+
+// Limits bound the scoped reads per class. Zero values take the defaults.
+type Limits struct {
+	ReadConcurrency, TileConcurrency, SummaryConcurrency int           // default: the pool size, ¾ of it, the pool size
+	ReadTimeout, TileTimeout, SummaryTimeout             time.Duration // default 15 s, 20 s, 30 s
+	QueueWait                                            time.Duration // default 5 s
+}
+
+type queryClass struct {
+	name      string
+	timeoutMS string
+	sem       chan struct{}
+	wait      time.Duration
+}
+
+func newClasses(l Limits, maxConns int32) [numClasses]*queryClass {
+	n := int(maxConns)
+	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, max(1, n*3/4)), or(l.SummaryConcurrency, n)}
+	timeout := [numClasses]time.Duration{or(l.ReadTimeout, 15*time.Second), or(l.TileTimeout, 20*time.Second), or(l.SummaryTimeout, 30*time.Second)}
+	var out [numClasses]*queryClass
+	for c := range numClasses {
+		out[c] = &queryClass{name: classNames[c], timeoutMS: fmt.Sprint(timeout[c].Milliseconds()),
+			sem: make(chan struct{}, conc[c]), wait: or(l.QueueWait, 5*time.Second)}
+	}
+	return out
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// acquire takes a slot of the class or fails after its queue wait.
+func (q *queryClass) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case q.sem <- struct{}{}:
+		return func() { <-q.sem }, nil
+	default:
+	}
+	t := time.NewTimer(q.wait)
+	defer t.Stop()
+	select {
+	case q.sem <- struct{}{}:
+		return func() { <-q.sem }, nil
+	case <-t.C:
+		return nil, fmt.Errorf("postgis: %d %s queries already running: %w", cap(q.sem), q.name, lagesbild.ErrUnavailable)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // ConnectTimeout bounds a new connection when the connection string sets none, so an unreachable
@@ -69,6 +139,8 @@ type Options struct {
 	// lagesbild_reader (the managed cluster's lagesbild_service). Empty: the reader pool uses
 	// the owner's connection and switches to lagesbild_reader with SET ROLE on connect.
 	ReaderURL string
+	// Limits bound the concurrency and statement time of reads per Class.
+	Limits Limits
 }
 
 // Open connects to url and checks the connection. It does not migrate.
@@ -111,6 +183,7 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 		return nil, err
 	}
 	db.pool, db.reader = pool, reader
+	db.classes = newClasses(o.Limits, reader.Config().MaxConns)
 	return db, nil
 }
 
@@ -207,13 +280,25 @@ func (db *DB) Close() {
 // A read that fails on a dead pooled connection is run once more (see retryRead), so fn must
 // only assign its results, never accumulate them.
 func (db *DB) scoped(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return db.scopedAs(ctx, ClassRead, fn)
+}
+
+// scopedAs is scoped for a read of class c: within the class's bound on concurrent reads and
+// with its statement timeout, on the primary's reader pool or a read replica's.
+func (db *DB) scopedAs(ctx context.Context, c Class, fn func(tx pgx.Tx) error) error {
+	q := db.classes[c]
+	release, err := q.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return db.retryRead(ctx, func() error {
-		return db.routeRead(ctx, func(pool *pgxpool.Pool) error { return db.scopedOn(ctx, pool, fn) })
+		return db.routeRead(ctx, func(pool *pgxpool.Pool) error { return db.scopedOn(ctx, pool, q.timeoutMS, fn) })
 	})
 }
 
 // scopedOn is scoped on pool: the primary's reader pool or a read replica's.
-func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, timeoutMS string, fn func(tx pgx.Tx) error) error {
 	id, _ := auth.FromContext(ctx)
 	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -229,7 +314,8 @@ func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.T
 		regions, lpos = strings.Join(id.Scope.Regions, ","), strings.Join(id.Scope.LPOs, ",")
 	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('lagesbild.scope_all', $1, true), set_config('lagesbild.regions', $2, true),
-		set_config('lagesbild.lpos', $3, true), set_config('lagesbild.role', $4, true)`, all, regions, lpos, string(id.Role)); err != nil {
+		set_config('lagesbild.lpos', $3, true), set_config('lagesbild.role', $4, true),
+		set_config('statement_timeout', $5, true)`, all, regions, lpos, string(id.Role), timeoutMS); err != nil {
 		return translate(err)
 	}
 	if err := fn(tx); err != nil {
