@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -33,10 +34,16 @@ type Auditor struct {
 	spool    *Spool
 	replayer AuditReplayer
 	logger   *slog.Logger
-	// retryAt: replay is not tried again before this time after a failure.
-	retryAt    time.Time
+	// slots bounds the batches being committed at once: while one waits for its commit's
+	// fsync the next is already on its way, and PostgreSQL flushes their WAL together.
+	slots chan struct{}
+	// retryAt (Unix ns): replay is not tried again before this time after a failure.
+	retryAt    atomic.Int64
 	retryPause time.Duration
 }
+
+// auditWriters is how many batches are committed at once (each on a connection of the pool).
+const auditWriters = 2
 
 type auditReq struct {
 	e   AuditEntry
@@ -53,7 +60,8 @@ func newAuditor(store Store, spool *Spool, replayer AuditReplayer, logger *slog.
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Auditor{store: store, queue: make(chan auditReq, 4096), done: make(chan struct{}), exited: make(chan struct{}),
-		maxRows: 500, spool: spool, replayer: replayer, logger: logger, retryPause: time.Second}
+		maxRows: 500, spool: spool, replayer: replayer, logger: logger, retryPause: time.Second,
+		slots: make(chan struct{}, auditWriters)}
 	go a.loop()
 	return a
 }
@@ -103,18 +111,24 @@ func (a *Auditor) loop() {
 				case r := <-a.queue:
 					batch = append(batch, r)
 					if len(batch) == a.maxRows {
-						a.write(batch)
+						a.dispatch(batch)
 						batch = nil
 					}
 				default:
 					if len(batch) > 0 {
-						a.write(batch)
+						a.dispatch(batch)
+					}
+					for range cap(a.slots) {
+						a.slots <- struct{}{}
 					}
 					return
 				}
 			}
 		}
-		// Everything that queued while the last batch was written goes in this one.
+		a.replay()
+		// A writer is free: everything that queued while the others were committing goes in
+		// this batch.
+		a.slots <- struct{}{}
 	fill:
 		for len(batch) < a.maxRows {
 			select {
@@ -124,8 +138,20 @@ func (a *Auditor) loop() {
 				break fill
 			}
 		}
-		a.write(batch)
+		go func() {
+			a.write(batch)
+			<-a.slots
+		}()
 	}
+}
+
+// dispatch writes batch on a free writer (used while closing).
+func (a *Auditor) dispatch(batch []auditReq) {
+	a.slots <- struct{}{}
+	go func() {
+		a.write(batch)
+		<-a.slots
+	}()
 }
 
 func (a *Auditor) write(batch []auditReq) {
@@ -144,16 +170,13 @@ func (a *Auditor) commit(entries []AuditEntry) error {
 	if a.spool == nil {
 		return a.appendDB(entries)
 	}
-	if a.spool.Pending() {
-		a.replay()
-	}
 	var dbErr error
 	if !a.spool.Pending() {
 		if dbErr = a.appendDB(entries); dbErr == nil || !errors.Is(dbErr, lagesbild.ErrUnavailable) {
 			return dbErr
 		}
 		a.logger.Warn("the database cannot take audit rows; spooling them", "err", dbErr, "rows", len(entries))
-		a.retryAt = time.Now().Add(a.retryPause)
+		a.retryAt.Store(time.Now().Add(a.retryPause).UnixNano())
 	}
 	if err := a.spool.Append(entries...); err != nil {
 		a.logger.Error("the audit spool cannot be written", "err", err)
@@ -171,7 +194,7 @@ func (a *Auditor) appendDB(entries []AuditEntry) error {
 // replay moves spooled rows into the database, for at most two seconds, unless a replay failed
 // less than a second ago.
 func (a *Auditor) replay() {
-	if a.spool == nil || a.replayer == nil || !a.spool.Pending() || time.Now().Before(a.retryAt) {
+	if a.spool == nil || a.replayer == nil || !a.spool.Pending() || time.Now().UnixNano() < a.retryAt.Load() {
 		return
 	}
 	start := time.Now()
@@ -182,7 +205,7 @@ func (a *Auditor) replay() {
 		cancel()
 		total += n
 		if err != nil {
-			a.retryAt = time.Now().Add(a.retryPause)
+			a.retryAt.Store(time.Now().Add(a.retryPause).UnixNano())
 			if !errors.Is(err, lagesbild.ErrUnavailable) {
 				a.logger.Error("replaying the audit spool", "err", err)
 			}

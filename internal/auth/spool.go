@@ -261,10 +261,33 @@ func (s *Spool) Stats() (used, max int64) {
 // the spool is empty it starts a new one. It returns the rows written (rows r had already
 // stored before an interruption are skipped by r, not written twice).
 func (s *Spool) Replay(ctx context.Context, r AuditReplayer, n int) (int, error) {
+	recs, end, err := s.next(n)
+	if err != nil || len(recs) == 0 {
+		return 0, err
+	}
+	// The database is asked without the lock held: appends go on meanwhile. Only one caller
+	// replays at a time (the Auditor's loop), so nothing else moves readOff.
+	written, err := r.ReplayAudit(ctx, s.id, recs)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readOff = end
+	if s.f != nil && s.readOff >= s.size {
+		if err := s.reset(); err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// next reads up to n records from the replay position and returns them and the offset after.
+func (s *Spool) next(n int) ([]SpoolRecord, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.f == nil || s.readOff >= s.size {
-		return 0, nil
+		return nil, 0, nil
 	}
 	sr := bufio.NewReader(io.NewSectionReader(s.f, s.readOff, s.size-s.readOff))
 	var recs []SpoolRecord
@@ -272,26 +295,16 @@ func (s *Spool) Replay(ctx context.Context, r AuditReplayer, n int) (int, error)
 	for len(recs) < n && off < s.size {
 		payload, size, err := readRecord(sr)
 		if err != nil {
-			return 0, fmt.Errorf("audit spool: record at byte %d: %w", off, err)
+			return nil, 0, fmt.Errorf("audit spool: record at byte %d: %w", off, err)
 		}
 		var rec SpoolRecord
 		if err := json.Unmarshal(payload, &rec); err != nil {
-			return 0, fmt.Errorf("audit spool: record at byte %d: %w", off, err)
+			return nil, 0, fmt.Errorf("audit spool: record at byte %d: %w", off, err)
 		}
 		recs = append(recs, rec)
 		off += size
 	}
-	written, err := r.ReplayAudit(ctx, s.id, recs)
-	if err != nil {
-		return 0, err
-	}
-	s.readOff = off
-	if s.readOff >= s.size {
-		if err := s.reset(); err != nil {
-			return written, err
-		}
-	}
-	return written, nil
+	return recs, off, nil
 }
 
 // Close closes the file; rows not yet replayed stay in it for the next start.
