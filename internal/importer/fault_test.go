@@ -10,6 +10,7 @@ import (
 
 	"github.com/lagesbild/lagesbild/internal/importer"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 )
 
@@ -105,5 +106,35 @@ func TestImportDatabaseLoss(t *testing.T) {
 	}
 	if got := scalar(t, conn, `SELECT count(*) FROM incident WHERE source_id LIKE 'loss-%'`); got != n {
 		t.Errorf("%d incidents after the third run, want %d (duplicates)", got, n)
+	}
+}
+
+// TestImportLimit: with Limits.Imports = 1, a second import while one runs is refused at once
+// with ErrUnavailable (503 with Retry-After over HTTP) instead of queueing on the database.
+func TestImportLimit(t *testing.T) {
+	_, url := pgtest.New(t)
+	ctx := context.Background()
+	db, err := postgis.Open(ctx, url, postgis.Options{MaxConns: 4, Limits: postgis.Limits{Imports: 1}}, pgtest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	r := &gatedReader{n: 10, after: 5, reached: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := importer.Incidents(ctx, db, r, "first.csv", importer.Options{}, pgtest.Logger(t))
+		done <- err
+	}()
+	<-r.reached
+	_, err = importer.Incidents(ctx, db, &gatedReader{n: 3, after: -1}, "second.csv", importer.Options{}, pgtest.Logger(t))
+	if !errors.Is(err, lagesbild.ErrUnavailable) {
+		t.Errorf("second import while one runs: %v, want ErrUnavailable", err)
+	}
+	close(r.release)
+	if err := <-done; err != nil {
+		t.Fatalf("first import: %v", err)
+	}
+	if _, err := importer.Incidents(ctx, db, &gatedReader{n: 3, after: -1}, "second.csv", importer.Options{}, pgtest.Logger(t)); err != nil {
+		t.Errorf("second import after the first: %v", err)
 	}
 }

@@ -52,6 +52,9 @@ type DB struct {
 	// lastReset (Unix ns) rate-limits the pool resets after a lost connection.
 	lastReset atomic.Int64
 	classes   [numClasses]*queryClass
+	// imports bounds the imports of this process: one runs (they are serialised in the
+	// database) and Limits.Imports-1 wait; more are refused at once with ErrUnavailable.
+	imports chan struct{}
 }
 
 // Class is a kind of read made for a caller, with its own statement timeout and bound on how many
@@ -75,6 +78,7 @@ type Limits struct {
 	ReadConcurrency, TileConcurrency, SummaryConcurrency int           // default: the pool size, ¾ of it, the pool size
 	ReadTimeout, TileTimeout, SummaryTimeout             time.Duration // default 15 s, 20 s, 30 s
 	QueueWait                                            time.Duration // default 5 s
+	Imports                                              int           // imports running or waiting; default 2
 }
 
 type queryClass struct {
@@ -102,6 +106,16 @@ func or[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// importSlot admits one import or refuses it at once when Limits.Imports are running or waiting.
+func (db *DB) importSlot() (release func(), err error) {
+	select {
+	case db.imports <- struct{}{}:
+		return func() { <-db.imports }, nil
+	default:
+		return nil, fmt.Errorf("postgis: %d imports are already running or waiting; try again later: %w", cap(db.imports), lagesbild.ErrUnavailable)
+	}
 }
 
 // acquire takes a slot of the class or fails after its queue wait.
@@ -184,6 +198,7 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 	}
 	db.pool, db.reader = pool, reader
 	db.classes = newClasses(o.Limits, reader.Config().MaxConns)
+	db.imports = make(chan struct{}, or(o.Limits.Imports, 2))
 	return db, nil
 }
 
