@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -42,6 +43,10 @@ type Service struct {
 	// one password against many names (password spraying) meets the limit too.
 	addrLimiter *Limiter
 	auditor     *Auditor
+	// storeDownUntil (Unix ns): a credential lookup failed because the store was unreachable;
+	// until then a credential in the cache's outage grace is taken without asking again, so an
+	// unreachable database (a connect timeout) does not slow every request down.
+	storeDownUntil atomic.Int64
 }
 
 // lookupTimeout bounds the database lookup of a credential: a database that does not answer
@@ -177,6 +182,11 @@ func (s *Service) DisableUser(ctx context.Context, username string) error {
 	return err
 }
 
+// storeDown reports whether a lookup found the store unreachable less than a second ago.
+func (s *Service) storeDown() bool { return time.Now().UnixNano() < s.storeDownUntil.Load() }
+
+func (s *Service) markStoreDown() { s.storeDownUntil.Store(time.Now().Add(time.Second).UnixNano()) }
+
 func tokenKey(hash []byte) string   { return "t" + string(hash) }
 func sessionKey(hash []byte) string { return "s" + string(hash) }
 
@@ -190,11 +200,15 @@ func (s *Service) FromSession(ctx context.Context, cookie string) (Identity, str
 	if e, ok := s.Cache.fresh(key); ok {
 		return e.id, e.csrf, nil
 	}
+	if e, ok := s.Cache.fallback(key); ok && s.storeDown() {
+		return e.id, e.csrf, nil
+	}
 	id, csrf, expires, err := s.lookupSession(ctx, hash)
 	switch {
 	case err == nil:
 		s.Cache.put(key, cachedIdentity{id: id, csrf: csrf, expiresAt: expires})
 	case errors.Is(err, lagesbild.ErrUnavailable):
+		s.markStoreDown()
 		if e, ok := s.Cache.fallback(key); ok {
 			return e.id, e.csrf, nil
 		}
@@ -236,12 +250,16 @@ func (s *Service) FromBearer(ctx context.Context, cred string) (Identity, error)
 		if e, ok := s.Cache.fresh(key); ok {
 			return e.id, nil
 		}
+		if e, ok := s.Cache.fallback(key); ok && s.storeDown() {
+			return e.id, nil
+		}
 		t, err := s.lookupToken(ctx, hash)
 		switch {
 		case err == nil:
 			s.Cache.put(key, cachedIdentity{id: TokenIdentity(t), expiresAt: t.ExpiresAt})
 			return TokenIdentity(t), nil
 		case errors.Is(err, lagesbild.ErrUnavailable):
+			s.markStoreDown()
 			if e, ok := s.Cache.fallback(key); ok {
 				return e.id, nil
 			}
