@@ -22,7 +22,8 @@ import (
 // that needs the database gets 503 with Retry-After, never 401, and no request hangs. After the
 // restart: readiness returns by itself, requests succeed at once (no stale pooled connection), and
 // the spool is replayed so the audit log holds every row exactly once, in order. Then SIGTERM
-// (cancelling run): serve stops and, having started the cluster, stops it too.
+// (cancelling run) with a request in flight: it is answered and audited, and serve stops and,
+// having started the cluster, stops it too.
 func TestDatabaseOutage(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		t.Skip("TEST_DATABASE_URL set: no managed cluster to stop")
@@ -112,7 +113,6 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
 	rows := func() map[string]int {
 		got := map[string]int{}
 		r, err := conn.Query(ctx, `SELECT resource, status FROM audit_log WHERE subject LIKE 'token:%' ORDER BY id`)
@@ -140,11 +140,69 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Errorf("audit rows out of order: %d (%v)", disorder, err)
 	}
 
-	if err := stop(); err != nil {
+	// SIGTERM with a request in flight (a tile render held behind a table lock): serve stops
+	// accepting, lets the request finish, writes its audit row, closes the pool and stops the
+	// cluster it started.
+	lock, err := pgx.Connect(ctx, c.URL("lagesbild"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(ctx)
+	tx, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE h3_cell IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	const inflight = "/tiles/h3/7/70/36.mvt"
+	got := make(chan int, 1)
+	go func() {
+		resp, _ := do(inflight)
+		got <- resp.StatusCode
+	}()
+	for waiting := 0; waiting == 0; {
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn.Close(ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	probe := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for {
+		resp, err := probe.Get(base + "healthz")
+		if err != nil {
+			break // no longer accepting
+		}
+		resp.Body.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := <-got; st != 200 && st != 204 {
+		t.Errorf("request in flight at SIGTERM: %d, want it answered", st)
+	}
+	if err := <-stopped; err != nil {
 		t.Fatalf("serve after SIGTERM: %v", err)
 	}
 	if st, err := pgmanaged.GetStatus(dir); err != nil || st.Running {
 		t.Errorf("the cluster serve started still runs after it stopped: %+v %v", st, err)
+	}
+	c, err = pgmanaged.Start(ctx, pgmanaged.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, err := pgx.Connect(ctx, c.URL("lagesbild"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close(ctx)
+	var n int
+	if err := check.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE resource = $1`, inflight).Scan(&n); err != nil || n != 1 {
+		t.Errorf("audit rows of the request in flight at SIGTERM: %d (%v), want 1", n, err)
 	}
 }
 
