@@ -65,7 +65,7 @@ func spans(p summary.Period, now bool, months, days *ranges) {
 func collect[T any](ctx context.Context, db *DB, name string, scan func(pgx.CollectableRow) (T, error), args ...any) ([]T, error) {
 	var out []T
 	class := ClassRead
-	if strings.HasPrefix(name, "summary_") {
+	if strings.HasPrefix(name, "summary_") || strings.HasPrefix(name, "compstat_") || strings.HasPrefix(name, "deviation_") {
 		class = ClassSummary
 	}
 	err := db.scopedAs(ctx, class, func(tx pgx.Tx) error {
