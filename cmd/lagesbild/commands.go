@@ -110,6 +110,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	}
 	tileSvc := tiles.NewService(db, db, cfg.TileCacheBytes)
 	m := newMetrics(db.DB, tileSvc, authSvc)
+	spool.Watch(m.AuditSpoolRows, m.AuditSpoolBytes)
 	stopAdmin, err := startAdmin(cfg.AdminAddr, m, logger, stdout)
 	if err != nil {
 		return err

@@ -40,6 +40,30 @@ type Spool struct {
 	nextSeq  int64
 	size     int64 // bytes in the file
 	readOff  int64 // offset of the first record not yet replayed
+	rows     int64 // records not yet replayed
+
+	rowsGauge, bytesGauge Gauge
+}
+
+// Gauge is a metric the spool keeps current (a Prometheus gauge).
+type Gauge interface{ Set(float64) }
+
+// Watch makes the spool report the rows and bytes waiting to be replayed to rows and bytes.
+func (s *Spool) Watch(rows, bytes Gauge) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rowsGauge, s.bytesGauge = rows, bytes
+	s.report()
+}
+
+// report sets the gauges; s.mu is held.
+func (s *Spool) report() {
+	if s.rowsGauge != nil {
+		s.rowsGauge.Set(float64(s.rows))
+	}
+	if s.bytesGauge != nil {
+		s.bytesGauge.Set(float64(s.size - s.readOff))
+	}
 }
 
 // SpoolRecord is one spooled audit row.
@@ -110,6 +134,7 @@ func (s *Spool) load() error {
 			return s.cutTail(off, err)
 		}
 		s.nextSeq = rec.Seq + 1
+		s.rows++
 		off += n
 	}
 	s.size = off
@@ -121,6 +146,7 @@ func (s *Spool) load() error {
 
 // cutTail keeps the bytes from off on in a file beside the spool and truncates the spool there.
 func (s *Spool) cutTail(off int64, why error) error {
+	s.rows = 0 // load counts them again
 	end, err := s.f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return fmt.Errorf("audit spool: %w", err)
@@ -192,7 +218,8 @@ func (s *Spool) reset() error {
 	if err := syncDir(filepath.Dir(s.path)); err != nil {
 		return err
 	}
-	s.id, s.nextSeq, s.size, s.readOff = id, 1, int64(len(rec)), int64(len(rec))
+	s.id, s.nextSeq, s.size, s.readOff, s.rows = id, 1, int64(len(rec)), int64(len(rec)), 0
+	s.report()
 	return nil
 }
 
@@ -240,6 +267,8 @@ func (s *Spool) Append(entries ...AuditEntry) error {
 	}
 	s.size += int64(len(buf))
 	s.nextSeq = seq
+	s.rows += int64(len(entries))
+	s.report()
 	return nil
 }
 
@@ -274,6 +303,8 @@ func (s *Spool) Replay(ctx context.Context, r AuditReplayer, n int) (int, error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readOff = end
+	s.rows -= int64(len(recs))
+	s.report()
 	if s.f != nil && s.readOff >= s.size {
 		if err := s.reset(); err != nil {
 			return written, err

@@ -90,6 +90,11 @@ func TestSpoolDurableAndReplayedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var rows, bytes gaugeValue
+	sp.Watch(&rows, &bytes)
+	if rows != 6 || bytes <= 0 {
+		t.Errorf("gauges with 6 rows spooled: rows %v, bytes %v", rows, bytes)
+	}
 	st := &replayStore{pos: map[string]int64{}, failPos: true}
 	// The first replay stores rows but loses its acknowledgement: the next does not repeat them.
 	if _, err := sp.Replay(context.Background(), st, 3); err == nil {
@@ -99,6 +104,9 @@ func TestSpoolDurableAndReplayedOnce(t *testing.T) {
 		if _, err := sp.Replay(context.Background(), st, 3); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if rows != 0 || bytes != 0 {
+		t.Errorf("gauges after the replay: rows %v, bytes %v", rows, bytes)
 	}
 	want := "[r0 r1 r2 r3 r4 r5]"
 	if got := fmt.Sprint(st.rows); got != want {
@@ -177,3 +185,7 @@ func TestAuditorSpoolsThroughAnOutage(t *testing.T) {
 		t.Errorf("append with database and spool down: %v, want ErrUnavailable", err)
 	}
 }
+
+type gaugeValue float64
+
+func (g *gaugeValue) Set(v float64) { *g = gaugeValue(v) }
