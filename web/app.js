@@ -161,6 +161,10 @@ window.addEventListener('unhandledrejection', (ev) => {
   showError(`Ett oväntat fel inträffade: ${reason}`);
 });
 
+// UNAVAILABLE is shown for a 503 (the server sends Retry-After): nothing is
+// wrong with the login, so the user is not asked to log in again.
+const UNAVAILABLE = 'tjänsten är tillfälligt otillgänglig, försök igen om en stund';
+
 class FetchError extends Error {}
 // AuthError is a 401 from a data request: the session has expired.
 class AuthError extends FetchError {}
@@ -177,6 +181,8 @@ async function readJSON(resp) {
 // errorDetail is the message of an API error body: {"error":"..."} (auth
 // endpoints) or {"error":{"message":"..."}} (data endpoints).
 function errorDetail(body, status) {
+  // 503: the database is down or the server is busy; a session is not lost.
+  if (status === 503) return UNAVAILABLE;
   const e = body && body.error;
   if (typeof e === 'string' && e) return e;
   if (e && typeof e.message === 'string' && e.message) return e.message;
@@ -438,6 +444,10 @@ function createMap() {
     // A 401 on a source the map fetches itself (tiles): the session expired.
     if (ev && ev.error && ev.error.status === 401) {
       loadFailed(generation, new AuthError('inte inloggad'));
+      return;
+    }
+    if (ev && ev.error && ev.error.status === 503) {
+      showError(`Kartan kunde inte hämtas helt: ${UNAVAILABLE}.`);
       return;
     }
     const msg = ev && ev.error && ev.error.message ? ev.error.message : 'okänt fel';

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/lagesbild/lagesbild/geodata"
@@ -16,6 +17,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
+	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/internal/summary"
 	"github.com/lagesbild/lagesbild/internal/tiles"
@@ -74,8 +76,23 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
+	// Audit rows the database cannot take wait in a local spool and are replayed when it is back.
+	// The spool closes last: the audit writer flushes its queue into it when the database is down.
+	spool, err := auth.OpenSpool(filepath.Join(cfg.DataDir, "audit-spool"), cfg.AuditSpoolBytes)
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
 	authSvc := auth.NewService(db, *demoMode)
 	defer authSvc.Close()
+	authSvc.UseSpool(spool, db, logger.With("component", "audit"))
+	// Verified tokens and sessions are cached for a minute; revocations, disabled users and
+	// logouts reach the cache at once through the database's notifications.
+	authSvc.Cache = auth.NewIdentityCache(time.Minute)
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	listening := make(chan struct{})
+	go func() { db.Listen(listenCtx, postgis.AuthChannel, authSvc.Cache); close(listening) }()
+	defer func() { stopListening(); <-listening }()
 	if cfg.JWT.Issuer != "" {
 		if authSvc.JWT, err = auth.NewJWTVerifier(ctx, cfg.JWT, &http.Client{Timeout: 10 * time.Second}); err != nil {
 			return err
@@ -93,6 +110,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	}
 	tileSvc := tiles.NewService(db, db, cfg.TileCacheBytes)
 	m := newMetrics(db.DB, tileSvc, authSvc)
+	spool.Watch(m.AuditSpoolRows, m.AuditSpoolBytes)
 	stopAdmin, err := startAdmin(cfg.AdminAddr, m, logger, stdout)
 	if err != nil {
 		return err

@@ -32,6 +32,8 @@ type config struct {
 	MaxConns int
 	// DemoScale is the volume of the demo data serve --demo loads (1: about 400 000 incidents).
 	DemoScale float64
+	// AuditSpoolBytes bounds the local spool of audit rows kept while the database is down.
+	AuditSpoolBytes int64
 	// JWT configures bearer JWTs from an agency identity provider; empty Issuer: off.
 	JWT auth.JWTConfig
 	// AdminAddr is where /metrics is served (LAGESBILD_ADMIN_ADDR); empty: off.
@@ -73,6 +75,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MaxConns, err = strconv.Atoi(or(getenv("LAGESBILD_MAX_CONNS"), "1000")); err != nil || c.MaxConns < 1 {
 		return c, fmt.Errorf("LAGESBILD_MAX_CONNS: %q is not a positive whole number", getenv("LAGESBILD_MAX_CONNS"))
 	}
+	spoolMB, err := strconv.Atoi(or(getenv("LAGESBILD_AUDIT_SPOOL_MB"), "256"))
+	if err != nil || spoolMB < 1 {
+		bad("LAGESBILD_AUDIT_SPOOL_MB: %q is not a whole number of megabytes (at least 1)", getenv("LAGESBILD_AUDIT_SPOOL_MB"))
+	}
+	c.AuditSpoolBytes = int64(spoolMB) << 20
 	scale, err := strconv.ParseFloat(or(getenv("LAGESBILD_DEMO_SCALE"), "1"), 64)
 	if err != nil || scale <= 0 || scale > 20 {
 		bad("LAGESBILD_DEMO_SCALE: %q is not a number in (0, 20]", getenv("LAGESBILD_DEMO_SCALE"))

@@ -2,21 +2,48 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
 // Auditor writes audit rows for many concurrent requests in shared transactions (group
 // commit): each caller still waits until its own row is committed, so a request is never
 // answered with data whose audit row is not stored, but a busy server commits one batch per
 // round trip instead of one row.
+//
+// With a Spool, rows the database cannot take (it is unreachable) are written to the spool
+// instead, durably, and replayed into the database once it is back; while the spool holds rows,
+// new rows go behind them, so the audit log keeps their order. Only when the spool cannot be
+// written either does a caller get the error (and its request fails closed).
 type Auditor struct {
-	store   Store
-	queue   chan auditReq
-	done    chan struct{}
-	stop    sync.Once
+	store  Store
+	queue  chan auditReq
+	done   chan struct{}
+	exited chan struct{}
+	// closeMu orders Append against Close: once closed is set, nothing enters the queue, so
+	// the writer's final drain sees every row a caller is waiting for.
+	closeMu sync.RWMutex
+	closed  bool
 	maxRows int
+
+	spool    *Spool
+	replayer AuditReplayer
+	logger   *slog.Logger
+	// slots bounds the batches being committed at once: while one waits for its commit's
+	// fsync the next is already on its way, and PostgreSQL flushes their WAL together.
+	slots chan struct{}
+	// retryAt (Unix ns): replay is not tried again before this time after a failure.
+	retryAt    atomic.Int64
+	retryPause time.Duration
 }
+
+// auditWriters is how many batches are committed at once (each on a connection of the pool).
+const auditWriters = 2
 
 type auditReq struct {
 	e   AuditEntry
@@ -25,22 +52,36 @@ type auditReq struct {
 
 // NewAuditor starts the batching writer over store; Close stops it.
 func NewAuditor(store Store) *Auditor {
-	a := &Auditor{store: store, queue: make(chan auditReq, 4096), done: make(chan struct{}), maxRows: 500}
+	return newAuditor(store, nil, nil, nil)
+}
+
+func newAuditor(store Store, spool *Spool, replayer AuditReplayer, logger *slog.Logger) *Auditor {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Auditor{store: store, queue: make(chan auditReq, 4096), done: make(chan struct{}), exited: make(chan struct{}),
+		maxRows: 500, spool: spool, replayer: replayer, logger: logger, retryPause: time.Second,
+		slots: make(chan struct{}, auditWriters)}
 	go a.loop()
 	return a
 }
 
-// Append stores e and returns once it is committed (or failed).
+// Append stores e and returns once it is committed (or spooled, or failed).
 func (a *Auditor) Append(ctx context.Context, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
 	r := auditReq{e: e, err: make(chan error, 1)}
+	a.closeMu.RLock()
+	if a.closed {
+		a.closeMu.RUnlock()
+		return a.store.AppendAudit(ctx, e)
+	}
 	select {
 	case a.queue <- r:
-	case <-a.done:
-		return a.store.AppendAudit(ctx, e)
+		a.closeMu.RUnlock()
 	case <-ctx.Done():
+		a.closeMu.RUnlock()
 		return ctx.Err()
 	}
 	select {
@@ -52,15 +93,42 @@ func (a *Auditor) Append(ctx context.Context, e AuditEntry) error {
 }
 
 func (a *Auditor) loop() {
+	defer close(a.exited)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
 		var batch []auditReq
 		select {
 		case r := <-a.queue:
 			batch = append(batch, r)
+		case <-tick.C:
+			a.replay()
+			continue
 		case <-a.done:
-			return
+			// Whatever was queued before Close is still written.
+			for {
+				select {
+				case r := <-a.queue:
+					batch = append(batch, r)
+					if len(batch) == a.maxRows {
+						a.dispatch(batch)
+						batch = nil
+					}
+				default:
+					if len(batch) > 0 {
+						a.dispatch(batch)
+					}
+					for range cap(a.slots) {
+						a.slots <- struct{}{}
+					}
+					return
+				}
+			}
 		}
-		// Everything that queued while the last batch was written goes in this one.
+		a.replay()
+		// A writer is free: everything that queued while the others were committing goes in
+		// this batch.
+		a.slots <- struct{}{}
 	fill:
 		for len(batch) < a.maxRows {
 			select {
@@ -70,18 +138,92 @@ func (a *Auditor) loop() {
 				break fill
 			}
 		}
-		entries := make([]AuditEntry, len(batch))
-		for i, r := range batch {
-			entries[i] = r.e
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := a.store.AppendAudit(ctx, entries...)
-		cancel()
-		for _, r := range batch {
-			r.err <- err
-		}
+		go func() {
+			a.write(batch)
+			<-a.slots
+		}()
 	}
 }
 
-// Close stops the writer; later Appends write directly.
-func (a *Auditor) Close() { a.stop.Do(func() { close(a.done) }) }
+// dispatch writes batch on a free writer (used while closing).
+func (a *Auditor) dispatch(batch []auditReq) {
+	a.slots <- struct{}{}
+	go func() {
+		a.write(batch)
+		<-a.slots
+	}()
+}
+
+func (a *Auditor) write(batch []auditReq) {
+	entries := make([]AuditEntry, len(batch))
+	for i, r := range batch {
+		entries[i] = r.e
+	}
+	err := a.commit(entries)
+	for _, r := range batch {
+		r.err <- err
+	}
+}
+
+// commit stores entries in the database or, when it cannot take them, in the spool.
+func (a *Auditor) commit(entries []AuditEntry) error {
+	if a.spool == nil {
+		return a.appendDB(entries)
+	}
+	var dbErr error
+	if !a.spool.Pending() {
+		if dbErr = a.appendDB(entries); dbErr == nil || !errors.Is(dbErr, lagesbild.ErrUnavailable) {
+			return dbErr
+		}
+		a.logger.Warn("the database cannot take audit rows; spooling them", "err", dbErr, "rows", len(entries))
+		a.retryAt.Store(time.Now().Add(a.retryPause).UnixNano())
+	}
+	if err := a.spool.Append(entries...); err != nil {
+		a.logger.Error("the audit spool cannot be written", "err", err)
+		return errors.Join(dbErr, err, lagesbild.ErrUnavailable)
+	}
+	return nil
+}
+
+func (a *Auditor) appendDB(entries []AuditEntry) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return a.store.AppendAudit(ctx, entries...)
+}
+
+// replay moves spooled rows into the database, for at most two seconds, unless a replay failed
+// less than a second ago.
+func (a *Auditor) replay() {
+	if a.spool == nil || a.replayer == nil || !a.spool.Pending() || time.Now().UnixNano() < a.retryAt.Load() {
+		return
+	}
+	start := time.Now()
+	total := 0
+	for a.spool.Pending() && time.Since(start) < 2*time.Second {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		n, err := a.spool.Replay(ctx, a.replayer, 2000)
+		cancel()
+		total += n
+		if err != nil {
+			a.retryAt.Store(time.Now().Add(a.retryPause).UnixNano())
+			if !errors.Is(err, lagesbild.ErrUnavailable) {
+				a.logger.Error("replaying the audit spool", "err", err)
+			}
+			break
+		}
+	}
+	if total > 0 {
+		a.logger.Info("audit spool replayed into the audit log", "rows", total, "pending", a.spool.Pending())
+	}
+}
+
+// Close stops the writer after writing what was queued; later Appends write directly.
+func (a *Auditor) Close() {
+	a.closeMu.Lock()
+	if !a.closed {
+		a.closed = true
+		close(a.done)
+	}
+	a.closeMu.Unlock()
+	<-a.exited
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -32,14 +34,24 @@ type Service struct {
 	// DemoMode accepts demo users (created by `lagesbild demo`); without it they are refused.
 	DemoMode bool
 	// JWT verifies bearer JWTs from an agency identity provider; nil disables that mode.
-	JWT     *JWTVerifier
+	JWT *JWTVerifier
+	// Cache remembers verified tokens and sessions; nil: every request asks the Store.
+	Cache   *IdentityCache
 	Now     func() time.Time
 	limiter *Limiter
 	// addrLimiter counts the failed logins of one address across user names, so that trying
 	// one password against many names (password spraying) meets the limit too.
 	addrLimiter *Limiter
 	auditor     *Auditor
+	// storeDownUntil (Unix ns): a credential lookup failed because the store was unreachable;
+	// until then a credential in the cache's outage grace is taken without asking again, so an
+	// unreachable database (a connect timeout) does not slow every request down.
+	storeDownUntil atomic.Int64
 }
+
+// lookupTimeout bounds the database lookup of a credential: a database that does not answer
+// makes the request fail with 503 in seconds instead of hanging it.
+const lookupTimeout = 5 * time.Second
 
 // NewService returns a Service over store.
 func NewService(store Store, demoMode bool) *Service {
@@ -55,7 +67,16 @@ func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
 	return s.auditor.Append(ctx, e)
 }
 
-// Close stops the service's background audit writer.
+// UseSpool makes audit rows that the database cannot take go to spool, to be replayed into the
+// database by replayer when it is back (see Auditor). Call it before serving.
+func (s *Service) UseSpool(spool *Spool, replayer AuditReplayer, logger *slog.Logger) {
+	if s.auditor != nil {
+		s.auditor.Close()
+	}
+	s.auditor = newAuditor(s.Store, spool, replayer, logger)
+}
+
+// Close stops the service's background audit writer after it has written every queued row.
 func (s *Service) Close() {
 	if s.auditor != nil {
 		s.auditor.Close()
@@ -136,49 +157,116 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 
 // Logout ends the session of a cookie value.
 func (s *Service) Logout(ctx context.Context, cookie string) error {
-	return s.Store.DeleteSession(ctx, HashToken(cookie))
+	hash := HashToken(cookie)
+	s.Cache.drop(sessionKey(hash))
+	return s.Store.DeleteSession(ctx, hash)
 }
+
+// RevokeToken revokes an API token; this process stops accepting it at once, others when the
+// database's notification reaches them.
+func (s *Service) RevokeToken(ctx context.Context, id int64) error {
+	err := s.Store.RevokeToken(ctx, id)
+	if s.Cache != nil {
+		s.Cache.Invalidate(fmt.Sprintf("token:%d", id))
+	}
+	return err
+}
+
+// DisableUser disables an account and ends its sessions, here at once.
+func (s *Service) DisableUser(ctx context.Context, username string) error {
+	u, lookupErr := s.Store.UserByName(ctx, username)
+	err := s.Store.DisableUser(ctx, username)
+	if s.Cache != nil && lookupErr == nil {
+		s.Cache.Invalidate(fmt.Sprintf("user:%d", u.ID))
+	}
+	return err
+}
+
+// storeDown reports whether a lookup found the store unreachable less than a second ago.
+func (s *Service) storeDown() bool { return time.Now().UnixNano() < s.storeDownUntil.Load() }
+
+func (s *Service) markStoreDown() { s.storeDownUntil.Store(time.Now().Add(time.Second).UnixNano()) }
+
+func tokenKey(hash []byte) string   { return "t" + string(hash) }
+func sessionKey(hash []byte) string { return "s" + string(hash) }
 
 // FromSession returns the identity and CSRF token of a session cookie.
 func (s *Service) FromSession(ctx context.Context, cookie string) (Identity, string, error) {
 	if !LooksLikeSessionID(cookie) {
 		return Identity{}, "", fmt.Errorf("auth: malformed session cookie: %w", ErrUnauthenticated)
 	}
-	sess, err := s.Store.SessionByHash(ctx, HashToken(cookie))
+	hash := HashToken(cookie)
+	key := sessionKey(hash)
+	if e, ok := s.Cache.fresh(key); ok {
+		return e.id, e.csrf, nil
+	}
+	if e, ok := s.Cache.fallback(key); ok && s.storeDown() {
+		return e.id, e.csrf, nil
+	}
+	id, csrf, expires, err := s.lookupSession(ctx, hash)
+	switch {
+	case err == nil:
+		s.Cache.put(key, cachedIdentity{id: id, csrf: csrf, expiresAt: expires})
+	case errors.Is(err, lagesbild.ErrUnavailable):
+		s.markStoreDown()
+		if e, ok := s.Cache.fallback(key); ok {
+			return e.id, e.csrf, nil
+		}
+	case errors.Is(err, ErrUnauthenticated):
+		s.Cache.drop(key)
+	}
+	return id, csrf, err
+}
+
+func (s *Service) lookupSession(ctx context.Context, hash []byte) (Identity, string, time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	sess, err := s.Store.SessionByHash(ctx, hash)
 	if errors.Is(err, lagesbild.ErrNotFound) {
-		return Identity{}, "", fmt.Errorf("auth: session expired or unknown: %w", ErrUnauthenticated)
+		return Identity{}, "", time.Time{}, fmt.Errorf("auth: session expired or unknown: %w", ErrUnauthenticated)
 	}
 	if err != nil {
-		return Identity{}, "", err
+		return Identity{}, "", time.Time{}, err
 	}
 	u, err := s.Store.UserByID(ctx, sess.UserID)
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		return Identity{}, "", time.Time{}, fmt.Errorf("auth: the user of a session is gone: %w", ErrUnauthenticated)
+	}
 	if err != nil {
-		return Identity{}, "", err
+		return Identity{}, "", time.Time{}, err
 	}
 	if u.DisabledAt != nil || (u.Demo && !s.DemoMode) {
-		return Identity{}, "", fmt.Errorf("auth: session of %q no longer valid: %w", u.Username, ErrUnauthenticated)
+		return Identity{}, "", time.Time{}, fmt.Errorf("auth: session of %q no longer valid: %w", u.Username, ErrUnauthenticated)
 	}
-	return UserIdentity(u), sess.CSRFToken, nil
+	return UserIdentity(u), sess.CSRFToken, sess.ExpiresAt, nil
 }
 
 // FromBearer returns the identity of an Authorization: Bearer credential: an API token, or a
 // JWT when the JWT mode is configured. Revoked and expired tokens fail at once.
 func (s *Service) FromBearer(ctx context.Context, cred string) (Identity, error) {
 	if LooksLikeToken(cred) {
-		t, err := s.Store.TokenByHash(ctx, HashToken(cred))
-		if errors.Is(err, lagesbild.ErrNotFound) {
-			return Identity{}, fmt.Errorf("auth: unknown token: %w", ErrUnauthenticated)
+		hash := HashToken(cred)
+		key := tokenKey(hash)
+		if e, ok := s.Cache.fresh(key); ok {
+			return e.id, nil
 		}
-		if err != nil {
-			return Identity{}, err
+		if e, ok := s.Cache.fallback(key); ok && s.storeDown() {
+			return e.id, nil
 		}
+		t, err := s.lookupToken(ctx, hash)
 		switch {
-		case t.RevokedAt != nil:
-			return Identity{}, fmt.Errorf("auth: token %d is revoked: %w", t.ID, ErrUnauthenticated)
-		case !s.now().Before(t.ExpiresAt):
-			return Identity{}, fmt.Errorf("auth: token %d expired %s: %w", t.ID, t.ExpiresAt.Format(time.RFC3339), ErrUnauthenticated)
+		case err == nil:
+			s.Cache.put(key, cachedIdentity{id: TokenIdentity(t), expiresAt: t.ExpiresAt})
+			return TokenIdentity(t), nil
+		case errors.Is(err, lagesbild.ErrUnavailable):
+			s.markStoreDown()
+			if e, ok := s.Cache.fallback(key); ok {
+				return e.id, nil
+			}
+		case errors.Is(err, ErrUnauthenticated):
+			s.Cache.drop(key)
 		}
-		return TokenIdentity(t), nil
+		return Identity{}, err
 	}
 	if s.JWT != nil && strings.Count(cred, ".") == 2 {
 		c, err := s.JWT.Verify(ctx, cred)
@@ -203,6 +291,25 @@ func (s *Service) FromBearer(ctx context.Context, cred string) (Identity, error)
 		return id, nil
 	}
 	return Identity{}, fmt.Errorf("auth: the bearer credential is not a token: %w", ErrUnauthenticated)
+}
+
+func (s *Service) lookupToken(ctx context.Context, hash []byte) (Token, error) {
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	t, err := s.Store.TokenByHash(ctx, hash)
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		return Token{}, fmt.Errorf("auth: unknown token: %w", ErrUnauthenticated)
+	}
+	if err != nil {
+		return Token{}, err
+	}
+	switch {
+	case t.RevokedAt != nil:
+		return Token{}, fmt.Errorf("auth: token %d is revoked: %w", t.ID, ErrUnauthenticated)
+	case !s.now().Before(t.ExpiresAt):
+		return Token{}, fmt.Errorf("auth: token %d expired %s: %w", t.ID, t.ExpiresAt.Format(time.RFC3339), ErrUnauthenticated)
+	}
+	return t, nil
 }
 
 // NewUser describes an account to create.

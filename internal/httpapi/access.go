@@ -54,6 +54,12 @@ func (s *Server) identify(next http.Handler) http.Handler {
 				return
 			}
 			id, err := s.Auth.FromBearer(ctx, strings.TrimSpace(cred))
+			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+				// The credential could not be checked (the database is down): 503 with
+				// Retry-After, never 401, which would make a client ask its user to log in.
+				s.writeError(w, r, err)
+				return
+			}
 			if err != nil {
 				s.unauthorized(w, r, err)
 				return

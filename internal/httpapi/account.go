@@ -298,7 +298,7 @@ func (s *Server) adminRoutes(r chi.Router) {
 			s.writeError(w, r, lagesbild.Invalid("name", "%q is not a user name (a–z, 0–9, '.', '_', '-')", truncate(name, 70)))
 			return
 		}
-		if err := s.Auth.Store.DisableUser(r.Context(), name); err != nil {
+		if err := s.Auth.DisableUser(r.Context(), name); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -346,7 +346,7 @@ func (s *Server) adminRoutes(r chi.Router) {
 			s.writeError(w, r, lagesbild.Invalid("id", "%q is not a token id", truncate(chi.URLParam(r, "id"), 30)))
 			return
 		}
-		if err := s.Auth.Store.RevokeToken(r.Context(), id); err != nil {
+		if err := s.Auth.RevokeToken(r.Context(), id); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -18,7 +18,7 @@ import (
 
 // loadDemo imports the deterministic demo data (incidents, offices and operations, and with
 // population the estimated residents per area) through the same paths as real files.
-func loadDemo(t *testing.T, db *postgis.DB, o demo.Options, population bool) {
+func loadDemo(t testing.TB, db *postgis.DB, o demo.Options, population bool) {
 	t.Helper()
 	b, err := refdata.Load(geodata.FS)
 	if err != nil {

@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,12 +56,16 @@ func scanUser(row pgx.CollectableRow) (auth.User, error) {
 }
 
 func (db *DB) oneUser(ctx context.Context, where string, arg any) (auth.User, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM app_user WHERE `+where, arg)
-	if err != nil {
-		return auth.User{}, translate(err)
-	}
-	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
-	return u, translate(err)
+	var u auth.User
+	err := db.retryRead(ctx, func() error {
+		rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM app_user WHERE `+where, arg)
+		if err != nil {
+			return translate(err)
+		}
+		u, err = pgx.CollectExactlyOneRow(rows, scanUser)
+		return translate(err)
+	})
+	return u, err
 }
 
 // CreateUser stores a new account; ErrConflict when the name is taken.
@@ -168,13 +173,17 @@ func (db *DB) CreateToken(ctx context.Context, t auth.Token, hash []byte) (auth.
 // write on every request would cost more than the request (a GIS client fetches hundreds of
 // tiles a minute).
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (auth.Token, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token WHERE token_hash = $1`, hash)
+	var t auth.Token
+	err := db.retryRead(ctx, func() error {
+		rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_token WHERE token_hash = $1`, hash)
+		if err != nil {
+			return translate(err)
+		}
+		t, err = pgx.CollectExactlyOneRow(rows, scanToken)
+		return translate(err)
+	})
 	if err != nil {
-		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
-	}
-	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
-	if err != nil {
-		return auth.Token{}, fmt.Errorf("postgis: token: %w", translate(err))
+		return auth.Token{}, fmt.Errorf("postgis: token: %w", err)
 	}
 	if t.LastUsedAt == nil || time.Since(*t.LastUsedAt) > time.Minute {
 		if _, err := db.pool.Exec(ctx, `UPDATE api_token SET last_used_at = now() WHERE id = $1`, t.ID); err != nil {
@@ -227,10 +236,12 @@ func (db *DB) CreateSession(ctx context.Context, idHash []byte, s auth.Session) 
 // SessionByHash returns a live session; ErrNotFound when unknown or expired.
 func (db *DB) SessionByHash(ctx context.Context, idHash []byte) (auth.Session, error) {
 	var s auth.Session
-	err := db.pool.QueryRow(ctx, `SELECT user_id, csrf_token, expires_at FROM user_session WHERE id_hash = $1 AND expires_at > now()`, idHash).
-		Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt)
+	err := db.retryRead(ctx, func() error {
+		return translate(db.pool.QueryRow(ctx, `SELECT user_id, csrf_token, expires_at FROM user_session WHERE id_hash = $1 AND expires_at > now()`, idHash).
+			Scan(&s.UserID, &s.CSRFToken, &s.ExpiresAt))
+	})
 	if err != nil {
-		return s, fmt.Errorf("postgis: session: %w", translate(err))
+		return s, fmt.Errorf("postgis: session: %w", err)
 	}
 	return s, nil
 }
@@ -241,19 +252,18 @@ func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
 	return translate(err)
 }
 
-// AppendAudit writes audit rows, in one statement and transaction, as the reader role, which
-// may only append. It returns after the commit: no row is reported written that is not.
-func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error {
+// auditColumns holds audit rows as one array per column, for unnest.
+type auditColumns struct {
+	at                                                                    []time.Time
+	subject, role, scope, action, resource, params, result, reqID, client []string
+	status                                                                []int32
+}
+
+func auditArrays(entries []auth.AuditEntry) auditColumns {
 	n := len(entries)
-	if n == 0 {
-		return nil
-	}
-	var (
-		subject, role, scope, action, resource, params, result, reqID, client = make([]string, n), make([]string, n),
-			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		status = make([]int32, n)
-		at     = make([]time.Time, n)
-	)
+	c := auditColumns{at: make([]time.Time, n), subject: make([]string, n), role: make([]string, n), scope: make([]string, n),
+		action: make([]string, n), resource: make([]string, n), params: make([]string, n), result: make([]string, n),
+		reqID: make([]string, n), client: make([]string, n), status: make([]int32, n)}
 	for i, e := range entries {
 		p, err := json.Marshal(e.Params)
 		if err != nil || e.Params == nil {
@@ -262,8 +272,25 @@ func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error
 		if e.At.IsZero() {
 			e.At = time.Now()
 		}
-		subject[i], role[i], scope[i], action[i], resource[i], params[i] = e.Subject, e.Role, e.Scope, e.Action, e.Resource, string(p)
-		result[i], status[i], reqID[i], client[i], at[i] = e.Result, int32(e.Status), e.RequestID, e.Client, e.At
+		c.subject[i], c.role[i], c.scope[i], c.action[i], c.resource[i], c.params[i] = e.Subject, e.Role, e.Scope, e.Action, e.Resource, string(p)
+		c.result[i], c.status[i], c.reqID[i], c.client[i], c.at[i] = e.Result, int32(e.Status), e.RequestID, e.Client, e.At
+	}
+	return c
+}
+
+func (c auditColumns) args() []any {
+	return []any{c.at, c.subject, c.role, c.scope, c.action, c.resource, c.params, c.result, c.status, c.reqID, c.client}
+}
+
+const auditUnnest = `unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+		            $9::int[], $10::text[], $11::text[]) WITH ORDINALITY
+		     AS u(at, subject, role, scope, action, resource, params, result, status, request_id, client, ord)`
+
+// AppendAudit writes audit rows, in one statement and transaction, as the reader role, which
+// may only append. It returns after the commit: no row is reported written that is not.
+func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
 	}
 	// One round trip: the rows and the commit travel together, and the commit waits for the
 	// disk. A failed statement leaves the transaction aborted; pgxpool then drops the connection.
@@ -271,16 +298,58 @@ func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error
 	b.Queue(`BEGIN`)
 	b.Queue(`INSERT INTO audit_log (at, subject, role, scope, action, resource, params, result, status, request_id, client)
 		SELECT at, subject, role, scope, action, resource, params::jsonb, result, status, request_id, client
-		FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-		            $9::int[], $10::text[], $11::text[])
-		     AS u(at, subject, role, scope, action, resource, params, result, status, request_id, client)`,
-		at, subject, role, scope, action, resource, params, result, status, reqID, client)
+		FROM `+auditUnnest+` ORDER BY ord`, auditArrays(entries).args()...)
 	b.Queue(`COMMIT`)
 	err := db.reader.SendBatch(ctx, b).Close()
 	if err != nil {
 		return fmt.Errorf("postgis: audit: %w", translate(err))
 	}
 	return nil
+}
+
+// ReplayAudit writes rows of a local audit spool (auth.Spool) in one transaction: those above
+// the sequence number recorded for the spool, in order, and records the last. A row already in
+// the log with the same time, request id, subject and action is not written again: the database
+// may have committed a batch whose acknowledgement was lost with the connection, and the
+// server then spooled it.
+func (db *DB) ReplayAudit(ctx context.Context, spoolID string, recs []auth.SpoolRecord) (int, error) {
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	written := 0
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var done int64
+		err := tx.QueryRow(ctx, `SELECT replayed FROM audit_spool_position WHERE spool_id = $1 FOR UPDATE`, spoolID).Scan(&done)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return translate(err)
+		}
+		var entries []auth.AuditEntry
+		for _, r := range recs {
+			if r.Seq > done {
+				entries = append(entries, r.Entry)
+			}
+		}
+		if len(entries) > 0 {
+			tag, err := tx.Exec(ctx, `INSERT INTO audit_log (at, subject, role, scope, action, resource, params, result, status, request_id, client)
+				SELECT at, subject, role, scope, action, resource, params::jsonb, result, status, request_id, client
+				FROM `+auditUnnest+`
+				WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.at = u.at AND a.request_id = u.request_id
+				                  AND a.subject = u.subject AND a.action = u.action)
+				ORDER BY ord`, auditArrays(entries).args()...)
+			if err != nil {
+				return translate(err)
+			}
+			written = int(tag.RowsAffected())
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit_spool_position (spool_id, replayed) VALUES ($1, $2)
+			ON CONFLICT (spool_id) DO UPDATE SET replayed = greatest(audit_spool_position.replayed, excluded.replayed), updated_at = now()`,
+			spoolID, recs[len(recs)-1].Seq)
+		return translate(err)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgis: replay audit spool %s: %w", spoolID, translate(err))
+	}
+	return written, nil
 }
 
 // Audit reads the audit log as the caller: row-level security gives rows to admins only.
@@ -290,7 +359,7 @@ func (db *DB) Audit(ctx context.Context, q auth.AuditQuery) ([]auth.AuditEntry, 
 	}
 	q.Limit = min(q.Limit, 10000)
 	var out []auth.AuditEntry
-	err := db.scopedOn(ctx, db.reader, func(tx pgx.Tx) error { // the primary: the newest rows
+	err := db.scopedOn(ctx, db.reader, db.classes[ClassRead].timeoutMS, func(tx pgx.Tx) error { // the primary: the newest rows
 		rows, err := tx.Query(ctx, `SELECT id, at, subject, role, scope, action, resource, params, result, status, request_id, client
 			FROM audit_log
 			WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)

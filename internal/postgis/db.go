@@ -8,8 +8,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,7 +45,104 @@ type DB struct {
 	logger *slog.Logger
 	// replicas take the scoped reads when there are any (see replicas.go).
 	replicas replicaSet
+	// pingUntil (Unix ns): until then every connection taken from a pool is pinged first. It is
+	// set when a connection is found dead, because a database restart kills every pooled
+	// connection at once and the pool learns of each only when it is used.
+	pingUntil atomic.Int64
+	// lastReset (Unix ns) rate-limits the pool resets after a lost connection.
+	lastReset atomic.Int64
+	classes   [numClasses]*queryClass
+	// imports bounds the imports of this process: one runs (they are serialised in the
+	// database) and Limits.Imports-1 wait; more are refused at once with ErrUnavailable.
+	imports chan struct{}
 }
+
+// Class is a kind of read made for a caller, with its own statement timeout and bound on how many
+// run at once, so that one kind of expensive work cannot take every connection: beyond the bound
+// a read waits Limits.QueueWait and then fails with ErrUnavailable (503 with Retry-After)
+// instead of queueing without end.
+type Class int
+
+// The classes of scoped reads.
+const (
+	ClassRead    Class = iota // lists, areas, OGC features, the audit log
+	ClassTile                 // tile renders
+	ClassSummary              // area summaries, the prioritisation, reports
+	numClasses
+)
+
+var classNames = [numClasses]string{"read", "tile", "summary"}
+
+// Limits bound the scoped reads per class. Zero values take the defaults.
+type Limits struct {
+	ReadConcurrency, TileConcurrency, SummaryConcurrency int           // default: the pool size, ¾ of it, the pool size
+	ReadTimeout, TileTimeout, SummaryTimeout             time.Duration // default 15 s, 20 s, 30 s
+	QueueWait                                            time.Duration // default 5 s
+	Imports                                              int           // imports running or waiting; default 2
+}
+
+type queryClass struct {
+	name      string
+	timeoutMS string
+	sem       chan struct{}
+	wait      time.Duration
+}
+
+func newClasses(l Limits, maxConns int32) [numClasses]*queryClass {
+	n := int(maxConns)
+	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, max(1, n*3/4)), or(l.SummaryConcurrency, n)}
+	timeout := [numClasses]time.Duration{or(l.ReadTimeout, 15*time.Second), or(l.TileTimeout, 20*time.Second), or(l.SummaryTimeout, 30*time.Second)}
+	var out [numClasses]*queryClass
+	for c := range numClasses {
+		out[c] = &queryClass{name: classNames[c], timeoutMS: fmt.Sprint(timeout[c].Milliseconds()),
+			sem: make(chan struct{}, conc[c]), wait: or(l.QueueWait, 5*time.Second)}
+	}
+	return out
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// importSlot admits one import or refuses it at once when Limits.Imports are running or waiting.
+func (db *DB) importSlot() (release func(), err error) {
+	select {
+	case db.imports <- struct{}{}:
+		return func() { <-db.imports }, nil
+	default:
+		return nil, fmt.Errorf("postgis: %d imports are already running or waiting; try again later: %w", cap(db.imports), lagesbild.ErrUnavailable)
+	}
+}
+
+// acquire takes a slot of the class or fails after its queue wait.
+func (q *queryClass) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case q.sem <- struct{}{}:
+		return func() { <-q.sem }, nil
+	default:
+	}
+	t := time.NewTimer(q.wait)
+	defer t.Stop()
+	select {
+	case q.sem <- struct{}{}:
+		return func() { <-q.sem }, nil
+	case <-t.C:
+		return nil, fmt.Errorf("postgis: %d %s queries already running: %w", cap(q.sem), q.name, lagesbild.ErrUnavailable)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// ConnectTimeout bounds a new connection when the connection string sets none, so an unreachable
+// server fails a request in seconds instead of hanging it.
+const ConnectTimeout = 5 * time.Second
+
+// readyTimeout bounds the readiness probe.
+const readyTimeout = 3 * time.Second
 
 // Options tune the pool.
 type Options struct {
@@ -53,6 +153,8 @@ type Options struct {
 	// lagesbild_reader (the managed cluster's lagesbild_service). Empty: the reader pool uses
 	// the owner's connection and switches to lagesbild_reader with SET ROLE on connect.
 	ReaderURL string
+	// Limits bound the concurrency and statement time of reads per Class.
+	Limits Limits
 }
 
 // Open connects to url and checks the connection. It does not migrate.
@@ -74,6 +176,13 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
 	cfg.ConnConfig.RuntimeParams["application_name"] = o.ApplicationName
 	cfg.ConnConfig.RuntimeParams["timezone"] = "Europe/Stockholm"
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = ConnectTimeout
+	}
+	db := &DB{logger: logger.With("component", "postgis")}
+	cfg.PingTimeout = 2 * time.Second
+	cfg.ShouldPing = db.shouldPing
+	cfg.ConnConfig.Tracer = releaseWatch{db}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: connect: %w", translate(err))
@@ -87,7 +196,63 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 		pool.Close()
 		return nil, err
 	}
-	return &DB{pool: pool, reader: reader, logger: logger.With("component", "postgis")}, nil
+	db.pool, db.reader = pool, reader
+	db.classes = newClasses(o.Limits, reader.Config().MaxConns)
+	db.imports = make(chan struct{}, or(o.Limits.Imports, 2))
+	return db, nil
+}
+
+// shouldPing pings a connection taken from a pool when it has been idle for a second (pgxpool's
+// default) and, for a while after a connection was found dead, always.
+func (db *DB) shouldPing(_ context.Context, p pgxpool.ShouldPingParams) bool {
+	return p.IdleDuration >= time.Second || time.Now().UnixNano() < db.pingUntil.Load()
+}
+
+// connLost is called when a pooled connection turned out to be dead: the others are most likely
+// dead too (the server restarted), so both pools drop their idle connections and the next ten
+// seconds' connections are pinged before use.
+func (db *DB) connLost() {
+	now := time.Now()
+	db.pingUntil.Store(now.Add(10 * time.Second).UnixNano())
+	last := db.lastReset.Load()
+	if now.UnixNano()-last < int64(time.Second) || !db.lastReset.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	db.logger.Warn("a database connection was lost; dropping idle pooled connections")
+	go func() {
+		if db.pool != nil {
+			db.pool.Reset()
+		}
+		if r := db.reader; r != nil {
+			r.Reset()
+		}
+	}()
+}
+
+// releaseWatch sees every connection returned to a pool and reports dead ones.
+type releaseWatch struct{ db *DB }
+
+func (releaseWatch) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+func (releaseWatch) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (w releaseWatch) TraceRelease(_ *pgxpool.Pool, d pgxpool.TraceReleaseData) {
+	if d.Conn != nil && d.Conn.IsClosed() {
+		w.db.connLost()
+	}
+}
+
+// retryRead runs the idempotent read fn and, when it failed because its pooled connection was
+// dead (a database restart), once more on a fresh connection: a restart must not fail a request
+// that a new connection can answer.
+func (db *DB) retryRead(ctx context.Context, fn func() error) error {
+	err := fn()
+	if err != nil && errors.Is(err, errConnLost) && ctx.Err() == nil {
+		db.connLost()
+		db.logger.Info("retrying a read after a lost connection", "err", err)
+		err = fn()
+	}
+	return err
 }
 
 // openReader makes the pool of the role that reads under row-level security. Its connections
@@ -126,12 +291,29 @@ func (db *DB) Close() {
 // transaction only, the scope of the caller in ctx. Row-level security filters every scoped table
 // by these settings, so a query that forgets a filter still cannot read outside the scope; a
 // context without an identity sees no protected row at all.
+//
+// A read that fails on a dead pooled connection is run once more (see retryRead), so fn must
+// only assign its results, never accumulate them.
 func (db *DB) scoped(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return db.routeRead(ctx, func(pool *pgxpool.Pool) error { return db.scopedOn(ctx, pool, fn) })
+	return db.scopedAs(ctx, ClassRead, fn)
+}
+
+// scopedAs is scoped for a read of class c: within the class's bound on concurrent reads and
+// with its statement timeout, on the primary's reader pool or a read replica's.
+func (db *DB) scopedAs(ctx context.Context, c Class, fn func(tx pgx.Tx) error) error {
+	q := db.classes[c]
+	release, err := q.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return db.retryRead(ctx, func() error {
+		return db.routeRead(ctx, func(pool *pgxpool.Pool) error { return db.scopedOn(ctx, pool, q.timeoutMS, fn) })
+	})
 }
 
 // scopedOn is scoped on pool: the primary's reader pool or a read replica's.
-func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
+func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, timeoutMS string, fn func(tx pgx.Tx) error) error {
 	id, _ := auth.FromContext(ctx)
 	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -147,7 +329,8 @@ func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.T
 		regions, lpos = strings.Join(id.Scope.Regions, ","), strings.Join(id.Scope.LPOs, ",")
 	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('lagesbild.scope_all', $1, true), set_config('lagesbild.regions', $2, true),
-		set_config('lagesbild.lpos', $3, true), set_config('lagesbild.role', $4, true)`, all, regions, lpos, string(id.Role)); err != nil {
+		set_config('lagesbild.lpos', $3, true), set_config('lagesbild.role', $4, true),
+		set_config('statement_timeout', $5, true)`, all, regions, lpos, string(id.Role), timeoutMS); err != nil {
 		return translate(err)
 	}
 	if err := fn(tx); err != nil {
@@ -158,6 +341,8 @@ func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.T
 
 // Ready reports whether the database answers and every migration has been applied.
 func (db *DB) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
 	pending, err := db.PendingMigrations(ctx)
 	if err != nil {
 		return err
@@ -171,18 +356,51 @@ func (db *DB) Ready(ctx context.Context) error {
 // DataVersion returns the number that changes on every import that changed data.
 func (db *DB) DataVersion(ctx context.Context) (int64, error) {
 	var v int64
-	err := db.pool.QueryRow(ctx, `SELECT version FROM data_version`).Scan(&v)
+	err := db.retryRead(ctx, func() error {
+		return translate(db.pool.QueryRow(ctx, `SELECT version FROM data_version`).Scan(&v))
+	})
 	if err != nil {
-		return 0, fmt.Errorf("postgis: data version: %w", translate(err))
+		return 0, fmt.Errorf("postgis: data version: %w", err)
 	}
 	db.sawPrimaryVersion(v)
 	return v, nil
+}
+
+// errConnLost marks an error of a connection that died under a statement (the server restarted
+// or went away): ErrUnavailable, and a read may be retried on a fresh connection.
+var errConnLost = fmt.Errorf("database connection lost: %w", lagesbild.ErrUnavailable)
+
+// connectionLost reports whether err says an established connection is gone, as opposed to a
+// statement that failed on a live one. A failed new connection (ConnectError) is not a lost one:
+// retrying it at once would only fail again.
+func connectionLost(err error) bool {
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// admin_shutdown, crash_shutdown, cannot_connect_now, connection_exception class.
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" || strings.HasPrefix(pgErr.Code, "08")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var netErr net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) ||
+		(errors.As(err, &netErr) && !netErr.Timeout()) || (pgconn.SafeToRetry(err) && strings.Contains(err.Error(), "conn closed"))
 }
 
 // translate maps driver errors onto the domain's error kinds, keeping the original for logs.
 func translate(err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, errConnLost) || errors.Is(err, lagesbild.ErrUnavailable) {
+		return err
+	}
+	if connectionLost(err) {
+		return fmt.Errorf("%v: %w", err, errConnLost)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w", lagesbild.ErrNotFound)

@@ -113,6 +113,11 @@ func contentHash(i *lagesbild.Incident) []byte {
 // ErrInvalid; the report counts every rejected record and lists the first ones (b.Rejects
 // receives them all).
 func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (lagesbild.ImportReport, error) {
+	release, err := db.importSlot()
+	if err != nil {
+		return lagesbild.ImportReport{}, err
+	}
+	defer release()
 	rep := lagesbild.ImportReport{PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
 	src := &incidentRows{next: b.Next, perPrecision: rep.PerPrecision, cells: map[uint64]struct{}{}}
 	errInvalid := errors.New("rejected records")
@@ -120,7 +125,7 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 	if rejects == nil {
 		rejects = &lagesbild.Rejects{}
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := beginImport(ctx, tx); err != nil {
 			return err
 		}

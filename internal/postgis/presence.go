@@ -14,10 +14,15 @@ import (
 // ImportPresence stores offices and operations of one file in one transaction. Records the
 // database cannot place (a point outside Sweden, an unknown area id) reject the whole file.
 func (db *DB) ImportPresence(ctx context.Context, file string, offices []lagesbild.Office, ops []lagesbild.Operation) (lagesbild.ImportReport, error) {
+	release, err := db.importSlot()
+	if err != nil {
+		return lagesbild.ImportReport{}, err
+	}
+	defer release()
 	rep := lagesbild.ImportReport{Read: len(offices) + len(ops), PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
 	var rejects lagesbild.Rejects
 	errInvalid := errors.New("rejected")
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := beginImport(ctx, tx); err != nil {
 			return err
 		}

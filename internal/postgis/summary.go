@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,7 +64,11 @@ func spans(p summary.Period, now bool, months, days *ranges) {
 // collect runs the query sql/<name>.sql as the caller (scoped) and scans every row.
 func collect[T any](ctx context.Context, db *DB, name string, scan func(pgx.CollectableRow) (T, error), args ...any) ([]T, error) {
 	var out []T
-	err := db.scoped(ctx, func(tx pgx.Tx) error {
+	class := ClassRead
+	if strings.HasPrefix(name, "summary_") || strings.HasPrefix(name, "compstat_") || strings.HasPrefix(name, "deviation_") {
+		class = ClassSummary
+	}
+	err := db.scopedAs(ctx, class, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, query(name), args...)
 		if err != nil {
 			return translate(err)

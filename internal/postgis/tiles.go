@@ -151,7 +151,7 @@ func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filte
 	var mvt []byte
 	var err error
 	var n int64
-	err = db.scoped(ctx, func(tx pgx.Tx) error {
+	err = db.scopedAs(ctx, ClassTile, func(tx pgx.Tx) error {
 		if layer == "handelser" {
 			return translate(tx.QueryRow(ctx, bounds+sql, args...).Scan(&mvt, &n))
 		}

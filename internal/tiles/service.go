@@ -7,10 +7,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
 // Versioner reports the data version, which changes on every import.
@@ -63,6 +66,12 @@ func (s *Service) DataVersion(ctx context.Context) (int64, error) {
 	}
 	v, err := s.ver.DataVersion(ctx)
 	if err != nil {
+		if errors.Is(err, lagesbild.ErrUnavailable) && !s.versionAt.IsZero() {
+			// The database is unreachable, so no import can have changed the data: cached
+			// tiles of the last version read are still current. Ask again in VersionTTL.
+			s.versionAt = time.Now()
+			return s.version, nil
+		}
 		return 0, err
 	}
 	s.version, s.versionAt = v, time.Now()
