@@ -149,7 +149,9 @@ func ChooseControls(target []float64, candidates []ControlCandidate, k int) (cho
 		m.Distance = m.LevelDiff + 12*math.Abs(m.SlopeDiff)
 		all = append(all, m)
 	}
-	slices.SortFunc(all, func(a, b ControlMatch) int { return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(all, func(a, b ControlMatch) int {
+		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.ID, b.ID))
+	})
 	return all[:min(k, len(all))], all, nil
 }
 
