@@ -53,6 +53,10 @@ type ControlJSON struct {
 	SlopeDiff float64   `json:"slope_difference_per_month"`
 	Before    CountJSON `json:"before"`
 	After     CountJSON `json:"after"`
+	// OwnOperation says the area had an operation of its own between the start of the
+	// before period and the end of the after period: a control that was itself treated pulls
+	// the estimate towards no effect.
+	OwnOperation bool `json:"own_operation"`
 }
 
 // EstimateJSON is the difference-in-differences estimate and the displacement measures.
@@ -176,9 +180,10 @@ func (s *Service) OperationEffect(ctx context.Context, id int64, q EffectQuery) 
 		out.Group = "total"
 	}
 	out.ControlSelection = fmt.Sprintf("Kandidater: områden i samma lista (%d) och klass (%s), utanför området och %g m-zonen runt det, "+
-		"utan egen insats från förperiodens början till efterperiodens slut. De %d med minst avstånd väljs; avstånd = "+
+		"De %d med minst avstånd väljs; avstånd = "+
 		"|ln((K+½)/(M+½))| + 12·|skillnad i lutning av ln(antal+½) per månad| över förperiodens %d månader (K, M: kandidatens "+
-		"och målområdets antal).", a.Set, a.Class, q.BufferM, q.Controls, q.PreMonths)
+		"och målområdets antal). Områden med egna insatser under perioden (own_operation) uteslöts inte — i praktiken har de flesta "+
+		"utsatta områden återkommande insatser — men markeras; en kontroll med egen insats drar skattningen mot ingen effekt.", a.Set, a.Class, q.BufferM, q.Controls, q.PreMonths)
 	if !endMonth.After(startMonth) {
 		out.After = periodJSON(Period{startMonth, startMonth})
 		out.Reason = "insatsen har ingen hel månad med data efter starten ännu"
@@ -199,8 +204,9 @@ func (s *Service) OperationEffect(ctx context.Context, id int64, q EffectQuery) 
 		return nil, fmt.Errorf("analysis: buffer areas: %w", err)
 	}
 	skip := map[string]string{}
+	operated := map[string]bool{}
 	for _, id := range withOps {
-		skip[id] = "egen insats under perioden"
+		operated[id] = true
 	}
 	for _, id := range near {
 		skip[id] = "ligger i zonen runt området"
@@ -274,7 +280,8 @@ func (s *Service) OperationEffect(ctx context.Context, id int64, q EffectQuery) 
 	var cb, ca int
 	for _, m := range all {
 		c := ControlJSON{AreaID: m.ID, Name: names[m.ID], Chosen: isChosen[m.ID], Distance: round3(m.Distance),
-			LevelDiff: round3(m.LevelDiff), SlopeDiff: round3(m.SlopeDiff), Before: count(sum(series[m.ID])), After: count(after[m.ID])}
+			LevelDiff: round3(m.LevelDiff), SlopeDiff: round3(m.SlopeDiff), Before: count(sum(series[m.ID])), After: count(after[m.ID]),
+			OwnOperation: operated[m.ID]}
 		out.Candidates = append(out.Candidates, c)
 		if c.Chosen {
 			out.Controls = append(out.Controls, c)

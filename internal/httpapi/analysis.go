@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -42,7 +43,37 @@ func (s *Server) analysisRoutes(r chi.Router) {
 	r.Get("/emerging-hot-spots", s.handleRegionEmerging)
 	r.With(s.areaAccess, points).Get("/areas/{id}/near-repeat", s.handleAreaNearRepeat)
 	r.With(points).Get("/kommuner/{code}/near-repeat", s.handleKommunNearRepeat)
+	r.With(s.areaAccess).Get("/areas/{id}/operations", s.handleAreaOperations)
 	r.Get("/operations/{id}/effect", s.handleOperationEffect)
+}
+
+// operationJSON is an operation on an area, with the link to its effect follow-up.
+type operationJSON struct {
+	ID        int64    `json:"id"`
+	Name      string   `json:"name"`
+	Agencies  []string `json:"agencies"`
+	Start     string   `json:"start"`
+	End       string   `json:"end"`
+	Effect    string   `json:"effect"`
+	Synthetic bool     `json:"synthetic"`
+}
+
+func (s *Server) handleAreaOperations(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ops, err := s.Analysis.AreaOperations(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []operationJSON{}
+	for _, o := range ops {
+		out = append(out, operationJSON{ID: o.ID, Name: o.Name, Agencies: o.Agencies, Start: o.Start.Format(time.DateOnly),
+			End: o.End.Format(time.DateOnly), Effect: "/api/v1/operations/" + strconv.FormatInt(o.ID, 10) + "/effect", Synthetic: o.Synthetic})
+	}
+	writeJSON(w, http.StatusOK, "application/json", map[string]any{"area_id": chi.URLParam(r, "id"), "operations": out})
 }
 
 const geojsonType = "application/geo+json"
