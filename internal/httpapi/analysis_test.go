@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lagesbild/lagesbild/internal/analysis"
 	"github.com/lagesbild/lagesbild/internal/auth"
@@ -159,6 +160,12 @@ func checkEmerging(t *testing.T, e *analysisEnv) {
 	}
 	// A region: Väst (5500) holds Göteborg.
 	var reg analysis.Emerging
+	start := time.Now()
+	e.json(t, "/api/v1/emerging-hot-spots?region=5500&group=ran&to=2026-10-31", &reg)
+	t.Logf("region 5500 rån: %v", time.Since(start))
+	start = time.Now()
+	e.json(t, "/api/v1/emerging-hot-spots?region=5500&to=2026-10-31", &reg)
+	t.Logf("region 5500 total: %v", time.Since(start))
 	e.json(t, "/api/v1/emerging-hot-spots?region=5500&group=ran&to=2026-10-31", &reg)
 	if reg.Categories["consecutive_hot_spot"]+reg.Categories["new_hot_spot"] == 0 || len(reg.Kommuner) < 40 {
 		t.Errorf("region 5500: %v over %d kommuner", reg.Categories, len(reg.Kommuner))
@@ -182,7 +189,9 @@ func checkNearRepeat(t *testing.T, e *analysisEnv) {
 		t.Fatalf("%d events, %d × %d cells, reason %q", nr.Events, len(nr.Cells), len(nr.Cells), nr.Reason)
 	}
 	c := nr.Cells[1][0] // 0–100 m, 0–7 days
-	t.Logf("Örebro burglaries: %d events, 0–100 m × 0–7 days %+v", nr.Events, c)
+	if c.Ratio != nil {
+		t.Logf("Örebro burglaries: %d events, 0–100 m × 0–7 days: observed %d, expected %g, ratio %g, p %g", nr.Events, c.Observed, c.Expected, *c.Ratio, c.P)
+	}
 	if !c.Significant || c.P != 1.0/200 || c.Ratio == nil || *c.Ratio < 2 {
 		t.Errorf("0–100 m, 0–7 days: %+v, want a significant near repeat", c)
 	}
@@ -236,8 +245,8 @@ func checkEffect(t *testing.T, e *analysisEnv) {
 	if ef.Estimate == nil {
 		t.Fatalf("no estimate: %q", ef.Reason)
 	}
-	t.Logf("Vivalla: ratio of ratios %g (%g–%g), WDQ %v (%s), controls %+v", ef.Estimate.RatioOfRatios, ef.Estimate.Lower,
-		ef.Estimate.Upper, ef.Estimate.WDQ, ef.Estimate.WDQReading, ef.Controls)
+	t.Logf("Vivalla: ratio of ratios %g (%g–%g), %s; %s", ef.Estimate.RatioOfRatios, ef.Estimate.Lower,
+		ef.Estimate.Upper, ef.Estimate.Verdict, ef.Estimate.WDQReading)
 	if ef.Estimate.Upper >= 1 || ef.Estimate.RatioOfRatios >= 0.8 {
 		t.Errorf("Vivalla: ratio of ratios %g (%g–%g), want a clear drop against the controls", ef.Estimate.RatioOfRatios, ef.Estimate.Lower, ef.Estimate.Upper)
 	}
@@ -262,6 +271,11 @@ func checkEffect(t *testing.T, e *analysisEnv) {
 	}
 	if status, _ := e.get(t, "", "/api/v1/operations/x/effect"); status != http.StatusBadRequest {
 		t.Errorf("bad id: %d", status)
+	}
+	// The area report has a section on the follow-up.
+	status, body := e.get(t, "", "/api/v1/areas/2025-SO16/report?"+demoPeriod)
+	if status != 200 || !strings.Contains(string(body), "Uppföljning av insatser") || !strings.Contains(string(body), "Kvot mot kontroller") {
+		t.Errorf("report: %d, no follow-up section", status)
 	}
 	// Outside the caller's scope: Syd sees neither the operation nor its area.
 	if status, _ := e.get(t, "syd", link); status != http.StatusNotFound && status != http.StatusForbidden {
