@@ -60,13 +60,17 @@ func (db *DB) AreaSlotCounts(ctx context.Context, areaID string, p analysis.Peri
 
 // KommunCellMonths counts exact incidents per res-8 cell and month of the kommuner.
 func (db *DB) KommunCellMonths(ctx context.Context, kommuner []string, from, to time.Time, group string) ([]analysis.CellMonth, error) {
-	return collect(ctx, db, "analysis_cell_months", func(row pgx.CollectableRow) (analysis.CellMonth, error) {
+	scan := func(row pgx.CollectableRow) (analysis.CellMonth, error) {
 		var c analysis.CellMonth
 		var cell int64
 		err := row.Scan(&c.Kommun, &cell, &c.Month, &c.N)
 		c.Cell = uint64(cell)
 		return c, err
-	}, kommuner, from, to, textOrNil(group))
+	}
+	if group == "" {
+		return collect(ctx, db, "analysis_cell_months", scan, kommuner, from, to)
+	}
+	return collect(ctx, db, "analysis_group_cell_months", scan, kommuner, from, to, group)
 }
 
 // AnalysisAreaCells returns the res-8 cells of the areas.
