@@ -19,6 +19,9 @@ const (
 	DefaultPreMonths = 12
 )
 
+// ReasonHiddenInput is why an estimate is withheld when one of its counts is hidden.
+const ReasonHiddenInput = "ett antal som ingår i skattningen är dolt (1–4 händelser)"
+
 // EffectQuery sets up an effect follow-up.
 type EffectQuery struct {
 	Group     string  // "" for all groups
@@ -73,7 +76,10 @@ type EstimateJSON struct {
 	BufferChange   float64  `json:"buffer_change"`
 	SuccessMeasure float64  `json:"success_measure"`
 	TotalNetEffect float64  `json:"total_net_effect"`
-	Verdict        string   `json:"verdict"`
+	// BufferHidden says the buffer's counts are hidden (1–4), and with them WDQ, the buffer
+	// change and the total net effect (given as 0).
+	BufferHidden bool   `json:"buffer_hidden"`
+	Verdict      string `json:"verdict"`
 }
 
 // EffectFollowUp is the before/after comparison of an operation.
@@ -293,6 +299,16 @@ func (s *Service) OperationEffect(ctx context.Context, id int64, q EffectQuery) 
 		out.Reason = risk.ReasonFewEvents + " i området"
 		return out, nil
 	}
+	// The estimate and its companions are functions of the counts: with the others shown, a
+	// hidden count (1–4) of the target or of a control could be solved for, so none is given.
+	hidden := out.Target.Before.Suppressed || out.Target.After.Suppressed
+	for _, c := range out.Controls {
+		hidden = hidden || c.Before.Suppressed || c.After.Suppressed
+	}
+	if hidden {
+		out.Reason = ReasonHiddenInput
+		return out, nil
+	}
 	e, err := risk.DiffInDiff(risk.EffectCounts{TargetBefore: tb, TargetAfter: ta, BufferBefore: bb, BufferAfter: ba, ControlBefore: cb, ControlAfter: ca})
 	if err != nil {
 		out.Reason = "kontrollområdena saknar händelser före eller efter"
@@ -302,7 +318,14 @@ func (s *Service) OperationEffect(ctx context.Context, id int64, q EffectQuery) 
 		PercentChange: math.Round(e.PercentChange*10) / 10, Corrected: e.Corrected, ExpectedTarget: math.Round(e.ExpectedTarget*10) / 10,
 		BufferChange: e.BufferChange, SuccessMeasure: e.SuccessMeasure, TotalNetEffect: math.Round(e.TotalNetEffect*10) / 10}
 	est.WDQReading = "ej definierad: området minskade inte i förhållande till kontrollerna"
-	if e.WDQDefined {
+	bufferHidden := out.Buffer.Before.Suppressed || out.Buffer.After.Suppressed
+	if bufferHidden {
+		// The buffer measures would give away a hidden buffer count.
+		est.WDQReading = "visas inte: zonens antal är dolt (1–4)"
+		est.BufferChange, est.TotalNetEffect = 0, 0
+		est.BufferHidden = true
+	}
+	if e.WDQDefined && !bufferHidden {
 		w := round3(e.WDQ)
 		est.WDQ = &w
 		switch {

@@ -4,13 +4,20 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/lagesbild/lagesbild/internal/analysis"
 )
 
-// reportEffects is how many of an area's latest operations the report follows up.
+// lastDay parses a YYYY-MM-DD date of the API (the zero time if it cannot).
+func lastDay(s string) time.Time {
+	t, _ := time.Parse(time.DateOnly, s)
+	return t
+}
+
+// reportEffects is how many of an area's latest completed operations the report follows up.
 const reportEffects = 3
 
 // effectPage is the report's section on the effect follow-up of the area's operations.
@@ -51,7 +58,8 @@ type effectRow struct {
 	ControlsBefore, ControlsAfter string
 }
 
-// effectSection renders the follow-up of the area's latest operations for the report; it is
+// effectSection renders the follow-up of the area's latest completed operations (whose last
+// month is in the data) for the report; it is
 // empty without an AnalysisService. An operation that cannot be followed up is left out and
 // logged, so a failing follow-up never takes the rest of the report down.
 func (s *Server) effectSection(r *http.Request, areaID string) template.HTML {
@@ -73,8 +81,11 @@ func (s *Server) effectSection(r *http.Request, areaID string) template.HTML {
 			s.Logger.Error("report: effect follow-up", "operation", op.ID, "error", err.Error(), "request_id", middleware.GetReqID(r.Context()))
 			continue
 		}
-		if e.Reason != "" && e.Estimate == nil && len(e.Controls) == 0 {
+		if e.Estimate == nil && len(e.Controls) == 0 {
 			continue // not yet a whole month after the start, or nothing to compare with
+		}
+		if op.End.After(lastDay(e.After.To)) {
+			continue // still running, or its last month is not complete in the data yet
 		}
 		row := effectRow{E: e}
 		cb, ca, hidden := 0, 0, false

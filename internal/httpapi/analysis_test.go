@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -276,6 +277,9 @@ func checkEffect(t *testing.T, e *analysisEnv) {
 	status, body := e.get(t, "", "/api/v1/areas/2025-SO16/report?"+demoPeriod)
 	if status != 200 || !strings.Contains(string(body), "Uppföljning av insatser") || !strings.Contains(string(body), "Kvot mot kontroller") {
 		t.Errorf("report: %d, no follow-up section", status)
+	} else if os.Getenv("SHOW_REPORT") != "" {
+		i := strings.Index(string(body), "Uppföljning av insatser")
+		t.Log(string(body)[i : i+min(4000, len(body)-i)])
 	}
 	// Outside the caller's scope: Syd sees neither the operation nor its area.
 	if status, _ := e.get(t, "syd", link); status != http.StatusNotFound && status != http.StatusForbidden {
