@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/hexgrid"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/risk"
@@ -272,6 +273,11 @@ func (s *Service) emerging(ctx context.Context, kommuner []string, from, to time
 		"Gi* per månad över kommunens hela rutnät (H3 upplösning 8), Benjamini–Hochberg inom varje månad, " +
 			"Mann-Kendall på cellens z-värden; kategorier enligt ArcGIS Emerging Hot Spot Analysis.",
 		"Endast händelser med exakt position. Inga antal per cell redovisas.",
+	}
+	if id, _ := auth.FromContext(ctx); !id.Scope.All && len(id.Scope.LPOs) > 0 && len(id.Scope.Regions) == 0 {
+		// Row-level security shows a lokalpolisområde's caller only the cells touching its areas.
+		out.Notes = append(out.Notes, "Din behörighet omfattar bara cellerna som rör lokalpolisområdets områden; "+
+			"rutnätet är därför mindre än kommunens och resultatet kan skilja sig från en regional analytikers.")
 	}
 	return out, nil
 }
