@@ -61,6 +61,7 @@ func TestAnalysisAPI(t *testing.T) {
 		"gis":      {Role: auth.RoleGIS, Scope: "all"},
 		"syd":      {Role: auth.RoleRegional, Scope: "region:5600"},
 		"bergslag": {Role: auth.RoleRegional, Scope: "region:5700"},
+		"orebro":   {Role: auth.RoleLokal, Scope: "lpo:570210"},
 		"admin":    {Role: auth.RoleAdmin},
 	} {
 		req.CreatedBy = "test"
@@ -302,6 +303,18 @@ func checkAnalysisAccess(t *testing.T, e *analysisEnv) {
 				t.Errorf("%s %s: %d, want %d: %.200s", who, p, status, want, body)
 			}
 		}
+	}
+	// A lokalpolisområdeschef (Örebro) reads their own areas, not a whole kommun or region, and
+	// is told that the emerging hot-spot grid is narrowed to their cells.
+	for p, want := range map[string]int{paths[0]: 200, paths[1]: 200, paths[2]: 403, paths[3]: 200, paths[4]: 403, paths[5]: 200,
+		"/api/v1/areas/2025-SO6/time-profile": 403} {
+		if status, body := e.get(t, "orebro", p); status != want {
+			t.Errorf("lokal %s: %d, want %d: %.200s", p, status, want, body)
+		}
+	}
+	_, body := e.get(t, "orebro", paths[1])
+	if !strings.Contains(string(body), "lokalpolisområdets områden") {
+		t.Errorf("lokal emerging hot spots without the note on the narrowed grid: %.300s", body)
 	}
 	// Every one of these reads is in the audit log with its outcome.
 	conn := pgtest.Conn(t, e.dbURL)
