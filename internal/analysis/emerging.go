@@ -182,13 +182,26 @@ func (s *Service) RegionEmerging(ctx context.Context, region string, q EmergingQ
 	return res, nil
 }
 
-// emerging runs the analysis on each kommun's grid: the kommun's cells with an incident in any
-// of the months, their ring-1 neighbours, and extra[kommun] (an area's cells), every cell
-// without incidents counted 0 — the grid of the summaries' hot spots, over time.
+// emerging runs the analysis on each kommun's grid: the kommun's cells with an incident (of any
+// group) in any of the months, their ring-1 neighbours, and extra[kommun] (an area's cells),
+// every cell without incidents counted 0 — the grid of the summaries' hot spots, over time.
 func (s *Service) emerging(ctx context.Context, kommuner []string, from, to time.Time, group string, extra map[string][]uint64) (*Emerging, error) {
 	rows, err := s.store.KommunCellMonths(ctx, kommuner, from, to, group)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: cell months: %w", err)
+	}
+	// The grid is the total's, for a group too, as for the summaries' per-group hot spots: the
+	// cells with an incident of any group, so that a group's categories and the total's describe
+	// the same surroundings.
+	gridCells := map[string][]uint64{}
+	if group != "" {
+		all, err := s.store.KommunCellMonths(ctx, kommuner, from, to, "")
+		if err != nil {
+			return nil, fmt.Errorf("analysis: cell months: %w", err)
+		}
+		for _, r := range all {
+			gridCells[r.Kommun] = append(gridCells[r.Kommun], r.Cell)
+		}
 	}
 	var months []time.Time
 	for m := from; m.Before(to); m = m.AddDate(0, 1, 0) {
@@ -230,7 +243,7 @@ func (s *Service) emerging(ctx context.Context, kommuner []string, from, to time
 				info[i].Reason = ReasonFewKommunEvents
 				return
 			}
-			cells, nb := grid(byKommun[k], extra[k])
+			cells, nb := grid(byKommun[k], extra[k], gridCells[k])
 			info[i].Cells = len(cells)
 			values := make([][]float64, len(months))
 			for t := range months {
@@ -282,11 +295,17 @@ func (s *Service) emerging(ctx context.Context, kommuner []string, from, to time
 	return out, nil
 }
 
-// grid returns the cells (ascending) of a kommun's grid: the cells with incidents, their ring-1
-// neighbours and extra, with each cell's neighbours on the grid.
-func grid(values map[uint64][]float64, extra []uint64) ([]uint64, [][]int) {
+// grid returns the cells (ascending) of a kommun's grid: the cells with incidents (the keys of
+// values and those of withIncidents), their ring-1 neighbours and area, with each cell's
+// neighbours on the grid.
+func grid(values map[uint64][]float64, area, withIncidents []uint64) ([]uint64, [][]int) {
 	set := map[uint64]struct{}{}
-	for c := range values {
+	expanded := map[uint64]bool{}
+	addRing := func(c uint64) {
+		if expanded[c] {
+			return
+		}
+		expanded[c] = true
 		set[c] = struct{}{}
 		if ring, err := hexgrid.Ring1(c); err == nil {
 			for _, r := range ring {
@@ -294,7 +313,13 @@ func grid(values map[uint64][]float64, extra []uint64) ([]uint64, [][]int) {
 			}
 		}
 	}
-	for _, c := range extra {
+	for c := range values {
+		addRing(c)
+	}
+	for _, c := range withIncidents {
+		addRing(c)
+	}
+	for _, c := range area {
 		set[c] = struct{}{}
 	}
 	cells := slices.Sorted(maps.Keys(set))
