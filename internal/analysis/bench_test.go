@@ -209,9 +209,10 @@ func BenchmarkRegionEmerging(b *testing.B) {
 // incidents, see docs/benchmarks.md), as a national caller; the service has no cache, so every
 // run is cold for it (PostgreSQL's buffers are warm after the first).
 func BenchmarkRegionEmergingDB(b *testing.B) {
-	svc, ctx := benchDB(b)
+	svc, _, ctx := benchDB(b)
 	for _, g := range []string{"", "ran"} {
 		b.Run("group="+g, func(b *testing.B) {
+			defer cpuMetric(b)()
 			for b.Loop() {
 				if _, err := svc.RegionEmerging(ctx, "5300", analysis.EmergingQuery{Group: g}); err != nil {
 					b.Fatal(err)
@@ -222,17 +223,31 @@ func BenchmarkRegionEmergingDB(b *testing.B) {
 }
 
 func BenchmarkKnoxDB(b *testing.B) {
-	svc, ctx := benchDB(b)
+	svc, db, ctx := benchDB(b)
 	from, to := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
 	q := analysis.NearRepeatQuery{Query: analysis.Query{From: &from, To: &to, Group: "stold_inbrott"}, Params: analysis.DefaultKnox}
-	for b.Loop() {
-		if _, err := svc.KommunNearRepeat(ctx, "0180", q); err != nil {
-			b.Fatal(err)
+	b.Run("read", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			ev, err := db.Events(ctx, "", "0180", "stold_inbrott", analysis.Period{From: from, To: to})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(ev)
 		}
-	}
+		b.ReportMetric(float64(n), "events")
+	})
+	b.Run("test", func(b *testing.B) {
+		defer cpuMetric(b)()
+		for b.Loop() {
+			if _, err := svc.KommunNearRepeat(ctx, "0180", q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
-func benchDB(b *testing.B) (*analysis.Service, context.Context) {
+func benchDB(b *testing.B) (*analysis.Service, *postgis.DB, context.Context) {
 	url := os.Getenv("LAGESBILD_BENCH_DATABASE_URL")
 	if name := os.Getenv("LAGESBILD_BENCH_DB_NAME"); url == "" && name != "" {
 		// A database of the project-managed cluster (lagesbild demo --scale 2.5 into it).
@@ -251,7 +266,7 @@ func benchDB(b *testing.B) (*analysis.Service, context.Context) {
 	}
 	b.Cleanup(db.Close)
 	id := auth.Identity{Subject: "bench", Role: auth.RoleNationell, Scope: auth.Scope{All: true}}
-	return analysis.New(db, analysis.Options{}), auth.WithIdentity(ctx, id)
+	return analysis.New(db, analysis.Options{}), db, auth.WithIdentity(ctx, id)
 }
 
 // cpuMetric reports the process's CPU seconds per iteration (user + system), which on the
