@@ -20,6 +20,11 @@ const (
 	PatternStep    PatternKind = "step"    // an extra level that ends when an operation starts
 )
 
+// PlantedOwnStreamFrom is the index in Planted from which patterns draw their incidents from a
+// random stream of their own: the three patterns of the analyst's tools were added after the
+// first four, and the model's incidents and those four are unchanged by them.
+const PlantedOwnStreamFrom = 4
+
 // VivallaOperationStart is the first day of the planted operation in Vivalla (see Operations):
 // the extra level of the pattern "vivalla-insats-minskning" ends on it.
 var VivallaOperationStart = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
