@@ -101,9 +101,9 @@ var Planted = []PlantedPattern{
 		KommunCode: "1880", KommunName: "Örebro",
 		Group: lagesbild.GroupStoldInbrott,
 		Start: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC),
-		FromPer30Days: 40, ToPer30Days: 40, RadiusM: 40, Sites: 4,
-		Description: "A near-repeat burglary series in Örebro kommun in March 2026: 40 per 30 days for four weeks at " +
-			"4 sites (sigma 40 m); the Knox test on stöld/inbrott finds more pairs within 100 m and 7 days than chance.",
+		FromPer30Days: 60, ToPer30Days: 60, RadiusM: 30, Sites: 3,
+		Description: "A near-repeat burglary series in Örebro kommun in March 2026: 60 per 30 days for four weeks at " +
+			"3 sites (sigma 30 m); the Knox test on stöld/inbrott finds more pairs within 100 m and 7 days than chance.",
 	},
 	{
 		ID: "vivalla-insats-minskning", Kind: PatternStep,

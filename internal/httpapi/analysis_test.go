@@ -187,14 +187,14 @@ func checkNearRepeat(t *testing.T, e *analysisEnv) {
 	path := "/api/v1/kommuner/1880/near-repeat?group=stold_inbrott&from=2025-11-01&to=2026-10-31&permutations=199&seed=7"
 	var nr analysis.NearRepeat
 	e.json(t, path, &nr)
-	if nr.Events < 50 || len(nr.Cells) != 7 || len(nr.Cells[0]) != 5 {
+	if nr.Events < 30 || len(nr.Cells) != 7 || len(nr.Cells[0]) != 5 {
 		t.Fatalf("%d events, %d × %d cells, reason %q", nr.Events, len(nr.Cells), len(nr.Cells), nr.Reason)
 	}
 	c := nr.Cells[1][0] // 0–100 m, 0–7 days
 	if c.Ratio != nil {
 		t.Logf("Örebro burglaries: %d events, 0–100 m × 0–7 days: observed %d, expected %g, ratio %g, p %g", nr.Events, c.Observed, c.Expected, *c.Ratio, c.P)
 	}
-	if !c.Significant || c.P != 1.0/200 || c.Ratio == nil || *c.Ratio < 2 {
+	if !c.Significant || c.P > 0.02 || c.Ratio == nil || *c.Ratio < 2 {
 		t.Errorf("0–100 m, 0–7 days: %+v, want a significant near repeat", c)
 	}
 	if c.Space != "0–100 m" || c.Time != "0–7 dagar" || nr.Cells[6][4].Space != "> 500 m" || nr.Cells[6][4].Time != "> 28 dagar" {
