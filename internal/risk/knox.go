@@ -134,11 +134,13 @@ func KnoxTest(events []KnoxEvent, p KnoxParams) (Knox, error) {
 		timeBand[d] = uint8(min(b, p.TimeBands))
 	}
 	maxM := p.SpaceBandM * float64(p.SpaceBands)
-	// The close pairs, found through a grid of cells of the last band's radius.
-	type pair struct {
-		i, j int32
-		base uint16 // the space row times cols: the row's first cell
-	}
+	// The close pairs, found through a grid of cells of the last band's radius, kept compact
+	// because every permutation streams through them: grouped by their first event i (the
+	// pairs of i are partner[start[i]:start[i+1]], with their space rows in band), partners as
+	// 16-bit indices (at most MaxKnoxEvents events) — 3 bytes a pair.
+	start := make([]int32, n+1)
+	var partner []uint16
+	var band []uint8
 	cellOf := func(e KnoxEvent) [2]int64 {
 		return [2]int64{int64(math.Floor(e.X / maxM)), int64(math.Floor(e.Y / maxM))}
 	}
@@ -147,8 +149,8 @@ func KnoxTest(events []KnoxEvent, p KnoxParams) (Knox, error) {
 		c := cellOf(e)
 		buckets[c] = append(buckets[c], int32(i))
 	}
-	var near []pair
 	for i, e := range events {
+		start[i] = int32(len(partner))
 		c := cellOf(e)
 		for dx := int64(-1); dx <= 1; dx++ {
 			for dy := int64(-1); dy <= 1; dy++ {
@@ -161,12 +163,13 @@ func KnoxTest(events []KnoxEvent, p KnoxParams) (Knox, error) {
 					if d > maxM {
 						continue
 					}
-					band := 0
+					b := 0
 					if d > 0 {
-						band = min(int(math.Ceil(d/p.SpaceBandM)), p.SpaceBands)
+						b = min(int(math.Ceil(d/p.SpaceBandM)), p.SpaceBands)
 					}
-					near = append(near, pair{int32(i), j, uint16(band * cols)})
-					if len(near) > MaxKnoxClosePairs {
+					partner = append(partner, uint16(j))
+					band = append(band, uint8(b))
+					if len(partner) > MaxKnoxClosePairs {
 						return Knox{}, invalid(op, "events", "more than %d pairs lie within %g m; narrow the area, period or bands",
 							MaxKnoxClosePairs, maxM)
 					}
@@ -174,6 +177,7 @@ func KnoxTest(events []KnoxEvent, p KnoxParams) (Knox, error) {
 			}
 		}
 	}
+	start[n] = int32(len(partner))
 	// Every pair's column, for the fixed column totals (O(n²) once, cheap next to the
 	// permutations).
 	colTotal := make([]int, cols)
@@ -202,16 +206,20 @@ func KnoxTest(events []KnoxEvent, p KnoxParams) (Knox, error) {
 	// them fall in the "later" column, so only the others are counted and "later" is the row's
 	// total minus them (an increment per pair would stall on the few counters it hits).
 	rowTotal := make([]int, closeRows)
-	for _, q := range near {
-		rowTotal[int(q.base)/cols]++
+	for _, b := range band {
+		rowTotal[b]++
 	}
 	// count fills out (rows × cols) with the pairs per cell for the days given: the close rows
 	// from the close pairs, the further row as each column's total minus the close rows.
 	count := func(days []uint16, out []int) {
 		clear(out)
-		for _, q := range near {
-			if c := int(signedBand[int(days[q.i])-int(days[q.j])+span]); c < last {
-				out[int(q.base)+c]++
+		for i := range n {
+			di := int(days[i]) + span
+			lo, hi := start[i], start[i+1]
+			for k, j := range partner[lo:hi] {
+				if c := int(signedBand[di-int(days[j])]); c < last {
+					out[int(band[int(lo)+k])*cols+c]++
+				}
 			}
 		}
 		for r := range closeRows {
