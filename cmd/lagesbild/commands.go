@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lagesbild/lagesbild/geodata"
+	"github.com/lagesbild/lagesbild/internal/analysis"
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
@@ -119,7 +120,8 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	api := &httpapi.Server{Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
 		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db,
-		Limits: httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}
+		Analysis: analysis.New(db, analysis.Options{}),
+		Limits:   httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}
 	// Timeouts, body deadlines and the connection cap: httpapi.Limits (README, "Limits").
 	srv := api.HTTPServer()
 	srv.Handler = m.Instrument(srv.Handler)

@@ -121,6 +121,9 @@ const (
 	streamOperations
 	streamPolisen
 	streamPlanted
+	// streamPlantedOwn feeds the planted patterns from PlantedOwnStreamFrom on, so that adding
+	// them changed no incident of the model or of the earlier patterns.
+	streamPlantedOwn
 )
 
 func sortedInput(in Input) Input {

@@ -53,6 +53,7 @@ type generator struct {
 	hourCum [][7][24]float64
 	kindCum [][]float64
 	planted []planted
+	own     *rand.Rand // the stream of the patterns from PlantedOwnStreamFrom on
 	titles  map[string]string
 	samv    map[samvKey]string
 }
@@ -128,6 +129,7 @@ func newGenerator(w *world, o Options) *generator {
 		g.kindCum = append(g.kindCum, kc)
 	}
 	g.planted = w.resolvePlanted()
+	g.own = newRand(o.Seed, streamPlantedOwn)
 	return g
 }
 
@@ -194,6 +196,12 @@ func (g *generator) run(yield func(*lagesbild.Incident, origin) error) error {
 				continue
 			}
 			lambda := pl.ratePer30Days(noon) / 30 * plantedScale(g.o.Scale)
+			// The later patterns draw from their own stream (g.r is swapped back below), so the
+			// incidents of the model and of the first patterns are the same with or without them.
+			model := g.r
+			if pl.index >= PlantedOwnStreamFrom {
+				g.r = g.own
+			}
 			for range poisson(g.r, lambda) {
 				o := origin{kommun: pl.kommun, area: pl.area, planted: pl.index}
 				var p orb.Point
@@ -209,6 +217,7 @@ func (g *generator) run(yield func(*lagesbild.Incident, origin) error) error {
 				}
 				buf = g.add(buf, pl.group, day, wd, p, o, maxTime(g.o.Start, pl.Start), minTime(g.o.End, pl.End))
 			}
+			g.r = model
 		}
 		// Sort indexes, not the large records; the index breaks ties so the order is total.
 		order = order[:0]

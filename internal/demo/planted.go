@@ -17,7 +17,20 @@ const (
 	PatternFalling PatternKind = "falling" // a rate that shrinks linearly over the period
 	PatternHotSpot PatternKind = "hotspot" // a tight cluster around one place
 	PatternSeries  PatternKind = "series"  // a burst at a few sites in a short window
+	PatternStep    PatternKind = "step"    // an extra level that ends when an operation starts
 )
+
+// PlantedOwnStreamFrom is the index in Planted from which patterns draw their incidents from a
+// random stream of their own: the three patterns of the analyst's tools were added after the
+// first four, and the model's incidents and those four are unchanged by them.
+const PlantedOwnStreamFrom = 4
+
+// VivallaOperationStart is the first day of the planted operation in Vivalla (see Operations):
+// the extra level of the pattern "vivalla-insats-minskning" ends on it.
+var VivallaOperationStart = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+
+// VivallaOperationDays is the length of the planted operation in Vivalla.
+const VivallaOperationDays = 120
 
 // PlantedPattern is a known signal added on top of the background model, so that analysts and
 // tests can check that trends and hot spots are found where they were put. The incidents of a
@@ -39,7 +52,7 @@ type PlantedPattern struct {
 	Description string
 }
 
-// Planted lists the planted patterns; docs/demo-data.md describes the same four. A pattern
+// Planted lists the planted patterns; docs/demo-data.md describes the same seven. A pattern
 // whose area or kommun is missing from the input is left out.
 var Planted = []PlantedPattern{
 	{
@@ -73,6 +86,33 @@ var Planted = []PlantedPattern{
 		FromPer30Days: 15, ToPer30Days: 15, RadiusM: 40, Sites: 9,
 		Description: "A series of blasts in Uppsala kommun from September to November 2025: 15 per 30 days at " +
 			"9 sites (sigma 40 m) within a few km of the kommun's main centre, at night.",
+	},
+	{
+		ID: "biskopsgarden-ran-framvaxande", Kind: PatternHotSpot,
+		AreaID: "2025-SO6", AreaName: "Biskopsgården", KommunCode: "1480", KommunName: "Göteborg",
+		Group: lagesbild.GroupRan, Start: DefaultEnd.AddDate(0, -4, 0), End: DefaultEnd,
+		FromPer30Days: 40, ToPer30Days: 40, RadiusM: 150,
+		Description: "An emerging hot spot: from July 2026, 40 extra robberies per 30 days within a few hundred metres " +
+			"(sigma 150 m) of Biskopsgården's interior point, nothing extra before; emerging hot spots on rån in Göteborg " +
+			"call its cells a consecutive (or new) hot spot.",
+	},
+	{
+		ID: "orebro-inbrott-narupprepning", Kind: PatternSeries,
+		KommunCode: "1880", KommunName: "Örebro",
+		Group: lagesbild.GroupStoldInbrott,
+		Start: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 30, 0, 0, 0, 0, time.UTC),
+		FromPer30Days: 60, ToPer30Days: 60, RadiusM: 30, Sites: 3,
+		Description: "A near-repeat burglary series in Örebro kommun in March 2026: 60 per 30 days for four weeks at " +
+			"3 sites (sigma 30 m); the Knox test on stöld/inbrott finds more pairs within 100 m and 7 days than chance.",
+	},
+	{
+		ID: "vivalla-insats-minskning", Kind: PatternStep,
+		AreaID: "2025-SO16", AreaName: "Vivalla", KommunCode: "1880", KommunName: "Örebro",
+		Group: lagesbild.GroupMisshandelHot, Start: DefaultEnd.AddDate(-2, 0, 0), End: VivallaOperationStart,
+		FromPer30Days: 30, ToPer30Days: 30,
+		Description: "An operation with a real effect: 30 extra assaults and threats per 30 days in Vivalla (särskilt " +
+			"utsatt) until the planted joint operation starts on 1 February 2026, none after; the effect follow-up of that " +
+			"operation shows a drop against comparable areas.",
 	},
 }
 

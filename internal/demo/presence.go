@@ -153,7 +153,8 @@ var partnerAgencies = []weightedAgency{{"kfm", 3}, {"skv", 3}, {"fk", 3}, {"af",
 // polygon around a town centre instead; each with the police and 1–5 partner agencies, a start
 // and an end, and the person-hours spent. Two belong to the planted story of docs/demo-data.md:
 // a year-long operation in Rosengård at the start of the falling shooting trend, and one in
-// Rinkeby in the last half year, as its shootings rise. It returns nil on invalid input.
+// Rinkeby in the last half year, as its shootings rise. A third, in Vivalla from 1 February 2026,
+// is the planted operation with a real drop (see Planted). It returns nil on invalid input.
 func Operations(in Input, o Options) []lagesbild.Operation {
 	o, err := o.normalized()
 	if err != nil {
@@ -216,15 +217,23 @@ func Operations(in Input, o Options) []lagesbild.Operation {
 		startFrac       float64
 		days, nAgencies int
 		name            string
+		start           time.Time // a fixed start instead of startFrac
 	}{
-		{"2025-SO2", 0.02, 365, 6, "Samverkansinsats Rosengård (långsiktig)"},
-		{"2025-SO74", 0.75, 150, 5, "Samverkansinsats Rinkeby (skjutningar)"},
+		{"2025-SO2", 0.02, 365, 6, "Samverkansinsats Rosengård (långsiktig)", time.Time{}},
+		{"2025-SO74", 0.75, 150, 5, "Samverkansinsats Rinkeby (skjutningar)", time.Time{}},
+		{"2025-SO16", 0, VivallaOperationDays, 4, "Samverkansinsats Vivalla (våld och hot)", VivallaOperationStart},
 	} {
 		a := w.areaByID(story.areaID)
 		if a < 0 {
 			continue
 		}
 		start := o.Start.Add(time.Duration(story.startFrac * float64(o.End.Sub(o.Start)))).Truncate(24 * time.Hour)
+		if !story.start.IsZero() {
+			if story.start.Before(o.Start) || !story.start.Before(o.End) {
+				continue
+			}
+			start = story.start
+		}
 		op := newOp(start, story.days, story.nAgencies, w.areas[a].kommun)
 		op.Name, op.AreaID = story.name, story.areaID
 		out = append(out, op)

@@ -123,6 +123,7 @@ Insatstimmar under perioden per 1 000 invånare: {{ind .S.Presence.OperationHour
 {{range .S.History}}<tr><td>{{.Year}}</td><td>{{.Name}} ({{.AreaID}})</td><td>{{.ClassPolisen}}</td></tr>
 {{end}}</table>{{end}}
 
+{{.Effects}}
 <h2>Om uppgifterna</h2>
 <ul class="note">
 {{range .S.Notes}}<li>{{.}}</li>
@@ -137,6 +138,8 @@ type reportData struct {
 	S     *summary.Summary
 	Rows  []summary.GroupSummary
 	Chart template.HTML
+	// Effects is the effect follow-up of the area's operations (analysis_report.go).
+	Effects template.HTML
 }
 
 func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +149,8 @@ func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b strings.Builder
-	d := reportData{S: sm, Rows: append([]summary.GroupSummary{sm.Total}, sm.Groups...), Chart: monthlyChart(sm.Monthly)}
+	d := reportData{S: sm, Rows: append([]summary.GroupSummary{sm.Total}, sm.Groups...), Chart: monthlyChart(sm.Monthly),
+		Effects: s.effectSection(r, sm.Area.ID)}
 	if err := reportPage.Execute(&b, d); err != nil {
 		s.writeError(w, r, fmt.Errorf("httpapi: report: %w", err))
 		return

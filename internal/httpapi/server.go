@@ -33,6 +33,9 @@ type Server struct {
 	Features  lagesbild.FeatureStore
 	// Summaries computes area summaries and the prioritisation; nil disables them.
 	Summaries SummaryService
+	// Analysis runs the analyst's tools (time profiles, emerging hot spots, near repeat,
+	// effect follow-up); nil disables them.
+	Analysis AnalysisService
 	// Profiles keeps saved weightings of the prioritisation; nil disables them.
 	Profiles lagesbild.WeightProfileStore
 	// Auth authenticates callers and keeps accounts, tokens and the audit log. Without it no

@@ -39,6 +39,7 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	s.compStatRoutes(r)
 	s.deviationRoutes(r)
 	s.profileRoutes(r)
+	s.analysisRoutes(r)
 }
 
 const csvType = "text/csv; charset=utf-8"
