@@ -34,6 +34,7 @@ var featuresConformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
 
 // ogcLink is an OGC API link object.
@@ -165,6 +166,7 @@ type ogcCollection struct {
 	Extent      ogcExtent `json:"extent"`
 	ItemType    string    `json:"itemType"`
 	CRS         []string  `json:"crs"`
+	StorageCRS  string    `json:"storageCrs"`
 	Links       []ogcLink `json:"links"`
 }
 
@@ -182,7 +184,7 @@ func (s *Server) collectionJSON(base string, c lagesbild.Collection) ogcCollecti
 	out := ogcCollection{
 		ID: c.ID, Title: c.Title, Description: c.Description,
 		Extent:   ogcExtent{Spatial: ogcSpatialExtent{BBox: [][4]float64{{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat}}, CRS: crs84}},
-		ItemType: "feature", CRS: []string{crs84},
+		ItemType: "feature", CRS: crsURIs(), StorageCRS: storageCRS.URI,
 		Links: []ogcLink{
 			{Href: href, Rel: "self", Type: jsonType, Title: c.Title},
 			{Href: href + "/items", Rel: "items", Type: geoJSON, Title: "Objekten som GeoJSON"},
@@ -273,7 +275,7 @@ type ogcFeatureCollection struct {
 func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "collectionId")
 	q := r.URL.Query()
-	if err := checkOGCParams(q, "limit", "offset", "bbox", "datetime"); err != nil {
+	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -332,16 +334,23 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	if fq.Offset > 0 {
 		fc.Links = append(fc.Links, pageLink(max(fq.Offset-fq.Limit, 0), "prev", "Föregående sida"))
 	}
+	w.Header().Set("Content-Crs", "<"+fq.CRS.URI+">")
 	writeJSON(w, http.StatusOK, geoJSON, fc)
 }
 
 func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
-	if err := checkOGCParams(r.URL.Query()); err != nil {
+	q := r.URL.Query()
+	if err := checkOGCParams(q, "crs"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	crs, err := crsParam(q, "crs")
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	coll, fid := chi.URLParam(r, "collectionId"), chi.URLParam(r, "featureId")
-	f, err := s.Features.Item(r.Context(), coll, fid)
+	f, err := s.Features.Item(r.Context(), coll, fid, crs)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no feature %q in a collection %q (see /ogc/collections)", truncate(fid, 40), truncate(coll, 40))
 	}
@@ -350,6 +359,7 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	href := s.ogcBase(r) + "/collections/" + url.PathEscape(coll)
+	w.Header().Set("Content-Crs", "<"+crs.URI+">")
 	writeJSON(w, http.StatusOK, geoJSON, ogcFeature{Type: "Feature", ID: f.ID, Geometry: f.Geometry, Properties: f.Properties,
 		Links: []ogcLink{
 			{Href: href + "/items/" + url.PathEscape(f.ID), Rel: "self", Type: geoJSON, Title: "Objektet"},

@@ -36,15 +36,29 @@ type Collection struct {
 	Temporal *Interval
 }
 
+// CRS is a coordinate reference system the OGC API offers (OGC API – Features Part 2): its URI,
+// its EPSG code, and whether its first axis points north (latitude in EPSG:4326, northing in
+// EPSG:3006), in which case coordinates are written north first. The zero CRS is CRS84
+// (WGS84 longitude, latitude), the GeoJSON default.
+type CRS struct {
+	URI        string
+	SRID       int
+	NorthFirst bool
+}
+
 // FeatureQuery selects one page of a collection. Results are ordered by feature id, so a page
 // is the same on every request while the data version stays the same.
 type FeatureQuery struct {
 	Limit, Offset int
-	BBox          *BBox     // features whose geometry intersects it; nil: no spatial filter
-	Time          *Interval // features whose time intersects it; ignored where there is no time
+	BBox          *BBox // features whose geometry intersects it; nil: no spatial filter
+	// BBoxSRID is the CRS of BBox: 0 for WGS84 longitude/latitude, 3006 for SWEREF 99 TM with
+	// the easting in the Lon fields and the northing in the Lat fields.
+	BBoxSRID int
+	Time     *Interval // features whose time intersects it; ignored where there is no time
+	CRS      CRS       // of the geometries returned
 }
 
-// Feature is one feature ready for GeoJSON: geometry in WGS84 and properties as a JSON object
+// Feature is one feature ready for GeoJSON: geometry in the CRS asked for and properties as a JSON object
 // whose member order is meaningful to people (the store decides it).
 type Feature struct {
 	ID         string
@@ -65,8 +79,9 @@ type FeatureStore interface {
 	Collections(ctx context.Context) ([]Collection, error)
 	// Items returns one page of a collection; ErrNotFound for an unknown collection.
 	Items(ctx context.Context, collection string, q FeatureQuery) (FeaturePage, error)
-	// Item returns one feature; ErrNotFound for an unknown collection or feature id.
-	Item(ctx context.Context, collection, id string) (Feature, error)
+	// Item returns one feature with its geometry in crs; ErrNotFound for an unknown collection
+	// or feature id.
+	Item(ctx context.Context, collection, id string, crs CRS) (Feature, error)
 }
 
 // MinPublishedCount is k of the small-count rule: a count of incidents from 1 to k−1 is never

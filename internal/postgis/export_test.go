@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
@@ -19,3 +20,6 @@ func (db *DB) RenderTile(ctx context.Context, layer string, z, x, y int, f tiles
 
 // TileInDomain exposes the domain shortcut's test.
 func TileInDomain(z, x, y int) bool { return tileInDomain(z, x, y) }
+
+// FeatureSQL exposes the CRS adaptation of the feature queries.
+func FeatureSQL(name string, q lagesbild.FeatureQuery) (string, error) { return featureSQL(query(name), q) }
