@@ -22,4 +22,6 @@ func (db *DB) RenderTile(ctx context.Context, layer string, z, x, y int, f tiles
 func TileInDomain(z, x, y int) bool { return tileInDomain(z, x, y) }
 
 // FeatureSQL exposes the CRS adaptation of the feature queries.
-func FeatureSQL(name string, q lagesbild.FeatureQuery) (string, error) { return featureSQL(query(name), q) }
+func FeatureSQL(name string, q lagesbild.FeatureQuery) (string, error) {
+	return featureSQL(query(name), q)
+}
