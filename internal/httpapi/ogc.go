@@ -60,6 +60,7 @@ func (s *Server) ogcRoutes(r chi.Router) {
 		r.Get("/collections", s.handleOGCCollections)
 		cr := r.With(s.collectionAccess)
 		cr.Get("/collections/{collectionId}", s.handleOGCCollection)
+		cr.Get("/collections/{collectionId}/queryables", s.handleOGCQueryables)
 		cr.Get("/collections/{collectionId}/items", s.handleOGCItems)
 		cr.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCItem)
 		if s.Tiles != nil {
@@ -137,7 +138,7 @@ func (s *Server) handleOGCConformance(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	classes := append([]string(nil), featuresConformance...)
+	classes := append(append([]string(nil), featuresConformance...), filterConformance...)
 	if s.Tiles != nil {
 		classes = append(classes, tilesConformance...)
 	}
@@ -188,6 +189,7 @@ func (s *Server) collectionJSON(base string, c lagesbild.Collection) ogcCollecti
 		Links: []ogcLink{
 			{Href: href, Rel: "self", Type: jsonType, Title: c.Title},
 			{Href: href + "/items", Rel: "items", Type: geoJSON, Title: "Objekten som GeoJSON"},
+			{Href: href + "/queryables", Rel: queryablesRel, Type: schemaJSONType, Title: "Egenskaper att filtrera på"},
 		},
 	}
 	if c.Temporal != nil {
@@ -275,11 +277,17 @@ type ogcFeatureCollection struct {
 func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "collectionId")
 	q := r.URL.Query()
-	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"); err != nil {
+	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	fq, err := parseFeatureQuery(q)
+	if err == nil {
+		err = s.parseFilter(r, id, q, &fq)
+	}
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		err = unknownCollection(id)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

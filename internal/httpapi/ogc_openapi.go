@@ -53,8 +53,12 @@ func (s *Server) openAPI(base string) oas {
 			[]oas{oasRef("parameters/collectionId")}, "Samlingen", oasRef("schemas/collection"), jsonType),
 		"/collections/{collectionId}/items": oasGet("getFeatures",
 			"Objekten i en samling som GeoJSON, sorterade efter id, en sida i taget (följ länken next).",
-			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/limit"), oasRef("parameters/offset"), oasRef("parameters/bbox"), oasRef("parameters/bbox-crs"), oasRef("parameters/datetime"), oasRef("parameters/crs")},
+			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/limit"), oasRef("parameters/offset"), oasRef("parameters/bbox"), oasRef("parameters/bbox-crs"), oasRef("parameters/datetime"), oasRef("parameters/crs"),
+				oasRef("parameters/filter"), oasRef("parameters/filter-lang"), oasRef("parameters/filter-crs")},
 			"En sida av objekten", oasRef("schemas/featureCollectionGeoJSON"), geoJSON),
+		"/collections/{collectionId}/queryables": oasGet("getQueryables",
+			"Egenskaperna som filter (CQL2) får nämna, som JSON Schema.",
+			[]oas{oasRef("parameters/collectionId")}, "Egenskaperna", anyObject, schemaJSONType),
 		"/collections/{collectionId}/items/{featureId}": oasGet("getFeature", "Ett objekt.",
 			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/featureId"), oasRef("parameters/crs")}, "Objektet", oasRef("schemas/featureGeoJSON"), geoJSON),
 	}
@@ -84,7 +88,7 @@ func (s *Server) openAPI(base string) oas {
 			"title":   "Lägesbild – OGC API",
 			"version": "1.0.0",
 			"description": "Utsatta områden, administrativa gränser, myndigheternas närvaro och händelser per H3-cell som " +
-				"OGC API – Features (Part 1: Core, GeoJSON; Part 2: CRS) och OGC API – Tiles. Koordinater i WGS84 (CRS84) " +
+				"OGC API – Features (Part 1: Core, GeoJSON; Part 2: CRS; Part 3: queryables och CQL2-filter) och OGC API – Tiles. Koordinater i WGS84 (CRS84) " +
 				"om inte crs väljer EPSG:4326, EPSG:3006 (SWEREF 99 TM) eller EPSG:3857.",
 		},
 		"servers": []oas{{"url": base}},
@@ -116,6 +120,16 @@ func (s *Server) openAPI(base string) oas {
 					"schema": oas{"type": "string", "default": crs84}},
 				"bbox-crs": oas{"name": "bbox-crs", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "Koordinatsystemet för bbox, vars tal då följer systemets axelordning (se crs).",
+					"schema":      oas{"type": "string", "default": crs84}},
+				"filter": oas{"name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Ett CQL2-filter (OGC API – Features Part 3) över samlingens queryables: jämförelser, LIKE, " +
+						"BETWEEN, IN, IS NULL, AND/OR/NOT och S_INTERSECTS. Ett felaktigt filter ger 400 med position och fel.",
+					"schema": oas{"type": "string"}},
+				"filter-lang": oas{"name": "filter-lang", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Filtrets kodning.",
+					"schema":      oas{"type": "string", "enum": []string{"cql2-text", "cql2-json"}, "default": "cql2-text"}},
+				"filter-crs": oas{"name": "filter-crs", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Koordinatsystemet för filtrets geometrier, i dess axelordning (se crs).",
 					"schema":      oas{"type": "string", "default": crs84}},
 				"datetime": oas{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "En tidpunkt (RFC 3339, till exempel 2025-01-31T00:00:00Z) eller ett intervall start/slut " +

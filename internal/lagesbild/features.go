@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/lagesbild/lagesbild/internal/cql"
 )
 
 // BBox is a WGS84 longitude/latitude box, as OGC API bbox parameters and extents give it.
@@ -56,6 +58,17 @@ type FeatureQuery struct {
 	BBoxSRID int
 	Time     *Interval // features whose time intersects it; ignored where there is no time
 	CRS      CRS       // of the geometries returned
+	// Filter is a CQL2 filter parsed against the collection's queryables; nil for none.
+	Filter cql.Expr
+	// FilterCRS is the CRS of the filter's geometry literals, in its axis order.
+	FilterCRS CRS
+}
+
+// Queryable is a property a filter may name (OGC API – Features Part 3).
+type Queryable struct {
+	Name        string
+	Type        cql.Type
+	Description string
 }
 
 // Feature is one feature ready for GeoJSON: geometry in the CRS asked for and properties as a JSON object
@@ -79,6 +92,9 @@ type FeatureStore interface {
 	Collections(ctx context.Context) ([]Collection, error)
 	// Items returns one page of a collection; ErrNotFound for an unknown collection.
 	Items(ctx context.Context, collection string, q FeatureQuery) (FeaturePage, error)
+	// Queryables lists the properties a filter on the collection may name; ErrNotFound for
+	// an unknown collection.
+	Queryables(ctx context.Context, collection string) ([]Queryable, error)
 	// Item returns one feature with its geometry in crs; ErrNotFound for an unknown collection
 	// or feature id.
 	Item(ctx context.Context, collection, id string, crs CRS) (Feature, error)

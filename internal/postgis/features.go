@@ -128,7 +128,8 @@ type featureSource struct {
 	query   string
 	parseID func(id string) (any, bool)
 	extra   func(q lagesbild.FeatureQuery) []any
-	h3      bool // the h3 query returns counts instead of properties
+	h3      bool   // the h3 query returns counts instead of properties
+	coll    string // the collection id, for its queryables
 }
 
 func textID(id string) (any, bool) { return id, id != "" }
@@ -228,6 +229,7 @@ func (db *DB) Items(ctx context.Context, collection string, q lagesbild.FeatureQ
 	if err != nil {
 		return lagesbild.FeaturePage{}, fmt.Errorf("postgis: features: %w", err)
 	}
+	src.coll = collection
 	page, err := db.features(ctx, src, q, nil)
 	if err != nil {
 		return lagesbild.FeaturePage{}, fmt.Errorf("postgis: features of %s: %w", collection, err)
@@ -281,6 +283,16 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 	if err != nil {
 		return lagesbild.FeaturePage{}, err
 	}
+	if q.Filter != nil {
+		if !strings.Contains(sql, filterMarker) {
+			return lagesbild.FeaturePage{}, lagesbild.Invalid("filter", "the collection offers no queryables to filter on")
+		}
+		where, err := compileFilter(src.coll, q.Filter, q.FilterCRS, &args)
+		if err != nil {
+			return lagesbild.FeaturePage{}, err
+		}
+		sql = strings.Replace(sql, filterMarker, where, 1)
+	}
 	_, err = collectSQL(ctx, db, sql, func(r pgx.CollectableRow) (struct{}, error) {
 		var f lagesbild.Feature
 		var ok bool
@@ -304,6 +316,9 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 	}
 	return page, nil
 }
+
+// filterMarker is where a feature query's m CTE takes a compiled CQL2 filter.
+const filterMarker = "/*FILTER*/true"
 
 // bboxWGS84 is how every feature query builds its search envelope from a WGS84 bbox ($1–$4):
 // densified, as a parallel is a curve in SWEREF 99 TM, and moved into the storage CRS.

@@ -1,5 +1,6 @@
 -- The areas of one police list as OGC API features: one page ordered by id, and how many match.
--- $1–$4: bbox in WGS84 (min lon, min lat, max lon, max lat), all NULL for no spatial filter;
+-- /*FILTER*/: a CQL2 filter compiled in Go (filter.go) from the queryables, its values as $n after
+-- the others. $1–$4: bbox in WGS84 (min lon, min lat, max lon, max lat), all NULL for no spatial filter;
 -- $5: limit; $6: offset; $7: one area id, or NULL; $8: list year;
 -- $9, $10: the class codes and their labels (from the domain package, so no label lives here).
 -- The bbox is segmentized before it leaves WGS84, because a parallel is a curve in SWEREF 99 TM,
@@ -12,6 +13,7 @@ WITH env AS (
     WHERE a.set_year = $8
       AND ($7::text IS NULL OR a.id = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(a.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
     SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
 ), page AS (

@@ -8,6 +8,7 @@ WITH env AS (
     SELECT k.code AS id FROM kommun k
     WHERE ($7::text IS NULL OR k.code = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(k.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
     SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
 ), page AS (

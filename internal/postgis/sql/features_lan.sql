@@ -7,6 +7,7 @@ WITH env AS (
     SELECT l.code AS id FROM lan l
     WHERE ($7::text IS NULL OR l.code = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(l.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
     SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
 ), page AS (

@@ -8,6 +8,7 @@ WITH env AS (
     SELECT o.id FROM office o
     WHERE ($7::bigint IS NULL OR o.id = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(o.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
     SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
 ), page AS (

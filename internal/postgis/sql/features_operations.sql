@@ -11,6 +11,7 @@ WITH env AS (
       AND ($8::timestamptz IS NULL OR o.ends_on >= ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
       AND ($9::timestamptz IS NULL OR o.starts_on <= ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
       AND ($1::float8 IS NULL OR ST_Intersects(o.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
     SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
 ), page AS (

@@ -7,6 +7,7 @@ WITH env AS (
     SELECT r.code AS id FROM police_region r
     WHERE ($7::text IS NULL OR r.code = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(r.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
     SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
 ), page AS (
