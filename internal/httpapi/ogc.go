@@ -277,7 +277,7 @@ type ogcFeatureCollection struct {
 func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "collectionId")
 	q := r.URL.Query()
-	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs"); err != nil {
+	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs", "sortby"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

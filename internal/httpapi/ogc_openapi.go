@@ -54,7 +54,7 @@ func (s *Server) openAPI(base string) oas {
 		"/collections/{collectionId}/items": oasGet("getFeatures",
 			"Objekten i en samling som GeoJSON, sorterade efter id, en sida i taget (följ länken next).",
 			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/limit"), oasRef("parameters/offset"), oasRef("parameters/bbox"), oasRef("parameters/bbox-crs"), oasRef("parameters/datetime"), oasRef("parameters/crs"),
-				oasRef("parameters/filter"), oasRef("parameters/filter-lang"), oasRef("parameters/filter-crs")},
+				oasRef("parameters/filter"), oasRef("parameters/filter-lang"), oasRef("parameters/filter-crs"), oasRef("parameters/sortby")},
 			"En sida av objekten", oasRef("schemas/featureCollectionGeoJSON"), geoJSON),
 		"/collections/{collectionId}/queryables": oasGet("getQueryables",
 			"Egenskaperna som filter (CQL2) får nämna, som JSON Schema.",
@@ -125,6 +125,9 @@ func (s *Server) openAPI(base string) oas {
 					"description": "Ett CQL2-filter (OGC API – Features Part 3) över samlingens queryables: jämförelser, LIKE, " +
 						"BETWEEN, IN, IS NULL, AND/OR/NOT och S_INTERSECTS. Ett felaktigt filter ger 400 med position och fel.",
 					"schema": oas{"type": "string"}},
+				"sortby": oas{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Sortering före id: queryables åtskilda med komma, med - för fallande (+ eller inget för stigande).",
+					"schema":      oas{"type": "string"}},
 				"filter-lang": oas{"name": "filter-lang", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "Filtrets kodning.",
 					"schema":      oas{"type": "string", "enum": []string{"cql2-text", "cql2-json"}, "default": "cql2-text"}},

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,13 @@ func parseFeatureQuery(q url.Values) (lagesbild.FeatureQuery, error) {
 		fq.BBox, fq.BBoxSRID = &b, srid
 	} else if q.Has("bbox-crs") {
 		return fq, lagesbild.Invalid("bbox-crs", "bbox-crs is given without a bbox")
+	}
+	if v, ok := q["sortby"]; ok {
+		keys, err := parseSortBy(v[0])
+		if err != nil {
+			return fq, err
+		}
+		fq.SortBy = keys
 	}
 	if v, ok := q["datetime"]; ok {
 		iv, err := parseDatetime(v[0])
@@ -217,3 +225,36 @@ func parseDatetime(s string) (*lagesbild.Interval, error) {
 	}
 	return &iv, nil
 }
+
+// parseSortBy reads sortby: property names separated by commas, each with an optional + (the
+// default, ascending; a + left unescaped in a URL arrives as a space) or - (descending). The
+// store checks the names against the queryables.
+func parseSortBy(s string) ([]lagesbild.SortKey, error) {
+	var keys []lagesbild.SortKey
+	seen := map[string]bool{}
+	for _, part := range strings.Split(s, ",") {
+		k := lagesbild.SortKey{}
+		name := strings.TrimLeft(part, " ")
+		switch {
+		case strings.HasPrefix(name, "-"):
+			k.Desc, name = true, name[1:]
+		case strings.HasPrefix(name, "+"):
+			name = name[1:]
+		}
+		if !sortName.MatchString(name) {
+			return nil, lagesbild.Invalid("sortby", "%q is not a property name with an optional + or - in front", truncate(part, 40))
+		}
+		if seen[name] {
+			return nil, lagesbild.Invalid("sortby", "%q is named twice", name)
+		}
+		seen[name] = true
+		k.Property = name
+		keys = append(keys, k)
+	}
+	if len(keys) > 5 {
+		return nil, lagesbild.Invalid("sortby", "at most 5 sort keys")
+	}
+	return keys, nil
+}
+
+var sortName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)

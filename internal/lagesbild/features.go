@@ -62,6 +62,14 @@ type FeatureQuery struct {
 	Filter cql.Expr
 	// FilterCRS is the CRS of the filter's geometry literals, in its axis order.
 	FilterCRS CRS
+	// SortBy orders the features by queryables before the feature id; empty: by id only.
+	SortBy []SortKey
+}
+
+// SortKey is one key of sortby: a queryable, ascending unless Desc.
+type SortKey struct {
+	Property string
+	Desc     bool
 }
 
 // Queryable is a property a filter may name (OGC API – Features Part 3).

@@ -283,6 +283,15 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 	if err != nil {
 		return lagesbild.FeaturePage{}, err
 	}
+	cols, order, err := sortSQL(src.coll, q.SortBy)
+	if err != nil {
+		return lagesbild.FeaturePage{}, err
+	}
+	if strings.Contains(sql, "/*SORTCOLS*/") {
+		sql = strings.Replace(strings.Replace(sql, "/*SORTCOLS*/", cols, 1), "/*SORT*/", order, 1)
+	} else if len(q.SortBy) > 0 {
+		return lagesbild.FeaturePage{}, lagesbild.Invalid("sortby", "the collection offers no queryables to sort by")
+	}
 	if q.Filter != nil {
 		if !strings.Contains(sql, filterMarker) {
 			return lagesbild.FeaturePage{}, lagesbild.Invalid("filter", "the collection offers no queryables to filter on")

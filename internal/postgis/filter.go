@@ -271,3 +271,26 @@ func flip(g orb.Geometry) orb.Geometry {
 	}
 	return g
 }
+
+// sortSQL renders sortby for a feature query: the sort keys as columns s1, s2, ... of its m
+// CTE, and the ORDER BY prefix that puts them before the id. Names come from the queryables.
+func sortSQL(collection string, keys []lagesbild.SortKey) (cols, order string, err error) {
+	exprs := map[string]string{}
+	for _, q := range queryableSets[queryableKey(collection)] {
+		exprs[q.name] = q.sql
+	}
+	for i, k := range keys {
+		e, ok := exprs[k.Property]
+		if !ok {
+			return "", "", lagesbild.Invalid("sortby", "%q is not a queryable of this collection to sort by", k.Property)
+		}
+		col := fmt.Sprintf("s%d", i+1)
+		cols += ", " + e + " AS " + col
+		dir := " ASC NULLS LAST, "
+		if k.Desc {
+			dir = " DESC NULLS LAST, "
+		}
+		order += col + dir
+	}
+	return cols, order, nil
+}
