@@ -277,7 +277,12 @@ type ogcFeatureCollection struct {
 func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "collectionId")
 	q := r.URL.Query()
-	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs", "sortby"); err != nil {
+	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs", "sortby", "properties"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	props, err := parseProperties(q)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -324,8 +329,19 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 			{Href: s.ogcBase(r) + "/collections/" + url.PathEscape(id), Rel: "collection", Type: jsonType, Title: "Samlingen"},
 		},
 	}
+	found := map[string]bool{}
 	for i, f := range page.Features {
+		if props != nil {
+			if f.Properties, err = selectProperties(f.Properties, props, found); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		fc.Features[i] = ogcFeature{Type: "Feature", ID: f.ID, Geometry: f.Geometry, Properties: f.Properties}
+	}
+	if err := checkPropertiesFound(props, found, len(page.Features)); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	// next and prev keep every other parameter and move offset by the page size.
 	pageLink := func(offset int, rel, title string) ogcLink {
@@ -348,11 +364,16 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := checkOGCParams(q, "crs"); err != nil {
+	if err := checkOGCParams(q, "crs", "properties"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	crs, err := crsParam(q, "crs")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	props, err := parseProperties(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -366,6 +387,16 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if props != nil {
+		found := map[string]bool{}
+		if f.Properties, err = selectProperties(f.Properties, props, found); err == nil {
+			err = checkPropertiesFound(props, found, 1)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	href := s.ogcBase(r) + "/collections/" + url.PathEscape(coll)
 	w.Header().Set("Content-Crs", "<"+crs.URI+">")
 	writeJSON(w, http.StatusOK, geoJSON, ogcFeature{Type: "Feature", ID: f.ID, Geometry: f.Geometry, Properties: f.Properties,
@@ -373,4 +404,18 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 			{Href: href + "/items/" + url.PathEscape(f.ID), Rel: "self", Type: geoJSON, Title: "Objektet"},
 			{Href: href, Rel: "collection", Type: jsonType, Title: "Samlingen"},
 		}})
+}
+
+// checkPropertiesFound refuses property names that no feature of a non-empty answer has: a
+// typing error, not an empty selection.
+func checkPropertiesFound(names []string, found map[string]bool, features int) error {
+	if features == 0 {
+		return nil
+	}
+	for _, n := range names {
+		if !found[n] {
+			return lagesbild.Invalid("properties", "the features have no property %q", n)
+		}
+	}
+	return nil
 }

@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,3 +261,64 @@ func parseSortBy(s string) ([]lagesbild.SortKey, error) {
 }
 
 var sortName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,39}$`)
+
+// parseProperties reads properties: the property names to return, separated by commas.
+func parseProperties(q url.Values) ([]string, error) {
+	v, ok := q["properties"]
+	if !ok {
+		return nil, nil
+	}
+	var names []string
+	for _, n := range strings.Split(v[0], ",") {
+		n = strings.TrimSpace(n)
+		if !sortName.MatchString(n) {
+			return nil, lagesbild.Invalid("properties", "%q is not a property name", truncate(n, 40))
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// selectProperties keeps the members of a JSON object that are named, in their order, and
+// reports which names it found.
+func selectProperties(raw json.RawMessage, names []string, found map[string]bool) (json.RawMessage, error) {
+	var members []struct {
+		key string
+		val json.RawMessage
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return raw, err
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return nil, err
+		}
+		k, _ := t.(string)
+		if slices.Contains(names, k) {
+			found[k] = true
+			members = append(members, struct {
+				key string
+				val json.RawMessage
+			}{k, v})
+		}
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range members {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(m.val)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}

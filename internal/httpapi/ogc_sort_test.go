@@ -56,3 +56,25 @@ func TestOGCSortBy(t *testing.T) {
 		t.Errorf("h3-r7 sortby: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestOGCProperties: properties keeps the named members of each feature, in their order.
+func TestOGCProperties(t *testing.T) {
+	srv, _ := ogcServer(t)
+	for _, path := range []string{"/ogc/collections/kommuner/items?properties=befolkning,namn&limit=5",
+		"/ogc/collections/kommuner/items/0180?properties=befolkning,namn"} {
+		resp, body := ogcGet(t, srv.URL+path)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		n := strings.Count(string(body), `"properties":{"namn":`)
+		if n == 0 || strings.Contains(string(body), `"lan_kod"`) || strings.Count(string(body), `"befolkning":`) != n {
+			t.Errorf("%s: %.400s", path, body)
+		}
+	}
+	for _, bad := range []string{"nope", "namn,", "na me"} {
+		resp, body := ogcGet(t, srv.URL+"/ogc/collections/kommuner/items?properties="+strings.ReplaceAll(bad, " ", "%20"))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"parameter":"properties"`) {
+			t.Errorf("properties=%s: %d %s, want 400 on properties", bad, resp.StatusCode, body)
+		}
+	}
+}
