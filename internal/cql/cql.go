@@ -2,12 +2,15 @@
 // JSON encoding into one small syntax tree, checked against the queryables of a collection:
 // property names only from them, literals of the property's type. It covers Basic CQL2
 // (comparisons, IS NULL, AND, OR, NOT), the advanced comparison operators (LIKE, BETWEEN, IN)
-// and S_INTERSECTS with WKT (text) or GeoJSON (JSON) geometries and BBOX. It builds no SQL:
+// S_INTERSECTS with WKT (text) or GeoJSON (JSON) geometries and BBOX, and the temporal functions
+// T_AFTER, T_BEFORE, T_DISJOINT, T_EQUALS and T_INTERSECTS of an instant property against an
+// instant or an interval (not the other nine of CQL2's temporal class). It builds no SQL:
 // internal/postgis compiles the tree, with every literal as a bound parameter.
 package cql
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -31,7 +34,7 @@ const (
 type Queryables map[string]Type
 
 // Expr is a node of the syntax tree: one of *Logical, *Not, *Compare, *Like, *In, *Between,
-// *IsNull, *Intersects.
+// *IsNull, *Intersects, *Temporal.
 type Expr interface{ node() }
 
 // Logical is AND or OR of two or more expressions.
@@ -83,6 +86,20 @@ type Intersects struct {
 	Prop string
 	Geom orb.Geometry
 }
+
+// TemporalOps are the temporal functions offered: those of an instant property against an
+// instant or an interval.
+var TemporalOps = []string{"T_AFTER", "T_BEFORE", "T_DISJOINT", "T_EQUALS", "T_INTERSECTS"}
+
+// Temporal is Op(Prop, literal): the literal an instant (Start == End) or an interval whose
+// open ends are nil.
+type Temporal struct {
+	Op         string // one of TemporalOps
+	Prop       string
+	Start, End *Literal
+}
+
+func (*Temporal) node() {}
 
 func (*Logical) node()    {}
 func (*Not) node()        {}
@@ -215,3 +232,27 @@ func checkGeometry(g orb.Geometry) string {
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// temporal checks a temporal function's operands: a date or timestamp property, and for
+// T_EQUALS an instant.
+func (c checker) temporal(op, prop string, t Type, start, end *Literal) error {
+	if t != Date && t != Timestamp {
+		return c.errAt("%s needs a date or timestamp property; %s is of type %s", op, prop, t)
+	}
+	if op == "T_EQUALS" && (start == nil || end == nil || !start.Time.Equal(end.Time)) {
+		return c.errAt("T_EQUALS compares an instant property with an instant, not an interval")
+	}
+	if start != nil && end != nil && start.Time.After(end.Time) {
+		return c.errAt("the interval ends before it starts")
+	}
+	return nil
+}
+
+func isTemporalOp(name string) (string, bool) {
+	for _, op := range TemporalOps {
+		if strings.EqualFold(name, op) {
+			return op, true
+		}
+	}
+	return "", false
+}

@@ -184,7 +184,24 @@ func (p *jsonParser) expr(v any, path string, depth int) (Expr, error) {
 		}
 		return &Intersects{Prop: name, Geom: g}, nil
 	}
-	return nil, jerr(path+".op", "%q is not an operator offered (and, or, not, =, <>, <, <=, >, >=, like, between, in, isNull, s_intersects)", clip(opv))
+	if top, ok := isTemporalOp(op); ok {
+		if err := n(2); err != nil {
+			return nil, err
+		}
+		name, t, err := p.property(args[0], argPath(0), false)
+		if err != nil {
+			return nil, err
+		}
+		start, end, err := temporalJSON(args[1], argPath(1))
+		if err != nil {
+			return nil, err
+		}
+		if err := p.errAt(argPath(0)).temporal(top, name, t, start, end); err != nil {
+			return nil, err
+		}
+		return &Temporal{Op: top, Prop: name, Start: start, End: end}, nil
+	}
+	return nil, jerr(path+".op", "%q is not an operator offered (and, or, not, =, <>, <, <=, >, >=, like, between, in, isNull, s_intersects, t_after, t_before, t_disjoint, t_equals, t_intersects)", clip(opv))
 }
 
 // property reads {"property": name}; geometry says whether a geometry property is wanted.
@@ -276,4 +293,56 @@ func geometryJSON(v any, path string) (orb.Geometry, error) {
 		return nil, jerr(path, "%s", msg)
 	}
 	return g.Coordinates, nil
+}
+
+// temporalJSON reads {"date": ...}, {"timestamp": ...} or {"interval": [start, end]} with ".."
+// for an open end.
+func temporalJSON(v any, path string) (start, end *Literal, err error) {
+	obj, _ := v.(map[string]any)
+	if iv, ok := obj["interval"].([]any); ok && len(obj) == 1 {
+		if len(iv) != 2 {
+			return nil, nil, jerr(path+".interval", "takes 2 ends, not %d", len(iv))
+		}
+		var ends [2]*Literal
+		for i, e := range iv {
+			var s string
+			switch x := e.(type) {
+			case string:
+				s = x
+			case map[string]any:
+				d, okd := x["date"].(string)
+				ts, okt := x["timestamp"].(string)
+				if okd {
+					s = d
+				} else if okt {
+					s = ts
+				}
+			}
+			if s == ".." {
+				continue
+			}
+			kind := "TIMESTAMP"
+			if len(s) == len("2006-01-02") {
+				kind = "DATE"
+			}
+			lit, err := timeLiteral(kind, s)
+			if err != nil {
+				return nil, nil, jerr(fmt.Sprintf("%s.interval[%d]", path, i), "%s", err.Error())
+			}
+			ends[i] = &lit
+		}
+		return ends[0], ends[1], nil
+	}
+	var lit Literal
+	if d, ok := obj["date"].(string); ok && len(obj) == 1 {
+		lit, err = timeLiteral("DATE", d)
+	} else if ts, ok := obj["timestamp"].(string); ok && len(obj) == 1 {
+		lit, err = timeLiteral("TIMESTAMP", ts)
+	} else {
+		return nil, nil, jerr(path, `expected {"date": ...}, {"timestamp": ...} or {"interval": [start, end]}`)
+	}
+	if err != nil {
+		return nil, nil, jerr(path, "%s", err.Error())
+	}
+	return &lit, &lit, nil
 }

@@ -258,6 +258,9 @@ func (p *textParser) primary() (Expr, error) {
 	if t.kind == "ident" && strings.EqualFold(t.text, "S_INTERSECTS") {
 		return p.intersects()
 	}
+	if op, ok := isTemporalOp(t.text); ok && t.kind == "ident" {
+		return p.temporalFn(op)
+	}
 	return p.predicate()
 }
 
@@ -595,4 +598,71 @@ func (p *textParser) literalAt(t token, prop operand, lit Literal) error {
 
 func (p *textParser) literal2(prop string, t Type, v Literal) error {
 	return checker{q: p.q, errAt: func(f string, a ...any) error { return &Error{Msg: sprintf(f, a...)} }}.literal(prop, t, v)
+}
+
+// temporalFn reads OP(property, DATE(...) | TIMESTAMP(...) | INTERVAL('start', 'end')).
+func (p *textParser) temporalFn(op string) (Expr, error) {
+	p.next()
+	if _, err := p.expect("(", "'(' after "+op); err != nil {
+		return nil, err
+	}
+	name, typ, err := p.property()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(",", "','"); err != nil {
+		return nil, err
+	}
+	var start, end *Literal
+	t := p.peek()
+	if t.kind == "ident" && strings.EqualFold(t.text, "INTERVAL") {
+		p.next()
+		if _, err := p.expect("(", "'(' after INTERVAL"); err != nil {
+			return nil, err
+		}
+		var ends [2]*Literal
+		for i := range ends {
+			if i == 1 {
+				if _, err := p.expect(",", "',' between the ends of the interval"); err != nil {
+					return nil, err
+				}
+			}
+			s, err := p.expect("string", "a quoted date, timestamp or '..'")
+			if err != nil {
+				return nil, err
+			}
+			if s.text == ".." {
+				continue
+			}
+			kind := "TIMESTAMP"
+			if len(s.text) == len("2006-01-02") {
+				kind = "DATE"
+			}
+			lit, err := timeLiteral(kind, s.text)
+			if err != nil {
+				return nil, p.errAtTok(s, "%s", err.Error())
+			}
+			ends[i] = &lit
+		}
+		if _, err := p.expect(")", "')' closing INTERVAL"); err != nil {
+			return nil, err
+		}
+		start, end = ends[0], ends[1]
+	} else {
+		lit, ok, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		if !ok || (lit.Kind != Date && lit.Kind != Timestamp) {
+			return nil, p.errAtTok(t, "%s takes DATE(...), TIMESTAMP(...) or INTERVAL(...), found %s", op, describe(t))
+		}
+		start, end = &lit, &lit
+	}
+	if err := p.temporal(op, name, typ, start, end); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(")", "')' closing "+op); err != nil {
+		return nil, err
+	}
+	return &Temporal{Op: op, Prop: name, Start: start, End: end}, nil
 }

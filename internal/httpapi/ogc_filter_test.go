@@ -1,12 +1,16 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
 // TestOGCFilter covers OGC API – Features Part 3: queryables as JSON Schema, CQL2 text and JSON
@@ -94,5 +98,36 @@ func TestOGCFilter(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || e.Error.Parameter != c.param || !strings.Contains(e.Error.Message, c.msg) {
 			t.Errorf("%s: %d %s, want 400 on %s saying …%s…", c.path, resp.StatusCode, body, c.param, c.msg)
 		}
+	}
+}
+
+// TestOGCFilterTemporal: the temporal functions on an operation's first and last day.
+func TestOGCFilterTemporal(t *testing.T) {
+	srv, db := ogcServer(t)
+	op := lagesbild.Operation{Source: "test", SourceID: "i1", Name: "Insats Tensta", AreaID: "2025-SO9", Agencies: []string{"pm", "skv"},
+		Start: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 3, 31, 0, 0, 0, 0, time.UTC), PersonHours: 120, Line: 1}
+	if _, err := db.ImportPresence(context.Background(), "presence.csv", nil, []lagesbild.Operation{op}); err != nil {
+		t.Fatal(err)
+	}
+	for filter, want := range map[string]int{
+		"T_AFTER(start, DATE('2025-02-28'))":                                        1,
+		"T_AFTER(start, DATE('2025-03-01'))":                                        0,
+		"T_BEFORE(end, DATE('2025-04-01')) AND T_EQUALS(start, DATE('2025-03-01'))": 1,
+		"T_INTERSECTS(start, INTERVAL('2025-01-01', '2025-03-01'))":                 1,
+		"T_INTERSECTS(end, INTERVAL('..', '2025-03-30'))":                           0,
+		"T_DISJOINT(end, INTERVAL('2025-04-01', '..'))":                             1,
+		"person_hours >= 100 AND name LIKE 'Insats%'":                               1,
+	} {
+		var page ogcItems
+		ogcJSON(t, srv.URL+"/ogc/collections/narvaro-insatser/items?filter="+url.QueryEscape(filter), "application/geo+json", &page)
+		if len(page.Features) != want {
+			t.Errorf("%s: %d operations, want %d", filter, len(page.Features), want)
+		}
+	}
+	var page ogcItems
+	q := `{"op": "t_intersects", "args": [{"property": "end"}, {"interval": ["2025-03-31", ".."]}]}`
+	ogcJSON(t, srv.URL+"/ogc/collections/narvaro-insatser/items?filter-lang=cql2-json&filter="+url.QueryEscape(q), "application/geo+json", &page)
+	if len(page.Features) != 1 {
+		t.Errorf("cql2-json t_intersects: %d operations, want 1", len(page.Features))
 	}
 }

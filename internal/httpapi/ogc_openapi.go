@@ -123,7 +123,8 @@ func (s *Server) openAPI(base string) oas {
 					"schema":      oas{"type": "string", "default": crs84}},
 				"filter": oas{"name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "Ett CQL2-filter (OGC API – Features Part 3) över samlingens queryables: jämförelser, LIKE, " +
-						"BETWEEN, IN, IS NULL, AND/OR/NOT och S_INTERSECTS. Ett felaktigt filter ger 400 med position och fel.",
+						"BETWEEN, IN, IS NULL, AND/OR/NOT, S_INTERSECTS och T_AFTER, T_BEFORE, T_DISJOINT, T_EQUALS, T_INTERSECTS. " +
+						"Ett felaktigt filter ger 400 med position och fel.",
 					"schema": oas{"type": "string"}},
 				"sortby": oas{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "Sortering före id: queryables åtskilda med komma, med - för fallande (+ eller inget för stigande).",

@@ -209,6 +209,41 @@ func (c compiler) expr(e cql.Expr) (string, error) {
 			lit = fmt.Sprintf("ST_Transform(ST_Intersection(ST_Segmentize(ST_GeomFromText($%d::text, 4326), 0.1), %s), 3006)", n, windowSQL)
 		}
 		return "ST_Intersects(" + p + ", " + lit + ")", nil
+	case *cql.Temporal:
+		p, err := c.prop(e.Prop)
+		if err != nil {
+			return "", err
+		}
+		// An instant property against an instant or interval [Start, End] (nil: open).
+		var conds []string
+		switch e.Op {
+		case "T_EQUALS":
+			return "(" + p + " = " + c.bind(*e.Start) + ")", nil
+		case "T_BEFORE":
+			if e.Start == nil {
+				return "false", nil
+			}
+			return "(" + p + " < " + c.bind(*e.Start) + ")", nil
+		case "T_AFTER":
+			if e.End == nil {
+				return "false", nil
+			}
+			return "(" + p + " > " + c.bind(*e.End) + ")", nil
+		case "T_INTERSECTS", "T_DISJOINT":
+			conds = append(conds, p+" IS NOT NULL")
+			if e.Start != nil {
+				conds = append(conds, p+" >= "+c.bind(*e.Start))
+			}
+			if e.End != nil {
+				conds = append(conds, p+" <= "+c.bind(*e.End))
+			}
+			in := "(" + strings.Join(conds, " AND ") + ")"
+			if e.Op == "T_DISJOINT" {
+				return "(" + p + " IS NOT NULL AND NOT " + in + ")", nil
+			}
+			return in, nil
+		}
+		return "", fmt.Errorf("temporal operator %q: %w", e.Op, lagesbild.ErrInvalid)
 	}
 	return "", fmt.Errorf("filter node %T: %w", e, lagesbild.ErrInvalid)
 }
