@@ -256,3 +256,20 @@ func isTemporalOp(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// likeProblem reports what is wrong with a LIKE pattern: a \ escapes the next character, so it
+// cannot end the pattern.
+func likeProblem(pattern string) string {
+	escaped := false
+	for _, r := range pattern {
+		if escaped {
+			escaped = false
+			continue
+		}
+		escaped = r == '\\'
+	}
+	if escaped {
+		return "a LIKE pattern cannot end with the escape character \\"
+	}
+	return ""
+}

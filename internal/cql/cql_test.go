@@ -29,6 +29,8 @@ func TestParseText(t *testing.T) {
 		{"s_intersects(geometry, POLYGON((18 59, 18.1 59, 18.1 59.1, 18 59.1, 18 59)))", 0, ""},
 		{"S_INTERSECTS(geometry, BBOX(18, 59, 18.1, 59.1))", 0, ""},
 		{"date = 'x'", 0, ""},
+		{`namn LIKE 'A\%' OR namn LIKE 'B\\'`, 0, ""},
+		{`namn LIKE 'A\'`, 11, "escape character"},
 		{"namm = 'x'", 1, `"namm" is not a queryable`},
 		{"namn = 5", 8, "type string"},
 		{"befolkning > 'many'", 14, "type integer"},

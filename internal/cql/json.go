@@ -122,6 +122,9 @@ func (p *jsonParser) expr(v any, path string, depth int) (Expr, error) {
 		if !ok {
 			return nil, jerr(argPath(1), "the pattern must be a string")
 		}
+		if msg := likeProblem(s); msg != "" {
+			return nil, jerr(argPath(1), "%s", msg)
+		}
 		return &Like{Prop: name, Pattern: s}, nil
 	case "between":
 		if err := n(3); err != nil {

@@ -453,13 +453,13 @@ func (p *textParser) literal() (Literal, bool, error) {
 func timeLiteral(kind, s string) (Literal, error) {
 	if kind == "DATE" {
 		d, err := time.Parse(time.DateOnly, s)
-		if err != nil {
+		if err != nil || d.Year() < 1 {
 			return Literal{}, errorf("%q is not a date such as 2025-01-31", clip(s))
 		}
 		return Literal{Kind: Date, Time: d}, nil
 	}
 	ts, err := time.Parse(time.RFC3339, s)
-	if err != nil {
+	if err != nil || ts.Year() < 1 {
 		return Literal{}, errorf("%q is not an RFC 3339 timestamp such as 2025-01-31T12:00:00Z", clip(s))
 	}
 	return Literal{Kind: Timestamp, Time: ts}, nil
@@ -486,6 +486,9 @@ func (p *textParser) predicate() (Expr, error) {
 		s, err := p.expect("string", "a quoted pattern after LIKE")
 		if err != nil {
 			return nil, err
+		}
+		if msg := likeProblem(s.text); msg != "" {
+			return nil, p.errAtTok(s, "%s", msg)
 		}
 		return &Like{Prop: left.prop, Pattern: s.text, Not: negated}, nil
 	case p.keyword("BETWEEN"):

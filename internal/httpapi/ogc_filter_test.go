@@ -3,14 +3,18 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 )
 
 // TestOGCFilter covers OGC API – Features Part 3: queryables as JSON Schema, CQL2 text and JSON
@@ -130,4 +134,55 @@ func TestOGCFilterTemporal(t *testing.T) {
 	if len(page.Features) != 1 {
 		t.Errorf("cql2-json t_intersects: %d operations, want 1", len(page.Features))
 	}
+}
+
+// FuzzOGCFilter holds /items to 200, or 400 on a parameter given, whatever the filter, its
+// encoding, its CRS and sortby: a 5xx would mean a filter reached the database unchecked or
+// compiled to SQL that fails.
+func FuzzOGCFilter(f *testing.F) {
+	db, _ := pgtest.New(f)
+	h := (&httpapi.Server{Areas: db, Ready: db, Features: db, Logger: slog.New(slog.DiscardHandler)}).Handler()
+	ctx := pgtest.National(context.Background())
+	for _, s := range [][4]string{
+		{"namn LIKE 'S%' AND befolkning BETWEEN 1 AND 100000", "cql2-text", "", "-befolkning"},
+		{"S_INTERSECTS(geometry, POLYGON((6500000 600000, 6600000 600000, 6600000 700000, 6500000 600000)))", "cql2-text", "[EPSG:3006]", ""},
+		{"S_INTERSECTS(geometry, BBOX(-180, -90, 180, 90))", "cql2-text", "[EPSG:3857]", "namn"},
+		{`{"op": "or", "args": [{"op": "in", "args": [{"property": "kod"}, ["0180"]]}, {"op": "isNull", "args": [{"property": "befolkning"}]}]}`, "cql2-json", "", ""},
+		{"T_AFTER(start, DATE('2025-01-01'))", "cql2-text", "", "start"},
+		{"NOT (kod <> '0180') OR 5 < befolkning", "", "http://www.opengis.net/def/crs/EPSG/0/4326", "+kod"},
+		{"S_INTERSECTS(geometry, POINT(1e300 -1e300))", "", "[EPSG:3857]", ""},
+		{"S_INTERSECTS(geometry, LINESTRING(1e300 -1e300, 0 0))", "", "", ""},
+		{"S_INTERSECTS(geometry, POINT(1e300 -1e300))", "", "[EPSG:3006]", ""},
+		{"S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(18 59), POLYGON((0 0, 1 0, 1 1, 0 0))))", "", "[EPSG:4326]", ""},
+		{"befolkning > 1e308 AND befolkning < -1e308", "", "", ""},
+		{`namn LIKE 'A\'`, "", "", ""},
+		{"start > DATE('0000-01-01') OR T_AFTER(end, TIMESTAMP('0000-01-01T00:00:00Z'))", "", "", ""},
+		{"T_EQUALS(start, TIMESTAMP('2025-01-01T00:00:00+14:00'))", "", "", "end"},
+	} {
+		f.Add(s[0], s[1], s[2], s[3])
+	}
+	f.Fuzz(func(t *testing.T, filter, lang, crs, sortby string) {
+		q := url.Values{"filter": {filter}, "limit": {"5"}}
+		for k, v := range map[string]string{"filter-lang": lang, "filter-crs": crs, "sortby": sortby} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		for _, coll := range []string{"kommuner", "omraden-2025", "narvaro-insatser"} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ogc/collections/"+coll+"/items?"+q.Encode(), nil).WithContext(ctx))
+			switch rec.Code {
+			case http.StatusOK:
+			case http.StatusBadRequest:
+				var e struct {
+					Error struct{ Parameter string } `json:"error"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || !q.Has(e.Error.Parameter) {
+					t.Fatalf("%s?%s: 400 without a parameter given: %s", coll, q.Encode(), rec.Body)
+				}
+			default:
+				t.Fatalf("%s?%s: %d %s", coll, q.Encode(), rec.Code, rec.Body)
+			}
+		}
+	})
 }
