@@ -120,6 +120,9 @@ func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
 		{Href: base + "/api", Rel: "service-desc", Type: openAPIType, Title: "API-beskrivning (OpenAPI 3.0)"},
 		{Href: base + "/conformance", Rel: "conformance", Type: jsonType, Title: "Standarder som API:t följer"},
 		{Href: base + "/collections", Rel: "data", Type: jsonType, Title: "Samlingarna"},
+		// The same two under their OGC URIs, which some clients look for instead.
+		{Href: base + "/conformance", Rel: "http://www.opengis.net/def/rel/ogc/1.0/conformance", Type: jsonType, Title: "Standarder som API:t följer"},
+		{Href: base + "/collections", Rel: "http://www.opengis.net/def/rel/ogc/1.0/data", Type: jsonType, Title: "Samlingarna"},
 	}
 	if s.Tiles != nil {
 		links = append(links, ogcLink{Href: base + "/tileMatrixSets", Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
