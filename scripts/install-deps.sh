@@ -13,7 +13,8 @@
 #          default) + PostGIS 3 for that major + acl (setfacl, which
 #          internal/pgmanaged uses to let the unprivileged cluster user reach a
 #          data dir below a 0700 directory when running as root).
-# gdal     gdal-bin (ogrinfo/ogr2ogr)
+# gdal     gdal-bin (ogrinfo/ogr2ogr) and python3-owslib (OWSLib, an OGC API client
+#          the tests drive with /usr/bin/python3)
 # chromium chromium (/usr/bin/chromium)
 # node     nodejs + npm
 #
@@ -81,6 +82,7 @@ Please install these yourself with your system's package manager:
   - PostGIS 3 built for that same PostgreSQL major (the postgis extension)
   - acl (setfacl), only needed when running as root with the repo below a 0700 directory
   - gdal-bin (ogrinfo, ogr2ogr)          — for the 'gdal' component
+  - python3-owslib (OWSLib)              — for the 'gdal' component
   - chromium (/usr/bin/chromium)         — for the 'chromium' component
   - nodejs and npm                       — for the 'node' component
 Or point DATABASE_URL at an existing PostgreSQL with PostGIS 3.
@@ -172,6 +174,9 @@ if want postgis; then
 fi
 if want gdal && ! command -v ogrinfo >/dev/null 2>&1; then
 	missing+=(gdal-bin)
+fi
+if want gdal && ! /usr/bin/python3 -c 'import owslib' >/dev/null 2>&1; then
+	missing+=(python3-owslib)
 fi
 if want chromium && [ ! -x /usr/bin/chromium ]; then
 	missing+=(chromium)

@@ -34,6 +34,7 @@ var featuresConformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
 
 // ogcLink is an OGC API link object.
@@ -59,6 +60,7 @@ func (s *Server) ogcRoutes(r chi.Router) {
 		r.Get("/collections", s.handleOGCCollections)
 		cr := r.With(s.collectionAccess)
 		cr.Get("/collections/{collectionId}", s.handleOGCCollection)
+		cr.Get("/collections/{collectionId}/queryables", s.handleOGCQueryables)
 		cr.Get("/collections/{collectionId}/items", s.handleOGCItems)
 		cr.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCItem)
 		if s.Tiles != nil {
@@ -118,6 +120,9 @@ func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
 		{Href: base + "/api", Rel: "service-desc", Type: openAPIType, Title: "API-beskrivning (OpenAPI 3.0)"},
 		{Href: base + "/conformance", Rel: "conformance", Type: jsonType, Title: "Standarder som API:t följer"},
 		{Href: base + "/collections", Rel: "data", Type: jsonType, Title: "Samlingarna"},
+		// The same two under their OGC URIs, which some clients look for instead.
+		{Href: base + "/conformance", Rel: "http://www.opengis.net/def/rel/ogc/1.0/conformance", Type: jsonType, Title: "Standarder som API:t följer"},
+		{Href: base + "/collections", Rel: "http://www.opengis.net/def/rel/ogc/1.0/data", Type: jsonType, Title: "Samlingarna"},
 	}
 	if s.Tiles != nil {
 		links = append(links, ogcLink{Href: base + "/tileMatrixSets", Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
@@ -136,7 +141,7 @@ func (s *Server) handleOGCConformance(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	classes := append([]string(nil), featuresConformance...)
+	classes := append(append([]string(nil), featuresConformance...), filterConformance...)
 	if s.Tiles != nil {
 		classes = append(classes, tilesConformance...)
 	}
@@ -165,6 +170,7 @@ type ogcCollection struct {
 	Extent      ogcExtent `json:"extent"`
 	ItemType    string    `json:"itemType"`
 	CRS         []string  `json:"crs"`
+	StorageCRS  string    `json:"storageCrs"`
 	Links       []ogcLink `json:"links"`
 }
 
@@ -182,10 +188,11 @@ func (s *Server) collectionJSON(base string, c lagesbild.Collection) ogcCollecti
 	out := ogcCollection{
 		ID: c.ID, Title: c.Title, Description: c.Description,
 		Extent:   ogcExtent{Spatial: ogcSpatialExtent{BBox: [][4]float64{{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat}}, CRS: crs84}},
-		ItemType: "feature", CRS: []string{crs84},
+		ItemType: "feature", CRS: crsURIs(), StorageCRS: storageCRS.URI,
 		Links: []ogcLink{
 			{Href: href, Rel: "self", Type: jsonType, Title: c.Title},
 			{Href: href + "/items", Rel: "items", Type: geoJSON, Title: "Objekten som GeoJSON"},
+			{Href: href + "/queryables", Rel: queryablesRel, Type: schemaJSONType, Title: "Egenskaper att filtrera på"},
 		},
 	}
 	if c.Temporal != nil {
@@ -273,11 +280,22 @@ type ogcFeatureCollection struct {
 func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "collectionId")
 	q := r.URL.Query()
-	if err := checkOGCParams(q, "limit", "offset", "bbox", "datetime"); err != nil {
+	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs", "sortby", "properties"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	props, err := parseProperties(q)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	fq, err := parseFeatureQuery(q)
+	if err == nil {
+		err = s.parseFilter(r, id, q, &fq)
+	}
+	if errors.Is(err, lagesbild.ErrNotFound) {
+		err = unknownCollection(id)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -314,8 +332,19 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 			{Href: s.ogcBase(r) + "/collections/" + url.PathEscape(id), Rel: "collection", Type: jsonType, Title: "Samlingen"},
 		},
 	}
+	found := map[string]bool{}
 	for i, f := range page.Features {
+		if props != nil {
+			if f.Properties, err = selectProperties(f.Properties, props, found); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		fc.Features[i] = ogcFeature{Type: "Feature", ID: f.ID, Geometry: f.Geometry, Properties: f.Properties}
+	}
+	if err := checkPropertiesFound(props, found, len(page.Features)); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	// next and prev keep every other parameter and move offset by the page size.
 	pageLink := func(offset int, rel, title string) ogcLink {
@@ -332,16 +361,28 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	if fq.Offset > 0 {
 		fc.Links = append(fc.Links, pageLink(max(fq.Offset-fq.Limit, 0), "prev", "Föregående sida"))
 	}
+	w.Header().Set("Content-Crs", "<"+fq.CRS.URI+">")
 	writeJSON(w, http.StatusOK, geoJSON, fc)
 }
 
 func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
-	if err := checkOGCParams(r.URL.Query()); err != nil {
+	q := r.URL.Query()
+	if err := checkOGCParams(q, "crs", "properties"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	crs, err := crsParam(q, "crs")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	props, err := parseProperties(q)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	coll, fid := chi.URLParam(r, "collectionId"), chi.URLParam(r, "featureId")
-	f, err := s.Features.Item(r.Context(), coll, fid)
+	f, err := s.Features.Item(r.Context(), coll, fid, crs)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no feature %q in a collection %q (see /ogc/collections)", truncate(fid, 40), truncate(coll, 40))
 	}
@@ -349,10 +390,35 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if props != nil {
+		found := map[string]bool{}
+		if f.Properties, err = selectProperties(f.Properties, props, found); err == nil {
+			err = checkPropertiesFound(props, found, 1)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	href := s.ogcBase(r) + "/collections/" + url.PathEscape(coll)
+	w.Header().Set("Content-Crs", "<"+crs.URI+">")
 	writeJSON(w, http.StatusOK, geoJSON, ogcFeature{Type: "Feature", ID: f.ID, Geometry: f.Geometry, Properties: f.Properties,
 		Links: []ogcLink{
 			{Href: href + "/items/" + url.PathEscape(f.ID), Rel: "self", Type: geoJSON, Title: "Objektet"},
 			{Href: href, Rel: "collection", Type: jsonType, Title: "Samlingen"},
 		}})
+}
+
+// checkPropertiesFound refuses property names that no feature of a non-empty answer has: a
+// typing error, not an empty selection.
+func checkPropertiesFound(names []string, found map[string]bool, features int) error {
+	if features == 0 {
+		return nil
+	}
+	for _, n := range names {
+		if !found[n] {
+			return lagesbild.Invalid("properties", "the features have no property %q", n)
+		}
+	}
+	return nil
 }

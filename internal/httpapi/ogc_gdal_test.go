@@ -135,4 +135,18 @@ func TestOGCWithGDAL(t *testing.T) {
 	if fids := regexp.MustCompile(`(?m)^OGRFeature\(omraden-2015\):\d+$`).FindAllString(out, -1); len(fids) > 0 {
 		t.Logf("ogrinfo: %d features, first %s, last %s", len(fids), fids[0], fids[len(fids)-1])
 	}
+
+	// An attribute filter reads the one kommun. GDAL 3.6 (Debian 12) applies -where itself,
+	// after reading every page (its OAPIF driver sends CQL2 only from later versions); the
+	// server-side filter is tested with OWSLib (TestOGCWithOWSLib) and TestOGCFilter.
+	mu.Lock()
+	requests = nil
+	mu.Unlock()
+	out = ogrinfoAs(t, bin, token, "-ro", "-al", "-q", ds, "kommuner", "-where", "namn = 'Malmö'")
+	if n := strings.Count(out, "OGRFeature("); n != 1 || !strings.Contains(out, "kod (String) = 1280") {
+		t.Errorf("ogrinfo -where namn = 'Malmö': %d features:\n%.1500s", n, out)
+	}
+	mu.Lock()
+	t.Logf("GDAL with -where made %d requests", len(requests))
+	mu.Unlock()
 }

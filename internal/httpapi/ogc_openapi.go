@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 )
 
 // The OpenAPI 3.0 description of /ogc, built as plain maps: it states what the handlers do,
@@ -52,10 +53,14 @@ func (s *Server) openAPI(base string) oas {
 			[]oas{oasRef("parameters/collectionId")}, "Samlingen", oasRef("schemas/collection"), jsonType),
 		"/collections/{collectionId}/items": oasGet("getFeatures",
 			"Objekten i en samling som GeoJSON, sorterade efter id, en sida i taget (följ länken next).",
-			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/limit"), oasRef("parameters/offset"), oasRef("parameters/bbox"), oasRef("parameters/datetime")},
+			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/limit"), oasRef("parameters/offset"), oasRef("parameters/bbox"), oasRef("parameters/bbox-crs"), oasRef("parameters/datetime"), oasRef("parameters/crs"),
+				oasRef("parameters/filter"), oasRef("parameters/filter-lang"), oasRef("parameters/filter-crs"), oasRef("parameters/sortby"), oasRef("parameters/properties")},
 			"En sida av objekten", oasRef("schemas/featureCollectionGeoJSON"), geoJSON),
+		"/collections/{collectionId}/queryables": oasGet("getQueryables",
+			"Egenskaperna som filter (CQL2) får nämna, som JSON Schema.",
+			[]oas{oasRef("parameters/collectionId")}, "Egenskaperna", anyObject, schemaJSONType),
 		"/collections/{collectionId}/items/{featureId}": oasGet("getFeature", "Ett objekt.",
-			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/featureId")}, "Objektet", oasRef("schemas/featureGeoJSON"), geoJSON),
+			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/featureId"), oasRef("parameters/crs"), oasRef("parameters/properties")}, "Objektet", oasRef("schemas/featureGeoJSON"), geoJSON),
 	}
 	if s.Tiles != nil {
 		tileParams := []oas{oasRef("parameters/collectionId"), oasRef("parameters/tileMatrixSetId"),
@@ -83,7 +88,8 @@ func (s *Server) openAPI(base string) oas {
 			"title":   "Lägesbild – OGC API",
 			"version": "1.0.0",
 			"description": "Utsatta områden, administrativa gränser, myndigheternas närvaro och händelser per H3-cell som " +
-				"OGC API – Features (Part 1: Core, GeoJSON) och OGC API – Tiles. Koordinater i WGS84 (CRS84).",
+				"OGC API – Features (Part 1: Core, GeoJSON; Part 2: CRS; Part 3: queryables och CQL2-filter) och OGC API – Tiles. Koordinater i WGS84 (CRS84) " +
+				"om inte crs väljer EPSG:4326, EPSG:3006 (SWEREF 99 TM) eller EPSG:3857.",
 		},
 		"servers": []oas{{"url": base}},
 		"paths":   paths,
@@ -104,9 +110,34 @@ func (s *Server) openAPI(base string) oas {
 					"description": "Antal objekt att hoppa över (sidan börjar efter dem); länken next sätter det.",
 					"schema":      oas{"type": "integer", "minimum": 0, "default": 0}},
 				"bbox": oas{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "Bara objekt vars geometri skär rutan minLon,minLat,maxLon,maxLat i WGS84 (CRS84). " +
+					"description": "Bara objekt vars geometri skär rutan minLon,minLat,maxLon,maxLat i WGS84 (CRS84), eller i bbox-crs. " +
 						"Rutor över antimeridianen och 3D-rutor (6 tal) stöds inte.",
 					"schema": oas{"type": "array", "minItems": 4, "maxItems": 4, "items": oas{"type": "number"}}},
+				"crs": oas{"name": "crs", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Koordinatsystemet för geometrierna, i systemets axelordning: CRS84 (lon, lat; standard), " +
+						"EPSG:4326 (lat, lon), EPSG:3006 (SWEREF 99 TM: northing, easting, meter) eller EPSG:3857 (x, y, meter). " +
+						"Svaret säger det i Content-Crs. Ges som URI eller säker CURIE ([EPSG:3006]): " + strings.Join(crsURIs(), ", ") + ".",
+					"schema": oas{"type": "string", "default": crs84}},
+				"bbox-crs": oas{"name": "bbox-crs", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Koordinatsystemet för bbox, vars tal då följer systemets axelordning (se crs).",
+					"schema":      oas{"type": "string", "default": crs84}},
+				"filter": oas{"name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Ett CQL2-filter (OGC API – Features Part 3) över samlingens queryables: jämförelser, LIKE, " +
+						"BETWEEN, IN, IS NULL, AND/OR/NOT, S_INTERSECTS och T_AFTER, T_BEFORE, T_DISJOINT, T_EQUALS, T_INTERSECTS. " +
+						"Ett felaktigt filter ger 400 med position och fel.",
+					"schema": oas{"type": "string"}},
+				"sortby": oas{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Sortering före id: queryables åtskilda med komma, med - för fallande (+ eller inget för stigande).",
+					"schema":      oas{"type": "string"}},
+				"properties": oas{"name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Bara dessa egenskaper, åtskilda med komma (i objektens ordning).",
+					"schema":      oas{"type": "array", "items": oas{"type": "string"}}},
+				"filter-lang": oas{"name": "filter-lang", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Filtrets kodning.",
+					"schema":      oas{"type": "string", "enum": []string{"cql2-text", "cql2-json"}, "default": "cql2-text"}},
+				"filter-crs": oas{"name": "filter-crs", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Koordinatsystemet för filtrets geometrier, i dess axelordning (se crs).",
+					"schema":      oas{"type": "string", "default": crs84}},
 				"datetime": oas{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "En tidpunkt (RFC 3339, till exempel 2025-01-31T00:00:00Z) eller ett intervall start/slut " +
 						"där .. är ett öppet slut. Gäller narvaro-insatser (insatsens period) och h3-r7 (händelsedagar); " +
@@ -125,6 +156,7 @@ func (s *Server) openAPI(base string) oas {
 				"collection": oas{"type": "object", "required": []string{"id", "links"}, "properties": oas{
 					"id": oas{"type": "string"}, "title": oas{"type": "string"}, "description": oas{"type": "string"},
 					"links": linksSchema, "itemType": oas{"type": "string"}, "crs": oas{"type": "array", "items": oas{"type": "string"}},
+					"storageCrs": oas{"type": "string"},
 					"extent": oas{"type": "object", "properties": oas{
 						"spatial": oas{"type": "object", "properties": oas{
 							"bbox": oas{"type": "array", "items": oas{"type": "array", "minItems": 4, "maxItems": 4, "items": oas{"type": "number"}}},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/lagesbild/lagesbild/internal/cql"
 )
 
 // BBox is a WGS84 longitude/latitude box, as OGC API bbox parameters and extents give it.
@@ -36,15 +38,48 @@ type Collection struct {
 	Temporal *Interval
 }
 
+// CRS is a coordinate reference system the OGC API offers (OGC API – Features Part 2): its URI,
+// its EPSG code, and whether its first axis points north (latitude in EPSG:4326, northing in
+// EPSG:3006), in which case coordinates are written north first. The zero CRS is CRS84
+// (WGS84 longitude, latitude), the GeoJSON default.
+type CRS struct {
+	URI        string
+	SRID       int
+	NorthFirst bool
+}
+
 // FeatureQuery selects one page of a collection. Results are ordered by feature id, so a page
 // is the same on every request while the data version stays the same.
 type FeatureQuery struct {
 	Limit, Offset int
-	BBox          *BBox     // features whose geometry intersects it; nil: no spatial filter
-	Time          *Interval // features whose time intersects it; ignored where there is no time
+	BBox          *BBox // features whose geometry intersects it; nil: no spatial filter
+	// BBoxSRID is the CRS of BBox: 0 for WGS84 longitude/latitude, 3006 for SWEREF 99 TM with
+	// the easting in the Lon fields and the northing in the Lat fields.
+	BBoxSRID int
+	Time     *Interval // features whose time intersects it; ignored where there is no time
+	CRS      CRS       // of the geometries returned
+	// Filter is a CQL2 filter parsed against the collection's queryables; nil for none.
+	Filter cql.Expr
+	// FilterCRS is the CRS of the filter's geometry literals, in its axis order.
+	FilterCRS CRS
+	// SortBy orders the features by queryables before the feature id; empty: by id only.
+	SortBy []SortKey
 }
 
-// Feature is one feature ready for GeoJSON: geometry in WGS84 and properties as a JSON object
+// SortKey is one key of sortby: a queryable, ascending unless Desc.
+type SortKey struct {
+	Property string
+	Desc     bool
+}
+
+// Queryable is a property a filter may name (OGC API – Features Part 3).
+type Queryable struct {
+	Name        string
+	Type        cql.Type
+	Description string
+}
+
+// Feature is one feature ready for GeoJSON: geometry in the CRS asked for and properties as a JSON object
 // whose member order is meaningful to people (the store decides it).
 type Feature struct {
 	ID         string
@@ -65,8 +100,12 @@ type FeatureStore interface {
 	Collections(ctx context.Context) ([]Collection, error)
 	// Items returns one page of a collection; ErrNotFound for an unknown collection.
 	Items(ctx context.Context, collection string, q FeatureQuery) (FeaturePage, error)
-	// Item returns one feature; ErrNotFound for an unknown collection or feature id.
-	Item(ctx context.Context, collection, id string) (Feature, error)
+	// Queryables lists the properties a filter on the collection may name; ErrNotFound for
+	// an unknown collection.
+	Queryables(ctx context.Context, collection string) ([]Queryable, error)
+	// Item returns one feature with its geometry in crs; ErrNotFound for an unknown collection
+	// or feature id.
+	Item(ctx context.Context, collection, id string, crs CRS) (Feature, error)
 }
 
 // MinPublishedCount is k of the small-count rule: a count of incidents from 1 to k−1 is never

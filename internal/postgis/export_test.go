@@ -1,6 +1,27 @@
 package postgis
 
-import "github.com/jackc/pgx/v5/pgxpool"
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/tiles"
+)
 
 // Pool exposes the pool to the external tests, which check stored data with plain SQL.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// RenderTile renders a tile without the shortcut for tiles outside the storage domain, so the
+// tests reach the SQL's own clipping with every tile.
+func (db *DB) RenderTile(ctx context.Context, layer string, z, x, y int, f tiles.Filters) ([]byte, error) {
+	return db.renderTile(ctx, layer, z, x, y, f)
+}
+
+// TileInDomain exposes the domain shortcut's test.
+func TileInDomain(z, x, y int) bool { return tileInDomain(z, x, y) }
+
+// FeatureSQL exposes the CRS adaptation of the feature queries.
+func FeatureSQL(name string, q lagesbild.FeatureQuery) (string, error) {
+	return featureSQL(query(name), q)
+}

@@ -128,7 +128,8 @@ type featureSource struct {
 	query   string
 	parseID func(id string) (any, bool)
 	extra   func(q lagesbild.FeatureQuery) []any
-	h3      bool // the h3 query returns counts instead of properties
+	h3      bool   // the h3 query returns counts instead of properties
+	coll    string // the collection id, for its queryables
 }
 
 func textID(id string) (any, bool) { return id, id != "" }
@@ -228,6 +229,7 @@ func (db *DB) Items(ctx context.Context, collection string, q lagesbild.FeatureQ
 	if err != nil {
 		return lagesbild.FeaturePage{}, fmt.Errorf("postgis: features: %w", err)
 	}
+	src.coll = collection
 	page, err := db.features(ctx, src, q, nil)
 	if err != nil {
 		return lagesbild.FeaturePage{}, fmt.Errorf("postgis: features of %s: %w", collection, err)
@@ -235,8 +237,8 @@ func (db *DB) Items(ctx context.Context, collection string, q lagesbild.FeatureQ
 	return page, nil
 }
 
-// Item returns one feature of a collection.
-func (db *DB) Item(ctx context.Context, collection, id string) (lagesbild.Feature, error) {
+// Item returns one feature of a collection, its geometry in crs.
+func (db *DB) Item(ctx context.Context, collection, id string, crs lagesbild.CRS) (lagesbild.Feature, error) {
 	src, err := db.source(ctx, collection)
 	if err != nil {
 		return lagesbild.Feature{}, fmt.Errorf("postgis: feature: %w", err)
@@ -245,7 +247,7 @@ func (db *DB) Item(ctx context.Context, collection, id string) (lagesbild.Featur
 	if !ok {
 		return lagesbild.Feature{}, fmt.Errorf("postgis: feature %q of %s: %w", id, collection, lagesbild.ErrNotFound)
 	}
-	page, err := db.features(ctx, src, lagesbild.FeatureQuery{Limit: 1}, key)
+	page, err := db.features(ctx, src, lagesbild.FeatureQuery{Limit: 1, CRS: crs}, key)
 	if err != nil {
 		return lagesbild.Feature{}, fmt.Errorf("postgis: feature %q of %s: %w", id, collection, err)
 	}
@@ -259,7 +261,10 @@ func (db *DB) Item(ctx context.Context, collection, id string) (lagesbild.Featur
 // matches, with NULL feature columns when the page is empty.
 func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.FeatureQuery, id any) (lagesbild.FeaturePage, error) {
 	var bbox [4]any
-	if b := q.BBox; b != nil {
+	if b := q.BBox; b != nil && q.BBoxSRID == 3006 {
+		// Already in the storage CRS: no transform, so no window is needed.
+		bbox = [4]any{b.MinLon, b.MinLat, b.MaxLon, b.MaxLat}
+	} else if b != nil {
 		if !b.Intersects(bboxWindow) {
 			return lagesbild.FeaturePage{Features: []lagesbild.Feature{}}, nil
 		}
@@ -274,7 +279,30 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 	// not simplify "$1 IS NULL OR ST_Intersects(...)" and would scan instead of using the GiST
 	// index, the reason the queries exist in this form.
 	page := lagesbild.FeaturePage{Features: []lagesbild.Feature{}}
-	_, err := collect(ctx, db, src.query, func(r pgx.CollectableRow) (struct{}, error) {
+	sql, err := featureSQL(query(src.query), q)
+	if err != nil {
+		return lagesbild.FeaturePage{}, err
+	}
+	cols, order, err := sortSQL(src.coll, q.SortBy)
+	if err != nil {
+		return lagesbild.FeaturePage{}, err
+	}
+	if strings.Contains(sql, "/*SORTCOLS*/") {
+		sql = strings.Replace(strings.Replace(sql, "/*SORTCOLS*/", cols, 1), "/*SORT*/", order, 1)
+	} else if len(q.SortBy) > 0 {
+		return lagesbild.FeaturePage{}, lagesbild.Invalid("sortby", "the collection offers no queryables to sort by")
+	}
+	if q.Filter != nil {
+		if !strings.Contains(sql, filterMarker) {
+			return lagesbild.FeaturePage{}, lagesbild.Invalid("filter", "the collection offers no queryables to filter on")
+		}
+		where, err := compileFilter(src.coll, q.Filter, q.FilterCRS, &args)
+		if err != nil {
+			return lagesbild.FeaturePage{}, err
+		}
+		sql = strings.Replace(sql, filterMarker, where, 1)
+	}
+	_, err = collectSQL(ctx, db, sql, func(r pgx.CollectableRow) (struct{}, error) {
 		var f lagesbild.Feature
 		var ok bool
 		var err error
@@ -296,6 +324,48 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 		return lagesbild.FeaturePage{}, err
 	}
 	return page, nil
+}
+
+// filterMarker is where a feature query's m CTE takes a compiled CQL2 filter.
+const filterMarker = "/*FILTER*/true"
+
+// bboxWGS84 is how every feature query builds its search envelope from a WGS84 bbox ($1–$4):
+// densified, as a parallel is a curve in SWEREF 99 TM, and moved into the storage CRS.
+const bboxWGS84 = "ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), 0.1), 3006)"
+
+// bboxSWEREF is the envelope of a bbox given in SWEREF 99 TM (bbox-crs EPSG:3006).
+const bboxSWEREF = "ST_MakeEnvelope($1, $2, $3, $4, 3006)"
+
+// geoJSONOut matches how every feature query writes its geometry: GeoJSON in WGS84 (CRS84).
+var geoJSONOut = regexp.MustCompile(`ST_AsGeoJSON\(ST_Transform\(([a-z]+\.geom), 4326\), 6\)`)
+
+// featureSQL adapts a feature query to the CRS of the bbox and of the output (OGC API –
+// Features Part 2). Only the fixed expressions above are swapped in; the values stay $n
+// arguments. Options 0 keeps PostGIS from adding a "crs" member (the Content-Crs header says
+// it); coordinates keep 6 decimals in degrees (about 0.1 m) and 2 in metres.
+func featureSQL(sql string, q lagesbild.FeatureQuery) (string, error) {
+	if strings.Count(sql, bboxWGS84) != 1 || len(geoJSONOut.FindAllStringIndex(sql, -1)) != 1 {
+		return "", fmt.Errorf("feature query does not have its bbox or geometry expression in the expected form")
+	}
+	if q.BBox != nil && q.BBoxSRID == 3006 {
+		sql = strings.Replace(sql, bboxWGS84, bboxSWEREF, 1)
+	}
+	var out string
+	switch c := q.CRS; {
+	case c.SRID == 0 || c.SRID == 4326 && !c.NorthFirst:
+		out = "ST_AsGeoJSON(ST_Transform($1, 4326), 6, 0)"
+	case c.SRID == 4326:
+		out = "ST_AsGeoJSON(ST_FlipCoordinates(ST_Transform($1, 4326)), 6, 0)"
+	case c.SRID == 3006 && c.NorthFirst:
+		out = "ST_AsGeoJSON(ST_FlipCoordinates($1), 2, 0)"
+	case c.SRID == 3006:
+		out = "ST_AsGeoJSON($1, 2, 0)"
+	case c.SRID == 3857 && !c.NorthFirst:
+		out = "ST_AsGeoJSON(ST_Transform($1, 3857), 2, 0)"
+	default:
+		return "", fmt.Errorf("crs %q (EPSG:%d): %w", c.URI, c.SRID, lagesbild.ErrInvalid)
+	}
+	return geoJSONOut.ReplaceAllString(sql, out), nil
 }
 
 func rawOrNull(s *string) json.RawMessage {
@@ -386,4 +456,18 @@ func (o *orderedProps) bytes() (json.RawMessage, error) {
 	}
 	o.buf.WriteByte('}')
 	return json.RawMessage(o.buf.Bytes()), o.err
+}
+
+// collectSQL is collect for a query whose text was adapted (featureSQL).
+func collectSQL[T any](ctx context.Context, db *DB, sql string, scan func(pgx.CollectableRow) (T, error), args ...any) ([]T, error) {
+	var out []T
+	err := db.scoped(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return translate(err)
+		}
+		out, err = pgx.CollectRows(rows, scan)
+		return translate(err)
+	})
+	return out, err
 }

@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -99,9 +100,58 @@ func listArg(l []string) any {
 	return l
 }
 
+// storageDomain (WGS84 lon/lat: west, south, east, north) bounds where tiles look for data:
+// EPSG:3006's area of use (10.03–24.17 E, 54.96–69.07 N in the EPSG registry) grown by 2°, so
+// incidents the importers admit at its edge (to 24.5 E, 69.5 N) and H3 cells reaching across it
+// still draw. SWEREF 99 TM transforms exactly well beyond that; far from Sweden (another
+// hemisphere, the antimeridian) it is undefined and ST_Transform fails, so a tile envelope is
+// clipped to this box before it is moved into EPSG:3006, and a tile wholly outside is empty
+// without a query.
+var storageDomain = [4]float64{8, 53, 26.2, 71}
+
+// webMercatorHalf is half the width of the Web Mercator square in metres, as ST_TileEnvelope
+// uses it.
+const webMercatorHalf = 20037508.342789244
+
+// domain3857 is storageDomain in EPSG:3857 (a lon/lat box is a box in Web Mercator too).
+var domain3857 = func() [4]float64 {
+	merc := func(lon, lat float64) (float64, float64) {
+		return lon * webMercatorHalf / 180, math.Log(math.Tan(math.Pi/4+lat*math.Pi/360)) * webMercatorHalf / math.Pi
+	}
+	x0, y0 := merc(storageDomain[0], storageDomain[1])
+	x1, y1 := merc(storageDomain[2], storageDomain[3])
+	return [4]float64{x0, y0, x1, y1}
+}()
+
+// boundsSQL is the CTE q of every tile query (sql/tile_bounds.sql) with the domain filled in.
+var boundsSQL = "WITH " + strings.Replace(query("tile_bounds"), "/*DOMAIN*/",
+	fmt.Sprintf("%.6f::float8, %.6f::float8, %.6f::float8, %.6f::float8", domain3857[0], domain3857[1], domain3857[2], domain3857[3]), 1) + "\n"
+
+// tileInDomain reports whether tile z/x/y, grown by the MVT buffer, overlaps the storage
+// domain: the same test as tile_bounds.sql makes, so a tile outside needs no query.
+func tileInDomain(z, x, y int) bool {
+	size := 2 * webMercatorHalf / float64(int64(1)<<z)
+	buf := size * tiles.Buffer / tiles.Extent
+	xmin, xmax := -webMercatorHalf+float64(x)*size-buf, -webMercatorHalf+float64(x+1)*size+buf
+	ymax, ymin := webMercatorHalf-float64(y)*size+buf, webMercatorHalf-float64(y+1)*size-buf
+	return max(xmin, domain3857[0]) < min(xmax, domain3857[2]) && max(ymin, domain3857[1]) < min(ymax, domain3857[3])
+}
+
 // Tile renders one layer of one tile as MVT (layer version 2, extent 4096, buffer 64) in PostGIS.
+// A tile that lies wholly outside the storage domain is empty (nil) without a query.
 func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filters) ([]byte, error) {
-	bounds := "WITH " + query("tile_bounds") + "\n"
+	if _, ok := tileProps[layer]; !ok && layer != "h3" && layer != "narvaro" {
+		return nil, fmt.Errorf("postgis: tile layer %q: %w", layer, lagesbild.ErrNotFound)
+	}
+	if !tileInDomain(z, x, y) {
+		return nil, nil
+	}
+	return db.renderTile(ctx, layer, z, x, y, f)
+}
+
+// renderTile is Tile without the domain shortcut: the SQL clips the envelope by itself.
+func (db *DB) renderTile(ctx context.Context, layer string, z, x, y int, f tiles.Filters) ([]byte, error) {
+	bounds := boundsSQL
 	var sql string
 	args := []any{z, x, y}
 	from, to := dateArg(f)

@@ -4,6 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"sync"
@@ -11,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
@@ -150,11 +158,41 @@ func TestSingleflightAndVersion(t *testing.T) {
 	}
 }
 
+// FuzzParseRequest holds ParseRequest to valid tiles or errors of a kind, and renders a sample
+// of tiles against PostGIS through the HTTP handler, which must never answer 5xx: each accepted
+// request, and one tile drawn from the input (the same input draws the same tile, so a failure
+// reproduces), half of them around Sweden and the storage domain's edges, where the SQL runs and
+// clips the envelope, half anywhere in the world (issue 17: 500s far from Sweden).
 func FuzzParseRequest(f *testing.F) {
+	db, _ := pgtest.New(f)
+	// The handler's log is dropped: a fuzz target may not log through f, and a failure names
+	// the request, which reproduces it.
+	h := (&httpapi.Server{Areas: db, Ready: db, Features: db, Logger: slog.New(slog.DiscardHandler), Tiles: tiles.NewService(db, db, 8<<20)}).Handler()
+	ctx := pgtest.National(context.Background())
+	render := func(t *testing.T, path string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil).WithContext(ctx))
+		switch rec.Code {
+		case http.StatusOK, http.StatusNoContent, http.StatusNotModified, http.StatusBadRequest:
+		default:
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
 	f.Add("omraden,h3", "5", "17", "9", "set=2023&from=2025-01-01&category=ran")
 	f.Add("handelser", "14", "9006", "4812", "agency=pm,tv&fields=category")
 	f.Add("h3", "0", "0", "0", "to=2025-02-01")
+	f.Add("kommuner", "1", "1", "0", "")
+	f.Add("omraden", "2", "3", "2", "")
+	f.Add("lan,narvaro", "4", "12", "7", "from=2025-01-01")
 	f.Fuzz(func(t *testing.T, layers, z, x, y, query string) {
+		seed := fnv.New64a()
+		for _, s := range []string{layers, z, x, y, query} {
+			seed.Write([]byte(s))
+			seed.Write([]byte{0})
+		}
+		rng := rand.New(rand.NewPCG(seed.Sum64(), 17))
+		render(t, sampleTile(rng))
+
 		q, err := url.ParseQuery(query)
 		if err != nil {
 			return
@@ -169,7 +207,28 @@ func FuzzParseRequest(f *testing.F) {
 		if r.Z < 0 || r.Z > tiles.MaxZoom || r.X < 0 || r.Y < 0 || r.X >= 1<<r.Z || r.Y >= 1<<r.Z || len(r.Layers) == 0 {
 			t.Fatalf("accepted an invalid tile: %+v", r)
 		}
+		render(t, "/tiles/"+layers+"/"+z+"/"+x+"/"+y+".mvt?"+q.Encode())
 	})
+}
+
+// sampleTile draws a tile path: a random layer or two, a zoom of 0–16 and a place, half the time
+// in lon 0–36, lat 45–78 (Sweden, its neighbours and the storage domain's edges), else anywhere.
+func sampleTile(rng *rand.Rand) string {
+	l := tiles.Layers[rng.IntN(len(tiles.Layers))].Name
+	if other := tiles.Layers[rng.IntN(len(tiles.Layers))].Name; other != l && rng.IntN(3) == 0 {
+		l += "," + other
+	}
+	z := rng.IntN(17)
+	n := 1 << z
+	var x, y int
+	if rng.IntN(2) == 0 {
+		lon, lat := rng.Float64()*36, 45+rng.Float64()*33
+		x = int((lon + 180) / 360 * float64(n))
+		y = int((1 - math.Asinh(math.Tan(lat*math.Pi/180))/math.Pi) / 2 * float64(n))
+	} else {
+		x, y = rng.IntN(n), rng.IntN(n)
+	}
+	return fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", l, z, min(x, n-1), min(y, n-1))
 }
 
 type blockingSource struct{ cancelled chan struct{} }

@@ -1,5 +1,6 @@
 -- The areas of one police list as OGC API features: one page ordered by id, and how many match.
--- $1–$4: bbox in WGS84 (min lon, min lat, max lon, max lat), all NULL for no spatial filter;
+-- /*FILTER*/: a CQL2 filter compiled in Go (filter.go) from the queryables, its values as $n after
+-- the others. $1–$4: bbox in WGS84 (min lon, min lat, max lon, max lat), all NULL for no spatial filter;
 -- $5: limit; $6: offset; $7: one area id, or NULL; $8: list year;
 -- $9, $10: the class codes and their labels (from the domain package, so no label lives here).
 -- The bbox is segmentized before it leaves WGS84, because a parallel is a curve in SWEREF 99 TM,
@@ -8,14 +9,15 @@
 WITH env AS (
     SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), 0.1), 3006) AS g
 ), m AS (
-    SELECT a.id FROM area a
+    SELECT a.id/*SORTCOLS*/ FROM area a
     WHERE a.set_year = $8
       AND ($7::text IS NULL OR a.id = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(a.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
-    SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
+    SELECT id, row_number() OVER (ORDER BY /*SORT*/id) AS ord FROM m ORDER BY ord LIMIT $5 OFFSET $6
 ), page AS (
-    SELECT a.id,
+    SELECT p.ord, a.id,
            json_build_object(
                'area_key', a.area_key, 'set', a.set_year, 'name', a.name,
                'class', a.class, 'class_label', cl.label, 'class_polisen', a.class_polisen, 'ort', a.ort,
@@ -39,4 +41,4 @@ WITH env AS (
 SELECT n.matched, page.id, page.props::text, page.geom
 FROM (SELECT count(*)::int AS matched FROM m) n
 LEFT JOIN page ON true
-ORDER BY page.id
+ORDER BY page.ord

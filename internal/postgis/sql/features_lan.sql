@@ -4,13 +4,14 @@
 WITH env AS (
     SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), 0.1), 3006) AS g
 ), m AS (
-    SELECT l.code AS id FROM lan l
+    SELECT l.code AS id/*SORTCOLS*/ FROM lan l
     WHERE ($7::text IS NULL OR l.code = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(l.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
-    SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
+    SELECT id, row_number() OVER (ORDER BY /*SORT*/id) AS ord FROM m ORDER BY ord LIMIT $5 OFFSET $6
 ), page AS (
-    SELECT l.code AS id,
+    SELECT p.ord, l.code AS id,
            json_build_object('kod', l.code, 'namn', l.name, 'kortnamn', l.short_name,
                              'region_kod', l.region_code, 'region_namn', r.name,
                              'befolkning', (SELECT sum(k.population) FROM kommun k WHERE k.lan_code = l.code)) AS props,
@@ -20,4 +21,4 @@ WITH env AS (
 SELECT n.matched, page.id, page.props::text, page.geom
 FROM (SELECT count(*)::int AS matched FROM m) n
 LEFT JOIN page ON true
-ORDER BY page.id
+ORDER BY page.ord

@@ -5,13 +5,14 @@
 WITH env AS (
     SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), 0.1), 3006) AS g
 ), m AS (
-    SELECT o.id FROM office o
+    SELECT o.id/*SORTCOLS*/ FROM office o
     WHERE ($7::bigint IS NULL OR o.id = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(o.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
-    SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
+    SELECT id, row_number() OVER (ORDER BY /*SORT*/id) AS ord FROM m ORDER BY ord LIMIT $5 OFFSET $6
 ), page AS (
-    SELECT o.id,
+    SELECT p.ord, o.id,
            json_build_object('agency', o.agency, 'agency_name', ag.name, 'name', o.name,
                              'staffed_hours_per_week', o.staffed_hours_per_week,
                              'kommun_kod', o.kommun_code, 'region_kod', o.region_code,
@@ -24,4 +25,4 @@ WITH env AS (
 SELECT n.matched, 'office-' || page.id, page.props::text, page.geom
 FROM (SELECT count(*)::int AS matched FROM m) n
 LEFT JOIN page ON true
-ORDER BY page.id
+ORDER BY page.ord

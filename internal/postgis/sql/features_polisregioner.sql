@@ -4,13 +4,14 @@
 WITH env AS (
     SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), 0.1), 3006) AS g
 ), m AS (
-    SELECT r.code AS id FROM police_region r
+    SELECT r.code AS id/*SORTCOLS*/ FROM police_region r
     WHERE ($7::text IS NULL OR r.code = $7)
       AND ($1::float8 IS NULL OR ST_Intersects(r.geom, (SELECT g FROM env)))
+      AND /*FILTER*/true
 ), p AS (
-    SELECT id FROM m ORDER BY id LIMIT $5 OFFSET $6
+    SELECT id, row_number() OVER (ORDER BY /*SORT*/id) AS ord FROM m ORDER BY ord LIMIT $5 OFFSET $6
 ), page AS (
-    SELECT r.code AS id,
+    SELECT p.ord, r.code AS id,
            json_build_object('kod', r.code, 'namn', r.name,
                              'befolkning', (SELECT sum(k.population) FROM kommun k JOIN lan l ON l.code = k.lan_code
                                             WHERE l.region_code = r.code)) AS props,
@@ -20,4 +21,4 @@ WITH env AS (
 SELECT n.matched, page.id, page.props::text, page.geom
 FROM (SELECT count(*)::int AS matched FROM m) n
 LEFT JOIN page ON true
-ORDER BY page.id
+ORDER BY page.ord
