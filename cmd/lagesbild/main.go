@@ -76,6 +76,9 @@ Environment:
   LAGESBILD_TILE_CACHE_MB
                        bound of the in-process tile cache (default 256)
   LAGESBILD_DEMO_SCALE volume of the demo data, (0, 20] (default 1: about 400 000 incidents)
+  LAGESBILD_BASEMAP_STYLE
+                       a MapLibre style (file or http(s) URL) to draw the map over instead of
+                       the bundled offline basemap, e.g. an internal or Lantmäteriet service
   LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE, LAGESBILD_JWT_JWKS_URL
                        accept bearer JWTs of an agency identity provider (claims lagesbild_role,
                        lagesbild_scope, lagesbild_layers; see README)

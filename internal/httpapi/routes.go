@@ -22,7 +22,7 @@ func (s *Server) routes() http.Handler {
 	r.Use(middleware.RequestID)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
-	r.Use(securityHeaders)
+	r.Use(s.securityHeaders)
 	r.Use(s.wellFormedQuery)
 	r.Use(s.identify)
 
