@@ -84,7 +84,8 @@ func TestFileServer(t *testing.T) {
 	defer srv.Close()
 	for path, wantType := range map[string]string{
 		"/":                                   "text/html",
-		"/app.js":                             "javascript",
+		"/js/main.js":                         "javascript",
+		"/basemap/countries.geojson":          "json",
 		"/style.css":                          "text/css",
 		"/favicon.svg":                        "image/svg+xml",
 		"/vendor/maplibre-gl/maplibre-gl.mjs": "javascript",
