@@ -38,6 +38,9 @@ var h3Steps = []struct {
 	Colour string `json:"colour"`
 }{{5, "#eff3ff"}, {20, "#bdd7e7"}, {50, "#6baed6"}, {150, "#3182bd"}, {500, "#08519c"}, {2000, "#08306b"}}
 
+// h3Suppressed is the colour of cells with 1–4 incidents (no number shown).
+const h3Suppressed = "#dcdfe3"
+
 // agencyColours draw the agencies' offices.
 var agencyColours = map[string]string{}
 
@@ -189,9 +192,11 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 		)
 	}
 	layers = append(layers,
-		obj{"id": "h3-fill", "type": "fill", "source": "h3", "source-layer": "h3", "filter": []any{"has", "total"},
+		// Cells with 1–4 incidents have no total (suppressed): drawn in grey, never as a number.
+		obj{"id": "h3-fill", "type": "fill", "source": "h3", "source-layer": "h3",
+			"filter":   []any{"any", []any{"has", "total"}, []any{"==", []any{"get", "suppressed"}, true}},
 			"metadata": obj{"lagesbild:group": "h3"},
-			"paint":    obj{"fill-color": h3Colour, "fill-opacity": zoomInterp(5, 0.75, 12, 0.6), "fill-outline-color": "rgba(255,255,255,0.35)"}},
+			"paint":    obj{"fill-color": []any{"case", []any{"has", "total"}, h3Colour, h3Suppressed}, "fill-opacity": zoomInterp(5, 0.75, 12, 0.6), "fill-outline-color": "rgba(255,255,255,0.35)"}},
 		obj{"id": "kommun-line", "type": "line", "source": "kommuner", "source-layer": "kommuner",
 			"metadata": obj{"lagesbild:group": "kommuner"},
 			"paint":    obj{"line-color": "#98a2ad", "line-width": zoomInterp(4, 0.3, 8, 0.8, 12, 1.2)}},
@@ -236,6 +241,7 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 			"lagesbild:note":            "Incident data in the demo is synthetic. Counts 1–4 are suppressed (shown as no number).",
 			"lagesbild:classes":         ClassPalette,
 			"lagesbild:h3_steps":        h3Steps,
+			"lagesbild:h3_suppressed":   h3Suppressed,
 			"lagesbild:agencies":        agencies,
 			"lagesbild:category_groups": groups,
 			"lagesbild:basemap":         map[bool]string{true: "operator", false: "offline"}[s.Basemap != nil],

@@ -62,7 +62,7 @@ export function renderChoroplethLegend(box, key, ch) {
   box.appendChild(el('p', 'hint', 'Klassgränser: kvintiler av områdena i urvalet.'));
 }
 
-export function renderH3Legend(box, steps) {
+export function renderH3Legend(box, steps, suppressed) {
   box.replaceChildren();
   box.appendChild(el('p', 'legend-title', 'Händelser per cell'));
   const ul = el('ul', 'legend-steps');
@@ -73,7 +73,11 @@ export function renderH3Legend(box, steps) {
     ul.appendChild(li);
   });
   box.appendChild(ul);
-  box.appendChild(el('p', 'hint', 'Celler med 1–4 händelser visas inte (röjandeskydd).'));
+  if (suppressed) {
+    const s = el('p', 'legend-suppressed');
+    s.append(swatch(suppressed), el('span', 'legend-label', ' 1–4 händelser: antalet visas inte (röjandeskydd)'));
+    box.appendChild(s);
+  }
 }
 
 export function renderGroups(fieldset, groups, selected, onChange) {

@@ -283,6 +283,10 @@ async function loadSet(year, gen) {
   pub.areaCount = fc.features.length;
   setLoading('');
   pub.ready = true;
+  if (!initialOpened) {
+    initialOpened = true;
+    openInitialArea();
+  }
   await tableP;
 }
 
@@ -302,18 +306,13 @@ async function loadTable(gen) {
 // onTableData gets every load of the table: the indicators for the
 // choropleth, and at the first load the newest day with data, which the
 // period presets end at.
+let firstData = true;
+let initialOpened = false;
 function onTableData(data) {
   tableData = data;
-  const to = data && data.summaries && data.summaries.period && data.summaries.period.to;
-  if (!pub.anchor) {
-    pub.anchor = to || new Date().toISOString().slice(0, 10);
-    pub.period = currentPeriod();
-    showPeriod();
-    applyFilters();
-    const p = pub.period;
-    if (state.preset !== '12m' && (p.from !== data.summaries.period.from || p.to !== to)) loadTable(generation);
-    if (overview && me && me.role === 'lokal') overview.load(areas.features, p).catch((err) => failed(generation, err));
-    openInitialArea();
+  if (firstData) {
+    firstData = false;
+    if (overview && me && me.role === 'lokal') overview.load(areas.features, pub.period).catch((err) => failed(generation, err));
   }
   applyColor();
 }
@@ -413,7 +412,9 @@ function wireMap(map) {
       popupFor(ev.lngLat, hoverNode([office.properties.name, 'Myndighetskontor']));
     } else if (cell) {
       const t = cell.properties.total;
-      popupFor(ev.lngLat, hoverNode([`${t} händelser`, 'i cellen under vald period']));
+      const none = t === undefined || t === null;
+      popupFor(ev.lngLat, hoverNode([none ? '1–4 händelser' : `${t} händelser`, 'i cellen under vald period',
+        none ? 'Antalet visas inte (röjandeskydd).' : '']));
     } else if (hover) {
       hover.remove();
       hover = null;
@@ -459,10 +460,14 @@ function onMapError(err) {
 
 async function loadAll(gen) {
   setLoading('Laddar kartan …');
-  const [st, sets, lbl] = await Promise.all([
+  const [st, sets, lbl, period] = await Promise.all([
     api.get('/styles/lagesbild.json'), api.get('/api/v1/area-sets'), api.get('/styles/labels.geojson'),
+    api.get('/api/v1/period'),
   ]);
   if (gen !== generation) return;
+  // The presets end at the newest day with data (the service's default period).
+  pub.anchor = (period && period.to) || new Date().toISOString().slice(0, 10);
+  pub.period = currentPeriod();
   style = st;
   labels = lbl;
   areaSets = (sets && sets.area_sets) || [];
@@ -473,7 +478,7 @@ async function loadAll(gen) {
     return;
   }
   const meta = style.metadata || {};
-  renderH3Legend(els.h3Legend, meta['lagesbild:h3_steps'] || []);
+  renderH3Legend(els.h3Legend, meta['lagesbild:h3_steps'] || [], meta['lagesbild:h3_suppressed']);
   renderGroups(els.groups, meta['lagesbild:category_groups'] || [], state.groups, (groups) => {
     state.groups = groups;
     save();
@@ -514,6 +519,7 @@ async function loadAll(gen) {
   els.select.value = chosen;
   els.select.disabled = false;
   showPeriod();
+  applyFilters();
   await loadSet(chosen, gen);
 }
 
@@ -751,6 +757,8 @@ function endSession() {
   Object.assign(pub, { ready: false, error: null, set: null, areaCount: 0, session: null, anchor: null, period: null,
     h3Tiles: null, narvaroTiles: null, changes: null, tableReady: false });
   tableData = null;
+  firstData = true;
+  initialOpened = false;
   areas = { type: 'FeatureCollection', features: [] };
   clearError();
   setLoading('');
