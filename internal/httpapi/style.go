@@ -185,8 +185,6 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 				"paint": obj{"background-color": "#c6d8e4"}},
 			obj{"id": "land", "type": "fill", "source": "land", "metadata": obj{"lagesbild:group": "basemap"},
 				"paint": obj{"fill-color": "#e7e6df", "fill-antialias": false}},
-			obj{"id": "land-border", "type": "line", "source": "land", "metadata": obj{"lagesbild:group": "basemap"},
-				"paint": obj{"line-color": "#b9b7ad", "line-width": 0.6}},
 			obj{"id": "lan-fill", "type": "fill", "source": "lan", "source-layer": "lan", "metadata": obj{"lagesbild:group": "basemap"},
 				"paint": obj{"fill-color": "#fbfaf6"}},
 		)

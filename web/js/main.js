@@ -166,6 +166,7 @@ function showPeriod() {
 function applyLayers() {
   const map = pub.map;
   if (!map || !map.getLayer('areas-fill')) return;
+  if (map.getLayer('lan-fill')) map.setLayoutProperty('lan-fill', 'visibility', 'visible');
   for (const [k, on] of Object.entries(state.layers)) setLayerGroup(map, k, on);
   setChangesVisible(map, state.changes, state.layers.omraden);
   for (const input of document.querySelectorAll('input[data-layer]')) input.checked = Boolean(state.layers[input.dataset.layer]);
@@ -778,7 +779,11 @@ function endSession() {
   const map = pub.map;
   if (map) {
     for (const id of ['areas', 'area-points', 'areas-left', 'hotspots']) map.getSource(id).setData({ type: 'FeatureCollection', features: [] });
-    for (const id of ['h3-fill', 'narvaro-office', 'narvaro-operation']) map.setLayoutProperty(id, 'visibility', 'none');
+    // Logged out, the map asks for no tiles (they would answer 401).
+    for (const l of map.getStyle().layers) {
+      const src = l.source && map.getSource(l.source);
+      if (src && src.type === 'vector') map.setLayoutProperty(l.id, 'visibility', 'none');
+    }
     map.fitBounds(SWEDEN_BOUNDS, { padding: 16, animate: false });
   }
 }
