@@ -36,8 +36,14 @@ func TestBrowserJourneys(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Cleanup(func() { _ = pgmanaged.StopDataDir(context.Background(), dir, nil) })
+	// A small demo keeps the test quick; LAGESBILD_BROWSER_DEMO_SCALE raises it for the
+	// screenshots committed under docs/screenshots.
+	scale := os.Getenv("LAGESBILD_BROWSER_DEMO_SCALE")
+	if scale == "" {
+		scale = "0.05"
+	}
 	base, _, printed := serviceOutput(t, map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_LOG_LEVEL": "error",
-		"DEMO": "1", "LAGESBILD_DEMO_SCALE": "0.05"})
+		"DEMO": "1", "LAGESBILD_DEMO_SCALE": scale})
 	passwords := map[string]string{}
 	for _, l := range printed {
 		if f := strings.Fields(l); len(f) >= 2 && strings.HasPrefix(f[0], "demo-") {

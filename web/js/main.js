@@ -169,6 +169,9 @@ function applyLayers() {
   if (map.getLayer('lan-fill')) map.setLayoutProperty('lan-fill', 'visibility', 'visible');
   for (const [k, on] of Object.entries(state.layers)) setLayerGroup(map, k, on);
   setChangesVisible(map, state.changes, state.layers.omraden);
+  // With the incident cells on, the areas turn lighter so that the cells show through.
+  const sel = ['boolean', ['feature-state', 'selected'], false];
+  map.setPaintProperty('areas-fill', 'fill-opacity', state.layers.h3 ? ['case', sel, 0.4, 0.22] : ['case', sel, 0.75, 0.55]);
   for (const input of document.querySelectorAll('input[data-layer]')) input.checked = Boolean(state.layers[input.dataset.layer]);
 }
 
@@ -349,7 +352,7 @@ function selectArea(id, { zoom = false } = {}) {
   setSelected(id);
   if (table) table.highlight(id);
   showTab('panel');
-  if (zoom && f.bbox) pub.map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 80, maxZoom: 14, duration: 600 });
+  if (zoom && f.bbox) pub.map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 120, maxZoom: 12.5, duration: 600 });
   pub.map.getSource('hotspots').setData({ type: 'FeatureCollection', features: [] });
   if (pub.period) panel.show(id, pub.period).catch((err) => failed(generation, err));
 }

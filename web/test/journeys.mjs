@@ -176,6 +176,7 @@ try {
   result.bench.firstViewBytes = w.bytes;
   result.bench.firstViewRequests = w.requests;
 
+  await page.screenshot({ path: `${shots}/analyst-sweden.png` });
   const stubTable = await isStub(page, '/js/table.js');
   const stubPanel = await isStub(page, '/js/panel.js');
   check('header shows the demo badge', await lb(page, () => !document.getElementById('demo-badge').hidden));
@@ -292,7 +293,8 @@ try {
   }
   check('panel numbers equal the API summary', matched > 0 && mismatched.length === 0, `${matched} compared; ${mismatched.join('; ')}`);
   if (stubPanel) result.skipped.push('the full area panel (web/js/panel.js is the development stub; only the count card was compared)');
-  await page.screenshot({ path: `${shots}/analyst.png` });
+  await waitIdle(page);
+  await page.screenshot({ path: `${shots}/analyst-area.png` });
 
   step('shared url');
   // Shareable URL: the same view in a new page.
