@@ -34,7 +34,7 @@ const MSG = {
   loggedOut: 'Du är utloggad.',
   missing: 'Fyll i användarnamn och lösenord.',
 };
-const AREAS_FIT = { padding: 48, maxZoom: 13 };
+const AREAS_FIT = { padding: 48, maxZoom: 12.5 };
 
 const $ = (id) => document.getElementById(id);
 const els = {
