@@ -316,7 +316,7 @@ function onTableData(data) {
   tableData = data;
   if (firstData) {
     firstData = false;
-    if (overview && me && me.role === 'lokal') overview.load(areas.features, pub.period).catch((err) => failed(generation, err));
+    if (overview && me && me.role === 'lokal') overview.load(areas.features, panelPeriod()).catch((err) => failed(generation, err));
   }
   applyColor();
 }
@@ -354,7 +354,13 @@ function selectArea(id, { zoom = false } = {}) {
   showTab('panel');
   if (zoom && f.bbox) pub.map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 120, maxZoom: 12.5, duration: 600 });
   pub.map.getSource('hotspots').setData({ type: 'FeatureCollection', features: [] });
-  if (pub.period) panel.show(id, pub.period).catch((err) => failed(generation, err));
+  if (pub.period) panel.show(id, panelPeriod()).catch((err) => failed(generation, err));
+}
+
+// panelPeriod is the period as the panel and the overview take it.
+function panelPeriod() {
+  const p = pub.period;
+  return { from: p.from, to: p.to, compare: p.compare === 'yoy' ? 'year' : 'previous' };
 }
 
 function closeArea() {
@@ -482,6 +488,8 @@ async function loadAll(gen) {
     return;
   }
   const meta = style.metadata || {};
+  // One palette: the panel's and table's class badges take the style's colours.
+  for (const c of meta['lagesbild:classes'] || []) document.documentElement.style.setProperty(`--lb-class-${c.class}`, c.fill);
   renderH3Legend(els.h3Legend, meta['lagesbild:h3_steps'] || [], meta['lagesbild:h3_suppressed']);
   renderGroups(els.groups, meta['lagesbild:category_groups'] || [], state.groups, (groups) => {
     state.groups = groups;
@@ -578,7 +586,8 @@ function periodChanged() {
   applyFilters();
   if (!me || !table) return;
   loadTable(generation);
-  if (panel && panel.areaId) panel.show(panel.areaId, pub.period).catch((err) => failed(generation, err));
+  if (panel && panel.areaId) panel.show(panel.areaId, panelPeriod()).catch((err) => failed(generation, err));
+  if (overview && me && me.role === 'lokal') overview.load(areas.features, panelPeriod()).catch((err) => failed(generation, err));
 }
 els.preset.addEventListener('change', () => {
   state.preset = els.preset.value;

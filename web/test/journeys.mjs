@@ -236,13 +236,14 @@ try {
     result.skipped.push('table sort and weights (web/js/table.js is the development stub)');
   } else {
     const before = await tableRows(page);
-    const th = await page.$('#area-table th[data-sort-key]:not([data-sort-key="rank"])');
-    await th.click();
+    const key = await lb(page, () => document.querySelector('#area-table th[data-sort-key]:not([data-sort-key="rank"])').dataset.sortKey);
+    await page.click(`#area-table th[data-sort-key="${key}"] button, #area-table th[data-sort-key="${key}"]`);
     await page.waitForFunction((b) => {
       const rows = [...document.querySelectorAll('#area-table tr[data-area-id]')].map((tr) => tr.dataset.areaId);
       return rows.join() !== b.join();
     }, before, { timeout: TIMEOUT });
-    check('sorting the table changes the order', (await th.getAttribute('aria-sort')) !== 'none');
+    const sortState = await lb(page, (k) => document.querySelector(`#area-table th[data-sort-key="${k}"]`).getAttribute('aria-sort'), key);
+    check('sorting the table changes the order', sortState === 'ascending' || sortState === 'descending', `${key}: aria-sort ${sortState}`);
     const rankOrder = async () => lb(page, () => [...document.querySelectorAll('#area-table tr[data-area-id]')]
       .map((tr) => [tr.dataset.areaId, Number(tr.querySelector('td[data-col="rank"]').textContent)])
       .sort((a, b) => a[1] - b[1]).map((x) => x[0]));
