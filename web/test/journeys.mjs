@@ -275,12 +275,24 @@ try {
   const period = await lb(page, () => window.lagesbild.period);
   const sum = await api(page, `/api/v1/areas/${first}/summary?from=${period.from}&to=${period.to}`);
   check('area summary from the API', sum.status === 200);
-  const cards = await lb(page, () => [...document.querySelectorAll('#area-panel [data-indicator]')].map((c) => [c.dataset.indicator, c.dataset.value]));
+  // The summary cards (web/js/README.md lists KEY → summary JSON).
+  const cards = await lb(page, () => [...document.querySelectorAll('#area-panel .lb-card[data-indicator], #area-panel > [data-indicator]')]
+    .map((c) => [c.dataset.indicator, c.dataset.value]));
   const apiValue = (key) => {
-    const t = sum.body.total || {};
-    const ind = t[key] || t[`${key}_per_1000`] || sum.body[key];
-    if (!ind) return undefined;
+    const b = sum.body;
+    const t = b.total || {};
+    const paths = {
+      count: t.count, previous_count: t.previous_count, population: b.population,
+      rate_per_1000: t.rate_per_1000, smoothed_rate_per_1000: t.smoothed_rate_per_1000,
+      rate_ratio_rest_of_kommun: t.rate_ratio_rest_of_kommun,
+      change_percent: t.change && t.change.percent, sen_slope_per_month: t.trend && t.trend.sen_slope_per_month,
+      hotspot_share_95: b.hot_spots && b.hot_spots.share_95,
+    };
+    if (!(key in paths)) return undefined;
+    const ind = paths[key];
+    if (ind === null || ind === undefined) return null;
     if (typeof ind === 'object' && 'value' in ind) return ind.suppressed ? 'suppressed' : ind.value;
+    if (typeof ind === 'object' && 'suppressed' in ind && ind.suppressed) return 'suppressed';
     return ind;
   };
   let matched = 0;
