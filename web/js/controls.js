@@ -73,6 +73,9 @@ export function renderH3Legend(box, steps, suppressed) {
     ul.appendChild(li);
   });
   box.appendChild(ul);
+  const hot = el('p', 'legend-suppressed');
+  hot.append(swatch('rgba(215,48,31,0.55)'), el('span', 'legend-label', ' Heta celler (Gi*, 95 %) i det öppnade området'));
+  box.appendChild(hot);
   if (suppressed) {
     const s = el('p', 'legend-suppressed');
     s.append(swatch(suppressed), el('span', 'legend-label', ' 1–4 händelser: antalet visas inte (röjandeskydd)'));
