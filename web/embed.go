@@ -1,9 +1,12 @@
 // Package web holds the browser front end of Lägesbild: the map page served
-// at "/" (index.html, app.js, style.css) and the vendored MapLibre GL JS it
-// loads, embedded into the binary so that the service works fully offline.
+// at "/" (index.html, the ES modules under js/, the style sheets), the
+// vendored MapLibre GL JS and uPlot, the Noto Sans fonts the map writes its
+// labels with and the offline basemap (Natural Earth land), embedded into the
+// binary so that the service works fully offline.
 //
 // Only the files listed in the go:embed directive below are compiled in; the
-// Node tooling (package.json, node_modules/, test/) is for development only.
+// Node tooling (package.json, node_modules/, scripts/, test/) is for
+// development only.
 package web
 
 import (
@@ -11,7 +14,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app.js style.css favicon.svg icons vendor
+//go:embed index.html *.css favicon.svg icons js vendor fonts basemap
 var static embed.FS
 
 // FS returns the static front-end files as a read-only file system rooted so

@@ -14,8 +14,12 @@ func TestFSContents(t *testing.T) {
 	fsys := FS()
 	for _, name := range []string{
 		"index.html",
-		"app.js",
+		"js/main.js",
+		"js/api.js",
+		"js/map.js",
 		"style.css",
+		"fonts/noto-sans-latin-400-normal.woff2",
+		"basemap/countries.geojson",
 		"favicon.svg",
 		"icons/zoom-in.svg",
 		"icons/zoom-out.svg",
@@ -34,7 +38,7 @@ func TestFSContents(t *testing.T) {
 			t.Errorf("%s: empty", name)
 		}
 	}
-	for _, name := range []string{"package.json", "node_modules", "test", "embed.go"} {
+	for _, name := range []string{"package.json", "node_modules", "test", "scripts", "embed.go"} {
 		if _, err := fs.Stat(fsys, name); err == nil {
 			t.Errorf("%s must not be embedded", name)
 		}
@@ -80,7 +84,8 @@ func TestFileServer(t *testing.T) {
 	defer srv.Close()
 	for path, wantType := range map[string]string{
 		"/":                                   "text/html",
-		"/app.js":                             "javascript",
+		"/js/main.js":                         "javascript",
+		"/basemap/countries.geojson":          "json",
 		"/style.css":                          "text/css",
 		"/favicon.svg":                        "image/svg+xml",
 		"/vendor/maplibre-gl/maplibre-gl.mjs": "javascript",

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lagesbild/lagesbild/geodata"
@@ -109,6 +111,10 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	} else if demo {
 		logger.Warn("demo accounts exist and are refused: serve runs without --demo")
 	}
+	basemap, err := loadBasemap(ctx, cfg.BasemapStyle)
+	if err != nil {
+		return err
+	}
 	tileSvc := tiles.NewService(db, db, cfg.TileCacheBytes)
 	m := newMetrics(db.DB, tileSvc, authSvc)
 	spool.Watch(m.AuditSpoolRows, m.AuditSpoolBytes)
@@ -117,7 +123,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	defer stopAdmin(ctx)
-	api := &httpapi.Server{Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
+	api := &httpapi.Server{Basemap: basemap, Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
 		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db,
 		Analysis: analysis.New(db, analysis.Options{}),
@@ -199,4 +205,39 @@ func cmdDB(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	fmt.Fprintln(stdout, "usage: lagesbild db start|stop|status")
 	return errUsage
+}
+
+// loadBasemap reads LAGESBILD_BASEMAP_STYLE (a file or an http(s) URL) once at start.
+func loadBasemap(ctx context.Context, loc string) (*httpapi.Basemap, error) {
+	if loc == "" {
+		return nil, nil
+	}
+	var data []byte
+	var err error
+	if strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://") {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		var req *http.Request
+		if req, err = http.NewRequestWithContext(ctx, http.MethodGet, loc, nil); err == nil {
+			var resp *http.Response
+			if resp, err = http.DefaultClient.Do(req); err == nil {
+				defer resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("HTTP %d", resp.StatusCode)
+				} else {
+					data, err = io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+				}
+			}
+		}
+	} else {
+		data, err = os.ReadFile(loc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("LAGESBILD_BASEMAP_STYLE %s: %w", loc, err)
+	}
+	b, err := httpapi.ParseBasemap(data)
+	if err != nil {
+		return nil, fmt.Errorf("LAGESBILD_BASEMAP_STYLE %s: %w", loc, err)
+	}
+	return b, nil
 }

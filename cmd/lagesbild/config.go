@@ -41,6 +41,9 @@ type config struct {
 	// ReadURLs are streaming replicas of DATABASE_URL for the scoped reads
 	// (LAGESBILD_READ_DATABASE_URL, comma-separated).
 	ReadURLs []string
+	// BasemapStyle is a MapLibre style (file path or http(s) URL) to draw the map's layers over
+	// instead of the bundled offline land layer; empty: offline basemap.
+	BasemapStyle string
 }
 
 // loadConfig reads and checks the environment; the error names every variable whose value is
@@ -49,13 +52,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	c := config{
-		DatabaseURL: getenv("DATABASE_URL"),
-		ReaderURL:   getenv("LAGESBILD_READER_DATABASE_URL"),
-		Addr:        or(getenv("LAGESBILD_ADDR"), "127.0.0.1:8080"),
-		AdminAddr:   strings.TrimSpace(getenv("LAGESBILD_ADMIN_ADDR")),
-		DataDir:     or(getenv("LAGESBILD_DATA_DIR"), "./var"),
-		DBName:      or(getenv("LAGESBILD_DB_NAME"), "lagesbild"),
-		PublicURL:   getenv("LAGESBILD_PUBLIC_URL"),
+		DatabaseURL:  getenv("DATABASE_URL"),
+		ReaderURL:    getenv("LAGESBILD_READER_DATABASE_URL"),
+		Addr:         or(getenv("LAGESBILD_ADDR"), "127.0.0.1:8080"),
+		AdminAddr:    strings.TrimSpace(getenv("LAGESBILD_ADMIN_ADDR")),
+		DataDir:      or(getenv("LAGESBILD_DATA_DIR"), "./var"),
+		DBName:       or(getenv("LAGESBILD_DB_NAME"), "lagesbild"),
+		PublicURL:    getenv("LAGESBILD_PUBLIC_URL"),
+		BasemapStyle: getenv("LAGESBILD_BASEMAP_STYLE"),
 		JWT: auth.JWTConfig{Issuer: getenv("LAGESBILD_JWT_ISSUER"), Audience: getenv("LAGESBILD_JWT_AUDIENCE"),
 			JWKSURL: getenv("LAGESBILD_JWT_JWKS_URL")},
 	}

@@ -79,6 +79,9 @@ Environment:
   LAGESBILD_AUDIT_SPOOL_MB
                        bound of the local audit spool under LAGESBILD_DATA_DIR/audit-spool, where
                        audit rows wait while the database is down (default 256)
+  LAGESBILD_BASEMAP_STYLE
+                       a MapLibre style (file or http(s) URL) to draw the map over instead of
+                       the bundled offline basemap, e.g. an internal or Lantmäteriet service
   LAGESBILD_JWT_ISSUER, LAGESBILD_JWT_AUDIENCE, LAGESBILD_JWT_JWKS_URL
                        accept bearer JWTs of an agency identity provider (claims lagesbild_role,
                        lagesbild_scope, lagesbild_layers; see README)

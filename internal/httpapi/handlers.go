@@ -65,6 +65,7 @@ func (s *Server) handleAreaSets(w http.ResponseWriter, r *http.Request) {
 type feature struct {
 	Type       string          `json:"type"`
 	ID         string          `json:"id"`
+	BBox       []float64       `json:"bbox,omitempty"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties any             `json:"properties"`
 }
@@ -102,6 +103,8 @@ type areaProps struct {
 	GeometrySource   string  `json:"geometry_source"`
 	Source           string  `json:"source"`
 	AreaKm2          float64 `json:"area_km2"`
+	// LabelPoint is where the map writes the area's name: [lon, lat] inside the area.
+	LabelPoint [2]float64 `json:"label_point"`
 }
 
 func strPtr(s string) *string {
@@ -133,7 +136,12 @@ func areaFeature(a lagesbild.Area) feature {
 		y := a.LPOSourceYear
 		p.LPOFromList = &y
 	}
-	return feature{Type: "Feature", ID: a.ID, Geometry: a.Geometry, Properties: p}
+	p.LabelPoint = a.LabelPoint
+	var bbox []float64
+	if a.Bounds != [4]float64{} {
+		bbox = a.Bounds[:]
+	}
+	return feature{Type: "Feature", ID: a.ID, BBox: bbox, Geometry: a.Geometry, Properties: p}
 }
 
 const areasAttribution = "Källa: Polismyndigheten (områden), SCB (kommuner). Gränser för 2015–2019 är approximerade."
@@ -236,7 +244,7 @@ func (s *Server) handleBoundaries(l boundaryLayer) http.HandlerFunc {
 		fc := featureCollection{Type: "FeatureCollection", Name: l.name, Features: make([]feature, len(bs)),
 			Attribution: "Källa: SCB (generaliserade gränser, CC0)"}
 		for i, b := range bs {
-			props := map[string]any{"kod": b.Code, "namn": b.Name, "befolkning": b.Population}
+			props := map[string]any{"kod": b.Code, "namn": b.Name, "befolkning": b.Population, "label_point": b.LabelPoint}
 			if l.parentKey != "" {
 				props[l.parentKey] = b.ParentCode
 			}

@@ -39,14 +39,15 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 }
 
 // securityHeaders sets headers for every response. The CSP lets MapLibre run its blob worker
-// and inline style attributes, and nothing from other origins.
-func securityHeaders(next http.Handler) http.Handler {
+// and inline style attributes, and nothing from other origins but an operator's basemap.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	extra := s.cspOrigins()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; worker-src 'self' blob:; "+
-			"child-src blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "+
+			"child-src blob:; img-src 'self' data: blob:"+extra+"; style-src 'self' 'unsafe-inline'; connect-src 'self'"+extra+"; "+
 			"font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		next.ServeHTTP(w, r)
 	})

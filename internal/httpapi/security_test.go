@@ -608,8 +608,8 @@ func TestSecurityHeaders(t *testing.T) {
 			scripts = append(scripts, next.Path)
 		}
 	}
-	if !seen["/app.js"] || !seen["/vendor/maplibre-gl/maplibre-gl.mjs"] {
-		t.Errorf("scripts loaded: %v, want app.js and the vendored MapLibre", seen)
+	if !seen["/js/main.js"] || !seen["/js/api.js"] || !seen["/vendor/maplibre-gl/maplibre-gl.mjs"] {
+		t.Errorf("scripts loaded: %v, want js/main.js, its modules and the vendored MapLibre", seen)
 	}
 }
 

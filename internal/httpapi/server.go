@@ -29,8 +29,10 @@ type Server struct {
 	// request's host.
 	PublicURL string
 	Web       fs.FS // the embedded web map (web.FS())
-	Logger    *slog.Logger
-	Features  lagesbild.FeatureStore
+	// Basemap, when set (LAGESBILD_BASEMAP_STYLE), replaces the offline land layer of the style.
+	Basemap  *Basemap
+	Logger   *slog.Logger
+	Features lagesbild.FeatureStore
 	// Summaries computes area summaries and the prioritisation; nil disables them.
 	Summaries SummaryService
 	// Analysis runs the analyst's tools (time profiles, emerging hot spots, near repeat,

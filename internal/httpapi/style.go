@@ -1,49 +1,311 @@
 package httpapi
 
-import "net/http"
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 
-// handleStyle serves a MapLibre style (version 8) over the service's own vector tiles: incident
-// cells, län and kommun borders and the utsatta områden coloured by class. It has no text layers,
-// so it needs no glyph server; QGIS and MapLibre apps can load it by URL.
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// ClassColour is how one class of the police lists is drawn: the one palette of the style
+// endpoint, the web page (it reads the style's metadata) and the area report.
+type ClassColour struct {
+	Class lagesbild.AreaClass `json:"class"`
+	Label string              `json:"label"`
+	Fill  string              `json:"fill"`
+	Line  string              `json:"line"`
+	Rank  int                 `json:"rank"` // drawing order: the most severe class on top
+}
+
+// ClassPalette lists the classes from the most to the least severe.
+var ClassPalette = []ClassColour{
+	{lagesbild.ClassSarskiltUtsatt, lagesbild.ClassSarskiltUtsatt.Label(), "#c8102e", "#7f0a1d", 3},
+	{lagesbild.ClassRisk, lagesbild.ClassRisk.Label(), "#f07d00", "#9a5000", 2},
+	{lagesbild.ClassUtsatt, lagesbild.ClassUtsatt.Label(), "#f2c500", "#8c7200", 1},
+}
+
+// unknownClass is the colour of a class the palette does not know.
+var unknownClass = ClassColour{Fill: "#777777", Line: "#444444"}
+
+// h3Steps colour the incident cells by count (a sequential, colour-blind safe ramp). Counts 1–4
+// are suppressed and have no total, so they are not drawn.
+var h3Steps = []struct {
+	Min    int    `json:"min"`
+	Colour string `json:"colour"`
+}{{5, "#eff3ff"}, {20, "#bdd7e7"}, {50, "#6baed6"}, {150, "#3182bd"}, {500, "#08519c"}, {2000, "#08306b"}}
+
+// h3Suppressed is the colour of cells with 1–4 incidents (no number shown).
+const h3Suppressed = "#dcdfe3"
+
+// agencyColours draw the agencies' offices.
+var agencyColours = map[string]string{}
+
+func init() {
+	palette := []string{"#1b4f72", "#117864", "#6c3483", "#935116", "#1f618d", "#7b241c", "#196f3d", "#5d6d7e"}
+	for i, a := range lagesbild.Agencies {
+		agencyColours[a.Code] = palette[i%len(palette)]
+	}
+}
+
+// Basemap is an operator's MapLibre style (LAGESBILD_BASEMAP_STYLE) that the service's layers are
+// drawn over instead of its own offline land layer. Origins are the other origins its sources,
+// glyphs and sprite load from, which the page's Content-Security-Policy then allows.
+type Basemap struct {
+	Style   map[string]any
+	Origins []string
+}
+
+// ParseBasemap reads a MapLibre style (version 8) to draw the service's layers over.
+func ParseBasemap(data []byte) (*Basemap, error) {
+	var st map[string]any
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("basemap style: not JSON: %w", err)
+	}
+	if v, _ := st["version"].(float64); v != 8 {
+		return nil, fmt.Errorf("basemap style: version %v, want 8", st["version"])
+	}
+	if _, ok := st["layers"].([]any); !ok {
+		return nil, fmt.Errorf("basemap style: no layers array")
+	}
+	if _, ok := st["sources"].(map[string]any); !ok {
+		return nil, fmt.Errorf("basemap style: no sources object")
+	}
+	b := &Basemap{Style: st}
+	add := func(raw any) {
+		s, _ := raw.(string)
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return
+		}
+		o := u.Scheme + "://" + u.Host
+		if !slices.Contains(b.Origins, o) {
+			b.Origins = append(b.Origins, o)
+		}
+	}
+	add(st["glyphs"])
+	add(st["sprite"])
+	for _, src := range st["sources"].(map[string]any) {
+		m, _ := src.(map[string]any)
+		add(m["url"])
+		add(m["data"])
+		if ts, ok := m["tiles"].([]any); ok {
+			for _, t := range ts {
+				add(t)
+			}
+		}
+	}
+	return b, nil
+}
+
+func classExpr(key string) []any {
+	expr := []any{"match", []any{"get", "class"}}
+	for _, c := range ClassPalette {
+		switch key {
+		case "fill":
+			expr = append(expr, string(c.Class), c.Fill)
+		case "line":
+			expr = append(expr, string(c.Class), c.Line)
+		default:
+			expr = append(expr, string(c.Class), c.Rank)
+		}
+	}
+	switch key {
+	case "fill":
+		return append(expr, unknownClass.Fill)
+	case "line":
+		return append(expr, unknownClass.Line)
+	}
+	return append(expr, 0)
+}
+
+// Fonts are served from web/fonts (Noto Sans from npm @fontsource/noto-sans, OFL); MapLibre
+// renders the labels' glyphs locally from them (the style's font-faces), so no glyph server.
+const (
+	fontRegular  = "Noto Sans Regular"
+	fontSemiBold = "Noto Sans SemiBold"
+	fontBold     = "Noto Sans Bold"
+)
+
+func fontFaces(base string) map[string]any {
+	return map[string]any{
+		fontRegular:  base + "/fonts/noto-sans-latin-400-normal.woff2",
+		fontSemiBold: base + "/fonts/noto-sans-latin-600-normal.woff2",
+		fontBold:     base + "/fonts/noto-sans-latin-700-normal.woff2",
+	}
+}
+
+type obj = map[string]any
+
+func zoomInterp(stops ...any) []any {
+	return append([]any{"interpolate", []any{"linear"}, []any{"zoom"}}, stops...)
+}
+
+// lagesbildStyle is the service's MapLibre style: an offline basemap (Natural Earth land under
+// the SCB borders, or the operator's basemap), the incident cells, agency presence, the police
+// areas by class and labels for regions, län and kommuner.
+func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
+	base := s.baseURL(r)
+	src := func(layer string) obj {
+		return obj{"type": "vector", "url": base + "/tiles/" + layer + ".json"}
+	}
+	h3Colour := []any{"step", []any{"get", "total"}, h3Steps[0].Colour}
+	for _, st := range h3Steps[1:] {
+		h3Colour = append(h3Colour, st.Min, st.Colour)
+	}
+	agencyColour := []any{"match", []any{"get", "agency"}}
+	for _, a := range lagesbild.Agencies {
+		agencyColour = append(agencyColour, a.Code, agencyColours[a.Code])
+	}
+	agencyColour = append(agencyColour, "#34495e")
+	agencies := make([]obj, len(lagesbild.Agencies))
+	for i, a := range lagesbild.Agencies {
+		agencies[i] = obj{"code": a.Code, "name": a.Name, "colour": agencyColours[a.Code]}
+	}
+	groups := make([]obj, len(lagesbild.CategoryGroups))
+	for i, g := range lagesbild.CategoryGroups {
+		groups[i] = obj{"group": string(g.Group), "label": g.Label}
+	}
+	labelPaint := obj{"text-color": "#27313b", "text-halo-color": "rgba(255,255,255,0.92)", "text-halo-width": 1.4}
+
+	sources := obj{
+		"omraden": src("omraden"), "kommuner": src("kommuner"), "lan": src("lan"), "polisregioner": src("polisregioner"),
+		"h3": src("h3"), "narvaro": src("narvaro"),
+		"labels": obj{"type": "geojson", "data": base + "/styles/labels.geojson"},
+	}
+	var layers []any
+	if s.Basemap == nil {
+		sources["land"] = obj{"type": "geojson", "data": base + "/basemap/countries.geojson",
+			"attribution": "Natural Earth"}
+		layers = append(layers,
+			obj{"id": "background", "type": "background", "metadata": obj{"lagesbild:group": "basemap"},
+				"paint": obj{"background-color": "#c6d8e4"}},
+			obj{"id": "land", "type": "fill", "source": "land", "metadata": obj{"lagesbild:group": "basemap"},
+				"paint": obj{"fill-color": "#e7e6df", "fill-antialias": false}},
+			obj{"id": "lan-fill", "type": "fill", "source": "lan", "source-layer": "lan", "metadata": obj{"lagesbild:group": "basemap"},
+				"paint": obj{"fill-color": "#fbfaf6"}},
+		)
+	}
+	layers = append(layers,
+		// Cells with 1–4 incidents have no total (suppressed): drawn in grey, never as a number.
+		obj{"id": "h3-fill", "type": "fill", "source": "h3", "source-layer": "h3",
+			"filter":   []any{"any", []any{"has", "total"}, []any{"==", []any{"get", "suppressed"}, true}},
+			"metadata": obj{"lagesbild:group": "h3"},
+			"paint":    obj{"fill-color": []any{"case", []any{"has", "total"}, h3Colour, h3Suppressed}, "fill-opacity": zoomInterp(5, 0.75, 12, 0.6), "fill-outline-color": "rgba(255,255,255,0.35)"}},
+		obj{"id": "kommun-line", "type": "line", "source": "kommuner", "source-layer": "kommuner",
+			"metadata": obj{"lagesbild:group": "kommuner"},
+			"paint":    obj{"line-color": "#98a2ad", "line-width": zoomInterp(4, 0.3, 8, 0.8, 12, 1.2)}},
+		obj{"id": "lan-line", "type": "line", "source": "lan", "source-layer": "lan", "metadata": obj{"lagesbild:group": "lan"},
+			"layout": obj{"line-join": "round"},
+			"paint":  obj{"line-color": "#46505a", "line-width": zoomInterp(4, 0.9, 8, 1.6, 12, 2.5)}},
+		obj{"id": "region-line", "type": "line", "source": "polisregioner", "source-layer": "polisregioner",
+			"metadata": obj{"lagesbild:group": "polisregioner"}, "layout": obj{"line-join": "round", "visibility": "none"},
+			"paint": obj{"line-color": "#1d3557", "line-width": zoomInterp(4, 1.6, 10, 3), "line-dasharray": []any{3, 1.5}}},
+		obj{"id": "narvaro-operation", "type": "fill", "source": "narvaro", "source-layer": "narvaro",
+			"filter": []any{"==", []any{"get", "kind"}, "operation"}, "metadata": obj{"lagesbild:group": "narvaro"},
+			"paint": obj{"fill-color": "#5b2c6f", "fill-opacity": 0.12, "fill-outline-color": "#5b2c6f"}},
+		obj{"id": "omraden-fill", "type": "fill", "source": "omraden", "source-layer": "omraden", "metadata": obj{"lagesbild:group": "omraden"},
+			"layout": obj{"fill-sort-key": classExpr("rank")},
+			"paint":  obj{"fill-color": classExpr("fill"), "fill-opacity": 0.55}},
+		obj{"id": "omraden-line", "type": "line", "source": "omraden", "source-layer": "omraden", "metadata": obj{"lagesbild:group": "omraden"},
+			"layout": obj{"line-join": "round"},
+			"paint":  obj{"line-color": classExpr("line"), "line-width": zoomInterp(6, 0.6, 12, 2)}},
+		obj{"id": "narvaro-office", "type": "circle", "source": "narvaro", "source-layer": "narvaro",
+			"filter": []any{"==", []any{"get", "kind"}, "office"}, "metadata": obj{"lagesbild:group": "narvaro"},
+			"paint": obj{"circle-color": agencyColour, "circle-radius": zoomInterp(6, 3, 12, 6), "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2}},
+		obj{"id": "label-region", "type": "symbol", "source": "labels", "maxzoom": 6,
+			"filter": []any{"==", []any{"get", "kind"}, "region"}, "metadata": obj{"lagesbild:group": "labels"},
+			"layout": obj{"visibility": "none", "text-field": []any{"concat", "Polisregion ", []any{"get", "namn"}}, "text-font": []any{fontSemiBold},
+				"text-size": 12, "text-transform": "uppercase", "text-letter-spacing": 0.08, "text-max-width": 8},
+			"paint": obj{"text-color": "#1d3557", "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.5}},
+		obj{"id": "label-lan", "type": "symbol", "source": "labels", "minzoom": 6, "maxzoom": 8,
+			"filter": []any{"==", []any{"get", "kind"}, "lan"}, "metadata": obj{"lagesbild:group": "labels"},
+			"layout": obj{"text-field": []any{"get", "namn"}, "text-font": []any{fontSemiBold}, "text-size": 13, "text-max-width": 8},
+			"paint":  labelPaint},
+		obj{"id": "label-kommun", "type": "symbol", "source": "labels", "minzoom": 7,
+			"filter": []any{"==", []any{"get", "kind"}, "kommun"}, "metadata": obj{"lagesbild:group": "labels"},
+			"layout": obj{"text-field": []any{"get", "namn"}, "text-font": []any{fontRegular},
+				"text-size":       zoomInterp(7, 11, 12, 15),
+				"symbol-sort-key": []any{"-", 0, []any{"get", "befolkning"}}, "text-max-width": 8},
+			"paint": labelPaint},
+	)
+	style := obj{
+		"version": 8,
+		"name":    "Lägesbild",
+		"metadata": obj{
+			"lagesbild:note":            "Incident data in the demo is synthetic. Counts 1–4 are suppressed (shown as no number).",
+			"lagesbild:classes":         ClassPalette,
+			"lagesbild:h3_steps":        h3Steps,
+			"lagesbild:h3_suppressed":   h3Suppressed,
+			"lagesbild:agencies":        agencies,
+			"lagesbild:category_groups": groups,
+			"lagesbild:basemap":         map[bool]string{true: "operator", false: "offline"}[s.Basemap != nil],
+		},
+		"center":     []float64{15.0, 62.0},
+		"zoom":       4,
+		"font-faces": fontFaces(base),
+		"sources":    sources,
+		"layers":     layers,
+	}
+	if s.Basemap != nil {
+		// The operator's basemap first, then the service's layers over it.
+		bm := s.Basemap.Style
+		for k, v := range bm["sources"].(map[string]any) {
+			if _, clash := sources[k]; !clash {
+				sources[k] = v
+			}
+		}
+		style["layers"] = append(slices.Clone(bm["layers"].([]any)), layers...)
+		for _, k := range []string{"glyphs", "sprite"} {
+			if v, ok := bm[k]; ok {
+				style[k] = v
+			}
+		}
+	}
+	return style
+}
+
+// handleStyle serves the service's MapLibre style (version 8); QGIS and MapLibre apps can load it
+// by URL, and the web page builds its map from it.
 func (s *Server) handleStyle(w http.ResponseWriter, r *http.Request) {
 	if err := checkParams(r.URL.Query()); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	base := s.baseURL(r)
-	src := func(layer string) map[string]any {
-		return map[string]any{"type": "vector", "url": base + "/tiles/" + layer + ".json"}
+	writeJSON(w, http.StatusOK, "application/json", s.lagesbildStyle(r))
+}
+
+// handleLabels serves the label points of the police regions, län and kommuner (GeoJSON points,
+// kind region, lan or kommun) that the style writes names at.
+func (s *Server) handleLabels(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	classColour := []any{"match", []any{"get", "class"},
-		"sarskilt_utsatt", "#b2182b", "risk", "#f4a582", "utsatt", "#f1c40f", "#888888"}
-	style := map[string]any{
-		"version": 8,
-		"name":    "Lägesbild",
-		"metadata": map[string]any{
-			"lagesbild:note": "Incident data in the demo is synthetic. Counts 1–4 are suppressed (shown as no number).",
-		},
-		"center": []float64{15.0, 59.0},
-		"zoom":   4,
-		"sources": map[string]any{
-			"omraden": src("omraden"), "kommuner": src("kommuner"), "lan": src("lan"), "h3": src("h3"),
-		},
-		"layers": []any{
-			map[string]any{"id": "background", "type": "background", "paint": map[string]any{"background-color": "#dde6ee"}},
-			map[string]any{"id": "lan-fill", "type": "fill", "source": "lan", "source-layer": "lan",
-				"paint": map[string]any{"fill-color": "#fbfaf7"}},
-			map[string]any{"id": "h3-fill", "type": "fill", "source": "h3", "source-layer": "h3",
-				"filter": []any{"has", "total"},
-				"paint": map[string]any{"fill-opacity": 0.6, "fill-color": []any{"interpolate", []any{"linear"}, []any{"get", "total"},
-					5, "#fee8c8", 50, "#fdbb84", 500, "#e34a33", 5000, "#7f0000"}}},
-			map[string]any{"id": "kommun-line", "type": "line", "source": "kommuner", "source-layer": "kommuner",
-				"paint": map[string]any{"line-color": "#8a96a3", "line-width": 0.5}},
-			map[string]any{"id": "lan-line", "type": "line", "source": "lan", "source-layer": "lan",
-				"paint": map[string]any{"line-color": "#3d4a57", "line-width": 1.2}},
-			map[string]any{"id": "omraden-fill", "type": "fill", "source": "omraden", "source-layer": "omraden",
-				"paint": map[string]any{"fill-color": classColour, "fill-opacity": 0.55}},
-			map[string]any{"id": "omraden-line", "type": "line", "source": "omraden", "source-layer": "omraden",
-				"paint": map[string]any{"line-color": classColour, "line-width": 1.5}},
-		},
+	fc := featureCollection{Type: "FeatureCollection", Name: "labels", Features: []feature{},
+		Attribution: "Källa: SCB, Polismyndigheten"}
+	for _, l := range []boundaryLayer{boundaryRegion, boundaryLan, boundaryKommun} {
+		bs, err := s.Areas.Boundaries(r.Context(), l.kind, 5000)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, b := range bs {
+			g, _ := json.Marshal(obj{"type": "Point", "coordinates": b.LabelPoint})
+			fc.Features = append(fc.Features, feature{Type: "Feature", ID: string(l.kind) + "-" + b.Code, Geometry: g,
+				Properties: obj{"kind": string(l.kind), "kod": b.Code, "namn": b.Name, "befolkning": b.Population}})
+		}
 	}
-	writeJSON(w, http.StatusOK, "application/json", style)
+	writeJSON(w, http.StatusOK, geoJSON, fc)
+}
+
+// cspOrigins are the extra origins the page may load from: the operator's basemap.
+func (s *Server) cspOrigins() string {
+	if s.Basemap == nil || len(s.Basemap.Origins) == 0 {
+		return ""
+	}
+	return " " + strings.Join(s.Basemap.Origins, " ")
 }

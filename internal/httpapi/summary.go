@@ -38,8 +38,35 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	r.Get("/priority", s.handlePriority)
 	s.compStatRoutes(r)
 	s.deviationRoutes(r)
+	r.Get("/period", s.handlePeriod)
 	s.profileRoutes(r)
 	s.analysisRoutes(r)
+}
+
+// periodResolver is the part of summary.Service that resolves the default period (the 12 months
+// ending the newest incident day) without computing any summary.
+type periodResolver interface {
+	Period(ctx context.Context, q summary.Query) (summary.Period, error)
+}
+
+// handlePeriod answers the default period, so the map can anchor its period presets (senaste 28
+// dagarna, …) at the newest day with data before any summary is computed.
+func (s *Server) handlePeriod(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pr, ok := s.Summaries.(periodResolver)
+	if !ok {
+		s.writeError(w, r, notFound("no default period"))
+		return
+	}
+	p, err := pr.Period(r.Context(), summary.Query{})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", summary.PeriodJSON{From: p.From.Format(time.DateOnly), To: p.To.Format(time.DateOnly), Days: p.Days()})
 }
 
 const csvType = "text/csv; charset=utf-8"

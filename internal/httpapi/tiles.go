@@ -45,10 +45,11 @@ func (s *Server) tileRoutes(r chi.Router) {
 		r.Get("/tiles/{file}", s.handleTileJSON)
 		r.Get("/tiles/{layers}/{z}/{x}/{file}", s.handleTile)
 		r.Get("/styles/lagesbild.json", s.handleStyle)
+		r.Get("/styles/labels.geojson", s.handleLabels)
 		// The catch-all file server answers every method, so a preflight of a path that has
 		// only a GET route would reach it (404): each path gets its own OPTIONS route, which
 		// cors answers before authentication. HEAD is routed as GET (headAsGet).
-		for _, p := range []string{"/tiles", "/tiles/{file}", "/tiles/{layers}/{z}/{x}/{file}", "/styles/lagesbild.json", "/*"} {
+		for _, p := range []string{"/tiles", "/tiles/{file}", "/tiles/{layers}/{z}/{x}/{file}", "/styles/lagesbild.json", "/styles/labels.geojson", "/*"} {
 			r.Options(p, func(http.ResponseWriter, *http.Request) {})
 		}
 	})

@@ -73,6 +73,8 @@ type Area struct {
 	Source           string
 	AreaM2           float64
 	Geometry         json.RawMessage // GeoJSON geometry in WGS84
+	LabelPoint       [2]float64      // lon, lat of a point inside the area, where the map writes its name
+	Bounds           [4]float64      // west, south, east, north (WGS84)
 }
 
 // BoundaryKind names an administrative or police boundary layer.
@@ -93,6 +95,7 @@ type Boundary struct {
 	ParentCode string // län of a kommun, region of a län
 	Population int    // 0 when unknown
 	Geometry   json.RawMessage
+	LabelPoint [2]float64 // lon, lat of a point inside the boundary, where the map writes its name
 }
 
 // AreaStore reads the bundled boundaries and the police lists.

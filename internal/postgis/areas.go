@@ -66,7 +66,8 @@ func (db *DB) areas(ctx context.Context, year *int, id *string) ([]lagesbild.Are
 		err := row.Scan(&a.ID, &a.AreaKey, &a.Set, &a.Name, &class, &a.ClassPolisen, &a.Ort,
 			&a.KommunCode, &a.KommunName, &a.LanCode, &a.RegionCode, &a.RegionName,
 			&a.PolisomradeCode, &a.PolisomradeName, &a.LPOCode, &a.LPOName, &a.LPOSourceYear,
-			&from, &until, &a.GeometryOfficial, &a.GeometrySource, &a.Source, &a.AreaM2, &geom)
+			&from, &until, &a.GeometryOfficial, &a.GeometrySource, &a.Source, &a.AreaM2, &geom,
+			&a.LabelPoint[0], &a.LabelPoint[1], &a.Bounds[0], &a.Bounds[1], &a.Bounds[2], &a.Bounds[3])
 		a.Class, a.ClassifiedFrom, a.ClassifiedUntil, a.Geometry = lagesbild.AreaClass(class), from, until, json.RawMessage(geom)
 		return a, err
 	}, year, id)
@@ -77,7 +78,7 @@ func (db *DB) Boundaries(ctx context.Context, kind lagesbild.BoundaryKind, toler
 	out, err := collect(ctx, db, "boundaries", func(row pgx.CollectableRow) (lagesbild.Boundary, error) {
 		b := lagesbild.Boundary{Kind: kind}
 		var geom string
-		err := row.Scan(&b.Code, &b.Name, &b.ParentCode, &b.Population, &geom)
+		err := row.Scan(&b.Code, &b.Name, &b.ParentCode, &b.Population, &geom, &b.LabelPoint[0], &b.LabelPoint[1])
 		b.Geometry = json.RawMessage(geom)
 		return b, err
 	}, string(kind), toleranceM)

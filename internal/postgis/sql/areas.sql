@@ -6,8 +6,12 @@ SELECT a.id, a.area_key, a.set_year, a.name, a.class, a.class_polisen, coalesce(
        coalesce(a.lpo_code, ''), coalesce(lpo.name, ''), coalesce(a.lpo_source_year, 0),
        a.classified_from, a.classified_until, a.geometry_official, a.geometry_source, a.source,
        ST_Area(a.geom),
-       ST_AsGeoJSON(ST_Transform(a.geom, 4326), 6)
+       ST_AsGeoJSON(ST_Transform(a.geom, 4326), 6),
+       -- A label point inside the area and its bounds, for the map (WGS84).
+       ST_X(lp.p), ST_Y(lp.p), ST_XMin(bb.b), ST_YMin(bb.b), ST_XMax(bb.b), ST_YMax(bb.b)
 FROM area a
+CROSS JOIN LATERAL (SELECT ST_Transform(ST_PointOnSurface(a.geom), 4326) AS p) lp
+CROSS JOIN LATERAL (SELECT ST_Transform(a.geom, 4326)::box2d AS b) bb
 JOIN kommun k ON k.code = a.kommun_code
 JOIN police_region r ON r.code = a.region_code
 LEFT JOIN polisomrade po ON po.code = a.polisomrade_code

@@ -1,0 +1,155 @@
+// The side bar's controls that are built from the service's facts: legends
+// (class palette, H3 steps, agencies from the style's metadata), the category
+// group filter, the agency select and the list comparison summary.
+import { INDICATORS, NO_VALUE } from './layers.js';
+
+const nf = new Intl.NumberFormat('sv-SE', { maximumFractionDigits: 1 });
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const swatch = (colour, shape = 'square') => {
+  const s = el('span', `swatch swatch-${shape}`);
+  s.style.background = colour;
+  s.setAttribute('aria-hidden', 'true');
+  return s;
+};
+
+export function fillColorSelect(select, current) {
+  select.replaceChildren();
+  for (const [k, v] of Object.entries(INDICATORS)) select.append(new Option(v.label, k, false, k === current));
+}
+
+// renderClassLegend lists the classes of the palette with their counts.
+export function renderClassLegend(box, palette, counts, year) {
+  box.replaceChildren();
+  const ul = el('ul');
+  for (const c of palette) {
+    const li = el('li');
+    li.dataset.class = c.class;
+    const n = counts[c.class] || 0;
+    li.append(swatch(c.fill), el('span', 'legend-label', c.label), el('span', 'legend-count', ` (${n})`));
+    if (n === 0) {
+      li.classList.add('absent');
+      li.append(el('span', 'legend-absent', ` finns inte i ${year} års lista`));
+    }
+    ul.appendChild(li);
+  }
+  box.appendChild(ul);
+}
+
+// renderChoroplethLegend shows the class breaks of an indicator.
+export function renderChoroplethLegend(box, key, ch) {
+  box.replaceChildren();
+  box.appendChild(el('p', 'legend-title', INDICATORS[key].label));
+  const ul = el('ul');
+  for (const b of ch.bins) {
+    const li = el('li');
+    let text;
+    if (b.from === null && b.to === null) text = 'alla värden';
+    else if (b.from === null) text = `under ${nf.format(b.to)}`;
+    else if (b.to === null) text = `${nf.format(b.from)} och mer`;
+    else text = `${nf.format(b.from)} – ${nf.format(b.to)}`;
+    li.append(swatch(b.colour), el('span', 'legend-label', text));
+    ul.appendChild(li);
+  }
+  const li = el('li');
+  li.append(swatch(NO_VALUE), el('span', 'legend-label', `uppgift saknas eller undertryckt (${ch.missing})`));
+  ul.appendChild(li);
+  box.appendChild(ul);
+  box.appendChild(el('p', 'hint', 'Klassgränser: kvintiler av områdena i urvalet.'));
+}
+
+export function renderH3Legend(box, steps, suppressed) {
+  box.replaceChildren();
+  box.appendChild(el('p', 'legend-title', 'Händelser per cell'));
+  const ul = el('ul', 'legend-steps');
+  steps.forEach((s, i) => {
+    const li = el('li');
+    const next = steps[i + 1];
+    li.append(swatch(s.colour), el('span', 'legend-label', next ? `${s.min}–${next.min - 1}` : `${s.min}+`));
+    ul.appendChild(li);
+  });
+  box.appendChild(ul);
+  const hot = el('p', 'legend-suppressed');
+  hot.append(swatch('rgba(215,48,31,0.55)'), el('span', 'legend-label', ' Heta celler (Gi*, 95 %) i det öppnade området'));
+  box.appendChild(hot);
+  if (suppressed) {
+    const s = el('p', 'legend-suppressed');
+    s.append(swatch(suppressed), el('span', 'legend-label', ' 1–4 händelser: antalet visas inte (röjandeskydd)'));
+    box.appendChild(s);
+  }
+}
+
+export function renderGroups(fieldset, groups, selected, onChange) {
+  for (const n of fieldset.querySelectorAll('label')) n.remove();
+  for (const g of groups) {
+    const label = el('label', 'check');
+    const input = el('input');
+    input.type = 'checkbox';
+    input.dataset.group = g.group;
+    input.checked = selected.includes(g.group);
+    input.addEventListener('change', () => {
+      onChange([...fieldset.querySelectorAll('input[data-group]:checked')].map((i) => i.dataset.group));
+    });
+    label.append(input, document.createTextNode(` ${g.label}`));
+    fieldset.appendChild(label);
+  }
+}
+
+export function renderAgencies(select, legend, agencies, selected) {
+  select.replaceChildren(new Option('Alla myndigheter', ''));
+  for (const a of agencies) select.append(new Option(a.name, a.code, false, selected.includes(a.code)));
+  legend.replaceChildren();
+  const ul = el('ul');
+  const op = el('li');
+  op.append(swatch('rgba(91,44,111,0.35)'), el('span', 'legend-label', 'Gemensam insats (område)'));
+  ul.appendChild(op);
+  for (const a of agencies.slice(0, 6)) {
+    const li = el('li');
+    li.append(swatch(a.colour, 'circle'), el('span', 'legend-label', `Kontor: ${a.name}`));
+    ul.appendChild(li);
+  }
+  legend.appendChild(ul);
+}
+
+// renderChanges summarises what changed against the previous list, with
+// buttons that open each area.
+export function renderChanges(box, diff, prevYear, onPick) {
+  box.replaceChildren();
+  if (!diff) {
+    box.appendChild(el('p', 'hint', prevYear ? 'Laddar jämförelsen …' : 'Första listan – inget att jämföra med.'));
+    return;
+  }
+  const head = el('p', 'changes-summary');
+  head.dataset.entered = String(diff.entered.length);
+  head.dataset.left = String(diff.left.length);
+  head.dataset.changed = String(diff.changed.length);
+  head.textContent = `Mot ${prevYear}: ${diff.entered.length} nya, ${diff.left.length} borttagna, ${diff.changed.length} med ändrad klass.`;
+  box.appendChild(head);
+  const group = (title, cls, rows) => {
+    if (!rows.length) return;
+    const d = el('details', `changes-${cls}`);
+    d.appendChild(el('summary', '', `${title} (${rows.length})`));
+    const ul = el('ul');
+    for (const r of rows) {
+      const li = el('li');
+      if (r.id) {
+        const b = el('button', 'button-link', r.text);
+        b.type = 'button';
+        b.addEventListener('click', () => onPick(r.id));
+        li.appendChild(b);
+      } else {
+        li.textContent = r.text;
+      }
+      ul.appendChild(li);
+    }
+    d.appendChild(ul);
+    box.appendChild(d);
+  };
+  group('Nya områden', 'entered', diff.entered.map((f) => ({ id: f.properties.id, text: `${f.properties.name} (${f.properties.class_label})` })));
+  group('Ändrad klass', 'changed', diff.changed.map((c) => ({ id: c.area.properties.id, text: `${c.area.properties.name}: ${c.from} → ${c.to}` })));
+  group('Borttagna', 'left', diff.left.map((f) => ({ text: `${f.properties.name} (${f.properties.kommun_namn})` })));
+}

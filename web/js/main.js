@@ -1,0 +1,899 @@
+// Lägesbild – the map page. main.js wires the modules together:
+//   api.js      API client, session expiry (401) and outage (503) handling
+//   state.js    the URL state (shareable links) and the period presets
+//   map.js      the MapLibre map built from the service's own style
+//   layers.js   the areas on the map: class or indicator colours, list changes
+//   controls.js legends, filters and the list comparison in the side bar
+//   search.js   search by area, kommun or lokalpolisområde
+//   panel.js, table.js, overview.js, chart.js, format.js: the area panel, the
+//               ranking table and the LPO overview (see web/README.md)
+//
+// Test contract: window.lagesbild (see web/README.md).
+import { api, ApiError, onSessionExpired, onUnavailable, stats } from './api.js';
+import { state, save, periodOf, comparisonOf, monthsOf, monthRange, PRESET_LABELS } from './state.js';
+import { createMap, setLayerGroup, setChangesVisible, tileURL, waitForIdle, AREA_LAYERS, SWEDEN_BOUNDS, maplibregl } from './map.js';
+import { INDICATORS, labelPoints, boundsOf, diffLists, markChanges, indicatorValues, choropleth } from './layers.js';
+import { fillColorSelect, renderClassLegend, renderChoroplethLegend, renderH3Legend, renderGroups, renderAgencies, renderChanges } from './controls.js';
+import { createSearch } from './search.js';
+import { createAreaPanel } from './panel.js';
+import { createAreaTable } from './table.js';
+import { createOverview } from './overview.js';
+
+const ROLE_LABELS = {
+  nationell: 'Nationell analytiker',
+  regional: 'Regional analytiker (samverkansråd)',
+  lokal: 'Lokalpolisområdeschef',
+  gis: 'GIS-token',
+  admin: 'Administratör',
+};
+const REGION_NAMES = { 5100: 'Nord', 5200: 'Mitt', 5300: 'Stockholm', 5400: 'Öst', 5500: 'Väst', 5600: 'Syd', 5700: 'Bergslagen' };
+const MSG = {
+  badLogin: 'Fel användarnamn eller lösenord.',
+  tooMany: 'För många försök – vänta en stund.',
+  expired: 'Sessionen har gått ut – logga in igen.',
+  loggedOut: 'Du är utloggad.',
+  missing: 'Fyll i användarnamn och lösenord.',
+};
+const AREAS_FIT = { padding: 48, maxZoom: 12.5 };
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  map: $('map'), select: $('set-select'), setInfo: $('set-info'), approx: $('approx-note'), error: $('error'),
+  loading: $('loading'), empty: $('empty'), outage: $('outage'), outageRetry: $('outage-retry'),
+  needsLogin: document.querySelectorAll('[data-needs-login]'), login: $('login'), loginForm: $('login-form'),
+  username: $('login-username'), password: $('login-password'), loginSubmit: $('login-submit'),
+  loginError: $('login-error'), loginInfo: $('login-info'), sessionUser: $('session-user'),
+  sessionRole: $('session-role'), sessionScope: $('session-scope'), demoBadge: $('demo-badge'),
+  syntheticNote: $('synthetic-note'), logout: $('logout-button'), preset: $('period-preset'),
+  custom: $('period-custom'), from: $('period-from'), to: $('period-to'), compare: $('compare-select'),
+  periodInfo: $('period-info'), showChanges: $('show-changes'), changes: $('set-changes'), colorBy: $('color-by'),
+  legend: $('legend'), groups: $('group-filter'), h3Legend: $('h3-legend'), agency: $('agency-select'),
+  presenceLegend: $('presence-legend'), play: $('play-button'), prev: $('month-prev'), next: $('month-next'),
+  monthClear: $('month-clear'), monthLabel: $('month-label'), search: $('search'), searchResults: $('search-results'),
+  sidebar: $('sidebar'), sidebarToggle: $('sidebar-toggle'), side: $('side'), footerData: $('footer-data'),
+  tabs: { table: $('tab-table'), panel: $('tab-panel'), overview: $('tab-overview') },
+  panes: { table: $('area-table'), panel: $('area-panel'), overview: $('overview') },
+};
+
+// The test contract.
+const pub = {
+  map: null, ready: false, error: null, set: null, areaCount: 0, session: null, outage: false,
+  period: null, anchor: null, h3Tiles: null, narvaroTiles: null, changes: null, color: 'class',
+  tableReady: false, stats, state,
+  selectArea: (id) => selectArea(id, { zoom: true }),
+};
+window.lagesbild = pub;
+
+let me = null;
+let generation = 0;
+let style = null;
+let areaSets = [];
+let areas = { type: 'FeatureCollection', features: [] };
+let labels = { type: 'FeatureCollection', features: [] };
+let tableData = null;
+let panel = null;
+let table = null;
+let overview = null;
+let search = null;
+let hover = null;
+let playTimer = null;
+let selected = null;
+const view = { bounds: SWEDEN_BOUNDS, fit: { padding: 16 }, userMoved: Boolean(state.view) };
+
+// ---- messages ---------------------------------------------------------------
+
+function showError(message) {
+  if (!pub.error) pub.error = message;
+  els.error.textContent = message;
+  els.error.hidden = false;
+}
+function clearError() {
+  els.error.hidden = true;
+  els.error.textContent = '';
+}
+function setLoading(text) {
+  els.loading.hidden = !text;
+  els.loading.textContent = text || '';
+  document.body.classList.toggle('loading', Boolean(text));
+}
+
+// failed reports a failure of session gen; 401 and 503 have their own flows.
+function failed(gen, err) {
+  if (gen !== generation) return;
+  if (err instanceof ApiError && (err.status === 401 || err.status === 503)) return;
+  const msg = err instanceof ApiError ? `Kunde inte hämta uppgifterna: ${err.message}` : `Kartan kunde inte laddas: ${err.message}`;
+  showError(msg);
+}
+
+window.addEventListener('error', (ev) => showError(`Ett oväntat fel inträffade: ${ev.message || 'okänt fel'}`));
+window.addEventListener('unhandledrejection', (ev) => {
+  const r = ev.reason;
+  if (r instanceof ApiError && (r.status === 401 || r.status === 503)) return;
+  showError(`Ett oväntat fel inträffade: ${r && r.message ? r.message : String(r)}`);
+});
+
+onSessionExpired(() => sessionExpired());
+let retryTimer = null;
+onUnavailable(() => {
+  pub.outage = true;
+  els.outage.hidden = false;
+  setLoading('');
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(retryOutage, 15000);
+}, () => {
+  if (!pub.outage) return;
+  pub.outage = false;
+  els.outage.hidden = true;
+});
+async function retryOutage() {
+  try {
+    await api.get('/api/v1/me');
+    if (me) reloadAll();
+  } catch {
+    // still down: onUnavailable set the next retry
+  }
+}
+els.outageRetry.addEventListener('click', retryOutage);
+
+// ---- period -----------------------------------------------------------------
+
+function currentPeriod() {
+  if (!pub.anchor) return null;
+  const p = periodOf(state.preset, pub.anchor, state);
+  const c = comparisonOf(p, state.compare);
+  return { from: p.from, to: p.to, compare: state.compare, compareFrom: c.from, compareTo: c.to };
+}
+
+const fmtDay = (s) => new Date(`${s}T12:00:00Z`).toLocaleDateString('sv-SE', { day: 'numeric', month: 'short', year: 'numeric' });
+const fmtMonth = (m) => new Date(`${m}-15T12:00:00Z`).toLocaleDateString('sv-SE', { month: 'long', year: 'numeric' });
+
+function showPeriod() {
+  const p = pub.period;
+  els.preset.value = state.preset;
+  els.compare.value = state.compare;
+  els.custom.hidden = state.preset !== 'custom';
+  if (!p) {
+    els.periodInfo.textContent = 'Perioden bestäms av senaste data …';
+    return;
+  }
+  els.from.value = p.from;
+  els.to.value = p.to;
+  els.periodInfo.textContent = `${PRESET_LABELS[state.preset]}: ${fmtDay(p.from)} – ${fmtDay(p.to)}. Jämförs med ${fmtDay(p.compareFrom)} – ${fmtDay(p.compareTo)}.`;
+}
+
+// ---- map layers ---------------------------------------------------------------
+
+function applyLayers() {
+  const map = pub.map;
+  if (!map || !map.getLayer('areas-fill')) return;
+  if (map.getLayer('lan-fill')) map.setLayoutProperty('lan-fill', 'visibility', 'visible');
+  for (const [k, on] of Object.entries(state.layers)) setLayerGroup(map, k, on);
+  setChangesVisible(map, state.changes, state.layers.omraden);
+  // With the incident cells on, the areas turn lighter so that the cells show through.
+  const sel = ['boolean', ['feature-state', 'selected'], false];
+  map.setPaintProperty('areas-fill', 'fill-opacity', state.layers.h3 ? ['case', sel, 0.4, 0.22] : ['case', sel, 0.75, 0.55]);
+  for (const input of document.querySelectorAll('input[data-layer]')) input.checked = Boolean(state.layers[input.dataset.layer]);
+}
+
+// applyFilters points the incident and presence tiles at the period (or the
+// playback month), the category groups and the agency.
+function applyFilters() {
+  const map = pub.map;
+  const p = pub.period;
+  if (!map || !p || !map.getSource('h3')) return;
+  const months = monthsOf(p);
+  if (state.month && !months.includes(state.month)) state.month = null;
+  const range = state.month ? monthRange(state.month, p) : p;
+  const h3 = tileURL('h3', { from: range.from, to: range.to, category: state.groups });
+  const nv = tileURL('narvaro', { from: p.from, to: p.to, agency: state.agencies });
+  if (h3 !== pub.h3Tiles) {
+    pub.h3Tiles = h3;
+    map.getSource('h3').setTiles([h3]);
+  }
+  if (nv !== pub.narvaroTiles) {
+    pub.narvaroTiles = nv;
+    map.getSource('narvaro').setTiles([nv]);
+  }
+  els.monthLabel.textContent = state.month
+    ? `Visar ${fmtMonth(state.month)} (${months.indexOf(state.month) + 1} av ${months.length}).`
+    : `Visar hela perioden (${months.length} månader).`;
+  els.monthClear.hidden = !state.month;
+  applyLayers();
+}
+
+function applyColor() {
+  const map = pub.map;
+  if (!map || !map.getLayer('areas-fill')) return;
+  const key = INDICATORS[state.color] ? state.color : 'class';
+  pub.color = key;
+  els.colorBy.value = key;
+  const classFill = style.layers.find((l) => l.id === 'omraden-fill').paint['fill-color'];
+  if (key === 'class' || !tableData) {
+    map.setPaintProperty('areas-fill', 'fill-color', classFill);
+    map.setPaintProperty('areas-point', 'circle-color', classFill);
+    const counts = {};
+    for (const f of areas.features) counts[f.properties.class] = (counts[f.properties.class] || 0) + 1;
+    renderClassLegend(els.legend, style.metadata['lagesbild:classes'], counts, state.set);
+    if (key !== 'class') els.legend.appendChild(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'Indikatorerna laddas …' }));
+    return;
+  }
+  const ch = choropleth(key, indicatorValues(key, tableData));
+  map.setPaintProperty('areas-fill', 'fill-color', ch.expr);
+  map.setPaintProperty('areas-point', 'circle-color', ch.expr);
+  renderChoroplethLegend(els.legend, key, ch);
+}
+
+// ---- areas ------------------------------------------------------------------
+
+function setInfo(set, n) {
+  const parts = [];
+  if (set && set.published) parts.push(`publicerad ${set.published}`);
+  if (n !== null) parts.push(`${n} områden i ditt urval`);
+  els.setInfo.textContent = parts.join(' · ');
+}
+
+async function loadSet(year, gen) {
+  const map = pub.map;
+  pub.ready = false;
+  pub.set = String(year);
+  state.set = String(year);
+  save();
+  els.select.value = String(year);
+  const set = areaSets.find((s) => String(s.year) === String(year));
+  els.approx.hidden = !(set && set.geometry_official === false);
+  setInfo(set, null);
+  setLoading(`Laddar ${year} års lista …`);
+  const years = areaSets.map((s) => s.year).sort((a, b) => a - b);
+  const prevYear = years.filter((y) => y < Number(year)).pop() || null;
+  const curP = api.get(`/api/v1/areas?set=${year}`);
+  const prevP = prevYear ? api.get(`/api/v1/areas?set=${prevYear}`) : Promise.resolve(null);
+  prevP.catch(() => {});
+  const fc = await curP;
+  if (gen !== generation || pub.set !== String(year)) return;
+  areas = fc;
+  pub.areaCount = 0;
+  map.getSource('areas').setData(fc);
+  map.getSource('area-points').setData(labelPoints(fc));
+  setInfo(set, fc.features.length);
+  els.empty.hidden = fc.features.length > 0;
+  els.empty.textContent = fc.features.length ? '' : `Det finns inga områden i ${year} års lista inom ditt urval.`;
+  if (fc.features.some((f) => f.properties.geometry_official === false)) els.approx.hidden = false;
+  nameScope(fc);
+  search.setIndex(fc.features, labels.features.filter((f) => f.properties.kind === 'kommun'));
+  if (scopedView() && !view.userMoved) {
+    const b = boundsOf(fc.features);
+    if (b) {
+      view.bounds = b;
+      view.fit = AREAS_FIT;
+      map.fitBounds(b, { ...AREAS_FIT, animate: false });
+    }
+  }
+  applyColor();
+  renderChanges(els.changes, null, prevYear, (id) => selectArea(id, { zoom: true }));
+  prevP.then((prev) => {
+    if (gen !== generation || pub.set !== String(year) || !prev) return;
+    const diff = diffLists(fc, prev);
+    pub.changes = { prevYear, entered: diff.entered.map((f) => f.properties.id), left: diff.left.map((f) => f.properties.id),
+      changed: diff.changed.map((c) => c.area.properties.id) };
+    map.getSource('areas').setData(markChanges(fc, diff));
+    map.getSource('areas-left').setData({ type: 'FeatureCollection', features: diff.left });
+    renderChanges(els.changes, diff, prevYear, (id) => selectArea(id, { zoom: true }));
+  }).catch((err) => failed(gen, err));
+  if (!prevYear) pub.changes = { prevYear: null, entered: [], left: [], changed: [] };
+
+  const tableP = loadTable(gen);
+  await waitForIdle(map, 'areas', 'area-points');
+  if (gen !== generation || pub.set !== String(year)) return;
+  pub.areaCount = fc.features.length;
+  setLoading('');
+  pub.ready = true;
+  if (!initialOpened) {
+    initialOpened = true;
+    openInitialArea();
+  }
+  await tableP;
+}
+
+async function loadTable(gen) {
+  pub.tableReady = false;
+  const p = pub.period;
+  try {
+    await table.load({ set: state.set, from: p ? p.from : undefined, to: p ? p.to : undefined });
+  } catch (err) {
+    failed(gen, err);
+    return;
+  }
+  if (gen !== generation) return;
+  pub.tableReady = true;
+}
+
+// onTableData gets every load of the table: the indicators for the
+// choropleth, and at the first load the newest day with data, which the
+// period presets end at.
+let firstData = true;
+let initialOpened = false;
+function onTableData(data) {
+  tableData = data;
+  if (firstData) {
+    firstData = false;
+    if (overview && me && me.role === 'lokal') overview.load(areas.features, panelPeriod()).catch((err) => failed(generation, err));
+  }
+  applyColor();
+}
+
+function openInitialArea() {
+  const want = state.area && areas.features.find((f) => f.properties.id === state.area);
+  if (want) {
+    selectArea(want.properties.id, { zoom: !state.view });
+    return;
+  }
+  if (me && me.role === 'lokal' && areas.features.length) {
+    const first = [...areas.features].sort((a, b) => a.properties.name.localeCompare(b.properties.name, 'sv'))[0];
+    selectArea(first.properties.id, { zoom: false });
+  }
+}
+
+function setSelected(id) {
+  const map = pub.map;
+  for (const src of ['areas', 'area-points']) {
+    if (selected) map.setFeatureState({ source: src, id: selected }, { selected: false });
+    if (id) map.setFeatureState({ source: src, id }, { selected: true });
+  }
+  selected = id;
+}
+
+// selectArea opens an area's panel (from a click, a table row, a search hit,
+// a shared link).
+function selectArea(id, { zoom = false } = {}) {
+  const f = areas.features.find((x) => x.properties.id === id);
+  if (!f) return;
+  state.area = id;
+  save();
+  setSelected(id);
+  if (table) table.highlight(id);
+  showTab('panel');
+  if (zoom && f.bbox) pub.map.fitBounds([[f.bbox[0], f.bbox[1]], [f.bbox[2], f.bbox[3]]], { padding: 120, maxZoom: 12.5, duration: 600 });
+  pub.map.getSource('hotspots').setData({ type: 'FeatureCollection', features: [] });
+  if (pub.period) panel.show(id, panelPeriod()).catch((err) => failed(generation, err));
+}
+
+// panelPeriod is the period as the panel and the overview take it.
+function panelPeriod() {
+  const p = pub.period;
+  return { from: p.from, to: p.to, compare: p.compare === 'yoy' ? 'year' : 'previous' };
+}
+
+function closeArea() {
+  state.area = null;
+  save();
+  setSelected(null);
+  if (panel) panel.clear();
+  pub.map.getSource('hotspots').setData({ type: 'FeatureCollection', features: [] });
+  showTab('table');
+}
+
+function showTab(name) {
+  for (const [k, tab] of Object.entries(els.tabs)) {
+    const on = k === name;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    els.panes[k].hidden = !on;
+  }
+}
+for (const [k, tab] of Object.entries(els.tabs)) {
+  tab.addEventListener('click', () => showTab(k));
+  tab.addEventListener('keydown', (ev) => {
+    const keys = Object.keys(els.tabs);
+    const i = keys.indexOf(k);
+    const next = ev.key === 'ArrowRight' ? keys[(i + 1) % keys.length] : ev.key === 'ArrowLeft' ? keys[(i + keys.length - 1) % keys.length] : null;
+    if (next) {
+      showTab(next);
+      els.tabs[next].focus();
+    }
+  });
+}
+
+// ---- the map ------------------------------------------------------------------
+
+function popupFor(lngLat, node) {
+  if (hover) hover.remove();
+  hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, maxWidth: '280px', className: 'hover-popup', focusAfterOpen: false })
+    .setLngLat(lngLat).setDOMContent(node).addTo(pub.map);
+}
+
+function hoverNode(lines) {
+  const d = document.createElement('div');
+  lines.forEach((t, i) => d.appendChild(Object.assign(document.createElement(i === 0 ? 'strong' : 'div'), { textContent: t })));
+  return d;
+}
+
+function wireMap(map) {
+  map.on('mousemove', (ev) => {
+    const layers = ['areas-fill', 'areas-point', 'narvaro-office', 'h3-fill'].filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+    const hits = map.queryRenderedFeatures(ev.point, { layers });
+    map.getCanvas().style.cursor = hits.some((h) => AREA_LAYERS.includes(h.layer.id)) ? 'pointer' : '';
+    const area = hits.find((h) => AREA_LAYERS.includes(h.layer.id));
+    const office = hits.find((h) => h.layer.id === 'narvaro-office');
+    const cell = hits.find((h) => h.layer.id === 'h3-fill');
+    if (area) {
+      const p = area.properties;
+      popupFor(ev.lngLat, hoverNode([p.name, `${p.class_label} · ${p.kommun_namn}`, p.lpo_namn ? `LPO ${p.lpo_namn}` : '']));
+    } else if (office) {
+      popupFor(ev.lngLat, hoverNode([office.properties.name, 'Myndighetskontor']));
+    } else if (cell) {
+      const t = cell.properties.total;
+      const none = t === undefined || t === null;
+      popupFor(ev.lngLat, hoverNode([none ? '1–4 händelser' : `${t} händelser`, 'i cellen under vald period',
+        none ? 'Antalet visas inte (röjandeskydd).' : '']));
+    } else if (hover) {
+      hover.remove();
+      hover = null;
+    }
+  });
+  map.getCanvas().addEventListener('mouseleave', () => {
+    if (hover) hover.remove();
+    hover = null;
+  });
+  map.on('click', (ev) => {
+    const hits = map.queryRenderedFeatures(ev.point, { layers: AREA_LAYERS.filter((id) => map.getLayer(id)) });
+    if (!hits.length) return;
+    const f = hits.find((x) => x.layer.id === 'areas-fill') || hits[0];
+    selectArea(f.properties.id);
+  });
+  map.on('movestart', (ev) => {
+    if (ev.originalEvent) view.userMoved = true;
+  });
+  map.on('moveend', () => {
+    const c = map.getCenter();
+    state.view = { zoom: map.getZoom(), lat: c.lat, lon: c.lng };
+    save();
+  });
+  map.on('resize', () => {
+    if (!view.userMoved) map.fitBounds(view.bounds, { ...view.fit, animate: false });
+  });
+}
+
+function onMapError(err) {
+  if (err && err.status === 401) {
+    sessionExpired();
+    return;
+  }
+  if (err && err.status === 503) {
+    pub.outage = true;
+    els.outage.hidden = false;
+    return;
+  }
+  showError(`Kartfel: ${err && err.message ? err.message : 'okänt fel'}`);
+}
+
+// ---- loading ------------------------------------------------------------------
+
+async function loadAll(gen) {
+  setLoading('Laddar kartan …');
+  const [st, sets, lbl, period] = await Promise.all([
+    api.get('/styles/lagesbild.json'), api.get('/api/v1/area-sets'), api.get('/styles/labels.geojson'),
+    api.get('/api/v1/period'),
+  ]);
+  if (gen !== generation) return;
+  // The presets end at the newest day with data (the service's default period).
+  pub.anchor = (period && period.to) || new Date().toISOString().slice(0, 10);
+  pub.period = currentPeriod();
+  style = st;
+  labels = lbl;
+  areaSets = (sets && sets.area_sets) || [];
+  if (!areaSets.length) {
+    setLoading('');
+    els.empty.hidden = false;
+    els.empty.textContent = 'Det finns inga polislistor att visa ännu.';
+    return;
+  }
+  const meta = style.metadata || {};
+  // One palette: the panel's and table's class badges take the style's colours.
+  for (const c of meta['lagesbild:classes'] || []) document.documentElement.style.setProperty(`--lb-class-${c.class}`, c.fill);
+  renderH3Legend(els.h3Legend, meta['lagesbild:h3_steps'] || [], meta['lagesbild:h3_suppressed']);
+  renderGroups(els.groups, meta['lagesbild:category_groups'] || [], state.groups, (groups) => {
+    state.groups = groups;
+    save();
+    applyFilters();
+  });
+  renderAgencies(els.agency, els.presenceLegend, meta['lagesbild:agencies'] || [], state.agencies);
+  fillColorSelect(els.colorBy, state.color);
+
+  if (!pub.map) {
+    const s = structuredClone(style);
+    if (s.sources.labels) s.sources.labels.data = labels;
+    pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
+    wireMap(pub.map);
+    await new Promise((resolve) => pub.map.once('load', resolve));
+  }
+  applyLayers();
+  if (gen !== generation) return;
+  panel = createAreaPanel(els.panes.panel, {
+    api,
+    onClose: closeArea,
+    onShowHotspots: (fc) => pub.map.getSource('hotspots').setData(fc || { type: 'FeatureCollection', features: [] }),
+    onZoomTo: (b) => {
+      if (Array.isArray(b) && b.length === 4) pub.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom: 15 });
+      else if (selected) selectArea(selected, { zoom: true });
+    },
+  });
+  table = createAreaTable(els.panes.table, { api, onSelect: (id) => selectArea(id, { zoom: true }), onData: onTableData });
+  els.tabs.overview.hidden = me.role !== 'lokal';
+  if (me.role === 'lokal') overview = createOverview(els.panes.overview, { api, onSelect: (id) => selectArea(id, { zoom: true }) });
+
+  const newest = String(Math.max(...areaSets.map((s) => Number(s.year))));
+  let chosen = newest;
+  if (state.set && state.set !== newest) {
+    if (areaSets.some((s) => String(s.year) === state.set)) chosen = state.set;
+    else showError(`Listan ${state.set} finns inte. Visar ${newest}.`);
+  }
+  els.select.replaceChildren(...[...areaSets].sort((a, b) => b.year - a.year).map((s) => new Option(s.label || String(s.year), String(s.year))));
+  els.select.value = chosen;
+  els.select.disabled = false;
+  showPeriod();
+  applyFilters();
+  await loadSet(chosen, gen);
+}
+
+function reloadAll() {
+  const gen = generation;
+  clearError();
+  if (!pub.map) {
+    loadAll(gen).catch((err) => failed(gen, err));
+    return;
+  }
+  loadSet(state.set, gen).catch((err) => failed(gen, err));
+}
+
+// ---- controls -----------------------------------------------------------------
+
+els.select.addEventListener('change', () => {
+  if (!me || !pub.map) return;
+  const gen = generation;
+  closeArea();
+  loadSet(els.select.value, gen).catch((err) => failed(gen, err));
+});
+els.showChanges.checked = state.changes;
+els.showChanges.addEventListener('change', () => {
+  state.changes = els.showChanges.checked;
+  save();
+  applyLayers();
+});
+for (const input of document.querySelectorAll('input[data-layer]')) {
+  input.checked = Boolean(state.layers[input.dataset.layer]);
+  input.addEventListener('change', () => {
+    state.layers[input.dataset.layer] = input.checked;
+    save();
+    applyLayers();
+  });
+}
+els.colorBy.addEventListener('change', () => {
+  state.color = els.colorBy.value;
+  save();
+  applyColor();
+});
+els.agency.addEventListener('change', () => {
+  state.agencies = els.agency.value ? [els.agency.value] : [];
+  if (state.agencies.length) state.layers.narvaro = true;
+  save();
+  applyFilters();
+});
+
+function periodChanged() {
+  pub.period = currentPeriod();
+  save();
+  showPeriod();
+  applyFilters();
+  if (!me || !table) return;
+  loadTable(generation);
+  if (panel && panel.areaId) panel.show(panel.areaId, panelPeriod()).catch((err) => failed(generation, err));
+  if (overview && me && me.role === 'lokal') overview.load(areas.features, panelPeriod()).catch((err) => failed(generation, err));
+}
+els.preset.addEventListener('change', () => {
+  state.preset = els.preset.value;
+  if (state.preset === 'custom' && pub.period) {
+    state.from = state.from || pub.period.from;
+    state.to = state.to || pub.period.to;
+  }
+  state.month = null;
+  periodChanged();
+});
+for (const input of [els.from, els.to]) {
+  input.addEventListener('change', () => {
+    if (!els.from.value || !els.to.value || els.to.value < els.from.value) {
+      els.periodInfo.textContent = 'Ange ett giltigt intervall: från-datum före till-datum.';
+      return;
+    }
+    state.preset = 'custom';
+    state.from = els.from.value;
+    state.to = els.to.value;
+    periodChanged();
+  });
+}
+els.compare.addEventListener('change', () => {
+  state.compare = els.compare.value;
+  periodChanged();
+});
+
+// Playback: step the H3 layer month by month through the period.
+function stepMonth(d) {
+  if (!pub.period) return;
+  const months = monthsOf(pub.period);
+  let i = state.month ? months.indexOf(state.month) : (d > 0 ? -1 : months.length);
+  i += d;
+  if (i < 0 || i >= months.length) {
+    if (playTimer) togglePlay();
+    return;
+  }
+  state.month = months[i];
+  state.layers.h3 = true;
+  save();
+  applyFilters();
+}
+function togglePlay() {
+  if (playTimer) {
+    clearInterval(playTimer);
+    playTimer = null;
+  } else {
+    if (state.month && pub.period && state.month === monthsOf(pub.period).pop()) state.month = null;
+    stepMonth(1);
+    playTimer = setInterval(() => stepMonth(1), 1600);
+  }
+  els.play.setAttribute('aria-pressed', String(Boolean(playTimer)));
+  els.play.textContent = playTimer ? 'Pausa' : 'Spela upp';
+}
+els.play.addEventListener('click', togglePlay);
+els.prev.addEventListener('click', () => stepMonth(-1));
+els.next.addEventListener('click', () => stepMonth(1));
+els.monthClear.addEventListener('click', () => {
+  if (playTimer) togglePlay();
+  state.month = null;
+  save();
+  applyFilters();
+});
+
+els.sidebarToggle.addEventListener('click', () => {
+  const narrow = window.matchMedia('(max-width: 1023px)').matches;
+  const open = narrow ? document.body.classList.toggle('sidebar-open') : !document.body.classList.toggle('sidebar-closed');
+  els.sidebarToggle.setAttribute('aria-expanded', String(open));
+  if (pub.map) setTimeout(() => pub.map.resize(), 50);
+});
+
+search = createSearch(els.search, els.searchResults, {
+  onPick: (hit) => {
+    const map = pub.map;
+    if (hit.kind === 'area') selectArea(hit.id, { zoom: true });
+    else if (hit.kind === 'lpo') {
+      const b = boundsOf(hit.features);
+      if (b) map.fitBounds(b, { padding: 60, maxZoom: 13 });
+    } else if (hit.kind === 'kommun') map.flyTo({ center: hit.point, zoom: 10 });
+    view.userMoved = true;
+  },
+});
+
+document.addEventListener('keydown', (ev) => {
+  const tag = ev.target && ev.target.tagName;
+  const typing = tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA';
+  if (ev.key === '/' && !typing && me) {
+    ev.preventDefault();
+    els.search.focus();
+  } else if (ev.key === 'Escape' && !typing && state.area) {
+    closeArea();
+  }
+});
+
+// ---- login and session ------------------------------------------------------------
+
+function scopedView() {
+  return Boolean(me) && (me.role === 'lokal' || me.role === 'regional');
+}
+const listOf = (v) => (Array.isArray(v) ? v.map(String) : []);
+let lpoNames = {};
+function scopeLabel(m) {
+  const parts = [];
+  const regions = listOf(m.regions);
+  const lpos = listOf(m.lpos);
+  if (regions.length) {
+    parts.push(`${regions.length === 1 ? 'Polisregion' : 'Polisregionerna'} ${regions.map((r) => (REGION_NAMES[r] ? `${REGION_NAMES[r]} (${r})` : r)).join(', ')}`);
+  }
+  if (lpos.length) {
+    parts.push(`${lpos.length === 1 ? 'Lokalpolisområde' : 'Lokalpolisområdena'} ${lpos.map((c) => (lpoNames[c] ? `${lpoNames[c]} (${c})` : c)).join(', ')}`);
+  }
+  if (parts.length) return parts.join('; ');
+  if (m.role === 'nationell') return 'Hela landet';
+  return m.scope ? String(m.scope) : '–';
+}
+function nameScope(fc) {
+  if (!me || !listOf(me.lpos).length) return;
+  for (const f of fc.features) {
+    const p = f.properties;
+    if (p.lpo_kod && p.lpo_namn) lpoNames[String(p.lpo_kod)] = String(p.lpo_namn);
+  }
+  els.sessionScope.textContent = scopeLabel(me);
+}
+
+const announceTimers = new Map();
+function announce(el, text) {
+  clearTimeout(announceTimers.get(el));
+  el.textContent = '';
+  if (text) announceTimers.set(el, setTimeout(() => { el.textContent = text; }, 50));
+}
+function markInvalid(u, p) {
+  for (const [el, bad] of [[els.username, u], [els.password, p]]) {
+    if (bad) el.setAttribute('aria-invalid', 'true');
+    else el.removeAttribute('aria-invalid');
+  }
+}
+
+function showLogin({ error = '', info = '' } = {}) {
+  for (const el of els.needsLogin) el.hidden = true;
+  document.body.classList.add('logged-out');
+  els.map.inert = true;
+  els.login.hidden = false;
+  els.password.value = '';
+  markInvalid(false, false);
+  els.loginSubmit.disabled = false;
+  announce(els.loginError, error);
+  announce(els.loginInfo, info);
+  (els.username.value ? els.password : els.username).focus();
+}
+
+function startSession(body, { focusMap = false } = {}) {
+  me = body;
+  api.csrf = body.csrf_token || '';
+  const gen = ++generation;
+  lpoNames = {};
+  pub.session = { subject: body.subject, role: body.role, scope: body.scope || '', demo: body.demo === true };
+  els.sessionUser.textContent = body.subject;
+  els.sessionRole.textContent = ROLE_LABELS[body.role] || body.role;
+  els.sessionScope.textContent = scopeLabel(body);
+  els.demoBadge.hidden = body.demo !== true;
+  els.syntheticNote.hidden = body.demo !== true;
+  document.body.classList.toggle('demo', body.demo === true);
+  els.login.hidden = true;
+  els.map.inert = false;
+  document.body.classList.remove('logged-out');
+  for (const el of els.needsLogin) el.hidden = false;
+  if (body.role === 'admin' || body.role === 'gis') {
+    showError(`Din roll (${ROLE_LABELS[body.role]}) har inte tillgång till kartans uppgifter.`);
+    return;
+  }
+  loadAll(gen).catch((err) => failed(gen, err));
+  if (focusMap) els.map.focus({ preventScroll: true });
+}
+
+function endSession() {
+  me = null;
+  api.csrf = '';
+  generation++;
+  if (playTimer) togglePlay();
+  Object.assign(pub, { ready: false, error: null, set: null, areaCount: 0, session: null, anchor: null, period: null,
+    h3Tiles: null, narvaroTiles: null, changes: null, tableReady: false });
+  tableData = null;
+  firstData = true;
+  initialOpened = false;
+  areas = { type: 'FeatureCollection', features: [] };
+  clearError();
+  setLoading('');
+  if (panel) panel.clear();
+  panel = null;
+  table = null;
+  overview = null;
+  selected = null;
+  for (const p of Object.values(els.panes)) p.replaceChildren();
+  els.select.replaceChildren(new Option('Laddar …', ''));
+  els.select.disabled = true;
+  els.changes.replaceChildren();
+  els.setInfo.textContent = '';
+  els.demoBadge.hidden = true;
+  els.syntheticNote.hidden = true;
+  Object.assign(view, { bounds: SWEDEN_BOUNDS, fit: { padding: 16 }, userMoved: false });
+  const map = pub.map;
+  if (map) {
+    for (const id of ['areas', 'area-points', 'areas-left', 'hotspots']) map.getSource(id).setData({ type: 'FeatureCollection', features: [] });
+    // Logged out, the map asks for no tiles (they would answer 401).
+    for (const l of map.getStyle().layers) {
+      const src = l.source && map.getSource(l.source);
+      if (src && src.type === 'vector') map.setLayoutProperty(l.id, 'visibility', 'none');
+    }
+    map.fitBounds(SWEDEN_BOUNDS, { padding: 16, animate: false });
+  }
+}
+
+function sessionExpired() {
+  if (!me) return;
+  endSession();
+  showLogin({ error: MSG.expired });
+}
+
+async function submitLogin(ev) {
+  ev.preventDefault();
+  if (els.loginSubmit.disabled) return;
+  const username = els.username.value.trim();
+  const password = els.password.value;
+  announce(els.loginInfo, '');
+  announce(els.loginError, '');
+  if (!username || !password) {
+    markInvalid(!username, !password);
+    announce(els.loginError, MSG.missing);
+    (username ? els.password : els.username).focus();
+    return;
+  }
+  markInvalid(false, false);
+  els.loginSubmit.disabled = true;
+  let resp;
+  let body = null;
+  try {
+    resp = await fetch('/api/v1/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ username, password }),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    body = await resp.json().catch(() => null);
+  } catch (err) {
+    els.loginSubmit.disabled = false;
+    announce(els.loginError, `Kunde inte nå servern (${err.message}). Försök igen.`);
+    return;
+  }
+  els.loginSubmit.disabled = false;
+  if (resp.ok && body && typeof body.subject === 'string') {
+    startSession(body, { focusMap: true });
+    return;
+  }
+  let msg;
+  if (resp.status === 401) {
+    msg = MSG.badLogin;
+    markInvalid(true, true);
+  } else if (resp.status === 429) msg = MSG.tooMany;
+  else if (resp.status === 503) msg = 'Tjänsten är tillfälligt otillgänglig. Försök igen om en stund.';
+  else msg = `Inloggningen misslyckades (HTTP ${resp.status}).`;
+  els.password.value = '';
+  announce(els.loginError, msg);
+  els.password.focus();
+}
+
+async function logout() {
+  if (!me) return;
+  els.logout.disabled = true;
+  try {
+    await api.send('DELETE', '/api/v1/session');
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) {
+      showError(`Kunde inte logga ut: ${err.message}`);
+      els.logout.disabled = false;
+      return;
+    }
+  }
+  els.logout.disabled = false;
+  els.username.value = '';
+  endSession();
+  showLogin({ info: MSG.loggedOut });
+}
+
+async function checkSession() {
+  let resp;
+  let body = null;
+  try {
+    resp = await fetch('/api/v1/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
+    body = await resp.json().catch(() => null);
+  } catch (err) {
+    showError(`Kunde inte kontrollera inloggningen: nätverksfel (${err.message}).`);
+    return;
+  }
+  if (resp.status === 401) showLogin();
+  else if (resp.status === 503) {
+    pub.outage = true;
+    els.outage.hidden = false;
+    retryTimer = setTimeout(() => { window.location.reload(); }, 15000);
+  } else if (!resp.ok || !body || typeof body.subject !== 'string') showError(`Kunde inte kontrollera inloggningen (HTTP ${resp.status}).`);
+  else startSession(body);
+}
+
+els.loginForm.addEventListener('submit', submitLogin);
+els.username.addEventListener('input', () => els.username.removeAttribute('aria-invalid'));
+els.password.addEventListener('input', () => els.password.removeAttribute('aria-invalid'));
+els.logout.addEventListener('click', logout);
+showPeriod();
+checkSession().catch((err) => showError(`Ett oväntat fel inträffade: ${err.message}`));
