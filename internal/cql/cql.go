@@ -192,8 +192,7 @@ func clip(s string) string {
 // checkGeometry refuses geometries PostGIS would not take: unclosed or short rings, NaN.
 func checkGeometry(g orb.Geometry) string {
 	bad := ""
-	var ring func(r orb.Ring)
-	ring = func(r orb.Ring) {
+	ring := func(r orb.Ring) {
 		if len(r) < 4 || r[0] != r[len(r)-1] {
 			bad = "a polygon ring must have at least 4 positions and end where it starts"
 		}
