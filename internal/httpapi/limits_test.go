@@ -73,7 +73,9 @@ func TestTileRenderLimit(t *testing.T) {
 	qsrv := httptest.NewServer(asNational(t, quick, qapi))
 	t.Cleanup(qsrv.Close)
 	t.Cleanup(qapi.Auth.Close)
-	resp, err = http.Get(qsrv.URL + "/tiles/h3/5/19/9.mvt")
+	// A tile over Sweden (its own cache): 5/19/9 lies east of SWEREF 99 TM's domain and is
+	// answered empty without a query since the tiles far from Sweden were fixed.
+	resp, err = http.Get(qsrv.URL + "/tiles/h3/5/17/9.mvt")
 	if err != nil {
 		t.Fatal(err)
 	}
