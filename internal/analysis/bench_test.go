@@ -170,6 +170,14 @@ func (m memStore) NewestIncidentDay(context.Context) (time.Time, bool, error) {
 func (m memStore) RegionKommuner(context.Context, string) ([]string, error) {
 	return append([]string(nil), m.d.kommuner...), nil
 }
+func (m memStore) VisibleCells(_ context.Context, cells []uint64) (map[uint64]bool, error) {
+	out := make(map[uint64]bool, len(cells))
+	for _, c := range cells {
+		out[c] = true
+	}
+	return out, nil
+}
+
 func (m memStore) KommunCellMonths(_ context.Context, _ []string, from, to time.Time, _ string) ([]analysis.CellMonth, error) {
 	var out []analysis.CellMonth
 	for _, c := range m.d.cellMonth {

@@ -287,10 +287,21 @@ func (s *Service) emerging(ctx context.Context, kommuner []string, from, to time
 			"Mann-Kendall på cellens z-värden; kategorier enligt ArcGIS Emerging Hot Spot Analysis.",
 		"Endast händelser med exakt position. Inga antal per cell redovisas.",
 	}
-	if id, _ := auth.FromContext(ctx); !id.Scope.All && len(id.Scope.LPOs) > 0 && len(id.Scope.Regions) == 0 {
-		// Row-level security shows a lokalpolisområde's caller only the cells touching its areas.
-		out.Notes = append(out.Notes, "Din behörighet omfattar bara cellerna som rör lokalpolisområdets områden; "+
-			"rutnätet är därför mindre än kommunens och resultatet kan skilja sig från en regional analytikers.")
+	// Gi* ran over the whole grid of each kommun (emerging_cell_months answers for the whole
+	// kommun), but the result is published only for the cells the caller may see.
+	if id, _ := auth.FromContext(ctx); !id.Scope.All && len(out.Layer) > 0 {
+		cells := make([]uint64, len(out.Layer))
+		for i, c := range out.Layer {
+			cells[i], _ = strconv.ParseUint(c.Cell, 16, 64)
+		}
+		visible, err := s.store.VisibleCells(ctx, cells)
+		if err != nil {
+			return nil, fmt.Errorf("analysis: visible cells: %w", err)
+		}
+		out.Layer = slices.DeleteFunc(out.Layer, func(c EmergingCell) bool {
+			id, _ := strconv.ParseUint(c.Cell, 16, 64)
+			return !visible[id]
+		})
 	}
 	return out, nil
 }

@@ -76,8 +76,13 @@ type Store interface {
 	// AreaSlotCounts counts an area's exact incidents per group, weekday and hour in p.
 	AreaSlotCounts(ctx context.Context, areaID string, p Period) ([]SlotCount, error)
 	// KommunCellMonths counts exact incidents per res-8 cell and month of the kommuner in the
-	// months [from, to) (first days), all groups together when group is "", else one group.
+	// months [from, to) (first days), all groups together when group is "", else one group:
+	// the whole grid of every kommun in which the caller may see an area (not clipped to the
+	// caller's cells; Gi*'s input only, never published), nothing for the other kommuner.
 	KommunCellMonths(ctx context.Context, kommuner []string, from, to time.Time, group string) ([]CellMonth, error)
+	// VisibleCells returns which of the cells the caller may see: the only cells whose
+	// emerging hot-spot results are published.
+	VisibleCells(ctx context.Context, cells []uint64) (map[uint64]bool, error)
 	// AnalysisAreaCells returns the res-8 cells of the areas (centre inside, as for the summaries).
 	AnalysisAreaCells(ctx context.Context, areaIDs []string) (map[string][]uint64, error)
 	// RegionKommuner returns the codes of the kommuner of a police region.

@@ -305,7 +305,7 @@ func checkAnalysisAccess(t *testing.T, e *analysisEnv) {
 		}
 	}
 	// A lokalpolisområdeschef (Örebro) reads their own areas, not a whole kommun or region, and
-	// is told that the emerging hot-spot grid is narrowed to their cells.
+	// gets emerging hot spots over the whole kommun grid, with no note on a narrowed grid.
 	for p, want := range map[string]int{paths[0]: 200, paths[1]: 200, paths[2]: 403, paths[3]: 200, paths[4]: 403, paths[5]: 200,
 		"/api/v1/areas/2025-SO6/time-profile": 403} {
 		if status, body := e.get(t, "orebro", p); status != want {
@@ -313,8 +313,8 @@ func checkAnalysisAccess(t *testing.T, e *analysisEnv) {
 		}
 	}
 	_, body := e.get(t, "orebro", paths[1])
-	if !strings.Contains(string(body), "lokalpolisområdets områden") {
-		t.Errorf("lokal emerging hot spots without the note on the narrowed grid: %.300s", body)
+	if strings.Contains(string(body), "lokalpolisområdets områden") {
+		t.Errorf("lokal emerging hot spots with a note on a narrowed grid: %.300s", body)
 	}
 	// Every one of these reads is in the audit log with its outcome.
 	conn := pgtest.Conn(t, e.dbURL)

@@ -13,7 +13,8 @@ import (
 
 // The analysis store answers internal/analysis (sql/analysis_*.sql), always as the caller
 // (scoped): time profiles from incident_area and incident, emerging hot spots from
-// hotspot_month (or h3_agg for one group), Knox events from incident, and the effect
+// the whole kommun grid (emerging_cell_months of migrations/00018, published only for
+// visible cells), Knox events from incident, and the effect
 // follow-up from area_month_agg, operation and a buffer around the area.
 
 var _ analysis.Store = (*DB)(nil)
@@ -58,19 +59,40 @@ func (db *DB) AreaSlotCounts(ctx context.Context, areaID string, p analysis.Peri
 	}, areaID, p.From, p.To.AddDate(0, 0, 1))
 }
 
-// KommunCellMonths counts exact incidents per res-8 cell and month of the kommuner.
+// KommunCellMonths counts exact incidents per res-8 cell and month of the whole grid of each
+// of the kommuner in which the caller may see an area, not clipped to the caller's cell scope
+// (Gi* is computed over the whole kommun grid); nothing for the other kommuner. It is the
+// SECURITY DEFINER function emerging_cell_months of migrations/00018; its counts are Gi*'s input
+// only and are never published.
 func (db *DB) KommunCellMonths(ctx context.Context, kommuner []string, from, to time.Time, group string) ([]analysis.CellMonth, error) {
-	scan := func(row pgx.CollectableRow) (analysis.CellMonth, error) {
+	return collect(ctx, db, "analysis_cell_months", func(row pgx.CollectableRow) (analysis.CellMonth, error) {
 		var c analysis.CellMonth
 		var cell int64
 		err := row.Scan(&c.Kommun, &cell, &c.Month, &c.N)
 		c.Cell = uint64(cell)
 		return c, err
+	}, kommuner, from, to, textOrNil(group))
+}
+
+// VisibleCells returns which of the cells the caller may see (h3_cell under row-level security).
+func (db *DB) VisibleCells(ctx context.Context, cells []uint64) (map[uint64]bool, error) {
+	ids := make([]int64, len(cells))
+	for i, c := range cells {
+		ids[i] = int64(c)
 	}
-	if group == "" {
-		return collect(ctx, db, "analysis_cell_months", scan, kommuner, from, to)
+	rows, err := collect(ctx, db, "analysis_visible_cells", func(row pgx.CollectableRow) (int64, error) {
+		var c int64
+		err := row.Scan(&c)
+		return c, err
+	}, ids)
+	if err != nil {
+		return nil, err
 	}
-	return collect(ctx, db, "analysis_group_cell_months", scan, kommuner, from, to, group)
+	out := make(map[uint64]bool, len(rows))
+	for _, c := range rows {
+		out[uint64(c)] = true
+	}
+	return out, nil
 }
 
 // AnalysisAreaCells returns the res-8 cells of the areas.

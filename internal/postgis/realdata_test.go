@@ -119,6 +119,7 @@ func TestSummaryWithoutPopulation(t *testing.T) {
 		}
 	}
 	t.Run("HotSpotsWhoeverAsks", func(t *testing.T) { checkHotSpotsWhoeverAsks(t, db, url, id) })
+	t.Run("EmergingWhoeverAsks", func(t *testing.T) { checkEmergingWhoeverAsks(t, db, url, id) })
 	t.Run("DesoImport", func(t *testing.T) { checkDesoImport(t, db, url, id) })
 }
 
