@@ -57,7 +57,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
 				// The credential could not be checked (the database is down): 503 with
 				// Retry-After, never 401, which would make a client ask its user to log in.
-				s.writeError(w, r, err)
+				s.writeError(w, r, credentialUnchecked(err))
 				return
 			}
 			if err != nil {
@@ -70,7 +70,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 			id, csrf, err := s.Auth.FromSession(ctx, c.Value)
 			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
-				s.writeError(w, r, err)
+				s.writeError(w, r, credentialUnchecked(err))
 				return
 			}
 			if err == nil {
@@ -83,6 +83,16 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// credentialUnchecked makes any failure to check a credential, other than the credential being
+// wrong, a 503: a lookup cut by a timeout or by the database going away mid-query is as much an
+// outage as a refused connection, and must not surface as a 500 (or a 401).
+func credentialUnchecked(err error) error {
+	if errors.Is(err, lagesbild.ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: credential check: %v", lagesbild.ErrUnavailable, err)
 }
 
 func safeMethod(m string) bool {
