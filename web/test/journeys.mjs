@@ -488,7 +488,7 @@ try {
       for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true;
       return false;
     };
-    const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > cw + 1 && !clipped(e))
+    const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > cw + 1 && (!clipped(e) || getComputedStyle(e).position === 'absolute'))
       .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}:${Math.round(e.getBoundingClientRect().right)}`);
     return { sw: document.documentElement.scrollWidth, cw, wide };
   });
@@ -496,6 +496,8 @@ try {
   let sc = await scroll();
   check('tablet: no horizontal scroll', sc.sw <= sc.cw, JSON.stringify(sc));
   // The side drawer: Tab to its toggle, open it with Enter, Tab into it.
+  // From the start of the tab order (the skip link, the first focusable element).
+  await tpage.focus('a.skip-link');
   let onToggle = false;
   for (let i = 0; i < 40 && !onToggle; i++) {
     await tpage.keyboard.press('Tab');
