@@ -31,8 +31,10 @@ var ClassPalette = []ClassColour{
 // unknownClass is the colour of a class the palette does not know.
 var unknownClass = ClassColour{Fill: "#777777", Line: "#444444"}
 
-// h3Steps colour the incident cells by count (a sequential, colour-blind safe ramp). Counts 1–4
-// are suppressed and have no total, so they are not drawn.
+// h3Steps colour the incident cells by count (a sequential, colour-blind safe ramp). A cell with
+// a group of 1–4 incidents has no total (secondary suppression); it is coloured by its total_min
+// (the groups shown plus one: a lower bound that reveals nothing the groups do not) with a
+// dashed outline, and grey when no group is shown.
 var h3Steps = []struct {
 	Min    int    `json:"min"`
 	Colour string `json:"colour"`
@@ -152,7 +154,8 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 	src := func(layer string) obj {
 		return obj{"type": "vector", "url": base + "/tiles/" + layer + ".json"}
 	}
-	h3Colour := []any{"step", []any{"get", "total"}, h3Steps[0].Colour}
+	h3Value := []any{"coalesce", []any{"get", "total"}, []any{"get", "total_min"}, 0}
+	h3Colour := []any{"step", h3Value, h3Suppressed, h3Steps[0].Min, h3Steps[0].Colour}
 	for _, st := range h3Steps[1:] {
 		h3Colour = append(h3Colour, st.Min, st.Colour)
 	}
@@ -190,11 +193,16 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 		)
 	}
 	layers = append(layers,
-		// Cells with 1–4 incidents have no total (suppressed): drawn in grey, never as a number.
+		// Cells with a suppressed group have no total: coloured by their lower bound (total_min)
+		// with a dashed outline ("at least"), grey without one; never a number below 5.
 		obj{"id": "h3-fill", "type": "fill", "source": "h3", "source-layer": "h3",
 			"filter":   []any{"any", []any{"has", "total"}, []any{"==", []any{"get", "suppressed"}, true}},
 			"metadata": obj{"lagesbild:group": "h3"},
-			"paint":    obj{"fill-color": []any{"case", []any{"has", "total"}, h3Colour, h3Suppressed}, "fill-opacity": zoomInterp(5, 0.75, 12, 0.6), "fill-outline-color": "rgba(255,255,255,0.35)"}},
+			"paint":    obj{"fill-color": h3Colour, "fill-opacity": zoomInterp(5, 0.75, 12, 0.6), "fill-outline-color": "rgba(255,255,255,0.35)"}},
+		obj{"id": "h3-atleast", "type": "line", "source": "h3", "source-layer": "h3", "minzoom": 8,
+			"filter":   []any{"all", []any{"==", []any{"get", "suppressed"}, true}, []any{"has", "total_min"}},
+			"metadata": obj{"lagesbild:group": "h3"},
+			"paint":    obj{"line-color": "rgba(39,49,59,0.55)", "line-width": zoomInterp(8, 0.6, 13, 1.2), "line-dasharray": []any{2, 2}}},
 		obj{"id": "kommun-line", "type": "line", "source": "kommuner", "source-layer": "kommuner",
 			"metadata": obj{"lagesbild:group": "kommuner"},
 			"paint":    obj{"line-color": "#98a2ad", "line-width": zoomInterp(4, 0.3, 8, 0.8, 12, 1.2)}},
@@ -236,7 +244,7 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 		"version": 8,
 		"name":    "Lägesbild",
 		"metadata": obj{
-			"lagesbild:note":            "Incident data in the demo is synthetic. Counts 1–4 are suppressed (shown as no number).",
+			"lagesbild:note":            "Incident data in the demo is synthetic. Counts 1–4 are suppressed (shown as no number); a cell with a suppressed group is coloured by total_min, a lower bound (the groups shown plus one).",
 			"lagesbild:classes":         ClassPalette,
 			"lagesbild:h3_steps":        h3Steps,
 			"lagesbild:h3_suppressed":   h3Suppressed,

@@ -59,7 +59,7 @@ const els = {
 const pub = {
   map: null, ready: false, error: null, set: null, areaCount: 0, session: null, outage: false,
   period: null, anchor: null, h3Tiles: null, narvaroTiles: null, changes: null, color: 'class',
-  tableReady: false, stats, state,
+  tableReady: false, tableQuery: null, stats, state,
   selectArea: (id) => selectArea(id, { zoom: true }),
 };
 window.lagesbild = pub;
@@ -294,16 +294,28 @@ async function loadSet(year, gen) {
   await tableP;
 }
 
+// loadTable (re)loads the side table. Loads overlap (a preset, then a custom
+// day, then the other day): only the latest one marks the table ready, and
+// pub.tableQuery says what that one asked for, so that a test (or anything
+// else) waiting for the table never reads a superseded answer.
+let tableSeq = 0;
 async function loadTable(gen) {
+  const seq = ++tableSeq;
   pub.tableReady = false;
+  pub.tableQuery = null;
   const p = pub.period;
+  const q = { set: state.set, from: p ? p.from : undefined, to: p ? p.to : undefined };
+  const opts = { ...q };
+  if (state.profile) opts.profile = state.profile;
+  else if (state.weights) opts.weights = state.weights;
   try {
-    await table.load({ set: state.set, from: p ? p.from : undefined, to: p ? p.to : undefined });
+    await table.load(opts);
   } catch (err) {
     failed(gen, err);
     return;
   }
-  if (gen !== generation) return;
+  if (gen !== generation || seq !== tableSeq) return;
+  pub.tableQuery = q;
   pub.tableReady = true;
 }
 
@@ -421,10 +433,16 @@ function wireMap(map) {
     } else if (office) {
       popupFor(ev.lngLat, hoverNode([office.properties.name, 'Myndighetskontor']));
     } else if (cell) {
-      const t = cell.properties.total;
-      const none = t === undefined || t === null;
-      popupFor(ev.lngLat, hoverNode([none ? '1–4 händelser' : `${t} händelser`, 'i cellen under vald period',
-        none ? 'Antalet visas inte (röjandeskydd).' : '']));
+      const { total: t, total_min: atLeast } = cell.properties;
+      const has = (v) => v !== undefined && v !== null;
+      if (has(t)) popupFor(ev.lngLat, hoverNode([`${t} händelser`, 'i cellen under vald period']));
+      else if (has(atLeast)) {
+        popupFor(ev.lngLat, hoverNode([`Minst ${atLeast} händelser`, 'i cellen under vald period',
+          'En brottsgrupp har 1–4 händelser och redovisas inte; därför visas inte det exakta antalet (röjandeskydd).']));
+      } else {
+        popupFor(ev.lngLat, hoverNode(['Få händelser', 'i cellen under vald period',
+          'Varje brottsgrupp har 1–4 händelser; antalen visas inte (röjandeskydd).']));
+      }
     } else if (hover) {
       hover.remove();
       hover = null;
@@ -517,7 +535,14 @@ async function loadAll(gen) {
       else if (selected) selectArea(selected, { zoom: true });
     },
   });
-  table = createAreaTable(els.panes.table, { api, onSelect: (id) => selectArea(id, { zoom: true }), onData: onTableData });
+  table = createAreaTable(els.panes.table, {
+    api, onSelect: (id) => selectArea(id, { zoom: true }), onData: onTableData,
+    onWeights: ({ profile, weights }) => {
+      state.profile = profile || null;
+      state.weights = profile ? null : weights;
+      save();
+    },
+  });
   els.tabs.overview.hidden = me.role !== 'lokal';
   if (me.role === 'lokal') overview = createOverview(els.panes.overview, { api, onSelect: (id) => selectArea(id, { zoom: true }) });
 
@@ -652,10 +677,21 @@ els.monthClear.addEventListener('click', () => {
   applyFilters();
 });
 
+// The side bar is open by default on a wide screen and a closed drawer on a
+// narrow one (style.css, max-width 1023px): aria-expanded follows what is
+// shown, at load and when the width crosses the breakpoint.
+const narrowQuery = window.matchMedia('(max-width: 1023px)');
+function sidebarShown() {
+  return narrowQuery.matches ? document.body.classList.contains('sidebar-open') : !document.body.classList.contains('sidebar-closed');
+}
+function syncSidebarToggle() {
+  els.sidebarToggle.setAttribute('aria-expanded', String(sidebarShown()));
+}
+narrowQuery.addEventListener('change', syncSidebarToggle);
+syncSidebarToggle();
 els.sidebarToggle.addEventListener('click', () => {
-  const narrow = window.matchMedia('(max-width: 1023px)').matches;
-  const open = narrow ? document.body.classList.toggle('sidebar-open') : !document.body.classList.toggle('sidebar-closed');
-  els.sidebarToggle.setAttribute('aria-expanded', String(open));
+  document.body.classList.toggle(narrowQuery.matches ? 'sidebar-open' : 'sidebar-closed');
+  syncSidebarToggle();
   if (pub.map) setTimeout(() => pub.map.resize(), 50);
 });
 
@@ -768,7 +804,7 @@ function endSession() {
   generation++;
   if (playTimer) togglePlay();
   Object.assign(pub, { ready: false, error: null, set: null, areaCount: 0, session: null, anchor: null, period: null,
-    h3Tiles: null, narvaroTiles: null, changes: null, tableReady: false });
+    h3Tiles: null, narvaroTiles: null, changes: null, tableReady: false, tableQuery: null });
   tableData = null;
   firstData = true;
   initialOpened = false;
