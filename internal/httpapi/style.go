@@ -40,6 +40,9 @@ var h3Steps = []struct {
 	Colour string `json:"colour"`
 }{{5, "#eff3ff"}, {20, "#bdd7e7"}, {50, "#6baed6"}, {150, "#3182bd"}, {500, "#08519c"}, {2000, "#08306b"}}
 
+// waterColour is the sea and the lakes of the offline basemap.
+const waterColour = "#c6d8e4"
+
 // h3Suppressed is the colour of cells with 1–4 incidents (no number shown).
 const h3Suppressed = "#dcdfe3"
 
@@ -183,13 +186,18 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 	if s.Basemap == nil {
 		sources["land"] = obj{"type": "geojson", "data": base + "/basemap/countries.geojson",
 			"attribution": "Natural Earth"}
+		// Lakes (GSHHG) and place names (GeoNames): web/scripts/build-lakes.sh, build-places.mjs.
+		sources["lakes"] = obj{"type": "geojson", "data": base + "/basemap/lakes.geojson", "attribution": "GSHHG"}
+		sources["places"] = obj{"type": "geojson", "data": base + "/basemap/places.geojson", "attribution": "GeoNames (CC BY 4.0)"}
 		layers = append(layers,
 			obj{"id": "background", "type": "background", "metadata": obj{"lagesbild:group": "basemap"},
-				"paint": obj{"background-color": "#c6d8e4"}},
+				"paint": obj{"background-color": waterColour}},
 			obj{"id": "land", "type": "fill", "source": "land", "metadata": obj{"lagesbild:group": "basemap"},
 				"paint": obj{"fill-color": "#e7e6df", "fill-antialias": false}},
 			obj{"id": "lan-fill", "type": "fill", "source": "lan", "source-layer": "lan", "metadata": obj{"lagesbild:group": "basemap"},
 				"paint": obj{"fill-color": "#fbfaf6"}},
+			obj{"id": "lakes", "type": "fill", "source": "lakes", "metadata": obj{"lagesbild:group": "basemap"},
+				"paint": obj{"fill-color": waterColour, "fill-outline-color": "#a9c2d3"}},
 		)
 	}
 	layers = append(layers,
@@ -233,13 +241,28 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 			"filter": []any{"==", []any{"get", "kind"}, "lan"}, "metadata": obj{"lagesbild:group": "labels"},
 			"layout": obj{"text-field": []any{"get", "namn"}, "text-font": []any{fontSemiBold}, "text-size": 13, "text-max-width": 8},
 			"paint":  labelPaint},
-		obj{"id": "label-kommun", "type": "symbol", "source": "labels", "minzoom": 7,
+		obj{"id": "label-kommun", "type": "symbol", "source": "labels", "minzoom": 7, "maxzoom": 10,
 			"filter": []any{"==", []any{"get", "kind"}, "kommun"}, "metadata": obj{"lagesbild:group": "labels"},
 			"layout": obj{"text-field": []any{"get", "namn"}, "text-font": []any{fontRegular},
 				"text-size":       zoomInterp(7, 11, 12, 15),
 				"symbol-sort-key": []any{"-", 0, []any{"get", "befolkning"}}, "text-max-width": 8},
 			"paint": labelPaint},
 	)
+	if s.Basemap == nil {
+		// Towns and city districts (GeoNames): the larger first, smaller ones as the map zooms
+		// in, so that an area zoomed into has its surroundings named.
+		for _, pl := range []struct {
+			rank    int
+			minZoom float64
+			size    []any
+		}{{1, 6.5, zoomInterp(6.5, 11, 12, 15)}, {2, 8.5, zoomInterp(8.5, 11, 13, 14)}, {3, 10.5, zoomInterp(10.5, 10.5, 14, 13)}} {
+			layers = append(layers, obj{"id": fmt.Sprintf("label-place-%d", pl.rank), "type": "symbol", "source": "places", "minzoom": pl.minZoom,
+				"filter": []any{"==", []any{"get", "rank"}, pl.rank}, "metadata": obj{"lagesbild:group": "places"},
+				"layout": obj{"text-field": []any{"get", "name"}, "text-font": []any{map[bool]string{true: fontSemiBold, false: fontRegular}[pl.rank == 1]},
+					"text-size": pl.size, "symbol-sort-key": []any{"-", 0, []any{"get", "population"}}, "text-max-width": 8, "text-padding": 3},
+				"paint": obj{"text-color": map[bool]string{true: "#2f3a44", false: "#55606b"}[pl.rank < 3], "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.3}})
+		}
+	}
 	style := obj{
 		"version": 8,
 		"name":    "Lägesbild",

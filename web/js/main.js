@@ -259,6 +259,7 @@ async function loadSet(year, gen) {
   els.empty.textContent = fc.features.length ? '' : `Det finns inga områden i ${year} års lista inom ditt urval.`;
   if (fc.features.some((f) => f.properties.geometry_official === false)) els.approx.hidden = false;
   nameScope(fc);
+  hideTwinPlaces(map, fc);
   search.setIndex(fc.features, labels.features.filter((f) => f.properties.kind === 'kommun'));
   if (scopedView() && !view.userMoved) {
     const b = boundsOf(fc.features);
@@ -292,6 +293,17 @@ async function loadSet(year, gen) {
     openInitialArea();
   }
   await tableP;
+}
+
+// hideTwinPlaces leaves out the basemap's place names (GeoNames) that an area of
+// the list already names on the map (Alby, Fittja), so no name shows twice.
+function hideTwinPlaces(map, fc) {
+  const names = [...new Set(fc.features.map((f) => f.properties.name))];
+  for (const l of map.getStyle().layers) {
+    if (!l.id.startsWith('label-place-')) continue;
+    const base = style.layers.find((x) => x.id === l.id);
+    map.setFilter(l.id, ['all', base.filter, ['!', ['in', ['get', 'name'], ['literal', names]]]]);
+  }
 }
 
 // loadTable (re)loads the side table. Loads overlap (a preset, then a custom

@@ -218,6 +218,16 @@ try {
   await waitCells(page);
   await waitIdle(page);
   const all = await cellSum(page);
+  // Cells with a suppressed group: no total, at most a lower bound ≥ 6 (the groups shown plus
+  // one), never a number below 5; the legend explains the dashed "at least" cells.
+  const atLeast = await lb(page, () => {
+    const fs = window.lagesbild.map.queryRenderedFeatures({ layers: ['h3-fill'] }).map((f) => f.properties);
+    return { sup: fs.filter((p) => p.suppressed).length, min: fs.filter((p) => p.total_min !== undefined && p.total === undefined).length,
+      bad: fs.filter((p) => p.suppressed && (p.total !== undefined || (p.total_min !== undefined && p.total_min < 6))).length,
+      legend: document.getElementById('h3-legend').textContent };
+  });
+  check('H3: a cell with a suppressed group shows no total, only a lower bound of 6 or more, explained in the legend',
+    atLeast.bad === 0 && /minst så många/.test(atLeast.legend), JSON.stringify({ ...atLeast, legend: undefined }));
   const firstGroup = await lb(page, () => document.querySelector('input[data-group]').dataset.group);
   await page.check(`input[data-group="${firstGroup}"]`);
   await page.waitForFunction((g) => (window.lagesbild.h3Tiles || '').includes(`category=${g}`), firstGroup, { timeout: TIMEOUT });
@@ -490,6 +500,7 @@ try {
   if (!profile) {
     result.skipped.push('shared URL with a saved profile (the demo has none)');
   } else {
+    await page2.click('#tab-table');
     await page2.evaluate(() => { document.querySelector('#area-table details.lb-weights').open = true; });
     await page2.selectOption('#profile-select', profile);
     await page2.waitForFunction((pr) => {
