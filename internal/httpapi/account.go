@@ -67,11 +67,11 @@ func readJSON(r *http.Request, v any) error {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBytes+1))
 	switch {
 	case isTimeout(err):
-		return &publicError{kind: errTimeout, msg: "the request body stopped arriving"}
+		return newError(errTimeout, "the request body stopped arriving")
 	case err != nil:
 		return lagesbild.Invalid("body", "the request body could not be read")
 	case len(b) > maxJSONBytes:
-		return &publicError{kind: errTooLarge, msg: fmt.Sprintf("the JSON body is larger than %d KiB", maxJSONBytes>>10)}
+		return newError(errTooLarge, "the JSON body is larger than %d KiB", maxJSONBytes>>10)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -187,10 +187,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Warn("login failed", "reason", err.Error(), "client", clientAddr(r))
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "60")
-			s.writeError(w, r, &publicError{kind: auth.ErrRateLimited, msg: "too many login attempts; wait a minute"})
+			s.writeError(w, r, newError(auth.ErrRateLimited, "too many login attempts; wait a minute"))
 			return
 		}
-		s.writeError(w, r, &publicError{kind: auth.ErrUnauthenticated, msg: "wrong user name or password"})
+		s.writeError(w, r, newError(auth.ErrUnauthenticated, "wrong user name or password"))
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: sess.ExpiresAt,

@@ -142,7 +142,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func importTooLarge(maxBytes int64) error {
-	return &publicError{kind: errTooLarge, msg: fmt.Sprintf("the file is larger than %d MiB, the limit of an upload; import it with `lagesbild import`", maxBytes>>20)}
+	return newError(errTooLarge, "the file is larger than %d MiB, the limit of an upload; import it with `lagesbild import`", maxBytes>>20)
 }
 
 func isTooLarge(err error) bool {
@@ -158,7 +158,7 @@ func importReadError(err error, maxBytes int64) error {
 	case isTooLarge(err):
 		return importTooLarge(maxBytes)
 	case isTimeout(err):
-		return &publicError{kind: errTimeout, msg: "the file stopped arriving (an upload must keep sending); nothing was stored"}
+		return newError(errTimeout, "the file stopped arriving (an upload must keep sending); nothing was stored")
 	}
 	return err
 }
