@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -75,9 +74,6 @@ func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers
 		return notFound("vector tiles are not configured")
 	}
 	req, err := tiles.ParseRequest(layers, z, x, y, r.URL.Query())
-	if errors.Is(err, lagesbild.ErrNotFound) {
-		err = notFound("%s", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "tiles: "), ": not found"))
-	}
 	if err != nil {
 		return err
 	}
