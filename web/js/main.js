@@ -18,6 +18,7 @@ import { createSearch } from './search.js';
 import { createAreaPanel } from './panel.js';
 import { createAreaTable } from './table.js';
 import { createOverview } from './overview.js';
+import { errorText } from './format.js';
 
 const ROLE_LABELS = {
   nationell: 'Nationell analytiker',
@@ -101,7 +102,9 @@ function setLoading(text) {
 function failed(gen, err) {
   if (gen !== generation) return;
   if (err instanceof ApiError && (err.status === 401 || err.status === 503)) return;
-  const msg = err instanceof ApiError ? `Kunde inte hämta uppgifterna: ${err.message}` : `Kartan kunde inte laddas: ${err.message}`;
+  // In plain Swedish: the API's own message (English, for developers) only in the console.
+  if (err && err.message) console.warn('lagesbild:', err.message);
+  const msg = err instanceof ApiError ? errorText(err, 'kartans uppgifter') : 'Kartan kunde inte laddas. Ladda om sidan och försök igen.';
   showError(msg);
 }
 
@@ -493,7 +496,10 @@ function onMapError(err) {
     els.outage.hidden = false;
     return;
   }
-  showError(`Kartfel: ${err && err.message ? err.message : 'okänt fel'}`);
+  if (err && err.message) console.warn('lagesbild: map:', err.message);
+  showError(err && err.status === 400
+    ? 'Kartan kunde inte rita ett lager här (för många händelser i utsnittet): zooma in eller välj en brottsgrupp.'
+    : 'Kartan kunde inte hämta alla kartbitar. Kontrollera anslutningen och försök igen.');
 }
 
 // ---- loading ------------------------------------------------------------------
