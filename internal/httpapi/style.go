@@ -31,12 +31,17 @@ var ClassPalette = []ClassColour{
 // unknownClass is the colour of a class the palette does not know.
 var unknownClass = ClassColour{Fill: "#777777", Line: "#444444"}
 
-// h3Steps colour the incident cells by count (a sequential, colour-blind safe ramp). Counts 1–4
-// are suppressed and have no total, so they are not drawn.
+// h3Steps colour the incident cells by count (a sequential, colour-blind safe ramp). A cell with
+// a group of 1–4 incidents has no total (secondary suppression); it is coloured by its total_min
+// (the groups shown plus one: a lower bound that reveals nothing the groups do not) with a
+// dashed outline, and grey when no group is shown.
 var h3Steps = []struct {
 	Min    int    `json:"min"`
 	Colour string `json:"colour"`
 }{{5, "#eff3ff"}, {20, "#bdd7e7"}, {50, "#6baed6"}, {150, "#3182bd"}, {500, "#08519c"}, {2000, "#08306b"}}
+
+// waterColour is the sea and the lakes of the offline basemap.
+const waterColour = "#c6d8e4"
 
 // h3Suppressed is the colour of cells with 1–4 incidents (no number shown).
 const h3Suppressed = "#dcdfe3"
@@ -152,7 +157,8 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 	src := func(layer string) obj {
 		return obj{"type": "vector", "url": base + "/tiles/" + layer + ".json"}
 	}
-	h3Colour := []any{"step", []any{"get", "total"}, h3Steps[0].Colour}
+	h3Value := []any{"coalesce", []any{"get", "total"}, []any{"get", "total_min"}, 0}
+	h3Colour := []any{"step", h3Value, h3Suppressed, h3Steps[0].Min, h3Steps[0].Colour}
 	for _, st := range h3Steps[1:] {
 		h3Colour = append(h3Colour, st.Min, st.Colour)
 	}
@@ -180,21 +186,31 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 	if s.Basemap == nil {
 		sources["land"] = obj{"type": "geojson", "data": base + "/basemap/countries.geojson",
 			"attribution": "Natural Earth"}
+		// Lakes (GSHHG) and place names (GeoNames): web/scripts/build-lakes.sh, build-places.mjs.
+		sources["lakes"] = obj{"type": "geojson", "data": base + "/basemap/lakes.geojson", "attribution": "GSHHG"}
+		sources["places"] = obj{"type": "geojson", "data": base + "/basemap/places.geojson", "attribution": "GeoNames (CC BY 4.0)"}
 		layers = append(layers,
 			obj{"id": "background", "type": "background", "metadata": obj{"lagesbild:group": "basemap"},
-				"paint": obj{"background-color": "#c6d8e4"}},
+				"paint": obj{"background-color": waterColour}},
 			obj{"id": "land", "type": "fill", "source": "land", "metadata": obj{"lagesbild:group": "basemap"},
 				"paint": obj{"fill-color": "#e7e6df", "fill-antialias": false}},
 			obj{"id": "lan-fill", "type": "fill", "source": "lan", "source-layer": "lan", "metadata": obj{"lagesbild:group": "basemap"},
 				"paint": obj{"fill-color": "#fbfaf6"}},
+			obj{"id": "lakes", "type": "fill", "source": "lakes", "metadata": obj{"lagesbild:group": "basemap"},
+				"paint": obj{"fill-color": waterColour, "fill-outline-color": "#a9c2d3"}},
 		)
 	}
 	layers = append(layers,
-		// Cells with 1–4 incidents have no total (suppressed): drawn in grey, never as a number.
+		// Cells with a suppressed group have no total: coloured by their lower bound (total_min)
+		// with a dashed outline ("at least"), grey without one; never a number below 5.
 		obj{"id": "h3-fill", "type": "fill", "source": "h3", "source-layer": "h3",
 			"filter":   []any{"any", []any{"has", "total"}, []any{"==", []any{"get", "suppressed"}, true}},
 			"metadata": obj{"lagesbild:group": "h3"},
-			"paint":    obj{"fill-color": []any{"case", []any{"has", "total"}, h3Colour, h3Suppressed}, "fill-opacity": zoomInterp(5, 0.75, 12, 0.6), "fill-outline-color": "rgba(255,255,255,0.35)"}},
+			"paint":    obj{"fill-color": h3Colour, "fill-opacity": zoomInterp(5, 0.75, 12, 0.6), "fill-outline-color": "rgba(255,255,255,0.35)"}},
+		obj{"id": "h3-atleast", "type": "line", "source": "h3", "source-layer": "h3", "minzoom": 8,
+			"filter":   []any{"all", []any{"==", []any{"get", "suppressed"}, true}, []any{"has", "total_min"}},
+			"metadata": obj{"lagesbild:group": "h3"},
+			"paint":    obj{"line-color": "rgba(39,49,59,0.55)", "line-width": zoomInterp(8, 0.6, 13, 1.2), "line-dasharray": []any{2, 2}}},
 		obj{"id": "kommun-line", "type": "line", "source": "kommuner", "source-layer": "kommuner",
 			"metadata": obj{"lagesbild:group": "kommuner"},
 			"paint":    obj{"line-color": "#98a2ad", "line-width": zoomInterp(4, 0.3, 8, 0.8, 12, 1.2)}},
@@ -225,18 +241,33 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 			"filter": []any{"==", []any{"get", "kind"}, "lan"}, "metadata": obj{"lagesbild:group": "labels"},
 			"layout": obj{"text-field": []any{"get", "namn"}, "text-font": []any{fontSemiBold}, "text-size": 13, "text-max-width": 8},
 			"paint":  labelPaint},
-		obj{"id": "label-kommun", "type": "symbol", "source": "labels", "minzoom": 7,
+		obj{"id": "label-kommun", "type": "symbol", "source": "labels", "minzoom": 7, "maxzoom": 10,
 			"filter": []any{"==", []any{"get", "kind"}, "kommun"}, "metadata": obj{"lagesbild:group": "labels"},
 			"layout": obj{"text-field": []any{"get", "namn"}, "text-font": []any{fontRegular},
 				"text-size":       zoomInterp(7, 11, 12, 15),
 				"symbol-sort-key": []any{"-", 0, []any{"get", "befolkning"}}, "text-max-width": 8},
 			"paint": labelPaint},
 	)
+	if s.Basemap == nil {
+		// Towns and city districts (GeoNames): the larger first, smaller ones as the map zooms
+		// in, so that an area zoomed into has its surroundings named.
+		for _, pl := range []struct {
+			rank    int
+			minZoom float64
+			size    []any
+		}{{1, 6.5, zoomInterp(6.5, 11, 12, 15)}, {2, 8.5, zoomInterp(8.5, 11, 13, 14)}, {3, 10.5, zoomInterp(10.5, 10.5, 14, 13)}} {
+			layers = append(layers, obj{"id": fmt.Sprintf("label-place-%d", pl.rank), "type": "symbol", "source": "places", "minzoom": pl.minZoom,
+				"filter": []any{"==", []any{"get", "rank"}, pl.rank}, "metadata": obj{"lagesbild:group": "places"},
+				"layout": obj{"text-field": []any{"get", "name"}, "text-font": []any{map[bool]string{true: fontSemiBold, false: fontRegular}[pl.rank == 1]},
+					"text-size": pl.size, "symbol-sort-key": []any{"-", 0, []any{"get", "population"}}, "text-max-width": 8, "text-padding": 3},
+				"paint": obj{"text-color": map[bool]string{true: "#2f3a44", false: "#55606b"}[pl.rank < 3], "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.3}})
+		}
+	}
 	style := obj{
 		"version": 8,
 		"name":    "Lägesbild",
 		"metadata": obj{
-			"lagesbild:note":            "Incident data in the demo is synthetic. Counts 1–4 are suppressed (shown as no number).",
+			"lagesbild:note":            "Incident data in the demo is synthetic. Counts 1–4 are suppressed (shown as no number); a cell with a suppressed group is coloured by total_min, a lower bound (the groups shown plus one).",
 			"lagesbild:classes":         ClassPalette,
 			"lagesbild:h3_steps":        h3Steps,
 			"lagesbild:h3_suppressed":   h3Suppressed,

@@ -170,6 +170,36 @@ func checkTileRules(t *testing.T, layers map[string]map[string]decodedFeature) {
 		if _, has := f.Properties["total"]; has && f.Properties["suppressed"] == true {
 			t.Errorf("h3 cell %s shows its total while a group is suppressed", id)
 		}
+		// total_min adds nothing to what the cell publishes: the total, or the groups shown
+		// plus one (none when no group is shown), so differencing learns no hidden count.
+		if m, has := f.Properties["total_min"]; has {
+			num := func(v any) float64 {
+				switch x := v.(type) {
+				case float64:
+					return x
+				case int64:
+					return float64(x)
+				case uint64:
+					return float64(x)
+				}
+				return -1
+			}
+			want := num(f.Properties["total"])
+			if f.Properties["suppressed"] == true {
+				shown := 0.0
+				for _, g := range lagesbild.CategoryGroups {
+					if v, ok := f.Properties[string(g.Group)]; ok {
+						shown += num(v)
+					}
+				}
+				want = shown + 1
+			}
+			if num(m) != want {
+				t.Errorf("h3 cell %s: total_min %v, want %v (total or the groups shown plus one)", id, m, want)
+			}
+		} else if f.Properties["suppressed"] != true {
+			t.Errorf("h3 cell %s: no total_min", id)
+		}
 	}
 }
 

@@ -39,16 +39,25 @@ func h3Props() [][2]string {
 	k := fmt.Sprint(SuppressBelow)
 	supp := []string{"s.total < " + k}
 	var groups [][2]string
+	var shown []string
 	for _, g := range lagesbild.CategoryGroups {
 		col := "s." + string(g.Group)
 		groups = append(groups, [2]string{string(g.Group), "CASE WHEN " + col + " < " + k + " THEN NULL ELSE " + col + " END"})
 		supp = append(supp, col+" < "+k)
+		shown = append(shown, "coalesce(CASE WHEN "+col+" >= "+k+" THEN "+col+" END, 0)")
 	}
 	anyHidden := "coalesce(" + strings.Join(supp, " OR ") + ", false)"
 	// Secondary suppression: with any group hidden the total is hidden too, or the hidden count
 	// would be the total minus the groups shown.
+	// total_min is what can be said of such a cell without revealing anything: at least the
+	// groups shown plus one (a hidden group holds 1–4); none when no group is shown (it would
+	// read as a count of 1). It is a function of the published
+	// properties alone (the groups and suppressed), so no differencing, within a tile or across
+	// filters, learns more from it than from them; it lets a map colour a busy cell with one rare
+	// group by the groups it does show instead of greying it out.
 	out := [][2]string{{"cell", "to_hex(c.cell)"}, {"res", "$4::int"},
-		{"total", "CASE WHEN " + anyHidden + " THEN NULL ELSE s.total END"}}
+		{"total", "CASE WHEN " + anyHidden + " THEN NULL ELSE s.total END"},
+		{"total_min", "CASE WHEN " + anyHidden + " THEN nullif(" + strings.Join(shown, " + ") + ", 0) + 1 ELSE s.total END"}}
 	out = append(out, groups...)
 	return append(out, [2]string{"suppressed", anyHidden})
 }

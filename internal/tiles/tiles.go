@@ -45,7 +45,9 @@ type Layer struct {
 }
 
 func groupFields() []Field {
-	out := []Field{{"total", "Number", "incidents in the cell; null when 1–4 (suppressed)"}, {"suppressed", "Boolean", "some count in the cell is 1–4 and is not shown"}}
+	out := []Field{{"total", "Number", "incidents in the cell; null when 1–4 (suppressed)"},
+		{"total_min", "Number", "a lower bound of the incidents: total, or with a group suppressed the groups shown plus 1 (null when none is shown)"},
+		{"suppressed", "Boolean", "some count in the cell is 1–4 and is not shown"}}
 	for _, g := range lagesbild.CategoryGroups {
 		out = append(out, Field{string(g.Group), "Number", g.Label + "; null when 1–4"})
 	}

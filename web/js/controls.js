@@ -76,9 +76,16 @@ export function renderH3Legend(box, steps, suppressed) {
   const hot = el('p', 'legend-suppressed');
   hot.append(swatch('rgba(215,48,31,0.55)'), el('span', 'legend-label', ' Heta celler (Gi*, 95 %) i det öppnade området'));
   box.appendChild(hot);
+  // A cell with a group of 1–4 shows no exact total (it would reveal the group): it is
+  // coloured by "at least" (the groups shown plus one) with a dashed outline.
+  const atLeast = el('p', 'legend-suppressed');
+  const dashed = swatch(steps.length > 2 ? steps[2].colour : '#6baed6');
+  dashed.classList.add('swatch-dashed');
+  atLeast.append(dashed, el('span', 'legend-label', ' Streckad kant: minst så många. En brottsgrupp har 1–4 händelser, så det exakta antalet visas inte (röjandeskydd).'));
+  box.appendChild(atLeast);
   if (suppressed) {
     const s = el('p', 'legend-suppressed');
-    s.append(swatch(suppressed), el('span', 'legend-label', ' 1–4 händelser: antalet visas inte (röjandeskydd)'));
+    s.append(swatch(suppressed), el('span', 'legend-label', ' Grå: få händelser, 1–4 i varje grupp; antalen visas inte.'));
     box.appendChild(s);
   }
 }

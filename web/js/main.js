@@ -18,6 +18,7 @@ import { createSearch } from './search.js';
 import { createAreaPanel } from './panel.js';
 import { createAreaTable } from './table.js';
 import { createOverview } from './overview.js';
+import { errorText } from './format.js';
 
 const ROLE_LABELS = {
   nationell: 'Nationell analytiker',
@@ -59,7 +60,7 @@ const els = {
 const pub = {
   map: null, ready: false, error: null, set: null, areaCount: 0, session: null, outage: false,
   period: null, anchor: null, h3Tiles: null, narvaroTiles: null, changes: null, color: 'class',
-  tableReady: false, stats, state,
+  tableReady: false, tableQuery: null, stats, state,
   selectArea: (id) => selectArea(id, { zoom: true }),
 };
 window.lagesbild = pub;
@@ -101,7 +102,9 @@ function setLoading(text) {
 function failed(gen, err) {
   if (gen !== generation) return;
   if (err instanceof ApiError && (err.status === 401 || err.status === 503)) return;
-  const msg = err instanceof ApiError ? `Kunde inte hämta uppgifterna: ${err.message}` : `Kartan kunde inte laddas: ${err.message}`;
+  // In plain Swedish: the API's own message (English, for developers) only in the console.
+  if (err && err.message) console.warn('lagesbild:', err.message);
+  const msg = err instanceof ApiError ? errorText(err, 'kartans uppgifter') : 'Kartan kunde inte laddas. Ladda om sidan och försök igen.';
   showError(msg);
 }
 
@@ -259,6 +262,7 @@ async function loadSet(year, gen) {
   els.empty.textContent = fc.features.length ? '' : `Det finns inga områden i ${year} års lista inom ditt urval.`;
   if (fc.features.some((f) => f.properties.geometry_official === false)) els.approx.hidden = false;
   nameScope(fc);
+  hideTwinPlaces(map, fc);
   search.setIndex(fc.features, labels.features.filter((f) => f.properties.kind === 'kommun'));
   if (scopedView() && !view.userMoved) {
     const b = boundsOf(fc.features);
@@ -294,16 +298,39 @@ async function loadSet(year, gen) {
   await tableP;
 }
 
+// hideTwinPlaces leaves out the basemap's place names (GeoNames) that an area of
+// the list already names on the map (Alby, Fittja), so no name shows twice.
+function hideTwinPlaces(map, fc) {
+  const names = [...new Set(fc.features.map((f) => f.properties.name))];
+  for (const l of map.getStyle().layers) {
+    if (!l.id.startsWith('label-place-')) continue;
+    const base = style.layers.find((x) => x.id === l.id);
+    map.setFilter(l.id, ['all', base.filter, ['!', ['in', ['get', 'name'], ['literal', names]]]]);
+  }
+}
+
+// loadTable (re)loads the side table. Loads overlap (a preset, then a custom
+// day, then the other day): only the latest one marks the table ready, and
+// pub.tableQuery says what that one asked for, so that a test (or anything
+// else) waiting for the table never reads a superseded answer.
+let tableSeq = 0;
 async function loadTable(gen) {
+  const seq = ++tableSeq;
   pub.tableReady = false;
+  pub.tableQuery = null;
   const p = pub.period;
+  const q = { set: state.set, from: p ? p.from : undefined, to: p ? p.to : undefined };
+  const opts = { ...q };
+  if (state.profile) opts.profile = state.profile;
+  else if (state.weights) opts.weights = state.weights;
   try {
-    await table.load({ set: state.set, from: p ? p.from : undefined, to: p ? p.to : undefined });
+    await table.load(opts);
   } catch (err) {
     failed(gen, err);
     return;
   }
-  if (gen !== generation) return;
+  if (gen !== generation || seq !== tableSeq) return;
+  pub.tableQuery = q;
   pub.tableReady = true;
 }
 
@@ -421,10 +448,16 @@ function wireMap(map) {
     } else if (office) {
       popupFor(ev.lngLat, hoverNode([office.properties.name, 'Myndighetskontor']));
     } else if (cell) {
-      const t = cell.properties.total;
-      const none = t === undefined || t === null;
-      popupFor(ev.lngLat, hoverNode([none ? '1–4 händelser' : `${t} händelser`, 'i cellen under vald period',
-        none ? 'Antalet visas inte (röjandeskydd).' : '']));
+      const { total: t, total_min: atLeast } = cell.properties;
+      const has = (v) => v !== undefined && v !== null;
+      if (has(t)) popupFor(ev.lngLat, hoverNode([`${t} händelser`, 'i cellen under vald period']));
+      else if (has(atLeast)) {
+        popupFor(ev.lngLat, hoverNode([`Minst ${atLeast} händelser`, 'i cellen under vald period',
+          'En brottsgrupp har 1–4 händelser och redovisas inte; därför visas inte det exakta antalet (röjandeskydd).']));
+      } else {
+        popupFor(ev.lngLat, hoverNode(['Få händelser', 'i cellen under vald period',
+          'Varje brottsgrupp har 1–4 händelser; antalen visas inte (röjandeskydd).']));
+      }
     } else if (hover) {
       hover.remove();
       hover = null;
@@ -463,7 +496,10 @@ function onMapError(err) {
     els.outage.hidden = false;
     return;
   }
-  showError(`Kartfel: ${err && err.message ? err.message : 'okänt fel'}`);
+  if (err && err.message) console.warn('lagesbild: map:', err.message);
+  showError(err && err.status === 400
+    ? 'Kartan kunde inte rita ett lager här (för många händelser i utsnittet): zooma in eller välj en brottsgrupp.'
+    : 'Kartan kunde inte hämta alla kartbitar. Kontrollera anslutningen och försök igen.');
 }
 
 // ---- loading ------------------------------------------------------------------
@@ -517,7 +553,14 @@ async function loadAll(gen) {
       else if (selected) selectArea(selected, { zoom: true });
     },
   });
-  table = createAreaTable(els.panes.table, { api, onSelect: (id) => selectArea(id, { zoom: true }), onData: onTableData });
+  table = createAreaTable(els.panes.table, {
+    api, onSelect: (id) => selectArea(id, { zoom: true }), onData: onTableData,
+    onWeights: ({ profile, weights }) => {
+      state.profile = profile || null;
+      state.weights = profile ? null : weights;
+      save();
+    },
+  });
   els.tabs.overview.hidden = me.role !== 'lokal';
   if (me.role === 'lokal') overview = createOverview(els.panes.overview, { api, onSelect: (id) => selectArea(id, { zoom: true }) });
 
@@ -652,10 +695,21 @@ els.monthClear.addEventListener('click', () => {
   applyFilters();
 });
 
+// The side bar is open by default on a wide screen and a closed drawer on a
+// narrow one (style.css, max-width 1023px): aria-expanded follows what is
+// shown, at load and when the width crosses the breakpoint.
+const narrowQuery = window.matchMedia('(max-width: 1023px)');
+function sidebarShown() {
+  return narrowQuery.matches ? document.body.classList.contains('sidebar-open') : !document.body.classList.contains('sidebar-closed');
+}
+function syncSidebarToggle() {
+  els.sidebarToggle.setAttribute('aria-expanded', String(sidebarShown()));
+}
+narrowQuery.addEventListener('change', syncSidebarToggle);
+syncSidebarToggle();
 els.sidebarToggle.addEventListener('click', () => {
-  const narrow = window.matchMedia('(max-width: 1023px)').matches;
-  const open = narrow ? document.body.classList.toggle('sidebar-open') : !document.body.classList.toggle('sidebar-closed');
-  els.sidebarToggle.setAttribute('aria-expanded', String(open));
+  document.body.classList.toggle(narrowQuery.matches ? 'sidebar-open' : 'sidebar-closed');
+  syncSidebarToggle();
   if (pub.map) setTimeout(() => pub.map.resize(), 50);
 });
 
@@ -768,7 +822,7 @@ function endSession() {
   generation++;
   if (playTimer) togglePlay();
   Object.assign(pub, { ready: false, error: null, set: null, areaCount: 0, session: null, anchor: null, period: null,
-    h3Tiles: null, narvaroTiles: null, changes: null, tableReady: false });
+    h3Tiles: null, narvaroTiles: null, changes: null, tableReady: false, tableQuery: null });
   tableData = null;
   firstData = true;
   initialOpened = false;

@@ -14,7 +14,7 @@ export const AREA_LAYERS = ['areas-fill', 'areas-point'];
 // The switchable layer groups and the map layers in each.
 export const LAYER_GROUPS = {
   omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left'],
-  h3: ['h3-fill'],
+  h3: ['h3-fill', 'h3-atleast'],
   narvaro: ['narvaro-operation', 'narvaro-office'],
   kommuner: ['kommun-line', 'label-kommun'],
   lan: ['lan-line', 'label-lan'],

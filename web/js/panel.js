@@ -202,6 +202,7 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     current = { areaId, period: { ...period } };
     self.areaId = areaId;
     container.dataset.areaId = areaId;
+    container.dataset.period = [period.from || '', period.to || '', period.compare || ''].join('/');
     container.dataset.ready = 'false';
     delete container.dataset.error;
     container.setAttribute('aria-busy', 'true');

@@ -13,6 +13,8 @@ export const PRESETS = ['28d', '3m', 'ytd', '12m', 'custom'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-\d{2}$/;
 const LIST = /^[a-z0-9_]{1,40}(,[a-z0-9_]{1,40})*$/;
+const WEIGHTS = /^[a-z_]{1,40}:\d{1,3}(\.\d{1,4})?(,[a-z_]{1,40}:\d{1,3}(\.\d{1,4})?){0,15}$/;
+const PROFILE = /^[a-z0-9][a-z0-9_-]{0,62}$/; // as the API's profile names
 
 // parse reads the state from a query string; unknown or malformed values fall
 // back to the defaults (a shared link never breaks the page).
@@ -32,7 +34,11 @@ export function parse(search) {
     month: MONTH.test(q.get('month') || '') ? q.get('month') : null,
     area: /^\d{4}-(SO|UOP)\d{1,9}$/.test(q.get('area') || '') ? q.get('area') : null,
     changes: q.get('changes') === '1',
+    // The ranking's weights ("violent_rate:0.4,trend:0.2", the API's form) or a saved profile.
+    weights: WEIGHTS.test(q.get('weights') || '') ? q.get('weights') : null,
+    profile: PROFILE.test(q.get('profile') || '') ? q.get('profile') : null,
   };
+  if (s.profile) s.weights = null;
   const v = (q.get('map') || '').split('/').map(Number);
   if (v.length === 3 && v.every(Number.isFinite) && v[0] >= 2 && v[0] <= 18) {
     s.view = { zoom: v[0], lat: v[1], lon: v[2] };
@@ -64,6 +70,8 @@ export function serialize(s) {
   if (s.month) q.set('month', s.month);
   if (s.area) q.set('area', s.area);
   if (s.changes) q.set('changes', '1');
+  if (s.profile) q.set('profile', s.profile);
+  else if (s.weights) q.set('weights', s.weights);
   return q.toString();
 }
 

@@ -15,7 +15,9 @@
 // th[data-sort-key] with a button inside and aria-sort; rank cells td[data-col=rank]; sliders
 // input[type=range][data-weight=COMPONENT]; #profile-select; #table-csv (the ranking as CSV,
 // same query) and #table-csv-summaries (the indicators as CSV); the container's data-ready is
-// "false" while loading and "true" after; onData({summaries, priority}) after each load.
+// "false" while loading and "true" after; onData({summaries, priority}) after each load;
+// onWeights({profile, weights}) when the user moves a slider, picks a profile or resets (profile
+// '' and weights null: the defaults), so that the page can put them into the shareable URL.
 
 import * as fmt from './format.js';
 import { classBadge } from './panel.js';
@@ -75,7 +77,7 @@ function parseWeights(v) {
 
 let uid = 0;
 
-export function createAreaTable(container, { api, onSelect, onData } = {}) {
+export function createAreaTable(container, { api, onSelect, onData, onWeights } = {}) {
   if (!container) throw new Error('createAreaTable: no container');
   if (!api || typeof api.get !== 'function') throw new Error('createAreaTable: api.get is required');
   const id = `lbt${++uid}`;
@@ -164,6 +166,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
       state.custom = true;
       profileSelect.value = '';
       paintWeights();
+      tellWeights();
       scheduleRanking();
     });
     sliderInputs[c.key] = { input, out };
@@ -179,8 +182,15 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
       if (p) state.weights = { ...zeroWeights(), ...p.weights };
     }
     paintWeights();
+    tellWeights();
     reloadRanking();
   });
+
+  function tellWeights() {
+    if (!onWeights) return;
+    if (state.profile) onWeights({ profile: state.profile, weights: null });
+    else onWeights({ profile: '', weights: state.custom ? weightsParam(state.weights) : null });
+  }
 
   function zeroWeights() { return Object.fromEntries(COMPONENTS.map((c) => [c.key, 0])); }
 
@@ -207,6 +217,7 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
     profileSelect.value = '';
     state.weights = { ...zeroWeights(), ...(state.defaultWeights || {}) };
     paintWeights();
+    tellWeights();
     reloadRanking();
   }
 
@@ -258,7 +269,14 @@ export function createAreaTable(container, { api, onSelect, onData } = {}) {
     setStatus('Hämtar områden …');
     try {
       await loadProfiles();
-      if (opts.profile) {
+      const known = opts.profile && state.profiles.some((x) => x.name === opts.profile);
+      if (opts.profile && !known) {
+        // A shared link's profile this user cannot see (or one deleted since): the defaults.
+        state.profile = '';
+        state.custom = false;
+        state.weights = { ...zeroWeights(), ...(state.defaultWeights || {}) };
+        tellWeights();
+      } else if (opts.profile) {
         state.profile = opts.profile;
         state.custom = false;
         const p = state.profiles.find((x) => x.name === opts.profile);

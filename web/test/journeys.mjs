@@ -152,6 +152,22 @@ async function isStub(page, file) {
   return text.includes('STUB (engineer i11a)');
 }
 
+// waitTable waits until the side table has rendered the answer to the latest
+// load, and (with want) that load asked for want's period: the page's
+// tableQuery is set only by the latest of overlapping loads.
+const waitTable = (page, want = null) => page.waitForFunction((w) => {
+  const L = window.lagesbild;
+  const q = L.tableQuery;
+  const c = document.getElementById('area-table');
+  return L.tableReady && q && c.dataset.ready === 'true' && c.querySelector('.lb-table-status') &&
+    (!w || (q.from === w.from && q.to === w.to));
+}, want, { timeout: TIMEOUT, polling: 100 });
+// waitPanel waits until the area panel shows area id for period "from/to/compare".
+const waitPanel = (page, id, period) => page.waitForFunction(([a, p]) => {
+  const el = document.getElementById('area-panel');
+  return el.dataset.areaId === a && el.dataset.ready === 'true' && (!p || el.dataset.period === p);
+}, [id, period], { timeout: TIMEOUT, polling: 100 });
+
 const tableRows = (page) => lb(page, () => [...document.querySelectorAll('#area-table tr[data-area-id]')].map((tr) => tr.dataset.areaId));
 
 async function axe(page, label) {
@@ -171,7 +187,7 @@ try {
   const tClick = await login(page, w, env.LAGESBILD_NATIONAL_USER, env.LAGESBILD_NATIONAL_PASSWORD);
   await waitCells(page);
   result.bench.loginToMapColdMs = Date.now() - tClick;
-  await page.waitForFunction(() => window.lagesbild.tableReady, null, { timeout: TIMEOUT });
+  await waitTable(page);
   result.bench.loginToTableMs = Date.now() - tClick;
   result.bench.firstViewBytes = w.bytes;
   result.bench.firstViewRequests = w.requests;
@@ -202,6 +218,16 @@ try {
   await waitCells(page);
   await waitIdle(page);
   const all = await cellSum(page);
+  // Cells with a suppressed group: no total, at most a lower bound ≥ 6 (the groups shown plus
+  // one), never a number below 5; the legend explains the dashed "at least" cells.
+  const atLeast = await lb(page, () => {
+    const fs = window.lagesbild.map.queryRenderedFeatures({ layers: ['h3-fill'] }).map((f) => f.properties);
+    return { sup: fs.filter((p) => p.suppressed).length, min: fs.filter((p) => p.total_min !== undefined && p.total === undefined).length,
+      bad: fs.filter((p) => p.suppressed && (p.total !== undefined || (p.total_min !== undefined && p.total_min < 6))).length,
+      legend: document.getElementById('h3-legend').textContent };
+  });
+  check('H3: a cell with a suppressed group shows no total, only a lower bound of 6 or more, explained in the legend',
+    atLeast.bad === 0 && /minst så många/.test(atLeast.legend), JSON.stringify({ ...atLeast, legend: undefined }));
   const firstGroup = await lb(page, () => document.querySelector('input[data-group]').dataset.group);
   await page.check(`input[data-group="${firstGroup}"]`);
   await page.waitForFunction((g) => (window.lagesbild.h3Tiles || '').includes(`category=${g}`), firstGroup, { timeout: TIMEOUT });
@@ -222,7 +248,7 @@ try {
   await page.click('#month-clear');
   await page.selectOption('#period-preset', '12m');
   await page.evaluate(() => window.lagesbild.map.fitBounds([[10.9, 55.3], [24.2, 69.1]], { animate: false }));
-  await page.waitForFunction(() => window.lagesbild.tableReady, null, { timeout: TIMEOUT });
+  await waitTable(page);
 
   step('choropleth');
   // Colour by an indicator: a choropleth with a legend.
@@ -309,6 +335,120 @@ try {
   await waitIdle(page);
   await page.screenshot({ path: `${shots}/analyst-area.png` });
 
+  step('presence');
+  // Agency presence: the layer renders offices and operations from the narvaro tiles; the
+  // agency filter narrows the tiles and what is rendered to that agency's.
+  const presence = (pg) => lb(pg, () => {
+    const m = window.lagesbild.map;
+    const fs = m.queryRenderedFeatures({ layers: ['narvaro-office', 'narvaro-operation'] });
+    const offices = fs.filter((f) => f.layer.id === 'narvaro-office');
+    return { n: fs.length, operations: fs.length - offices.length, offices: offices.length,
+      agencies: offices.map((f) => f.properties.agency), sources: [...new Set(fs.map((f) => f.source))] };
+  });
+  await page.evaluate(() => window.lagesbild.map.jumpTo({ center: [17.9, 59.4], zoom: 8 }));
+  await page.check('input[data-layer="narvaro"]');
+  await page.waitForFunction(() => {
+    const m = window.lagesbild.map;
+    return m.loaded() && m.getLayoutProperty('narvaro-office', 'visibility') !== 'none' &&
+      m.queryRenderedFeatures({ layers: ['narvaro-office', 'narvaro-operation'] }).length > 0;
+  }, null, { timeout: TIMEOUT, polling: 200 });
+  await waitIdle(page);
+  const pAll = await presence(page);
+  check('presence layer renders offices and operations from the narvaro tiles', pAll.offices > 0 && pAll.operations > 0 &&
+    pAll.sources.join() === 'narvaro' && (await lb(page, () => (window.lagesbild.narvaroTiles || '').includes('/tiles/narvaro/'))), JSON.stringify({ ...pAll, agencies: undefined }));
+  const counts = {};
+  for (const a of pAll.agencies) counts[a] = (counts[a] || 0) + 1;
+  const options = await lb(page, () => [...document.querySelectorAll('#agency-select option')].map((o) => o.value).filter(Boolean));
+  const agency = options.filter((a) => counts[a] > 0 && counts[a] < pAll.offices).sort((a, b) => counts[a] - counts[b])[0];
+  check('presence: the agency filter offers the agencies rendered', Boolean(agency), `rendered ${JSON.stringify(counts)}, offered ${options}`);
+  await page.selectOption('#agency-select', agency);
+  await page.waitForFunction((a) => {
+    const src = window.lagesbild.map.getSource('narvaro').serialize().tiles[0];
+    return new URL(src.replace('{z}/{x}/{y}', '0/0/0')).searchParams.get('agency') === a && new URLSearchParams(location.search).get('agency') === a;
+  }, agency, { timeout: TIMEOUT });
+  await page.waitForFunction((n) => {
+    const m = window.lagesbild.map;
+    return m.loaded() && m.queryRenderedFeatures({ layers: ['narvaro-office'] }).length < n;
+  }, pAll.offices, { timeout: TIMEOUT, polling: 200 });
+  await waitIdle(page);
+  const pOne = await presence(page);
+  check('presence: the agency filter renders only that agency\'s offices', pOne.offices === counts[agency] && pOne.agencies.every((a) => a === agency),
+    `${agency}: ${pOne.offices} rendered of ${pAll.offices}, ${counts[agency]} expected`);
+  await page.selectOption('#agency-select', '');
+  await page.waitForFunction(() => !new URLSearchParams(location.search).has('agency'), null, { timeout: TIMEOUT });
+
+  step('period presets');
+  // Each preset sets the period of the URL, the period line, the table (the API's answer) and
+  // the H3 source's tile query.
+  const anchor = await lb(page, () => window.lagesbild.anchor);
+  const shiftDays = (s, n) => { const d = new Date(`${s}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + n); return d.toISOString().slice(0, 10); };
+  const shiftMonths = (s, n) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1));
+    t.setUTCDate(Math.min(d.getUTCDate(), new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate()));
+    return t.toISOString().slice(0, 10);
+  };
+  const custom = { from: shiftDays(anchor, -59), to: shiftDays(anchor, -10) };
+  const expected = {
+    '3m': { from: shiftDays(shiftMonths(anchor, -3), 1), to: anchor, label: 'Senaste 3 månaderna' },
+    ytd: { from: `${anchor.slice(0, 4)}-01-01`, to: anchor, label: 'Hittills i år' },
+    custom: { ...custom, label: 'Eget intervall' },
+  };
+  for (const preset of ['3m', 'ytd', 'custom']) {
+    const want = expected[preset];
+    await page.selectOption('#period-preset', preset);
+    if (preset === 'custom') {
+      check('eget intervall shows the from and to fields', await lb(page, () => !document.getElementById('period-custom').hidden));
+      await page.fill('#period-from', want.from);
+      await page.fill('#period-to', want.to);
+    }
+    await page.waitForFunction((w) => {
+      const p = window.lagesbild.period;
+      const src = window.lagesbild.map.getSource('h3').serialize().tiles[0];
+      const q = new URL(src.replace('{z}/{x}/{y}', '0/0/0')).searchParams;
+      return p && p.from === w.from && p.to === w.to && q.get('from') === w.from && q.get('to') === w.to;
+    }, want, { timeout: TIMEOUT, polling: 100 });
+    await waitTable(page, want);
+    // The URL is written debounced.
+    await page.waitForFunction((pr) => new URLSearchParams(location.search).get('period') === pr, preset, { timeout: TIMEOUT });
+    const seen = await lb(page, () => ({
+      search: location.search,
+      info: document.getElementById('period-info').textContent,
+      table: (document.querySelector('#area-table .lb-table-status') || {}).textContent || '',
+      h3: window.lagesbild.h3Tiles,
+    }));
+    const q = new URLSearchParams(seen.search);
+    const day = (s) => new Intl.DateTimeFormat('sv-SE', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${s}T00:00:00Z`));
+    const urlOK = q.get('period') === preset && (preset !== 'custom' || (q.get('from') === want.from && q.get('to') === want.to));
+    check(`period ${preset}: URL, period line, table and H3 tiles use ${want.from}–${want.to}`,
+      urlOK && seen.info.startsWith(want.label) && seen.table.includes(`${day(want.from)}–${day(want.to)}`),
+      `url ${seen.search}; info "${seen.info}"; table "${seen.table}"; h3 ${seen.h3}`);
+  }
+
+  step('same period last year');
+  // Compared with the same period last year (custom period, shorter than 12 months): the
+  // panel's card equals the summary's CompStat comparison of its own period.
+  await page.selectOption('#compare-select', 'yoy');
+  await waitPanel(page, first, `${custom.from}/${custom.to}/year`);
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('compare') === 'yoy', null, { timeout: TIMEOUT });
+  check('the panel compares with the same period last year', await lb(page, () => Boolean(document.querySelector('#area-panel [data-indicator="year_ago_count"]'))));
+  const ysum = await api(page, `/api/v1/areas/${first}/summary?from=${custom.from}&to=${custom.to}`);
+  const yc = (ysum.body.comparisons || []).find((c) => c.preset === 'period');
+  check('summary has the comparison of its period with last year', ysum.status === 200 && yc && yc.total && yc.total.same_period_last_year);
+  const ly = yc.total.same_period_last_year;
+  const ycard = await lb(page, () => {
+    const c = document.querySelector('#area-panel [data-indicator="year_ago_count"]');
+    const v = c.querySelector('[data-verdict]');
+    return { value: c.dataset.value, verdict: v ? v.dataset.verdict : null, text: c.textContent };
+  });
+  const lyWant = ly.count && !ly.count.suppressed && ly.count.value !== undefined ? String(ly.count.value) : 'suppressed';
+  check('"Samma period i fjol" equals the summary\'s same_period_last_year', ycard.value === lyWant &&
+    (lyWant === 'suppressed' || ly.suppressed || !ly.verdict || ycard.verdict === ly.verdict) && ycard.text.includes('Samma period i fjol'),
+    `panel ${JSON.stringify(ycard)}, API count ${JSON.stringify(ly.count)} verdict ${ly.verdict}`);
+  await page.selectOption('#compare-select', 'prev');
+  await page.selectOption('#period-preset', '12m');
+  await waitTable(page, await lb(page, () => window.lagesbild.period));
+
   step('shared url');
   // Shareable URL: the same view in a new page.
   await page.check('input[data-layer="narvaro"]');
@@ -316,7 +456,19 @@ try {
   await page.selectOption('#color-by', 'count');
   await page.waitForFunction(() => /color=count/.test(location.search) && /period=3m/.test(location.search) && /narvaro/.test(location.search),
     null, { timeout: TIMEOUT }); // the URL is written debounced
+  // The weight moved in the table step is in the link.
+  check('the moved weight is in the URL', await lb(page, () => /(^|,)[a-z_]+:/.test(new URLSearchParams(location.search).get('weights') || '')),
+    await lb(page, () => location.search));
   const shared = page.url();
+  // A national weight profile, saved as an analyst would, for the profile link below.
+  const saved = await page.evaluate(async () => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const r = await fetch('/api/v1/priority/profiles/vald-forst', { method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+      body: JSON.stringify({ description: 'Våldsbrott först', weights: { violent_rate: 0.7, trend: 0.3 } }) });
+    return r.status;
+  });
+  check('a national weight profile can be saved', saved === 204, `PUT: ${saved}`);
   const viewA = await lb(page, () => ({ s: window.lagesbild.state, c: window.lagesbild.map.getCenter(), z: window.lagesbild.map.getZoom() }));
   const page2 = await ctx.newPage();
   const w2 = watch(page2, 'shared-url');
@@ -332,10 +484,36 @@ try {
     check(`shared URL restores ${k}`, viewA.s[k] === viewB.s[k], `${viewA.s[k]} vs ${viewB.s[k]}`);
   }
   check('shared URL restores the layers', JSON.stringify(viewA.s.layers) === JSON.stringify(viewB.s.layers));
+  // Weights: the sliders and the ranking's request carry the shared weights.
+  await waitTable(page2);
+  const sliders = (pg) => lb(pg, () => Object.fromEntries([...document.querySelectorAll('input[type="range"][data-weight]')].map((i) => [i.dataset.weight, i.value])));
+  const [slA, slB] = [await sliders(page), await sliders(page2)];
+  check('shared URL restores the weights', viewB.s.weights === viewA.s.weights && JSON.stringify(slA) === JSON.stringify(slB) &&
+    (await lb(page2, () => decodeURIComponent(document.getElementById('table-csv').getAttribute('href')))).includes(`weights=${viewA.s.weights}`),
+    `${viewA.s.weights} vs ${viewB.s.weights}; sliders ${JSON.stringify(slA)} vs ${JSON.stringify(slB)}`);
   check('shared URL restores the position', Math.abs(viewA.z - viewB.z) < 0.05 && Math.abs(viewA.c.lng - viewB.c.lng) < 0.01 && Math.abs(viewA.c.lat - viewB.c.lat) < 0.01,
     `${JSON.stringify(viewA)} vs ${JSON.stringify(viewB)}`);
   await page2.screenshot({ path: `${shots}/shared-url.png` });
   await axe(page2, 'analyst');
+  // A saved profile: chosen, it replaces the weights in the URL and a reload restores it.
+  const profile = await lb(page2, () => [...document.querySelectorAll('#profile-select option')].map((o) => o.value).find(Boolean) || null);
+  if (!profile) {
+    result.skipped.push('shared URL with a saved profile (the demo has none)');
+  } else {
+    await page2.click('#tab-table');
+    await page2.evaluate(() => { document.querySelector('#area-table details.lb-weights').open = true; });
+    await page2.selectOption('#profile-select', profile);
+    await page2.waitForFunction((pr) => {
+      const q = new URLSearchParams(location.search);
+      return q.get('profile') === pr && !q.has('weights');
+    }, profile, { timeout: TIMEOUT });
+    await page2.reload();
+    await waitReady(page2);
+    await waitTable(page2);
+    const restored = await lb(page2, () => ({ value: document.getElementById('profile-select').value,
+      csv: decodeURIComponent(document.getElementById('table-csv').getAttribute('href')) }));
+    check('shared URL restores the saved profile', restored.value === profile && restored.csv.includes(`profile=${profile}`), JSON.stringify(restored));
+  }
   step('keyboard');
   // Keyboard: "/" focuses the search; a hit opens the area.
   await page2.keyboard.press('Escape');
@@ -350,6 +528,68 @@ try {
   result.bench.ownJsCssGzipBytes = [...owned.values()].reduce((a, b) => a + b, 0);
   result.bench.ownFiles = owned.size;
   await ctx.close();
+
+  step('tablet');
+  // ---- tablet: 820×1180 ------------------------------------------------------------
+  const tctx = await browser.newContext({ viewport: { width: 820, height: 1180 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm', hasTouch: true });
+  await tctx.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname !== '127.0.0.1' && u.protocol !== 'data:' && u.protocol !== 'blob:') {
+      result.offsite++;
+      return route.abort();
+    }
+    return route.continue();
+  });
+  const tpage = await tctx.newPage();
+  const tw = watch(tpage, 'tablet');
+  await login(tpage, tw, env.LAGESBILD_NATIONAL_USER, env.LAGESBILD_NATIONAL_PASSWORD);
+  await waitTable(tpage);
+  await waitIdle(tpage);
+  const tAreas = await renderedAreas(tpage);
+  check('tablet: the map shows areas', tAreas.length > 0, `${tAreas.length} rendered`);
+  const scroll = () => lb(tpage, () => {
+    const cw = document.documentElement.clientWidth;
+    const clipped = (e) => {
+      for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true;
+      return false;
+    };
+    const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > cw + 1 && (!clipped(e) || getComputedStyle(e).position === 'absolute'))
+      .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}:${Math.round(e.getBoundingClientRect().right)}`);
+    return { sw: document.documentElement.scrollWidth, cw, wide };
+  });
+  await tpage.screenshot({ path: `${shots}/tablet.png` });
+  let sc = await scroll();
+  check('tablet: no horizontal scroll', sc.sw <= sc.cw, JSON.stringify(sc));
+  // The side drawer: Tab to its toggle, open it with Enter, Tab into it.
+  // From the start of the tab order (the skip link, the first focusable element).
+  await tpage.focus('a.skip-link');
+  let onToggle = false;
+  for (let i = 0; i < 40 && !onToggle; i++) {
+    await tpage.keyboard.press('Tab');
+    onToggle = await lb(tpage, () => document.activeElement && document.activeElement.id === 'sidebar-toggle');
+  }
+  check('tablet: the drawer toggle is reachable with Tab', onToggle);
+  const closed = await lb(tpage, () => ({ expanded: document.getElementById('sidebar-toggle').getAttribute('aria-expanded'),
+    shown: getComputedStyle(document.getElementById('sidebar')).display !== 'none' }));
+  check('tablet: the closed drawer\'s toggle says aria-expanded="false"', !closed.shown && closed.expanded === 'false', JSON.stringify(closed));
+  await tpage.keyboard.press('Enter');
+  const drawer = await lb(tpage, () => {
+    const s = document.getElementById('sidebar');
+    const r = s.getBoundingClientRect();
+    return { shown: getComputedStyle(s).display !== 'none' && r.width > 0, expanded: document.getElementById('sidebar-toggle').getAttribute('aria-expanded') };
+  });
+  check('tablet: Enter opens the drawer', drawer.shown && drawer.expanded === 'true', JSON.stringify(drawer));
+  let inDrawer = false;
+  for (let i = 0; i < 40 && !inDrawer; i++) {
+    await tpage.keyboard.press('Tab');
+    inDrawer = await lb(tpage, () => Boolean(document.activeElement && document.activeElement.closest('#sidebar')));
+  }
+  check('tablet: the drawer\'s controls are reachable with Tab', inDrawer);
+  sc = await scroll();
+  check('tablet: no horizontal scroll with the drawer open', sc.sw <= sc.cw, JSON.stringify(sc));
+  await waitIdle(tpage);
+  await tpage.screenshot({ path: `${shots}/tablet.png` });
+  await tctx.close();
 
   step('lpo');
   // ---- LPO journey -----------------------------------------------------------------
@@ -367,7 +607,7 @@ try {
   check('LPO: lands zoomed in on own areas with names', lview.z >= 10 && lview.labels > 0, JSON.stringify(lview));
   await lpage.waitForFunction(() => document.getElementById('area-panel').dataset.ready === 'true', null, { timeout: TIMEOUT });
   check('LPO: the first area\'s panel is open', ownIds.includes(await lb(lpage, () => document.getElementById('area-panel').dataset.areaId)));
-  await lpage.waitForFunction(() => window.lagesbild.tableReady, null, { timeout: TIMEOUT });
+  await waitTable(lpage);
   const lrows = await tableRows(lpage);
   check('LPO: only own areas listed', lrows.length > 0 && lrows.every((id) => ownIds.includes(id)), `${lrows}`);
   check('LPO: the overview is offered', await lb(lpage, () => !document.getElementById('tab-overview').hidden));
@@ -383,7 +623,7 @@ try {
   outagePage = await octx.newPage();
   const ow = watch(outagePage, 'outage');
   await login(outagePage, ow, env.LAGESBILD_NATIONAL_USER, env.LAGESBILD_NATIONAL_PASSWORD);
-  await outagePage.waitForFunction(() => window.lagesbild.tableReady, null, { timeout: TIMEOUT });
+  await waitTable(outagePage);
   if (result.problems.length === 0 && !env.LAGESBILD_SKIP_OUTAGE) {
     console.log('STOP_DB');
     const rl = createInterface({ input: process.stdin });
