@@ -224,7 +224,7 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 // be told apart in the log. args go to every statement that takes them: a statement of the file
 // uses all of them or none.
 func (db *DB) runSteps(ctx context.Context, tx pgx.Tx, step string, args ...any) error {
-	for k, stmt := range statements(query(step)) {
+	for k, stmt := range statements(withGroups(query(step))) {
 		start := time.Now()
 		var a []any
 		if strings.Contains(stmt, "$1") {
