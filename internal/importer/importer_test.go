@@ -84,12 +84,13 @@ func scalar(t *testing.T, db *pgx.Conn, sql string) int {
 	return n
 }
 
-// aggregatesConsistent recomputes every aggregate from the incident table and compares.
+// aggregatesConsistent recomputes every aggregate from the incident table and compares. The H3
+// aggregates h3_agg and h3_total keep resolutions 5–8, h3_cell_total 5–9 (migration 00019).
 func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 	t.Helper()
 	diff := scalar(t, db, `WITH h AS (
 		SELECT v.res::smallint AS res, v.cell, occurred_day AS day, category_group, agency, count(*)::int AS n
-		FROM incident CROSS JOIN LATERAL (VALUES (5, h3_5), (6, h3_6), (7, h3_7), (8, h3_8), (9, h3_9)) v(res, cell)
+		FROM incident CROSS JOIN LATERAL (VALUES (5, h3_5), (6, h3_6), (7, h3_7), (8, h3_8)) v(res, cell)
 		WHERE precision = 'exact' GROUP BY 1, 2, 3, 4, 5),
 	a AS (
 		SELECT l.level, l.code, occurred_day AS day, category_group, agency, precision, count(*)::int AS n
@@ -106,7 +107,11 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 		UNION ALL (SELECT res, cell, category_group, agency, n FROM h3_total EXCEPT SELECT * FROM t)) x`); d != 0 {
 		t.Errorf("h3_total differs from h3_agg summed over days in %d rows", d)
 	}
-	if d := scalar(t, db, `WITH t AS (SELECT res, cell, sum(n)::int AS total FROM h3_total GROUP BY 1, 2)
+	if n := scalar(t, db, `SELECT count(*) FROM h3_agg WHERE res = 9`) + scalar(t, db, `SELECT count(*) FROM h3_total WHERE res = 9`); n != 0 {
+		t.Errorf("%d resolution-9 rows in h3_agg or h3_total", n)
+	}
+	if d := scalar(t, db, `WITH t AS (SELECT res, cell, sum(n)::int AS total FROM h3_total GROUP BY 1, 2
+		UNION ALL SELECT 9, h3_9, count(*)::int FROM incident WHERE precision = 'exact' GROUP BY 2)
 		SELECT count(*) FROM ((SELECT * FROM t EXCEPT SELECT res, cell, total FROM h3_cell_total)
 		UNION ALL (SELECT res, cell, total FROM h3_cell_total EXCEPT SELECT * FROM t)) x`); d != 0 {
 		t.Errorf("h3_cell_total differs from h3_total in %d rows", d)
@@ -224,7 +229,7 @@ func TestImportIdempotentAndAggregates(t *testing.T) {
 		OR EXISTS (SELECT 1 FROM incident_area WHERE incident_id = i.id))`); n != 0 {
 		t.Errorf("%d coarse records placed in a cell or area", n)
 	}
-	if n := scalar(t, db, `SELECT coalesce(sum(n), 0) FROM h3_agg WHERE res = 9`); n != 3 {
+	if n := scalar(t, db, `SELECT coalesce(sum(total), 0) FROM h3_cell_total WHERE res = 9`); n != 3 {
 		t.Errorf("res 9 cells count %d incidents, want the 3 exact ones", n)
 	}
 	if n := scalar(t, db, `SELECT coalesce(sum(n), 0) FROM admin_agg WHERE level = 'region' AND code = '5300'`); n != 5 {
@@ -310,7 +315,7 @@ func TestImportManyRecordsBinsEveryResolution(t *testing.T) {
 		t.Fatalf("%+v %v", rep, err)
 	}
 	for res := 5; res <= 9; res++ {
-		if n := scalar(t, db, fmt.Sprintf(`SELECT coalesce(sum(n), 0) FROM h3_agg WHERE res = %d`, res)); n != 20000 {
+		if n := scalar(t, db, fmt.Sprintf(`SELECT coalesce(sum(total), 0) FROM h3_cell_total WHERE res = %d`, res)); n != 20000 {
 			t.Errorf("res %d sums to %d", res, n)
 		}
 	}

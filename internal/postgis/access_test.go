@@ -122,6 +122,10 @@ func TestRowLevelSecurityBlocksUnfilteredQueries(t *testing.T) {
 			t.Errorf("%s: %d rows whose scope columns differ from their cell's", table, n)
 		}
 	}
+	var res9 string // every res-9 cell, in every region
+	if err := db.Pool().QueryRow(ctx, `SELECT array_agg(cell)::text FROM h3_cell WHERE res = 9`).Scan(&res9); err != nil {
+		t.Fatal(err)
+	}
 	checks := []struct {
 		name     string
 		settings map[string]string
@@ -134,7 +138,11 @@ func TestRowLevelSecurityBlocksUnfilteredQueries(t *testing.T) {
 		{"lpo sees the incidents in its areas", lpo, `SELECT count(*) FROM incident`, 5},
 		{"lpo sees no area outside", lpo, `SELECT count(*) FROM incident_area ia JOIN area a ON a.id = ia.area_id WHERE a.name = 'Skäggetorp'`, 0},
 		{"region cells lie in the region", region, `SELECT count(*) FROM h3_cell WHERE region_code <> '5400'`, 0},
-		{"region counts only its cells", region, `SELECT coalesce(sum(n), 0) FROM h3_agg WHERE res = 9`, 5},
+		{"region counts only its cells", region, `SELECT coalesce(sum(total), 0) FROM h3_cell_total WHERE res = 9`, 5},
+		// Resolution 9 is counted from incident by cell (migration 00019), scoped as the cells.
+		{"region's res-9 counts only its cells", region, `SELECT coalesce(sum(n), 0) FROM h3_res9_counts('` + res9 + `', NULL, NULL, NULL, NULL)`, 5},
+		{"res-9 counts need a scope", nil, `SELECT coalesce(sum(n), 0) FROM h3_res9_counts('` + res9 + `', NULL, NULL, NULL, NULL)`, 0},
+		{"national res-9 counts", all, `SELECT coalesce(sum(n), 0) FROM h3_res9_counts('` + res9 + `', NULL, NULL, NULL, NULL)`, count(t, db, `SELECT count(*) FROM incident WHERE precision = 'exact'`)},
 		{"audit log hidden from non-admins", all, `SELECT count(*) FROM audit_log`, 0},
 	}
 	for _, c := range checks {

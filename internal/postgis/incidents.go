@@ -224,7 +224,7 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 // be told apart in the log. args go to every statement that takes them: a statement of the file
 // uses all of them or none.
 func (db *DB) runSteps(ctx context.Context, tx pgx.Tx, step string, args ...any) error {
-	for k, stmt := range statements(query(step)) {
+	for k, stmt := range statements(withGroups(query(step))) {
 		start := time.Now()
 		var a []any
 		if strings.Contains(stmt, "$1") {
@@ -347,4 +347,56 @@ func collectRejects(ctx context.Context, tx pgx.Tx, sql, file string, rejects *l
 		rejects.Add(e)
 	}
 	return translate(rows.Err())
+}
+
+// DeleteIncidents removes the records of source with the given source ids in one transaction
+// and takes their contributions out of every aggregate, by the same deltas an import applies
+// to a changed record's stored version (incident_apply_delta with nothing new). It returns how
+// many records were deleted; ids not stored are ignored.
+func (db *DB) DeleteIncidents(ctx context.Context, source string, sourceIDs []string) (int, error) {
+	release, err := db.importSlot()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	var n int
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := beginImport(ctx, tx); err != nil {
+			return err
+		}
+		// The temporary tables of an import, with no staged record: resolved and new_cell stay
+		// empty, old_rows and old_area hold the records to delete.
+		if _, err := tx.Exec(ctx, query("incident_stage")); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE new_cell (cell bigint PRIMARY KEY) ON COMMIT DROP`); err != nil {
+			return translate(err)
+		}
+		if err := db.runSteps(ctx, tx, "incident_resolve"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE old_rows ON COMMIT DROP AS
+			SELECT * FROM incident WHERE source = $1 AND source_id = ANY ($2)`, source, sourceIDs); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE old_area ON COMMIT DROP AS
+			SELECT ia.area_id, ia.incident_id FROM incident_area ia JOIN old_rows o ON ia.incident_id = o.id;
+			ANALYZE old_rows, old_area`); err != nil {
+			return translate(err)
+		}
+		if err := db.runSteps(ctx, tx, "incident_apply_delta"); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM incident i USING old_rows o WHERE i.id = o.id`)
+		if err != nil {
+			return translate(err)
+		}
+		n = int(tag.RowsAffected())
+		var version int64
+		return bumpVersionIf(ctx, tx, n > 0, &version)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgis: delete incidents of %s: %w", source, err)
+	}
+	return n, nil
 }

@@ -20,21 +20,149 @@ const MaxTilePoints = 20000
 // SuppressBelow is k of the small-count rule: counts 1..k-1 are not shown.
 const SuppressBelow = lagesbild.MinPublishedCount
 
-// tileProps are the SQL expressions of each layer's properties; only these names ever reach the
-// SQL text, and the Fields of internal/tiles name the same set.
-var tileProps = map[string][][2]string{
-	"omraden": {{"id", "a.id"}, {"area_key", "a.area_key"}, {"name", "a.name"}, {"class", "a.class"},
-		{"kommun_kod", "a.kommun_code"}, {"kommun_namn", "k.name"}, {"lpo_kod", "a.lpo_code"}, {"lpo_namn", "l.name"},
-		{"region_kod", "a.region_code"}, {"set", "a.set_year"}, {"approximated", "NOT a.geometry_official"}},
-	"kommuner":      {{"kod", "b.code"}, {"namn", "b.name"}, {"lan_kod", "b.lan_code"}},
-	"lan":           {{"kod", "b.code"}, {"namn", "b.name"}, {"region_kod", "b.region_code"}},
-	"polisregioner": {{"kod", "b.code"}, {"namn", "b.name"}},
-	"handelser": {{"category", "i.category"}, {"category_group", "i.category_group"}, {"agency", "i.agency"},
-		{"occurred_at", "extract(epoch FROM i.occurred_at)::bigint"}, {"synthetic", "i.source = 'synthetic-demo'"}},
+// tileLayer is one vector tile layer as the renderer knows it: the layer's metadata (the entry
+// of tiles.Layers with its name), the SQL expression of each property, and how its query and
+// arguments are built for a request. Each query file documents its own $n from $4 on ($1–$3
+// are z, x, y of tile_bounds.sql), and build returns exactly those arguments, so no placeholder
+// is ever renumbered. Adding a layer is one entry of tileLayers (and one of tiles.Layers).
+type tileLayer struct {
+	meta tiles.Layer
+	// props are (name, SQL expression) in the layer's field order; only these names reach the
+	// SQL text, and TestTileLayersMatchRegistry checks them against meta.Fields.
+	props [][2]string
+	// build returns the query (after the bounds CTE) and its arguments after z, x, y; a nil
+	// query is an empty tile.
+	build func(ctx context.Context, db *DB, l *tileLayer, z int, f tiles.Filters) (sql string, args []any, err error)
+	// counted layers' queries return the number of features as a second column (handelser:
+	// a tile over MaxTilePoints is an error, never cut short).
+	counted bool
 }
 
-var boundaryTables = map[string]string{"kommuner": "kommun", "lan": "lan", "polisregioner": "police_region"}
+// tileLayers holds every layer the renderer draws, by name.
+var tileLayers = func() map[string]*tileLayer {
+	boundary := func(table string) func(context.Context, *DB, *tileLayer, int, tiles.Filters) (string, []any, error) {
+		return func(_ context.Context, _ *DB, l *tileLayer, _ int, f tiles.Filters) (string, []any, error) {
+			sql := strings.Replace(query("tile_boundary"), "/*LAYER*/", "'"+l.meta.Name+"'", 1)
+			sql = strings.Replace(sql, "/*TABLE*/", pgx.Identifier{table}.Sanitize(), 1)
+			return strings.Replace(sql, "/*PROPS*/", selectProps(l.props, f.Fields, false), 1), nil, nil
+		}
+	}
+	layers := []*tileLayer{
+		{props: [][2]string{{"id", "a.id"}, {"area_key", "a.area_key"}, {"name", "a.name"}, {"class", "a.class"},
+			{"kommun_kod", "a.kommun_code"}, {"kommun_namn", "k.name"}, {"lpo_kod", "a.lpo_code"}, {"lpo_namn", "l.name"},
+			{"region_kod", "a.region_code"}, {"set", "a.set_year"}, {"approximated", "NOT a.geometry_official"}},
+			meta: mustLayer("omraden"), build: buildOmraden},
+		{meta: mustLayer("kommuner"), props: [][2]string{{"kod", "b.code"}, {"namn", "b.name"}, {"lan_kod", "b.lan_code"}}, build: boundary("kommun")},
+		{meta: mustLayer("lan"), props: [][2]string{{"kod", "b.code"}, {"namn", "b.name"}, {"region_kod", "b.region_code"}}, build: boundary("lan")},
+		{meta: mustLayer("polisregioner"), props: [][2]string{{"kod", "b.code"}, {"namn", "b.name"}}, build: boundary("police_region")},
+		{meta: mustLayer("h3"), props: h3Props(), build: buildH3},
+		{meta: mustLayer("narvaro"), props: narvaroOffice, build: buildNarvaro},
+		{meta: mustLayer("handelser"), counted: true, build: buildHandelser,
+			props: [][2]string{{"category", "i.category"}, {"category_group", "i.category_group"}, {"agency", "i.agency"},
+				{"occurred_at", "extract(epoch FROM i.occurred_at)::bigint"}, {"synthetic", "i.source = 'synthetic-demo'"}}},
+	}
+	out := map[string]*tileLayer{}
+	for _, l := range layers {
+		out[l.meta.Name] = l
+	}
+	return out
+}()
 
+func mustLayer(name string) tiles.Layer {
+	l, ok := tiles.LayerByName(name)
+	if !ok {
+		panic("postgis: tile layer " + name + " is not in tiles.Layers")
+	}
+	return l
+}
+
+func buildOmraden(ctx context.Context, db *DB, l *tileLayer, _ int, f tiles.Filters) (string, []any, error) {
+	set := f.Set
+	if set == 0 {
+		if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(year), 0) FROM area_set`).Scan(&set); err != nil {
+			return "", nil, translate(err)
+		}
+	}
+	return strings.Replace(query("tile_omraden"), "/*PROPS*/", selectProps(l.props, f.Fields, false), 1), []any{set}, nil
+}
+
+// buildH3 picks the source of the h3 layer's counts: one row per cell (h3_cell_total) for the
+// unfiltered view; per group and agency (h3_total) with a category or agency filter; per day
+// (h3_agg) with a date filter; and at resolution 9, which the aggregates do not keep
+// (migration 00019), the incidents of the tile's cells.
+func buildH3(_ context.Context, _ *DB, l *tileLayer, z int, f tiles.Filters) (string, []any, error) {
+	props := selectProps(l.props, f.Fields, false)
+	res := tileRes(z, f)
+	from, to := dateArg(f)
+	groups, agencies := listArg(f.Groups), listArg(f.Agencies)
+	var sql string
+	var args []any
+	switch {
+	case from == nil && to == nil && groups == nil && agencies == nil:
+		sql, args = h3CellsSQL, []any{res}
+	case res == 9:
+		sql, args = h3IncidentSQL, []any{res, from, to, groups, agencies}
+	case from == nil && to == nil:
+		sql, args = h3TotalSQL, []any{res, groups, agencies}
+	default:
+		sql, args = h3DaysSQL, []any{res, from, to, groups, agencies}
+	}
+	return strings.Replace(sql, "/*PROPS*/", props, 1), args, nil
+}
+
+func buildNarvaro(_ context.Context, _ *DB, _ *tileLayer, _ int, f tiles.Filters) (string, []any, error) {
+	from, to := dateArg(f)
+	sql := strings.Replace(query("tile_narvaro"), "/*PROPS_OFFICE*/", selectProps(narvaroOffice, f.Fields, true), 1)
+	sql = strings.Replace(sql, "/*PROPS_OPERATION*/", selectProps(narvaroOperation, f.Fields, true), 1)
+	return sql, []any{from, to, listArg(f.Agencies)}, nil
+}
+
+func buildHandelser(_ context.Context, _ *DB, l *tileLayer, z int, f tiles.Filters) (string, []any, error) {
+	if z < l.meta.MinZoom {
+		return "", nil, nil
+	}
+	from, to := dateArg(f)
+	sql := strings.Replace(query("tile_handelser"), "/*PROPS*/", selectProps(l.props, f.Fields, false), 1)
+	return sql, []any{from, to, listArg(f.Groups), listArg(f.Agencies), MaxTilePoints + 1}, nil
+}
+
+// groupColumns renders one SQL expression per category group of lagesbild.CategoryGroups, in
+// their order, from a template in which %s stands for the group's name (a fixed identifier of
+// the domain, never input); the expressions are joined with sep.
+func groupColumns(template, sep string) string {
+	out := make([]string, len(lagesbild.CategoryGroups))
+	for i, g := range lagesbild.CategoryGroups {
+		out[i] = strings.ReplaceAll(template, "%s", string(g.Group))
+	}
+	return strings.Join(out, sep)
+}
+
+// withGroups fills a query's /*GROUPS:template*/ markers (see groupColumns; the expressions
+// joined by ", ") so the 11 group columns are written once, in Go.
+func withGroups(sql string) string {
+	for {
+		i := strings.Index(sql, "/*GROUPS:")
+		if i < 0 {
+			return sql
+		}
+		j := strings.Index(sql[i:], "*/")
+		if j < 0 {
+			panic("postgis: unterminated GROUPS marker")
+		}
+		sql = sql[:i] + groupColumns(sql[i+len("/*GROUPS:"):i+j], ", ") + sql[i+j+2:]
+	}
+}
+
+// The sources of the h3 layer (see buildH3), their group columns filled in.
+var (
+	h3CellsSQL    = withGroups(query("tile_h3_cells"))
+	h3TotalSQL    = withGroups(query("tile_h3_total"))
+	h3DaysSQL     = withGroups(query("tile_h3_days"))
+	h3IncidentSQL = withGroups(query("tile_h3_incident"))
+)
+
+// h3Props are the h3 layer's properties: the cell, its resolution ($4 of every h3 query), the
+// total and one count per category group, with counts 1..k-1 hidden.
 func h3Props() [][2]string {
 	k := fmt.Sprint(SuppressBelow)
 	supp := []string{"s.total < " + k}
@@ -149,7 +277,7 @@ func tileInDomain(z, x, y int) bool {
 // Tile renders one layer of one tile as MVT (layer version 2, extent 4096, buffer 64) in PostGIS.
 // A tile that lies wholly outside the storage domain is empty (nil) without a query.
 func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filters) ([]byte, error) {
-	if _, ok := tileProps[layer]; !ok && layer != "h3" && layer != "narvaro" {
+	if _, ok := tileLayers[layer]; !ok {
 		return nil, fmt.Errorf("postgis: tile layer %q: %w", layer, lagesbild.ErrNotFound)
 	}
 	if !tileInDomain(z, x, y) {
@@ -160,61 +288,25 @@ func (db *DB) Tile(ctx context.Context, layer string, z, x, y int, f tiles.Filte
 
 // renderTile is Tile without the domain shortcut: the SQL clips the envelope by itself.
 func (db *DB) renderTile(ctx context.Context, layer string, z, x, y int, f tiles.Filters) ([]byte, error) {
-	bounds := boundsSQL
-	var sql string
-	args := []any{z, x, y}
-	from, to := dateArg(f)
-	switch layer {
-	case "omraden":
-		set := f.Set
-		if set == 0 {
-			if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(year), 0) FROM area_set`).Scan(&set); err != nil {
-				return nil, translate(err)
-			}
-		}
-		sql = strings.Replace(query("tile_omraden"), "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
-		args = append(args, set)
-	case "kommuner", "lan", "polisregioner":
-		sql = query("tile_boundary")
-		sql = strings.Replace(sql, "/*LAYER*/", "'"+layer+"'", 1)
-		sql = strings.Replace(sql, "/*TABLE*/", pgx.Identifier{boundaryTables[layer]}.Sanitize(), 1)
-		sql = strings.Replace(sql, "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
-	case "h3":
-		sql = strings.Replace(query("tile_h3"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
-		if from == nil && to == nil && len(f.Groups) == 0 && len(f.Agencies) == 0 {
-			sql = strings.Replace(query("tile_h3_cells"), "/*PROPS*/", selectProps(h3Props(), f.Fields, false), 1)
-			args = append(args, tileRes(z, f))
-		} else if from == nil && to == nil {
-			sql = strings.Replace(sql, "/*AGG*/", "h3_total", 1)
-			sql = strings.Replace(sql, "$7", "$5", -1)
-			sql = strings.Replace(sql, "$8", "$6", -1)
-			args = append(args, tileRes(z, f), listArg(f.Groups), listArg(f.Agencies))
-		} else {
-			sql = strings.Replace(sql, "/*AGG*/", "h3_agg", 1)
-			sql = strings.Replace(sql, "/*DAYS*/", "AND ($5::date IS NULL OR a.day >= $5) AND ($6::date IS NULL OR a.day <= $6)", 1)
-			args = append(args, tileRes(z, f), from, to, listArg(f.Groups), listArg(f.Agencies))
-		}
-	case "narvaro":
-		sql = strings.Replace(query("tile_narvaro"), "/*PROPS_OFFICE*/", selectProps(narvaroOffice, f.Fields, true), 1)
-		sql = strings.Replace(sql, "/*PROPS_OPERATION*/", selectProps(narvaroOperation, f.Fields, true), 1)
-		args = append(args, from, to, listArg(f.Agencies))
-	case "handelser":
-		if z < 14 {
-			return nil, nil
-		}
-		sql = strings.Replace(query("tile_handelser"), "/*PROPS*/", selectProps(tileProps[layer], f.Fields, false), 1)
-		args = append(args, from, to, listArg(f.Groups), listArg(f.Agencies), MaxTilePoints+1)
-	default:
+	l, ok := tileLayers[layer]
+	if !ok {
 		return nil, fmt.Errorf("postgis: tile layer %q: %w", layer, lagesbild.ErrNotFound)
 	}
+	sql, extra, err := l.build(ctx, db, l, z, f)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: tile %s %d/%d/%d: %w", layer, z, x, y, err)
+	}
+	if sql == "" {
+		return nil, nil
+	}
+	args := append([]any{z, x, y}, extra...)
 	var mvt []byte
-	var err error
 	var n int64
 	err = db.scopedAs(ctx, ClassTile, func(tx pgx.Tx) error {
-		if layer == "handelser" {
-			return translate(tx.QueryRow(ctx, bounds+sql, args...).Scan(&mvt, &n))
+		if l.counted {
+			return translate(tx.QueryRow(ctx, boundsSQL+sql, args...).Scan(&mvt, &n))
 		}
-		return translate(tx.QueryRow(ctx, bounds+sql, args...).Scan(&mvt))
+		return translate(tx.QueryRow(ctx, boundsSQL+sql, args...).Scan(&mvt))
 	})
 	if err == nil && n > MaxTilePoints {
 		return nil, fmt.Errorf("postgis: %w", lagesbild.Public(lagesbild.ErrInvalid, "tile %d/%d/%d holds more than %d incidents; zoom in or filter", z, x, y, MaxTilePoints))

@@ -28,8 +28,10 @@ GROUP BY l.level, l.code, c.day, c.category_group, c.agency, c.precision
 HAVING sum(c.n) <> 0;
 
 UPDATE h3_agg a SET n = a.n + d.n FROM d_h3 d
-WHERE d.n < 0 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
+WHERE d.n < 0 AND d.res <= 8 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
+-- h3_agg and h3_total hold resolutions 5-8 (migration 00019); the res-9 deltas of d_h3 feed
+-- h3_cell_total only.
 -- In key order: the primary key's B-tree is then filled page by page instead of at random.
 -- New rows take their cell's scope columns (row-level security reads them). Cells new in this
 -- batch (new_cell, from storeCells) have no rows yet: theirs are inserted without the conflict
@@ -37,18 +39,18 @@ WHERE d.n < 0 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d
 INSERT INTO h3_agg (res, cell, day, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.day, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3 d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 8 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.day, d.category_group, d.agency;
 
 INSERT INTO h3_agg AS a (res, cell, day, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.day, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3 d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 8 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.day, d.category_group, d.agency
 ON CONFLICT (res, cell, day, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_agg a USING d_h3 d
-WHERE d.n < 0 AND a.n = 0
+WHERE d.n < 0 AND d.res <= 8 AND a.n = 0
   AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
 -- The res-8 deltas per calendar month, under the kommun(er) of each cell (h3_cell_kommun: the
@@ -81,44 +83,35 @@ SELECT res, cell, category_group, agency, sum(n)::int AS n
 FROM d_h3 GROUP BY res, cell, category_group, agency HAVING sum(n) <> 0;
 
 UPDATE h3_total a SET n = a.n + d.n FROM d_h3_total d
-WHERE d.n < 0 AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
+WHERE d.n < 0 AND d.res <= 8 AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
 
 INSERT INTO h3_total (res, cell, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3_total d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 8 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.category_group, d.agency;
 
 INSERT INTO h3_total AS a (res, cell, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3_total d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 8 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.category_group, d.agency
 ON CONFLICT (res, cell, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_total a USING d_h3_total d
-WHERE d.n < 0 AND a.n = 0
+WHERE d.n < 0 AND d.res <= 8 AND a.n = 0
   AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
 
--- The same deltas per cell, for the one-row-per-cell table of the default map view.
+-- The same deltas per cell, for the one-row-per-cell table of the default map view; one column
+-- per category group (the GROUPS markers are filled from lagesbild.CategoryGroups in Go).
 CREATE TEMP TABLE d_cell ON COMMIT DROP AS
 SELECT res, cell, sum(n)::int AS total,
-       coalesce(sum(n) FILTER (WHERE category_group = 'skjutning'), 0)::int AS skjutning,
-       coalesce(sum(n) FILTER (WHERE category_group = 'sprangning'), 0)::int AS sprangning,
-       coalesce(sum(n) FILTER (WHERE category_group = 'grovt_vald'), 0)::int AS grovt_vald,
-       coalesce(sum(n) FILTER (WHERE category_group = 'misshandel_hot'), 0)::int AS misshandel_hot,
-       coalesce(sum(n) FILTER (WHERE category_group = 'ran'), 0)::int AS ran,
-       coalesce(sum(n) FILTER (WHERE category_group = 'narkotika'), 0)::int AS narkotika,
-       coalesce(sum(n) FILTER (WHERE category_group = 'overgrepp_rattssak'), 0)::int AS overgrepp_rattssak,
-       coalesce(sum(n) FILTER (WHERE category_group = 'brand_skadegorelse'), 0)::int AS brand_skadegorelse,
-       coalesce(sum(n) FILTER (WHERE category_group = 'stold_inbrott'), 0)::int AS stold_inbrott,
-       coalesce(sum(n) FILTER (WHERE category_group = 'bedrageri_valfard'), 0)::int AS bedrageri_valfard,
-       coalesce(sum(n) FILTER (WHERE category_group = 'ovrigt'), 0)::int AS ovrigt
+       /*GROUPS:coalesce(sum(n) FILTER (WHERE category_group = '%s'), 0)::int AS %s*/
 FROM d_h3_total GROUP BY res, cell;
 
-INSERT INTO h3_cell_total AS a (res, cell, total, skjutning, sprangning, grovt_vald, misshandel_hot, ran, narkotika, overgrepp_rattssak, brand_skadegorelse, stold_inbrott, bedrageri_valfard, ovrigt, region_code, lpo_codes)
+INSERT INTO h3_cell_total AS a (res, cell, total, /*GROUPS:%s*/, region_code, lpo_codes)
 SELECT d.*, c.region_code, c.lpo_codes FROM d_cell d JOIN h3_cell c ON c.cell = d.cell ORDER BY d.res, d.cell
-ON CONFLICT (res, cell) DO UPDATE SET total = a.total + EXCLUDED.total, skjutning = a.skjutning + EXCLUDED.skjutning, sprangning = a.sprangning + EXCLUDED.sprangning, grovt_vald = a.grovt_vald + EXCLUDED.grovt_vald, misshandel_hot = a.misshandel_hot + EXCLUDED.misshandel_hot, ran = a.ran + EXCLUDED.ran, narkotika = a.narkotika + EXCLUDED.narkotika, overgrepp_rattssak = a.overgrepp_rattssak + EXCLUDED.overgrepp_rattssak, brand_skadegorelse = a.brand_skadegorelse + EXCLUDED.brand_skadegorelse, stold_inbrott = a.stold_inbrott + EXCLUDED.stold_inbrott, bedrageri_valfard = a.bedrageri_valfard + EXCLUDED.bedrageri_valfard, ovrigt = a.ovrigt + EXCLUDED.ovrigt;
+ON CONFLICT (res, cell) DO UPDATE SET total = a.total + EXCLUDED.total, /*GROUPS:%s = a.%s + EXCLUDED.%s*/;
 
 DELETE FROM h3_cell_total a USING d_cell d
 WHERE a.total = 0 AND (a.res, a.cell) = (d.res, d.cell);

@@ -1,0 +1,20 @@
+-- The h3 layer with a category or agency filter and no dates: the per-group and agency counts
+-- (h3_total, resolutions 5–8) of the cells in the tile at resolution $4; $5 groups, $6 agencies
+-- (NULL = all). Counts below k are suppressed in the properties. The cost follows the number of
+-- cells in the tile, never the number of incidents.
+SELECT ST_AsMVT(t, 'h3', 4096, 'geom', 'fid') FROM (
+    SELECT c.cell AS fid, /*PROPS*/,
+           ST_AsMVTGeom(c.geom_3857, q.env, 4096, 64, true) AS geom
+    FROM (
+        SELECT a.cell, sum(a.n)::int AS total,
+               /*GROUPS:sum(a.n) FILTER (WHERE a.category_group = '%s')::int AS %s*/
+        FROM q
+        JOIN h3_cell hc ON hc.res = $4 AND hc.geom && q.box
+        JOIN h3_total a ON a.res = $4 AND a.cell = hc.cell
+        WHERE ($5::text[] IS NULL OR a.category_group = ANY ($5))
+          AND ($6::text[] IS NULL OR a.agency = ANY ($6))
+        GROUP BY a.cell
+    ) s
+    JOIN h3_cell c ON c.cell = s.cell
+    CROSS JOIN q
+) t WHERE geom IS NOT NULL
