@@ -32,6 +32,11 @@ type config struct {
 	MaxConns int
 	// DemoScale is the volume of the demo data serve --demo loads (1: about 400 000 incidents).
 	DemoScale float64
+	// DBConns is the size of the owner pool and of the reader pool each (LAGESBILD_DB_CONNS);
+	// AuditConns that of the pool that writes audit rows (LAGESBILD_DB_AUDIT_CONNS);
+	// ExpensiveReads bounds the tile renders, summaries and OGC feature reads running at once
+	// (LAGESBILD_DB_EXPENSIVE_READS), below DBConns so the cheap reads always find a connection.
+	DBConns, AuditConns, ExpensiveReads int
 	// AuditSpoolBytes bounds the local spool of audit rows kept while the database is down.
 	AuditSpoolBytes int64
 	// JWT configures bearer JWTs from an agency identity provider; empty Issuer: off.
@@ -78,6 +83,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.MaxImportBytes = int64(importMB) << 20
 	if c.MaxConns, err = strconv.Atoi(or(getenv("LAGESBILD_MAX_CONNS"), "1000")); err != nil || c.MaxConns < 1 {
 		return c, fmt.Errorf("LAGESBILD_MAX_CONNS: %q is not a positive whole number", getenv("LAGESBILD_MAX_CONNS"))
+	}
+	// Zero leaves the pool size to the connection string's pool_max_conns or pgx's default
+	// (4, or the number of CPUs if more) and the expensive bound to that size less one.
+	c.DBConns, c.AuditConns, c.ExpensiveReads = envInt(getenv, "LAGESBILD_DB_CONNS", 1000, bad), envInt(getenv, "LAGESBILD_DB_AUDIT_CONNS", 100, bad),
+		envInt(getenv, "LAGESBILD_DB_EXPENSIVE_READS", 1000, bad)
+	if c.DBConns > 1 && c.ExpensiveReads >= c.DBConns {
+		bad("LAGESBILD_DB_EXPENSIVE_READS: %d must be below LAGESBILD_DB_CONNS (%d), so that cheap reads always find a connection", c.ExpensiveReads, c.DBConns)
 	}
 	spoolMB, err := strconv.Atoi(or(getenv("LAGESBILD_AUDIT_SPOOL_MB"), "256"))
 	if err != nil || spoolMB < 1 {
@@ -140,6 +152,20 @@ func checkHostPort(addr string) error {
 		return errors.New("has no valid port (0 to 65535)")
 	}
 	return nil
+}
+
+// envInt reads a whole number from 1 to most; unset is 0.
+func envInt(getenv func(string) string, name string, most int, bad func(string, ...any)) int {
+	raw := strings.TrimSpace(getenv(name))
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > most {
+		bad("%s: %q is not a whole number from 1 to %d", name, raw, most)
+		return 0
+	}
+	return n
 }
 
 func or(v, def string) string {

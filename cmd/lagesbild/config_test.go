@@ -41,6 +41,17 @@ func TestConfig(t *testing.T) {
 	if strings.Contains(err.Error(), "hemligt") {
 		t.Errorf("error echoes a password:\n%v", err)
 	}
+	// The pools: sizes given, and an expensive-read bound that would take the whole reader pool.
+	c, err = loadConfig(env("LAGESBILD_DB_CONNS", "8", "LAGESBILD_DB_AUDIT_CONNS", "3", "LAGESBILD_DB_EXPENSIVE_READS", "6"))
+	if err != nil || c.DBConns != 8 || c.AuditConns != 3 || c.ExpensiveReads != 6 {
+		t.Errorf("pool sizes: %+v, %v", c, err)
+	}
+	_, err = loadConfig(env("LAGESBILD_DB_CONNS", "4", "LAGESBILD_DB_EXPENSIVE_READS", "4", "LAGESBILD_DB_AUDIT_CONNS", "none"))
+	for _, want := range []string{"LAGESBILD_DB_EXPENSIVE_READS: 4 must be below LAGESBILD_DB_CONNS (4)", `LAGESBILD_DB_AUDIT_CONNS: "none"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad pool sizes: error lacks %q: %v", want, err)
+		}
+	}
 	if _, err := loadConfig(env("LAGESBILD_ADDR", "127.0.0.1:8080", "LAGESBILD_ADMIN_ADDR", "127.0.0.1:8080")); err == nil ||
 		!strings.Contains(err.Error(), "address of their own") {
 		t.Errorf("admin address = public address: %v", err)

@@ -36,7 +36,8 @@ func openDatabase(ctx context.Context, cfg config, logger *slog.Logger, geodata 
 		}
 		url = c.URL(cfg.DBName)
 	}
-	db, err := postgis.Open(ctx, url, postgis.Options{ReaderURL: cfg.ReaderURL}, logger)
+	db, err := postgis.Open(ctx, url, postgis.Options{ReaderURL: cfg.ReaderURL, MaxConns: int32(cfg.DBConns),
+		AuditConns: int32(cfg.AuditConns), Limits: postgis.Limits{ExpensiveConcurrency: cfg.ExpensiveReads}}, logger)
 	if err != nil {
 		d.close(ctx, false, logger)
 		return nil, err

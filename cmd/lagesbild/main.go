@@ -76,6 +76,13 @@ Environment:
   LAGESBILD_TILE_CACHE_MB
                        bound of the in-process tile cache (default 256)
   LAGESBILD_DEMO_SCALE volume of the demo data, (0, 20] (default 1: about 400 000 incidents)
+  LAGESBILD_DB_CONNS   connections of the owner pool and of the reader pool, each (default: the URL's
+                       pool_max_conns, else 4 or the number of CPUs if more); replicas get as many
+  LAGESBILD_DB_AUDIT_CONNS
+                       connections of the pool that only writes audit rows (default 2)
+  LAGESBILD_DB_EXPENSIVE_READS
+                       tile renders, summaries and OGC feature reads at once, together; below
+                       LAGESBILD_DB_CONNS (default LAGESBILD_DB_CONNS-1); past it 503 with Retry-After
   LAGESBILD_AUDIT_SPOOL_MB
                        bound of the local audit spool under LAGESBILD_DATA_DIR/audit-spool, where
                        audit rows wait while the database is down (default 256)

@@ -52,7 +52,7 @@ func (c *tileCollector) Collect(ch chan<- prometheus.Metric) {
 
 // PoolStat describes one database connection pool.
 type PoolStat struct {
-	// Pool names it: owner, reader, or replica-N for the N-th read replica (from 1).
+	// Pool names it: owner, reader, audit, or replica-N for the N-th read replica (from 1).
 	Pool                           string
 	Total, Idle, Acquired, Max     int32
 	Acquires, EmptyAcquires        int64 // EmptyAcquires waited for a connection

@@ -287,7 +287,8 @@ const auditUnnest = `unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[
 		     AS u(at, subject, role, scope, action, resource, params, result, status, request_id, client, ord)`
 
 // AppendAudit writes audit rows, in one statement and transaction, as the reader role, which
-// may only append. It returns after the commit: no row is reported written that is not.
+// may only append, on the audit pool (no read can hold its connections). It returns after the
+// commit: no row is reported written that is not.
 func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
@@ -300,7 +301,7 @@ func (db *DB) AppendAudit(ctx context.Context, entries ...auth.AuditEntry) error
 		SELECT at, subject, role, scope, action, resource, params::jsonb, result, status, request_id, client
 		FROM `+auditUnnest+` ORDER BY ord`, auditArrays(entries).args()...)
 	b.Queue(`COMMIT`)
-	err := db.reader.SendBatch(ctx, b).Close()
+	err := db.audit.SendBatch(ctx, b).Close()
 	if err != nil {
 		return fmt.Errorf("postgis: audit: %w", translate(err))
 	}

@@ -36,12 +36,19 @@ func query(name string) string {
 	return string(b)
 }
 
-// DB is the service's handle on PostgreSQL. It holds two pools: pool connects as the owner of
+// DB is the service's handle on PostgreSQL. It holds three pools: pool connects as the owner of
 // the schema (migrations, imports, accounts) and reader as lagesbild_reader, a role subject to
-// row-level security, for every read of data made on behalf of a caller (see scoped).
+// row-level security, for every read of data made on behalf of a caller (see scoped); audit is a
+// small pool of the reader role that only writes audit rows.
 type DB struct {
 	pool   *pgxpool.Pool
 	reader *pgxpool.Pool
+	// audit takes the audit rows and nothing else. Every audited response waits for the commit
+	// of its row, so the row must never queue behind reads for a connection: on the reader pool
+	// a few slow OGC or summary reads held every connection and stalled even cached tiles. It
+	// connects as the reader role (which may only append to audit_log), not as the owner,
+	// whose pool also carries imports and their long transactions.
+	audit  *pgxpool.Pool
 	logger *slog.Logger
 	// replicas take the scoped reads when there are any (see replicas.go).
 	replicas replicaSet
@@ -52,6 +59,10 @@ type DB struct {
 	// lastReset (Unix ns) rate-limits the pool resets after a lost connection.
 	lastReset atomic.Int64
 	classes   [numClasses]*queryClass
+	// expensive bounds the tile renders, summaries and OGC feature reads together, below the
+	// reader pool's size, so that they can never take every reader connection: the cheap reads
+	// (area lists, the newest day, the audit log) always find one.
+	expensive *queryClass
 	// imports bounds the imports of this process: one runs (they are serialised in the
 	// database) and Limits.Imports-1 wait; more are refused at once with ErrUnavailable.
 	imports chan struct{}
@@ -65,20 +76,26 @@ type Class int
 
 // The classes of scoped reads.
 const (
-	ClassRead    Class = iota // lists, areas, OGC features, the audit log
-	ClassTile                 // tile renders
-	ClassSummary              // area summaries, the prioritisation, reports
+	ClassRead     Class = iota // lists, areas, the audit log
+	ClassTile                  // tile renders
+	ClassSummary               // area summaries, the prioritisation, reports
+	ClassFeatures              // OGC API feature items
 	numClasses
 )
 
-var classNames = [numClasses]string{"read", "tile", "summary"}
+var classNames = [numClasses]string{"read", "tile", "summary", "features"}
 
 // Limits bound the scoped reads per class. Zero values take the defaults.
 type Limits struct {
-	ReadConcurrency, TileConcurrency, SummaryConcurrency int           // default: the pool size, ¾ of it, the pool size
-	ReadTimeout, TileTimeout, SummaryTimeout             time.Duration // default 15 s, 20 s, 30 s
-	QueueWait                                            time.Duration // default 5 s
-	Imports                                              int           // imports running or waiting; default 2
+	ReadConcurrency, TileConcurrency, SummaryConcurrency int // default: the pool size, ¾ of it, the pool size
+	FeaturesConcurrency                                  int // default: the pool size
+	// ExpensiveConcurrency bounds the tile, summary and feature reads together (default: the
+	// reader pool's size less one, at least one), so they never hold every reader connection.
+	ExpensiveConcurrency                     int
+	ReadTimeout, TileTimeout, SummaryTimeout time.Duration // default 15 s, 20 s, 30 s
+	FeaturesTimeout                          time.Duration // default 15 s
+	QueueWait                                time.Duration // default 5 s
+	Imports                                  int           // imports running or waiting; default 2
 }
 
 type queryClass struct {
@@ -90,14 +107,20 @@ type queryClass struct {
 
 func newClasses(l Limits, maxConns int32) [numClasses]*queryClass {
 	n := int(maxConns)
-	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, max(1, n*3/4)), or(l.SummaryConcurrency, n)}
-	timeout := [numClasses]time.Duration{or(l.ReadTimeout, 15*time.Second), or(l.TileTimeout, 20*time.Second), or(l.SummaryTimeout, 30*time.Second)}
+	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, max(1, n*3/4)), or(l.SummaryConcurrency, n), or(l.FeaturesConcurrency, n)}
+	timeout := [numClasses]time.Duration{or(l.ReadTimeout, 15*time.Second), or(l.TileTimeout, 20*time.Second), or(l.SummaryTimeout, 30*time.Second),
+		or(l.FeaturesTimeout, 15*time.Second)}
 	var out [numClasses]*queryClass
 	for c := range numClasses {
 		out[c] = &queryClass{name: classNames[c], timeoutMS: fmt.Sprint(timeout[c].Milliseconds()),
 			sem: make(chan struct{}, conc[c]), wait: or(l.QueueWait, 5*time.Second)}
 	}
 	return out
+}
+
+func newExpensive(l Limits, maxConns int32) *queryClass {
+	return &queryClass{name: "expensive (tile, summary and feature)", sem: make(chan struct{}, or(l.ExpensiveConcurrency, max(1, int(maxConns)-1))),
+		wait: or(l.QueueWait, 5*time.Second)}
 }
 
 func or[T comparable](v, def T) T {
@@ -120,21 +143,41 @@ func (db *DB) importSlot() (release func(), err error) {
 
 // acquire takes a slot of the class or fails after its queue wait.
 func (q *queryClass) acquire(ctx context.Context) (release func(), err error) {
-	select {
-	case q.sem <- struct{}{}:
-		return func() { <-q.sem }, nil
-	default:
+	return acquireAll(ctx, q.wait, q)
+}
+
+// acquireAll takes a slot of each class in order, all within one queue wait, or none.
+func acquireAll(ctx context.Context, wait time.Duration, qs ...*queryClass) (release func(), err error) {
+	var t *time.Timer
+	taken := 0
+	release = func() {
+		for _, q := range qs[:taken] {
+			<-q.sem
+		}
 	}
-	t := time.NewTimer(q.wait)
-	defer t.Stop()
-	select {
-	case q.sem <- struct{}{}:
-		return func() { <-q.sem }, nil
-	case <-t.C:
-		return nil, fmt.Errorf("postgis: %d %s queries already running: %w", cap(q.sem), q.name, lagesbild.ErrUnavailable)
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for _, q := range qs {
+		select {
+		case q.sem <- struct{}{}:
+			taken++
+			continue
+		default:
+		}
+		if t == nil {
+			t = time.NewTimer(wait)
+			defer t.Stop()
+		}
+		select {
+		case q.sem <- struct{}{}:
+			taken++
+		case <-t.C:
+			release()
+			return nil, fmt.Errorf("postgis: %d %s queries already running: %w", cap(q.sem), q.name, lagesbild.ErrUnavailable)
+		case <-ctx.Done():
+			release()
+			return nil, ctx.Err()
+		}
 	}
+	return release, nil
 }
 
 // ConnectTimeout bounds a new connection when the connection string sets none, so an unreachable
@@ -149,6 +192,9 @@ type Options struct {
 	MaxConns         int32
 	StatementTimeout time.Duration // per statement; 0 means 30 s
 	ApplicationName  string
+	// AuditConns is the size of the pool that writes audit rows (default 2: the audit writer
+	// commits at most two batches at once).
+	AuditConns int32
 	// ReaderURL connects the reader pool as a login role that is a member of
 	// lagesbild_reader (the managed cluster's lagesbild_service). Empty: the reader pool uses
 	// the owner's connection and switches to lagesbild_reader with SET ROLE on connect.
@@ -191,13 +237,25 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 		pool.Close()
 		return nil, fmt.Errorf("postgis: connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, translate(err))
 	}
-	reader, err := openReader(ctx, cfg, o)
+	reader, err := openReader(ctx, cfg, o, cfg.MaxConns)
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	db.pool, db.reader = pool, reader
+	audit, err := openReader(ctx, cfg, o, or(o.AuditConns, 2))
+	if err != nil {
+		reader.Close()
+		pool.Close()
+		return nil, err
+	}
+	db.pool, db.reader, db.audit = pool, reader, audit
+	if n := reader.Config().MaxConns; n > 1 && o.Limits.ExpensiveConcurrency >= int(n) {
+		db.Close()
+		return nil, fmt.Errorf("postgis: %d expensive reads at once would take all %d reader connections; allow fewer: %w",
+			o.Limits.ExpensiveConcurrency, n, lagesbild.ErrInvalid)
+	}
 	db.classes = newClasses(o.Limits, reader.Config().MaxConns)
+	db.expensive = newExpensive(o.Limits, reader.Config().MaxConns)
 	db.imports = make(chan struct{}, or(o.Limits.Imports, 2))
 	return db, nil
 }
@@ -225,6 +283,9 @@ func (db *DB) connLost() {
 		}
 		if r := db.reader; r != nil {
 			r.Reset()
+		}
+		if a := db.audit; a != nil {
+			a.Reset()
 		}
 	}()
 }
@@ -255,17 +316,19 @@ func (db *DB) retryRead(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// openReader makes the pool of the role that reads under row-level security. Its connections
-// are opened lazily, after the migrations have created the role.
-func openReader(ctx context.Context, owner *pgxpool.Config, o Options) (*pgxpool.Pool, error) {
+// openReader makes a pool of maxConns connections of the role that reads under row-level
+// security (the reader pool, and the audit pool). Its connections are opened lazily, after the
+// migrations have created the role.
+func openReader(ctx context.Context, owner *pgxpool.Config, o Options, maxConns int32) (*pgxpool.Pool, error) {
 	cfg := owner.Copy()
+	cfg.MaxConns = maxConns
 	if o.ReaderURL != "" {
 		rc, err := pgxpool.ParseConfig(o.ReaderURL)
 		if err != nil {
 			return nil, fmt.Errorf("postgis: the reader connection string is not valid: %w", lagesbild.ErrInvalid)
 		}
 		rc.ConnConfig.RuntimeParams = cfg.ConnConfig.RuntimeParams
-		rc.MaxConns = cfg.MaxConns
+		rc.MaxConns = maxConns
 		cfg = rc
 	} else {
 		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
@@ -280,9 +343,10 @@ func openReader(ctx context.Context, owner *pgxpool.Config, o Options) (*pgxpool
 	return pool, nil
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (db *DB) Close() {
 	db.closeReplicas()
+	db.audit.Close()
 	db.reader.Close()
 	db.pool.Close()
 }
@@ -302,7 +366,13 @@ func (db *DB) scoped(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // with its statement timeout, on the primary's reader pool or a read replica's.
 func (db *DB) scopedAs(ctx context.Context, c Class, fn func(tx pgx.Tx) error) error {
 	q := db.classes[c]
-	release, err := q.acquire(ctx)
+	var release func()
+	var err error
+	if c == ClassRead {
+		release, err = q.acquire(ctx)
+	} else {
+		release, err = acquireAll(ctx, q.wait, q, db.expensive)
+	}
 	if err != nil {
 		return err
 	}
@@ -471,6 +541,7 @@ $$`)
 	rc := db.pool.Config()
 	rc.ConnConfig = cfg
 	rc.AfterConnect = nil
+	rc.MaxConns = db.reader.Config().MaxConns
 	pool, err := pgxpool.NewWithConfig(ctx, rc)
 	if err != nil {
 		return fmt.Errorf("postgis: service login pool: %w", translate(err))
@@ -479,8 +550,16 @@ $$`)
 		pool.Close()
 		return fmt.Errorf("postgis: connect as %s: %w", ServiceRole, translate(err))
 	}
-	old := db.reader
-	db.reader = pool
-	old.Close()
+	ac := rc.Copy()
+	ac.MaxConns = db.audit.Config().MaxConns
+	audit, err := pgxpool.NewWithConfig(ctx, ac)
+	if err != nil {
+		pool.Close()
+		return fmt.Errorf("postgis: service login audit pool: %w", translate(err))
+	}
+	oldReader, oldAudit := db.reader, db.audit
+	db.reader, db.audit = pool, audit
+	oldReader.Close()
+	oldAudit.Close()
 	return nil
 }

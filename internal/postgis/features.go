@@ -461,7 +461,7 @@ func (o *orderedProps) bytes() (json.RawMessage, error) {
 // collectSQL is collect for a query whose text was adapted (featureSQL).
 func collectSQL[T any](ctx context.Context, db *DB, sql string, scan func(pgx.CollectableRow) (T, error), args ...any) ([]T, error) {
 	var out []T
-	err := db.scoped(ctx, func(tx pgx.Tx) error {
+	err := db.scopedAs(ctx, ClassFeatures, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, sql, args...)
 		if err != nil {
 			return translate(err)

@@ -261,8 +261,8 @@ func (db *DB) routeRead(ctx context.Context, read func(*pgxpool.Pool) error) err
 	return read(db.reader)
 }
 
-// PoolStat describes one connection pool: owner (writes), reader (the primary's reads) or
-// replica-N.
+// PoolStat describes one connection pool: owner (writes), reader (the primary's reads), audit
+// (audit rows) or replica-N.
 type PoolStat struct {
 	Pool                        string
 	Total, Idle, Acquired, Max  int32
@@ -282,7 +282,7 @@ func (db *DB) PoolStats() []PoolStat {
 			Acquires: s.AcquireCount(), EmptyAcquires: s.EmptyAcquireCount(), CanceledAcquires: s.CanceledAcquireCount(),
 			AcquireWait: s.AcquireDuration()}
 	}
-	out := []PoolStat{one("owner", db.pool), one("reader", db.reader)}
+	out := []PoolStat{one("owner", db.pool), one("reader", db.reader), one("audit", db.audit)}
 	out[1].ReadTransactions = db.replicas.primaryReads.Load()
 	now := time.Now().UnixNano()
 	for _, r := range db.replicas.list {
