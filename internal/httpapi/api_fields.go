@@ -12,6 +12,7 @@ var apiFields = map[string]string{
 	"bbox":        "Bounding box [minLon, minLat, maxLon, maxLat] in WGS84.",
 	"geometry":    "GeoJSON geometry in WGS84 (CRS84), [lon, lat].",
 	"coordinates": "The geometry's coordinates, [lon, lat] in WGS84.",
+	"geometries":  "The geometries of a GeometryCollection.",
 	"properties":  "The feature's properties.",
 	"features":    "The features.",
 	"attribution": "Source of the data, to be shown with it.",
