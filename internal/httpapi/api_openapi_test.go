@@ -100,20 +100,7 @@ func checkAPIOpenAPI(t *testing.T, e *analysisEnv) {
 		t.Fatalf("/api/v1/openapi.json: %d %s", status, body)
 	}
 	ctx := context.Background()
-	doc, err := openapi3.NewLoader().LoadFromData(body)
-	if err != nil {
-		t.Fatalf("the OpenAPI document does not load: %v", err)
-	}
-	if err := doc.Validate(ctx); err != nil {
-		t.Fatalf("the OpenAPI document is not valid: %v", err)
-	}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ct := range []string{"application/geo+json", "application/vnd.oai.openapi+json"} {
-		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
-	}
+	doc, router := loadOpenAPI(t, body)
 	text := func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 		b, err := io.ReadAll(r)
 		return string(b), err
@@ -235,6 +222,27 @@ func checkAPIOpenAPI(t *testing.T, e *analysisEnv) {
 			}
 		}
 	}
+}
+
+// loadOpenAPI loads and validates an OpenAPI document with kin-openapi and returns it with a
+// router over it; the JSON media types of the service get the JSON body decoder.
+func loadOpenAPI(t *testing.T, body []byte) (*openapi3.T, routers.Router) {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(body)
+	if err != nil {
+		t.Fatalf("the OpenAPI document does not load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
+	}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ct := range []string{"application/geo+json", "application/schema+json", "application/vnd.oai.openapi+json"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
+	}
+	return doc, router
 }
 
 // wantStatus is what the paths of checkAPIOpenAPI answer.

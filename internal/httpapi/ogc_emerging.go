@@ -302,21 +302,13 @@ func emergingJSON(f emergingFeature, crs lagesbild.CRS) (lagesbild.Feature, erro
 	if err != nil {
 		return lagesbild.Feature{}, fmt.Errorf("httpapi: emerging cell %s: %w", f.id, err)
 	}
-	var b strings.Builder
-	b.WriteByte('{')
+	members := make([]jsonMember, len(emergingQueryables))
 	for i, q := range emergingQueryables {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(q.Name)
 		v, err := json.Marshal(f.props[q.Name])
 		if err != nil {
 			return lagesbild.Feature{}, fmt.Errorf("httpapi: emerging cell %s: %w", f.id, err)
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+		members[i] = jsonMember{q.Name, v}
 	}
-	b.WriteByte('}')
-	return lagesbild.Feature{ID: f.id, Geometry: geom, Properties: json.RawMessage(b.String())}, nil
+	return lagesbild.Feature{ID: f.id, Geometry: geom, Properties: jsonObject(members)}, nil
 }
