@@ -149,6 +149,16 @@ func checkAPIOpenAPI(t *testing.T, e *analysisEnv) {
 	} {
 		c.ok(t, "", http.MethodGet, path, wantStatus(path), nil)
 	}
+	// The report describes every method that needs no points: LQ, the time profile, emerging hot spots.
+	report := string(c.ok(t, "", http.MethodGet, "/api/v1/areas/2025-SO6/report?"+p, 200, nil))
+	for _, want := range []string{"Lokaliseringskvot", "Veckodag och timme", "Framväxande brännpunkter", "Uppföljning av insatser"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report has no %q", want)
+		}
+	}
+	if i := strings.Index(report, "<h2>Framväxande"); i >= 0 {
+		t.Logf("%s", report[i:min(len(report), i+900)])
+	}
 	if status, _ := c.do(t, "gis", http.MethodGet, "/api/v1/areas", "", nil); status != http.StatusForbidden {
 		t.Errorf("a gis token reads /areas: %d", status)
 	}
