@@ -179,7 +179,7 @@ func (s *Service) OperationEffect(ctx context.Context, id int64, q EffectQuery) 
 	}
 	preFrom := startMonth.AddDate(0, -q.PreMonths, 0)
 	out := &EffectFollowUp{Area: areaJSON(a), Group: q.Group, BufferM: q.BufferM, Design: Design, Synthetic: op.Synthetic,
-		Before: periodJSON(Period{preFrom, startMonth.AddDate(0, 0, -1)}), Controls: []ControlJSON{}, Candidates: []ControlJSON{}, Excluded: []string{}}
+		Before: periodJSON(Period{From: preFrom, To: startMonth.AddDate(0, 0, -1)}), Controls: []ControlJSON{}, Candidates: []ControlJSON{}, Excluded: []string{}}
 	out.Operation.ID, out.Operation.Name, out.Operation.Agencies = op.ID, op.Name, op.Agencies
 	out.Operation.Start, out.Operation.End = op.Start.Format(time.DateOnly), op.End.Format(time.DateOnly)
 	if out.Group == "" {
@@ -191,11 +191,11 @@ func (s *Service) OperationEffect(ctx context.Context, id int64, q EffectQuery) 
 		"och målområdets antal). Områden med egna insatser under perioden (own_operation) uteslöts inte — i praktiken har de flesta "+
 		"utsatta områden återkommande insatser — men markeras; en kontroll med egen insats drar skattningen mot ingen effekt.", a.Set, a.Class, q.BufferM, q.Controls, q.PreMonths)
 	if !endMonth.After(startMonth) {
-		out.After = periodJSON(Period{startMonth, startMonth})
+		out.After = periodJSON(Period{From: startMonth, To: startMonth})
 		out.Reason = "insatsen har ingen hel månad med data efter starten ännu"
 		return out, nil
 	}
-	out.After = periodJSON(Period{startMonth, endMonth.AddDate(0, 0, -1)})
+	out.After = periodJSON(Period{From: startMonth, To: endMonth.AddDate(0, 0, -1)})
 
 	classAreas, err := s.store.ClassAreas(ctx, a.Set, a.Class)
 	if err != nil {

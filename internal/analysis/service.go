@@ -12,7 +12,7 @@ import (
 // Limits of the requests.
 const (
 	// MaxPeriodDays is the longest period of a time profile or a Knox test: ten years.
-	MaxPeriodDays = 3660
+	MaxPeriodDays = lagesbild.MaxPeriodDays
 	// DefaultMonths and MaxMonths are the months of emerging hot spots.
 	DefaultMonths = 24
 	MaxMonths     = 120
@@ -56,16 +56,10 @@ type Query struct {
 	Group    string
 }
 
-// PeriodJSON is a period as the API shows it.
-type PeriodJSON struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	Days int    `json:"days"`
-}
+// PeriodJSON is a period as the API shows it (lagesbild.PeriodJSON).
+type PeriodJSON = lagesbild.PeriodJSON
 
-func periodJSON(p Period) PeriodJSON {
-	return PeriodJSON{From: p.From.Format(time.DateOnly), To: p.To.Format(time.DateOnly), Days: p.Days()}
-}
+func periodJSON(p Period) PeriodJSON { return p.JSON() }
 
 // AreaJSON names the area of a result.
 type AreaJSON struct {
@@ -82,7 +76,7 @@ func areaJSON(a Area) AreaJSON {
 	return AreaJSON{ID: a.ID, Name: a.Name, Class: a.Class, Set: a.Set, KommunCode: a.KommunCode, KommunName: a.KommunName, RegionCode: a.RegionCode}
 }
 
-func day(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func day(t time.Time) time.Time { return lagesbild.Day(t) }
 
 // newest is the newest incident day, or today in Sweden when there are none.
 func (s *Service) newest(ctx context.Context) (time.Time, error) {
@@ -91,11 +85,7 @@ func (s *Service) newest(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("analysis: newest day: %w", err)
 	}
 	if !ok {
-		loc, lerr := time.LoadLocation("Europe/Stockholm")
-		if lerr != nil {
-			loc = time.UTC
-		}
-		newest = s.now().In(loc)
+		return lagesbild.StockholmToday(s.now()), nil
 	}
 	return day(newest), nil
 }
@@ -103,31 +93,7 @@ func (s *Service) newest(ctx context.Context) (time.Time, error) {
 // period resolves q's period as the summaries do: 12 months ending the newest incident day by
 // default, 12 months from or to a single bound.
 func (s *Service) period(ctx context.Context, q Query) (Period, error) {
-	var p Period
-	switch {
-	case q.From != nil && q.To != nil:
-		p = Period{day(*q.From), day(*q.To)}
-	case q.From != nil:
-		p.From = day(*q.From)
-		p.To = p.From.AddDate(1, 0, -1)
-	case q.To != nil:
-		p.To = day(*q.To)
-		p.From = p.To.AddDate(-1, 0, 1)
-	default:
-		newest, err := s.newest(ctx)
-		if err != nil {
-			return Period{}, err
-		}
-		p.To = newest
-		p.From = p.To.AddDate(-1, 0, 1)
-	}
-	if p.To.Before(p.From) {
-		return Period{}, lagesbild.Invalid("from", "%s is after to %s", p.From.Format(time.DateOnly), p.To.Format(time.DateOnly))
-	}
-	if p.Days() > MaxPeriodDays {
-		return Period{}, lagesbild.Invalid("from", "the period has %d days; at most %d", p.Days(), MaxPeriodDays)
-	}
-	return p, nil
+	return lagesbild.ResolvePeriod(q.From, q.To, func() (time.Time, error) { return s.newest(ctx) })
 }
 
 // checkGroup validates a group: known, and not sensitive unless allowSensitive.

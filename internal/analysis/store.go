@@ -7,16 +7,12 @@ package analysis
 import (
 	"context"
 	"time"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
-// Period is a range of whole days in Europe/Stockholm, both ends inclusive; From and To are
-// dates at midnight UTC.
-type Period struct {
-	From, To time.Time
-}
-
-// Days returns the number of days of p.
-func (p Period) Days() int { return int(p.To.Sub(p.From).Hours()/24) + 1 }
+// Period is the period type of the summaries and the analyst's tools (lagesbild.Period).
+type Period = lagesbild.Period
 
 // Area is an area of a police list, as the analyses need it.
 type Area struct {

@@ -18,7 +18,12 @@ const (
 	PatternHotSpot PatternKind = "hotspot" // a tight cluster around one place
 	PatternSeries  PatternKind = "series"  // a burst at a few sites in a short window
 	PatternStep    PatternKind = "step"    // an extra level that ends when an operation starts
+	PatternSpike   PatternKind = "spike"   // a burst spread over one area in the last days
 )
+
+// NavestadSpikeStart is the first day of the planted spike of car fires and vandalism in
+// Navestad: the last week of the default period.
+var NavestadSpikeStart = DefaultEnd.AddDate(0, 0, -7)
 
 // PlantedOwnStreamFrom is the index in Planted from which patterns draw their incidents from a
 // random stream of their own: the three patterns of the analyst's tools were added after the
@@ -52,7 +57,7 @@ type PlantedPattern struct {
 	Description string
 }
 
-// Planted lists the planted patterns; docs/demo-data.md describes the same seven. A pattern
+// Planted lists the planted patterns; docs/demo-data.md describes the same eight. A pattern
 // whose area or kommun is missing from the input is left out.
 var Planted = []PlantedPattern{
 	{
@@ -113,6 +118,15 @@ var Planted = []PlantedPattern{
 		Description: "An operation with a real effect: 30 extra assaults and threats per 30 days in Vivalla (särskilt " +
 			"utsatt) until the planted joint operation starts on 1 February 2026, none after; the effect follow-up of that " +
 			"operation shows a drop against comparable areas.",
+	},
+	{
+		ID: "navestad-brand-avvikelse", Kind: PatternSpike,
+		AreaID: "2025-SO33", AreaName: "Navestad", KommunCode: "0581", KommunName: "Norrköping",
+		Group: lagesbild.GroupBrandSkadegorelse, Start: NavestadSpikeStart, End: DefaultEnd,
+		FromPer30Days: 120, ToPer30Days: 120,
+		Description: "A deviation: in the last week of the period (25–31 October 2026) 120 extra fires and acts of vandalism " +
+			"per 30 days spread over Navestad (utsatt), about 28 at scale 1, on top of a baseline of a few a month; the " +
+			"deviations (avvikelser) of the latest week list the area's brand/skadegörelse far above its 99 % limit.",
 	},
 }
 

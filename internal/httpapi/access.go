@@ -272,6 +272,8 @@ func collectionLayer(coll string) (layer string, res int) {
 		return "narvaro", 0
 	case strings.HasPrefix(coll, "h3-r") && len(coll) == 5 && coll[4] >= '5' && coll[4] <= '9':
 		return "h3", int(coll[4] - '0')
+	case strings.HasPrefix(coll, emergingPrefix):
+		return "emerging", 8 // res-8 cells
 	}
 	return coll, 0
 }

@@ -53,7 +53,7 @@ func TestAnalysisAPI(t *testing.T) {
 	db, dbURL := pgtest.New(t)
 	loadDemo(t, db, demo.Options{Seed: 11, Scale: 0.05}, true)
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{}),
-		Analysis: analysis.New(db, analysis.Options{})}
+		Analysis: analysis.New(db, analysis.Options{}), Profiles: db, Imports: newImportService(t, db), Features: db}
 	h := asNational(t, db, api)
 	e := &analysisEnv{srv: httptest.NewServer(h), tokens: map[string]string{}, dbURL: dbURL}
 	t.Cleanup(e.srv.Close)
@@ -76,7 +76,7 @@ func TestAnalysisAPI(t *testing.T) {
 		fn   func(*testing.T, *analysisEnv)
 	}{
 		{"TimeProfile", checkTimeProfile}, {"EmergingHotSpots", checkEmerging}, {"NearRepeat", checkNearRepeat},
-		{"Effect", checkEffect}, {"Access", checkAnalysisAccess},
+		{"Effect", checkEffect}, {"Access", checkAnalysisAccess}, {"OpenAPI", checkAPIOpenAPI}, {"OGCEmerging", checkOGCEmerging},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, e) })
 	}

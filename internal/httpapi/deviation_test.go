@@ -27,6 +27,18 @@ func checkDeviations(t *testing.T, srv *httptest.Server) {
 			}
 		}
 		checkNoSmallCounts(t, "deviations", v)
+		// The planted spike: Navestad's fires and vandalism in the last week (demo.Planted).
+		found := false
+		for _, r := range v["areas"].([]any) {
+			row := r.(map[string]any)
+			if a, _ := row["area"].(map[string]any); a != nil && a["id"] == "2025-SO33" && row["group"] == "brand_skadegorelse" {
+				found = row["p"].(float64) < 1e-4
+				t.Logf("%s: Navestad brand/skadegörelse %v against %v expected (limit %v), p %v", w, row["observed"], row["expected"], row["upper_limit_99"], row["p"])
+			}
+		}
+		if !found {
+			t.Errorf("%s: the planted spike in Navestad is not among the deviations", w)
+		}
 	}
 	for _, q := range []string{"window=day", "kommun=18", "cells=yes", "region=9999", "set=1999", "set=2024"} {
 		want := http.StatusBadRequest

@@ -98,7 +98,7 @@ func (s *Server) openAPI(base string) oas {
 				"f": oas{"name": "f", "in": "query", "required": false, "description": "Format; bara JSON erbjuds.",
 					"schema": oas{"type": "string", "enum": []string{"json", "geojson"}}},
 				"collectionId": oas{"name": "collectionId", "in": "path", "required": true,
-					"description": "Samlingens id, till exempel omraden-2025, kommuner, narvaro-insatser eller h3-r7 (se /collections).",
+					"description": "Samlingens id, till exempel omraden-2025, kommuner, narvaro-insatser, h3-r7 eller emerging-5300 (se /collections).",
 					"schema":      oas{"type": "string"}},
 				"featureId": oas{"name": "featureId", "in": "path", "required": true,
 					"description": "Objektets id: område (2025-SO9), kommun-, läns- eller regionkod, office-<n>, operation-<n> eller H3-cell.",

@@ -8,9 +8,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
 // TestOGCMatchesOpenAPI loads the published OpenAPI document with kin-openapi, validates it,
@@ -23,20 +21,7 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 		t.Fatalf("/ogc/api: %d %s", resp.StatusCode, body)
 	}
 	ctx := context.Background()
-	doc, err := openapi3.NewLoader().LoadFromData(body)
-	if err != nil {
-		t.Fatalf("the OpenAPI document does not load: %v", err)
-	}
-	if err := doc.Validate(ctx); err != nil {
-		t.Fatalf("the OpenAPI document is not valid: %v", err)
-	}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ct := range []string{"application/geo+json", "application/schema+json", "application/vnd.oai.openapi+json"} {
-		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
-	}
+	_, router := loadOpenAPI(t, body)
 	// The validator bites: a landing page whose links are not an array is refused.
 	{
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/ogc/", nil)

@@ -282,10 +282,7 @@ func parseProperties(q url.Values) ([]string, error) {
 // selectProperties keeps the members of a JSON object that are named, in their order, and
 // reports which names it found.
 func selectProperties(raw json.RawMessage, names []string, found map[string]bool) (json.RawMessage, error) {
-	var members []struct {
-		key string
-		val json.RawMessage
-	}
+	var members []jsonMember
 	d := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
 		return raw, err
@@ -302,12 +299,20 @@ func selectProperties(raw json.RawMessage, names []string, found map[string]bool
 		k, _ := t.(string)
 		if slices.Contains(names, k) {
 			found[k] = true
-			members = append(members, struct {
-				key string
-				val json.RawMessage
-			}{k, v})
+			members = append(members, jsonMember{k, v})
 		}
 	}
+	return jsonObject(members), nil
+}
+
+// jsonMember is a member of a JSON object whose member order matters.
+type jsonMember struct {
+	key string
+	val json.RawMessage
+}
+
+// jsonObject writes the members as one JSON object, in their order.
+func jsonObject(members []jsonMember) json.RawMessage {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, m := range members {
@@ -320,5 +325,5 @@ func selectProperties(raw json.RawMessage, names []string, found map[string]bool
 		b.Write(m.val)
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return b.Bytes()
 }

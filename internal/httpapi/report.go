@@ -65,6 +65,7 @@ th, td { border-bottom: 1px solid #ccc; padding: .25rem .4rem; text-align: right
 th:first-child, td:first-child { text-align: left; }
 .note { color: #555; font-size: .85rem; }
 svg { width: 100%; height: auto; }
+table.profile { font-size: .7rem; }
 @media print {
   body { margin: 0; max-width: none; }
   .noprint { display: none; }
@@ -81,8 +82,8 @@ svg { width: 100%; height: auto; }
 
 <h2>Händelser per brottsgrupp</h2>
 <table>
-<tr><th>Grupp</th><th>Antal</th><th>Föregående period</th><th>Per 1 000 inv. (95 % KI)</th><th>Utjämnad takt</th><th>Kvot mot övriga kommunen</th><th>Förändring</th><th>Trend (Mann-Kendall Z)</th></tr>
-{{range .Rows}}<tr><td>{{.Label}}</td><td>{{ind .Count}}</td><td>{{ind .PreviousCount}}</td><td>{{ind .Rate}}</td><td>{{ind .SmoothedRate}}</td><td>{{ind .RateRatio}}</td><td>{{chg .Change}}</td><td>{{trend .Trend}}</td></tr>
+<tr><th>Grupp</th><th>Antal</th><th>Föregående period</th><th>Per 1 000 inv. (95 % KI)</th><th>Utjämnad takt</th><th>Kvot mot övriga kommunen</th><th>Lokaliseringskvot</th><th>Förändring</th><th>Trend (Mann-Kendall Z)</th></tr>
+{{range .Rows}}<tr><td>{{.Label}}</td><td>{{ind .Count}}</td><td>{{ind .PreviousCount}}</td><td>{{ind .Rate}}</td><td>{{ind .SmoothedRate}}</td><td>{{ind .RateRatio}}</td><td>{{ind .LocationQuotient}}</td><td>{{chg .Change}}</td><td>{{trend .Trend}}</td></tr>
 {{end}}</table>
 {{if .S.SensitiveGroups}}<p class="note">Känsliga grupper ({{range $i, $g := .S.SensitiveGroups}}{{if $i}}, {{end}}{{$g}}{{end}}) ingår bara i totalen.</p>{{end}}
 
@@ -123,6 +124,7 @@ Insatstimmar under perioden per 1 000 invånare: {{ind .S.Presence.OperationHour
 {{range .S.History}}<tr><td>{{.Year}}</td><td>{{.Name}} ({{.AreaID}})</td><td>{{.ClassPolisen}}</td></tr>
 {{end}}</table>{{end}}
 
+{{.Analyses}}
 {{.Effects}}
 <h2>Om uppgifterna</h2>
 <ul class="note">
@@ -140,6 +142,8 @@ type reportData struct {
 	Chart template.HTML
 	// Effects is the effect follow-up of the area's operations (analysis_report.go).
 	Effects template.HTML
+	// Analyses are the time profile and the emerging hot spots (report_analyses.go).
+	Analyses template.HTML
 }
 
 func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) error {
@@ -149,7 +153,7 @@ func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) error 
 	}
 	var b strings.Builder
 	d := reportData{S: sm, Rows: append([]summary.GroupSummary{sm.Total}, sm.Groups...), Chart: monthlyChart(sm.Monthly),
-		Effects: s.effectSection(r, sm.Area.ID)}
+		Effects: s.effectSection(r, sm.Area.ID), Analyses: s.analysesSection(r, sm)}
 	if err := reportPage.Execute(&b, d); err != nil {
 		return fmt.Errorf("httpapi: report: %w", err)
 	}

@@ -44,6 +44,7 @@ func (s *Server) routes() http.Handler {
 			r.Use(s.authenticated)
 			r.Use(s.audited)
 			r.Get("/me", s.handle(s.handleMe))
+			s.apiDocRoutes(r) // GET /api/v1/ and /api/v1/openapi.json (api_openapi.go)
 			if s.Auth != nil {
 				r.Route("/admin", func(r chi.Router) {
 					r.Use(s.allow(auth.Identity.CanAdmin, "manage users and tokens or read the audit log"))

@@ -126,5 +126,6 @@ func (s *Server) Handler() http.Handler {
 	if s.logins == nil {
 		s.logins, s.rejects = &loginFailures{}, &rejectFiles{}
 	}
+	s.Features = withEmerging(s.Features, s.Analysis) // the emerging-<region> collections (ogc_emerging.go)
 	return s.routes()
 }

@@ -130,17 +130,19 @@ type CompStatQuery struct {
 func presetPeriod(preset string, ref time.Time) (Period, error) {
 	switch preset {
 	case Preset28d:
-		return Period{ref.AddDate(0, 0, -27), ref}, nil
+		return Period{From: ref.AddDate(0, 0, -27), To: ref}, nil
 	case Preset3m:
-		return Period{ref.AddDate(0, -3, 1), ref}, nil
+		return Period{From: ref.AddDate(0, -3, 1), To: ref}, nil
 	case PresetYTD:
-		return Period{time.Date(ref.Year(), 1, 1, 0, 0, 0, 0, time.UTC), ref}, nil
+		return Period{From: time.Date(ref.Year(), 1, 1, 0, 0, 0, 0, time.UTC), To: ref}, nil
 	}
 	return Period{}, lagesbild.Invalid("preset", "%q is not one of 28d, 3m, ytd", preset)
 }
 
 // lastYear is p a year earlier, date for date (29 February becomes 1 March).
-func lastYear(p Period) Period { return Period{p.From.AddDate(-1, 0, 0), p.To.AddDate(-1, 0, 0)} }
+func lastYear(p Period) Period {
+	return Period{From: p.From.AddDate(-1, 0, 0), To: p.To.AddDate(-1, 0, 0)}
+}
 
 // CompStatUnit returns the unit of a comparison, for the caller's scope check before any count
 // is read.

@@ -130,7 +130,10 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 		{"area cells", func() (err error) { areaCells, err = s.store.AreaCells(ctx, year); return }},
 		{"offices", func() (err error) { offices, err = s.store.AreaOffices(ctx, year, s.distanceM); return }},
 		{"operations", func() (err error) { ops, err = s.store.AreaOperations(ctx, year, p.To); return }},
-		{"provenance", func() (err error) { prov, err = s.store.AreaProvenance(ctx, year, Period{prev.From, p.To}); return }},
+		{"provenance", func() (err error) {
+			prov, err = s.store.AreaProvenance(ctx, year, Period{From: prev.From, To: p.To})
+			return
+		}},
 	}
 	errs := make([]error, len(fetches))
 	var wg sync.WaitGroup

@@ -104,8 +104,8 @@ func (s *Service) Deviations(ctx context.Context, q DeviationQuery) (*Deviations
 	if err != nil {
 		return nil, err
 	}
-	latest := Period{ref.To.AddDate(0, 0, 1-days), ref.To}
-	baseline := Period{latest.From.AddDate(0, 0, -BaselineDays), latest.From.AddDate(0, 0, -1)}
+	latest := Period{From: ref.To.AddDate(0, 0, 1-days), To: ref.To}
+	baseline := Period{From: latest.From.AddDate(0, 0, -BaselineDays), To: latest.From.AddDate(0, 0, -1)}
 	areas, err := s.store.SummaryAreas(ctx, q.Set)
 	if err != nil {
 		return nil, fmt.Errorf("summary: deviations %d: %w", q.Set, err)

@@ -37,8 +37,8 @@ func presence(a AreaInfo, p Period, distanceM float64, offices []Office, ops []O
 		if to.Before(from) {
 			continue // ended before the period
 		}
-		days := Period{o.Start, o.End}.Days()
-		opHours += o.PersonHours * float64(Period{from, to}.Days()) / float64(days)
+		days := Period{From: o.Start, To: o.End}.Days()
+		opHours += o.PersonHours * float64(Period{From: from, To: to}.Days()) / float64(days)
 		for _, ag := range o.Agencies {
 			operation[ag] = true
 		}

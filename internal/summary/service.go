@@ -33,7 +33,7 @@ const DefaultOfficeDistanceM = 2000
 const HotSpotRes = 8
 
 // MaxPeriodDays bounds a period: ten years of days.
-const MaxPeriodDays = 3660
+const MaxPeriodDays = lagesbild.MaxPeriodDays
 
 // ViolentGroups are the groups of the violent_rate, trend and change components.
 var ViolentGroups = []string{

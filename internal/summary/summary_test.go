@@ -216,7 +216,7 @@ func TestSummaryPeriod(t *testing.T) {
 	if err != nil || p.To != day("2025-12-31") {
 		t.Errorf("from only: %+v %v", p, err)
 	}
-	if prev := (Period{day("2025-03-01"), day("2025-03-31")}).Previous(); prev.From != day("2025-01-29") || prev.To != day("2025-02-28") {
+	if prev := (Period{From: day("2025-03-01"), To: day("2025-03-31")}).Previous(); prev.From != day("2025-01-29") || prev.To != day("2025-02-28") {
 		t.Errorf("previous %+v", prev)
 	}
 }

@@ -1,6 +1,10 @@
 package summary
 
-import "github.com/paulmach/orb/geojson"
+import (
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
 
 // Indicator is one published number with its 95 % interval. Value is nil when the number is
 // suppressed (a count of 1–4, or a count hidden to protect one) or withheld (too few events or
@@ -25,12 +29,8 @@ type AreaRef struct {
 	RegionCode string `json:"region_code"`
 }
 
-// PeriodJSON is a period as published.
-type PeriodJSON struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	Days int    `json:"days"`
-}
+// PeriodJSON is a period as published (lagesbild.PeriodJSON).
+type PeriodJSON = lagesbild.PeriodJSON
 
 // Population is the area's residents rounded to 10.
 type Population struct {
