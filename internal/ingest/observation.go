@@ -133,7 +133,9 @@ func (o *observationReader) Next() (lagesbild.Observation, error) {
 // geoObservationRow is a GeoJSON feature whose point may be absent (an area or a cell).
 type geoObservationRow struct{ geoPresenceRow }
 
-func (r geoObservationRow) hasPoint() bool { return r.ft.geometry != nil && r.ft.geometry.Type == "Point" }
+func (r geoObservationRow) hasPoint() bool {
+	return r.ft.geometry != nil && r.ft.geometry.Type == "Point"
+}
 
 func (r geoObservationRow) polygon() (orb.MultiPolygon, bool, string, string) {
 	g := r.ft.geometry
