@@ -50,6 +50,9 @@ func (s *Server) routes() http.Handler {
 					s.adminRoutes(r)
 				})
 			}
+			if s.Samverkan != nil {
+				s.samverkanRoutes(r) // the joint lägesbild (samverkan.go)
+			}
 			if s.Imports != nil {
 				// An import of a large file may take longer than the read timeout (bodyDeadline).
 				r.With(s.allow(auth.Identity.CanAdmin, "import data")).Post("/imports", s.handleImport)
