@@ -329,6 +329,9 @@ func ensureDemoUsers(ctx context.Context, db *database, stdout io.Writer) error 
 		}
 		fmt.Fprintf(stdout, "  %-15s  %-28s  %s\n", d.name, pw, d.label)
 	}
+	if err := ensureDemoAgencyUsers(ctx, db, stdout); err != nil { // demo_samverkan.go
+		return err
+	}
 	return auditCLI(ctx, db, "admin", "user/demo-*", map[string]any{"op": "demo users"})
 }
 

@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lagesbild/lagesbild/geodata"
 	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/internal/samverkan"
 	"github.com/lagesbild/lagesbild/internal/samverkan/samverkantest"
 )
@@ -96,4 +99,48 @@ func TestObservationImportRejects(t *testing.T) {
 	if err != nil || len(rows) != 5 {
 		t.Errorf("after the failed imports mv sees %d observations (%v), want the fixture's 5", len(rows), err)
 	}
+}
+
+// TestDemoObservations imports the synthetic demo observations (at least four agencies under
+// the two demo decisions) and checks they are shared as the decisions say, idempotently.
+func TestDemoObservations(t *testing.T) {
+	db, _ := pgtest.New(t)
+	ctx := context.Background()
+	b, err := refdata.Load(geodata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &samverkan.Service{DecisionStore: db, Store: db, Units: db}
+	for _, d := range demo.Decisions {
+		if _, err := svc.CreateDecision(ctx, samverkan.DecisionInput{ID: d.ID, Name: d.Name, Purpose: d.Purpose, Agencies: d.Agencies,
+			Scope: d.Region, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, DecidedBy: d.DecidedBy, DecidedAt: d.ValidFrom}, "demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	obs, err := demo.Observations(demo.FromRefdata(b, 2025), demo.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		rep, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs)
+		if err != nil {
+			t.Fatalf("%+v %v", rep, err)
+		}
+	}
+	owners, decisions := map[string]bool{}, map[string]bool{}
+	rows, err := db.Observations(auth.WithIdentity(ctx, auth.Identity{Role: auth.RoleRegional, Agency: "pm",
+		Scope: auth.Scope{Regions: []string{"5300", "5400"}}}), lagesbild.ObservationQuery{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rows {
+		owners[o.Agency], decisions[o.DecisionID] = true, true
+		if !o.Synthetic || o.DecisionID == "" {
+			t.Fatalf("the police see %+v", o)
+		}
+	}
+	if len(owners) < 4 || len(decisions) != 2 {
+		t.Errorf("the police see %d observations of %v under %v; want four agencies and two decisions", len(rows), owners, decisions)
+	}
+	t.Logf("%d demo observations, %d visible to the police of Stockholm and Öst", len(obs), len(rows))
 }
