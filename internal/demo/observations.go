@@ -25,13 +25,13 @@ type DemoDecision struct {
 // under none: only their own agency sees them.
 var Decisions = []DemoDecision{
 	{ID: "SB-DEMO-STHLM", Name: "Syntetiskt samverkansbeslut: utsatta områden i region Stockholm",
-		Purpose:   "SYNTETISK DEMO: gemensam lägesbild för utsatta områden i polisregion Stockholm",
-		Region:    "5300", DecidedBy: "Regionala samverkansrådet Stockholm (syntetiskt)",
+		Purpose: "SYNTETISK DEMO: gemensam lägesbild för utsatta områden i polisregion Stockholm",
+		Region:  "5300", DecidedBy: "Regionala samverkansrådet Stockholm (syntetiskt)",
 		Agencies:  []string{"pm", "skv", "fk", "mv", "kfm"},
 		ValidFrom: "2024-01-01", ValidUntil: "2027-12-31"},
 	{ID: "SB-DEMO-OST", Name: "Syntetiskt samverkansbeslut: utsatta områden i region Öst",
-		Purpose:   "SYNTETISK DEMO: gemensam lägesbild för utsatta områden i polisregion Öst",
-		Region:    "5400", DecidedBy: "Regionala samverkansrådet Öst (syntetiskt)",
+		Purpose: "SYNTETISK DEMO: gemensam lägesbild för utsatta områden i polisregion Öst",
+		Region:  "5400", DecidedBy: "Regionala samverkansrådet Öst (syntetiskt)",
 		Agencies:  []string{"pm", "skv", "fk", "kvv"},
 		ValidFrom: "2024-01-01", ValidUntil: "2027-12-31"},
 }
