@@ -118,6 +118,7 @@ i området eller i kommunen{{if .S.SensitiveGroups}}; känsliga grupper ingår b
 Insatstimmar under perioden per 1 000 invånare: {{ind .S.Presence.OperationHours}}.
 {{if .S.Presence.LastOperation}}Senaste insats: {{.S.Presence.LastOperation}} ({{.S.Presence.DaysSinceLastOperation}} dagar före periodens slut).{{end}}</p>
 
+{{.Joint}}
 {{if .S.History}}<h2>Klassning över tid</h2>
 <table><tr><th>Lista</th><th>Område</th><th>Klass (Polisen)</th></tr>
 {{range .S.History}}<tr><td>{{.Year}}</td><td>{{.Name}} ({{.AreaID}})</td><td>{{.ClassPolisen}}</td></tr>
@@ -140,6 +141,8 @@ type reportData struct {
 	Chart template.HTML
 	// Effects is the effect follow-up of the area's operations (analysis_report.go).
 	Effects template.HTML
+	// Joint is the observations the caller may see (samverkan_report.go).
+	Joint template.HTML
 }
 
 func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +154,10 @@ func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
 	d := reportData{S: sm, Rows: append([]summary.GroupSummary{sm.Total}, sm.Groups...), Chart: monthlyChart(sm.Monthly),
 		Effects: s.effectSection(r, sm.Area.ID)}
+	if d.Joint, err = s.jointSection(r, sm); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := reportPage.Execute(&b, d); err != nil {
 		s.writeError(w, r, fmt.Errorf("httpapi: report: %w", err))
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/samverkan/samverkantest"
+	"github.com/lagesbild/lagesbild/internal/summary"
 )
 
 // agencyCaller is one identity of the matrix with its bearer token.
@@ -77,7 +78,8 @@ func TestAgencyMatrix(t *testing.T) {
 	svc := samverkantest.Load(t, db)
 	ctx := context.Background()
 	authSvc := auth.NewService(db, false)
-	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Features: db, Auth: authSvc, Samverkan: svc}
+	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Features: db, Auth: authSvc, Samverkan: svc,
+		Summaries: summary.New(db, summary.Options{})}
 	h := api.Handler()
 	var callers []agencyCaller
 	byName := map[string]agencyCaller{}
@@ -156,6 +158,32 @@ func TestAgencyMatrix(t *testing.T) {
 		}
 	})
 
+	t.Run("summary, ranking and report", func(t *testing.T) {
+		reg := byName["pm-regional"]
+		code, body := reg.do(t, h, "GET", "/api/v1/areas/2025-SO9/summary?from=2025-05-01&to=2025-05-31", "")
+		if code != 200 || pictureTotal(body) != 22 {
+			t.Errorf("summary: %d, observations total %d, want 22 (%v)", code, pictureTotal(body), body["observations"])
+		}
+		code, body = reg.do(t, h, "GET", "/api/v1/priority?set=2025&region=5300&from=2025-05-01&to=2025-05-31", "")
+		obs, _ := body["observations"].(map[string]any)
+		if code != 200 || pictureTotal(map[string]any{"observations": obs["2025-SO9"]}) != 22 {
+			t.Errorf("ranking: %d, Tensta's observations %v", code, obs["2025-SO9"])
+		}
+		req := httptest.NewRequest("GET", "/api/v1/areas/2025-SO9/report?from=2025-05-01&to=2025-05-31", nil)
+		req.Header.Set("Authorization", "Bearer "+reg.token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		html := rec.Body.String()
+		if rec.Code != 200 || !strings.Contains(html, "Myndigheternas observationer") || !strings.Contains(html, "Delat enligt samverkansbeslut "+samverkantest.Valid) ||
+			strings.Contains(html, samverkantest.NotMember) || strings.Contains(html, "Misstänkt bidragsbrott") {
+			t.Errorf("report: %d, joint section wrong:\n%s", rec.Code, html)
+		}
+		// Another region's police see no observations of Tensta, and not the area either.
+		if code, _ := byName["pm-ost"].do(t, h, "GET", "/api/v1/areas/2025-SO9/summary", ""); code != http.StatusForbidden {
+			t.Errorf("pm-ost summary of Tensta: %d, want 403", code)
+		}
+	})
+
 	t.Run("disclosure log", func(t *testing.T) {
 		adm := byName["admin"]
 		code, body := adm.do(t, h, "GET", "/api/v1/disclosures?limit=10000", "")
@@ -163,14 +191,21 @@ func TestAgencyMatrix(t *testing.T) {
 			t.Fatalf("admin disclosures: %d %v", code, body)
 		}
 		got := map[[3]string]int{} // subject, owner, decision → records on GET /api/v1/observations
+		resources := map[string]bool{}
 		for _, d := range body["disclosures"].([]any) {
 			d := d.(map[string]any)
 			dec := d["decision_id"].(string)
 			if dec != samverkantest.Valid && dec != samverkantest.NotMember {
 				t.Errorf("disclosure under %s, which allows nothing: %v", dec, d)
 			}
+			resources[d["resource"].(string)] = true
 			if d["resource"] == "/api/v1/observations" {
 				got[[3]string{d["subject"].(string), d["owner_agency"].(string), dec}] += int(d["records"].(float64))
+			}
+		}
+		for _, res := range []string{"/api/v1/areas/2025-SO9/observations", "/api/v1/areas/2025-SO9/summary", "/api/v1/priority", "/api/v1/areas/2025-SO9/report"} {
+			if !resources[res] {
+				t.Errorf("no disclosure logged for %s", res)
 			}
 		}
 		tokens, _ := db.Tokens(ctx)

@@ -132,7 +132,12 @@ func (s *Server) handleAreaSummary(w http.ResponseWriter, r *http.Request) {
 		writeCSV(w, summaryCSV(sm))
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", sm)
+	out, err := s.withObservations(r, sm) // the joint picture (samverkan_report.go)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", out)
 }
 
 // areaSummary validates the request of an area's summary or report and computes it.
@@ -313,7 +318,12 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
 		writeCSV(w, priorityCSV(pr))
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", pr)
+	out, err := s.withRankingObservations(r, pr) // the joint picture (samverkan_report.go)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json", out)
 }
 
 func writeCSV(w http.ResponseWriter, rows [][]string) {
