@@ -281,6 +281,9 @@ func collectionLayer(coll string) (layer string, res int) {
 // collectionAllowed reports whether the caller may read a collection: gis tokens only their
 // layers, and H3 collections no finer than their limit.
 func collectionAllowed(id auth.Identity, coll string) bool {
+	if !id.CanReadData() {
+		return false // an agency analyst reads only the observations collection
+	}
 	layer, res := collectionLayer(coll)
 	if !id.CanReadLayer(layer) {
 		return false

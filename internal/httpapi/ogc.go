@@ -58,6 +58,9 @@ func (s *Server) ogcRoutes(r chi.Router) {
 		r.Get("/conformance", s.handleOGCConformance)
 		r.Get("/api", s.handleOGCAPI)
 		r.Get("/collections", s.handleOGCCollections)
+		if s.Samverkan != nil {
+			s.ogcObservationRoutes(r) // the agencies' observations (samverkan_ogc.go)
+		}
 		cr := r.With(s.collectionAccess)
 		cr.Get("/collections/{collectionId}", s.handleOGCCollection)
 		cr.Get("/collections/{collectionId}/queryables", s.handleOGCQueryables)
@@ -240,6 +243,7 @@ func (s *Server) handleOGCCollections(w http.ResponseWriter, r *http.Request) {
 			out = append(out, s.collectionJSON(base, c))
 		}
 	}
+	out = append(out, s.observationCollections(r, base)...)
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{
 		"links":       []ogcLink{{Href: base + "/collections", Rel: "self", Type: jsonType, Title: "Samlingarna"}},
 		"collections": out,

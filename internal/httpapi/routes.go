@@ -78,8 +78,9 @@ func (s *Server) routes() http.Handler {
 		r.Use(cors) // before authentication: a CORS preflight carries no credentials
 		r.Use(s.authenticated)
 		r.Use(s.audited)
-		r.Use(s.allow(auth.Identity.CanReadData, "read map layers"))
-		s.tileRoutes(r)
+		r.Use(s.allow(func(id auth.Identity) bool { return id.CanReadData() || id.CanReadObservations() }, "read map layers"))
+		// Tiles are the police's data; an agency analyst reads only the OGC observations.
+		r.With(s.allow(auth.Identity.CanReadData, "read map layers")).Group(s.tileRoutes)
 		s.ogcRoutes(r)
 	})
 

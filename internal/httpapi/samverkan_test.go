@@ -112,6 +112,9 @@ func TestAgencyMatrix(t *testing.T) {
 				if code != http.StatusForbidden {
 					t.Errorf("admin GET observations: %d, want 403", code)
 				}
+				if code, _ := c.do(t, h, "GET", "/ogc/collections/observationer/items", ""); code != http.StatusForbidden {
+					t.Errorf("admin OGC observations: %d, want 403", code)
+				}
 				continue
 			}
 			if code != 200 || listLen(body, "observations") != listed(c.Expected) {
@@ -126,6 +129,22 @@ func TestAgencyMatrix(t *testing.T) {
 			code, body = c.do(t, h, "GET", "/api/v1/observations?format=geojson&bbox=10,55,25,70", "")
 			if code != 200 || listLen(body, "features") != listed(c.Expected) {
 				t.Errorf("%s: GeoJSON %d with %d features, want %d", c.ID.Subject, code, listLen(body, "features"), listed(c.Expected))
+			}
+			code, body = c.do(t, h, "GET", "/ogc/collections/observationer/items?limit=1000", "")
+			if code != 200 || listLen(body, "features") != listed(c.Expected) || body["numberMatched"] != float64(listed(c.Expected)) {
+				t.Errorf("%s: OGC items %d with %d features, want %d", c.ID.Subject, code, listLen(body, "features"), listed(c.Expected))
+			}
+			if c.ID.Role == auth.RoleMyndighet {
+				// An agency analyst reads no police data: no other collection, no tiles.
+				for _, target := range []string{"/ogc/collections/kommuner/items", "/ogc/collections/omraden-2025/items", "/tiles/omraden/10/562/300.mvt"} {
+					if code, _ := c.do(t, h, "GET", target, ""); code != http.StatusForbidden {
+						t.Errorf("%s: GET %s = %d, want 403", c.ID.Subject, target, code)
+					}
+				}
+				_, body = c.do(t, h, "GET", "/ogc/collections", "")
+				if listLen(body, "collections") != 1 {
+					t.Errorf("%s lists %d OGC collections, want only observationer", c.ID.Subject, listLen(body, "collections"))
+				}
 			}
 		}
 	})
@@ -192,6 +211,7 @@ func TestAgencyMatrix(t *testing.T) {
 		}
 		got := map[[3]string]int{} // subject, owner, decision → records on GET /api/v1/observations
 		resources := map[string]bool{}
+		ogc := map[[3]string]int{}
 		for _, d := range body["disclosures"].([]any) {
 			d := d.(map[string]any)
 			dec := d["decision_id"].(string)
@@ -199,11 +219,15 @@ func TestAgencyMatrix(t *testing.T) {
 				t.Errorf("disclosure under %s, which allows nothing: %v", dec, d)
 			}
 			resources[d["resource"].(string)] = true
+			if d["resource"] == "/ogc/collections/observationer/items" {
+				ogc[[3]string{d["subject"].(string), d["owner_agency"].(string), dec}] += int(d["records"].(float64))
+			}
 			if d["resource"] == "/api/v1/observations" {
 				got[[3]string{d["subject"].(string), d["owner_agency"].(string), dec}] += int(d["records"].(float64))
 			}
 		}
-		for _, res := range []string{"/api/v1/areas/2025-SO9/observations", "/api/v1/areas/2025-SO9/summary", "/api/v1/priority", "/api/v1/areas/2025-SO9/report"} {
+		for _, res := range []string{"/api/v1/areas/2025-SO9/observations", "/api/v1/areas/2025-SO9/summary", "/api/v1/priority", "/api/v1/areas/2025-SO9/report",
+			"/ogc/collections/observationer/items"} {
 			if !resources[res] {
 				t.Errorf("no disclosure logged for %s", res)
 			}
@@ -221,7 +245,7 @@ func TestAgencyMatrix(t *testing.T) {
 					n -= sensitive
 				}
 				// Two reads each (JSON and GeoJSON).
-				if got[[3]string{s, k[0], k[1]}] != 2*n {
+				if got[[3]string{s, k[0], k[1]}] != 2*n || ogc[[3]string{s, k[0], k[1]}] != n {
 					t.Errorf("%s (%s): disclosed %d records of %s under %s, want %d", c.ID.Subject, s, got[[3]string{s, k[0], k[1]}], k[0], k[1], 2*n)
 				}
 			}
