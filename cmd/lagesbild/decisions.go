@@ -268,8 +268,8 @@ func cmdImportObservations(ctx context.Context, cfg config, logger *slog.Logger,
 	format := fs.String("format", "", "csv or geojson (default: from the content)")
 	source := fs.String("source", "", "the agency system the records come from; (source, source_id) identifies a record")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object per file")
-	if err := parse(fs, args); err != nil {
-		return err
+	if err := fs.Parse(args); err != nil {
+		return errUsage
 	}
 	files := fs.Args()
 	if len(files) == 0 || *source == "" {
