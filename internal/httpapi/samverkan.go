@@ -78,19 +78,19 @@ func (s *Server) samverkanRoutes(r chi.Router) {
 	readers := s.allow(auth.Identity.CanReadObservations, "read the agencies' observations")
 	admin := s.allow(auth.Identity.CanAdmin, "manage samverkansbeslut")
 	r.With(s.allow(func(id auth.Identity) bool { return id.CanAdmin() || id.CanReadObservations() },
-		"read samverkansbeslut")).Get("/decisions", s.handleDecisions)
+		"read samverkansbeslut")).Get("/decisions", s.handle(s.handleDecisions))
 	r.With(admin).Post("/decisions", s.handleDecisionWrite(false))
 	r.With(s.allow(func(id auth.Identity) bool { return id.CanAdmin() || id.CanReadObservations() },
-		"read samverkansbeslut")).Get("/decisions/{decision}", s.handleDecision)
+		"read samverkansbeslut")).Get("/decisions/{decision}", s.handle(s.handleDecision))
 	r.With(admin).Put("/decisions/{decision}", s.handleDecisionWrite(true))
-	r.With(admin).Post("/decisions/{decision}/revoke", s.handleDecisionRevoke)
-	r.With(readers).Get("/observations", s.handleObservations)
+	r.With(admin).Post("/decisions/{decision}/revoke", s.handle(s.handleDecisionRevoke))
+	r.With(readers).Get("/observations", s.handle(s.handleObservations))
 	r.With(s.allow(func(id auth.Identity) bool { return id.CanAdmin() || id.CanReadObservations() },
-		"add observations")).Post("/observations", s.handleObservationImport)
-	r.With(readers).Get("/observation-categories", s.handleObservationCategories)
-	r.With(readers, s.areaAccess).Get("/areas/{id}/observations", s.handleAreaObservations)
+		"add observations")).Post("/observations", s.handle(s.handleObservationImport))
+	r.With(readers).Get("/observation-categories", s.handle(s.handleObservationCategories))
+	r.With(readers, s.areaAccess).Get("/areas/{id}/observations", s.handle(s.handleAreaObservations))
 	r.With(s.allow(func(id auth.Identity) bool { return id.CanAdmin() || id.CanReadObservations() },
-		"read the disclosure log")).Get("/disclosures", s.handleDisclosures)
+		"read the disclosure log")).Get("/disclosures", s.handle(s.handleDisclosures))
 }
 
 var decisionIDParam = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)
@@ -127,10 +127,9 @@ func viewDecision(d lagesbild.Decision, now time.Time) decisionView {
 
 // handleDecisions lists every decision to an admin, and to others those their agency takes
 // part in.
-func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := identity(r)
 	var ds []lagesbild.Decision
@@ -142,8 +141,7 @@ func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
 		ds = slices.DeleteFunc(ds, func(d lagesbild.Decision) bool { return !d.Member(id.Agency) })
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	now := time.Now()
 	out := make([]decisionView, 0, len(ds))
@@ -151,16 +149,16 @@ func (s *Server) handleDecisions(w http.ResponseWriter, r *http.Request) {
 		out = append(out, viewDecision(d, now))
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"decisions": out})
+	return nil
 }
 
-func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 	did, err := decisionParam(r)
 	if err == nil {
 		err = checkParams(r.URL.Query())
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := identity(r)
 	var d lagesbild.Decision
@@ -181,33 +179,30 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 		err = notFound("there is no samverkansbeslut %s that your agency takes part in", did)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	body := map[string]any{"decision": viewDecision(d, time.Now())}
 	if id.CanAdmin() {
 		hist, err := s.Samverkan.DecisionStore.DecisionHistory(r.Context(), did)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		body["history"] = hist
 	}
 	writeJSON(w, http.StatusOK, "application/json", body)
+	return nil
 }
 
 func (s *Server) handleDecisionWrite(update bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var in samverkan.DecisionInput
 		if err := readJSON(r, &in); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		var err error
 		if update {
 			if in.ID, err = decisionParam(r); err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
 		}
 		var d lagesbild.Decision
@@ -221,32 +216,31 @@ func (s *Server) handleDecisionWrite(update bool) http.HandlerFunc {
 			d, err = s.Samverkan.CreateDecision(r.Context(), in, by)
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		status := http.StatusCreated
 		if update {
 			status = http.StatusOK
 		}
 		writeJSON(w, status, "application/json", viewDecision(d, time.Now()))
-	}
+		return nil
+	})
 }
 
-func (s *Server) handleDecisionRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDecisionRevoke(w http.ResponseWriter, r *http.Request) error {
 	did, err := decisionParam(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	d, err := s.Samverkan.RevokeDecision(r.Context(), did, identity(r).Subject)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no samverkansbeslut %s", did)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, "application/json", viewDecision(d, time.Now()))
+	return nil
 }
 
 var (
@@ -339,16 +333,14 @@ const observationsNote = "Sekretessbelagda uppgifter från myndigheterna, delade
 
 // handleObservations lists the observations the caller may see (records of sensitive
 // categories are left out: they count only in totals), as JSON or GeoJSON.
-func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) error {
 	q, geo, err := observationQuery(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rd, err := s.Samverkan.Observations(r.Context(), q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	rows := slices.DeleteFunc(rd.Rows, func(o lagesbild.ObservationRow) bool { return o.Sensitive })
 	ds := disclosedOf(rows, rd.Visibility)
@@ -374,7 +366,7 @@ func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, "application/geo+json", map[string]any{"type": "FeatureCollection", "features": feats,
 			"note": observationsNote, "disclosed": ds})
-		return
+		return nil
 	}
 	out := make([]observationView, 0, len(rows))
 	for _, o := range rows {
@@ -382,6 +374,7 @@ func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) {
 		out = append(out, observationView{ObservationRow: o, AgencyName: lagesbild.AgencyName(o.Agency), Basis: basisOf(dec)})
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"observations": out, "note": observationsNote, "disclosed": ds})
+	return nil
 }
 
 // disclosedOf tallies the rows of other agencies by owner and decision.
@@ -403,11 +396,10 @@ func disclosedOf(rows []lagesbild.ObservationRow, v samverkan.Visibility) []samv
 }
 
 // handleAreaObservations is the observations part of an area's joint lägesbild.
-func (s *Server) handleAreaObservations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreaObservations(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	if err := checkParams(v, "from", "to"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	q := lagesbild.ObservationQuery{AreaID: chi.URLParam(r, "id"), Limit: 100000}
 	var err error
@@ -415,8 +407,7 @@ func (s *Server) handleAreaObservations(w http.ResponseWriter, r *http.Request) 
 		q.To, err = parseDay("to", v.Get("to"))
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if q.To != nil {
 		end := q.To.AddDate(0, 0, 1)
@@ -424,12 +415,12 @@ func (s *Server) handleAreaObservations(w http.ResponseWriter, r *http.Request) 
 	}
 	pic, err := s.joinedPicture(r, q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"area_id": q.AreaID, "from": v.Get("from"), "to": v.Get("to"),
 		"observations": pic})
+	return nil
 }
 
 // joinedPicture reads and summarises the observations q selects for the caller, and notes what
@@ -447,34 +438,31 @@ func (s *Server) joinedPicture(r *http.Request, q lagesbild.ObservationQuery) (*
 	return &pic, nil
 }
 
-func (s *Server) handleObservationCategories(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleObservationCategories(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	cs, err := s.Samverkan.Store.Categories(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"categories": cs})
+	return nil
 }
 
 // handleObservationImport stores the request body (CSV or GeoJSON) as observations: an
 // agency's analyst only its own agency's, an admin any agency's.
-func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	if err := checkParams(v, "source", "format"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := identity(r)
 	o := samverkan.ImportOptions{Source: v.Get("source"), Format: v.Get("format")}
 	switch o.Format {
 	case "", "csv", "geojson":
 	default:
-		s.writeError(w, r, lagesbild.Invalid("format", "%q is not csv or geojson", truncate(o.Format, 20)))
-		return
+		return lagesbild.Invalid("format", "%q is not csv or geojson", truncate(o.Format, 20))
 	}
 	if !id.CanAdmin() {
 		o.OnlyAgency = id.Agency
@@ -484,34 +472,32 @@ func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		s.writeError(w, r, errTooLarge)
+		return errTooLarge
 	case errors.Is(err, lagesbild.ErrInvalid) && rep.Rejected > 0:
 		writeJSON(w, http.StatusUnprocessableEntity, "application/json", rep)
 	case err != nil:
-		s.writeError(w, r, err)
+		return err
 	default:
 		writeJSON(w, http.StatusOK, "application/json", rep)
 	}
+	return nil
 }
 
 // handleDisclosures lists what of an agency's data was disclosed to whom, when and under which
 // decision: the caller's agency's (admins: any agency's, or every agency's).
-func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	if err := checkParams(v, "agency", "since", "until", "limit"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := identity(r)
 	q := lagesbild.DisclosureQuery{Owner: v.Get("agency"), Limit: 1000}
 	if q.Owner != "" && (!agencyParam.MatchString(q.Owner) || lagesbild.AgencyName(q.Owner) == "") {
-		s.writeError(w, r, lagesbild.Invalid("agency", "%q is not an agency code", truncate(q.Owner, 40)))
-		return
+		return lagesbild.Invalid("agency", "%q is not an agency code", truncate(q.Owner, 40))
 	}
 	if !id.CanAdmin() {
 		if q.Owner != "" && q.Owner != id.Agency {
-			s.writeError(w, r, forbidden("an agency reads only the disclosures of its own data"))
-			return
+			return forbidden("an agency reads only the disclosures of its own data")
 		}
 		q.Owner = id.Agency
 	}
@@ -520,8 +506,7 @@ func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) {
 		q.Until, err = parseDay("until", v.Get("until"))
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if q.Until != nil {
 		end := q.Until.AddDate(0, 0, 1)
@@ -530,15 +515,13 @@ func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) {
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 10000 {
-			s.writeError(w, r, lagesbild.Invalid("limit", "%q is not a whole number from 1 to 10000", truncate(l, 20)))
-			return
+			return lagesbild.Invalid("limit", "%q is not a whole number from 1 to 10000", truncate(l, 20))
 		}
 		q.Limit = n
 	}
 	rows, err := s.Samverkan.Store.Disclosures(r.Context(), q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if rows == nil {
 		rows = []lagesbild.Disclosure{}
@@ -550,4 +533,5 @@ func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"agency": owner, "disclosures": rows,
 		"note": strings.TrimSpace("Utlämnanden av myndighetens uppgifter: vem som läste, när, hur många poster och enligt vilket samverkansbeslut.")})
+	return nil
 }

@@ -23,12 +23,12 @@ const obsCollection = "observationer"
 
 func (s *Server) ogcObservationRoutes(r chi.Router) {
 	obs := r.With(s.allow(auth.Identity.CanReadObservations, "read the agencies' observations"))
-	obs.Get("/collections/"+obsCollection, s.handleObsCollection)
-	obs.Get("/collections/"+obsCollection+"/items", s.handleObsItems)
-	obs.Get("/collections/"+obsCollection+"/items/{featureId}", s.handleObsItem)
-	obs.Get("/collections/"+obsCollection+"/queryables", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, notFound("the collection %s has no queryables", obsCollection))
-	})
+	obs.Get("/collections/"+obsCollection, s.handle(s.handleObsCollection))
+	obs.Get("/collections/"+obsCollection+"/items", s.handle(s.handleObsItems))
+	obs.Get("/collections/"+obsCollection+"/items/{featureId}", s.handle(s.handleObsItem))
+	obs.Get("/collections/"+obsCollection+"/queryables", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return notFound("the collection %s has no queryables", obsCollection)
+	}))
 }
 
 func (s *Server) obsCollectionMeta() lagesbild.Collection {
@@ -50,13 +50,13 @@ func (s *Server) observationCollections(r *http.Request, base string) []ogcColle
 	return []ogcCollection{c}
 }
 
-func (s *Server) handleObsCollection(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleObsCollection(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	cs := s.observationCollections(r, s.ogcBase(r))
 	writeJSON(w, http.StatusOK, jsonType, cs[0])
+	return nil
 }
 
 // obsFeatures reads the caller's visible, non-sensitive observations as OGC features.
@@ -79,16 +79,14 @@ func (s *Server) obsFeatures(r *http.Request, q lagesbild.ObservationQuery) ([]o
 	return feats, rows, rd.Visibility, nil
 }
 
-func (s *Server) handleObsItems(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleObsItems(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := checkOGCParams(q, "limit", "offset", "bbox", "datetime"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fq, err := parseFeatureQuery(q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	oq := lagesbild.ObservationQuery{BBox: fq.BBox, Limit: 10000}
 	if fq.Time != nil {
@@ -100,8 +98,7 @@ func (s *Server) handleObsItems(w http.ResponseWriter, r *http.Request) {
 	}
 	all, rows, vis, err := s.obsFeatures(r, oq)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	lo, hi := min(fq.Offset, len(all)), min(fq.Offset+fq.Limit, len(all))
 	page := all[lo:hi]
@@ -121,31 +118,29 @@ func (s *Server) handleObsItems(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Content-Crs", "<"+crs84+">")
 	writeJSON(w, http.StatusOK, geoJSON, fc)
+	return nil
 }
 
-func (s *Server) handleObsItem(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleObsItem(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fid := chi.URLParam(r, "featureId")
 	n, err := strconv.ParseInt(strings.TrimPrefix(fid, "obs-"), 10, 64)
 	if !strings.HasPrefix(fid, "obs-") || err != nil || n <= 0 {
-		s.writeError(w, r, notFound("there is no feature %q in %s", truncate(fid, 40), obsCollection))
-		return
+		return notFound("there is no feature %q in %s", truncate(fid, 40), obsCollection)
 	}
 	all, rows, vis, err := s.obsFeatures(r, lagesbild.ObservationQuery{Limit: 100000})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	for i, f := range all {
 		if f.ID == fid {
 			noteDisclosures(r, disclosedOf(rows[i:i+1], vis))
 			w.Header().Set("Cache-Control", "private, no-store")
 			writeJSON(w, http.StatusOK, geoJSON, f)
-			return
+			return nil
 		}
 	}
-	s.writeError(w, r, notFound("there is no feature %q in %s that you may see", truncate(fid, 40), obsCollection))
+	return notFound("there is no feature %q in %s that you may see", truncate(fid, 40), obsCollection)
 }
