@@ -91,6 +91,9 @@ func (s *Server) samverkanRoutes(r chi.Router) {
 	r.With(readers, s.areaAccess).Get("/areas/{id}/observations", s.handle(s.handleAreaObservations))
 	r.With(s.allow(func(id auth.Identity) bool { return id.CanAdmin() || id.CanReadObservations() },
 		"read the disclosure log")).Get("/disclosures", s.handle(s.handleDisclosures))
+	if s.Summaries != nil {
+		r.With(s.allow(auth.Identity.CanReadSummaries, "read summaries or reports")).Get("/regions/{code}/report", s.handle(s.handleRegionReport))
+	}
 }
 
 var decisionIDParam = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)

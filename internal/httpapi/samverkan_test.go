@@ -197,6 +197,24 @@ func TestAgencyMatrix(t *testing.T) {
 			strings.Contains(html, samverkantest.NotMember) || strings.Contains(html, "Misstänkt bidragsbrott") {
 			t.Errorf("report: %d, joint section wrong:\n%s", rec.Code, html)
 		}
+		req = httptest.NewRequest("GET", "/api/v1/regions/5300/report?set=2025&from=2025-05-01&to=2025-05-31", nil)
+		req.Header.Set("Authorization", "Bearer "+reg.token)
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		html = rec.Body.String()
+		if rec.Code != 200 || !strings.Contains(html, "Samverkansrådets lägesbild") || !strings.Contains(html, "Försäkringskassan") ||
+			!strings.Contains(html, "Tensta") || strings.Contains(html, samverkantest.NotMember) {
+			t.Errorf("region report: %d\n%.2000s", rec.Code, html)
+		}
+		for target, want := range map[string]int{"/api/v1/regions/5400/report": 403, "/api/v1/regions/9999/report": 400,
+			"/api/v1/regions/5300/report?set=x": 400} {
+			if code, _ := reg.do(t, h, "GET", target, ""); code != want {
+				t.Errorf("GET %s = %d, want %d", target, code, want)
+			}
+		}
+		if code, _ := byName["skv-analytiker"].do(t, h, "GET", "/api/v1/regions/5300/report", ""); code != http.StatusForbidden {
+			t.Errorf("an agency analyst reads the police's region report: %d, want 403", code)
+		}
 		// Another region's police see no observations of Tensta, and not the area either.
 		if code, _ := byName["pm-ost"].do(t, h, "GET", "/api/v1/areas/2025-SO9/summary", ""); code != http.StatusForbidden {
 			t.Errorf("pm-ost summary of Tensta: %d, want 403", code)
@@ -226,7 +244,7 @@ func TestAgencyMatrix(t *testing.T) {
 				got[[3]string{d["subject"].(string), d["owner_agency"].(string), dec}] += int(d["records"].(float64))
 			}
 		}
-		for _, res := range []string{"/api/v1/areas/2025-SO9/observations", "/api/v1/areas/2025-SO9/summary", "/api/v1/priority", "/api/v1/areas/2025-SO9/report",
+		for _, res := range []string{"/api/v1/areas/2025-SO9/observations", "/api/v1/areas/2025-SO9/summary", "/api/v1/priority", "/api/v1/areas/2025-SO9/report", "/api/v1/regions/5300/report",
 			"/ogc/collections/observationer/items"} {
 			if !resources[res] {
 				t.Errorf("no disclosure logged for %s", res)
