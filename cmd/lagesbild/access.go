@@ -70,9 +70,10 @@ func cmdUser(ctx context.Context, cfg config, logger *slog.Logger, args []string
 		name, args = args[0], args[1:]
 	}
 	fs := flags("user "+sub, stderr)
-	role := fs.String("role", "", "nationell, regional, lokal, gis or admin")
+	role := fs.String("role", "", "nationell, regional, lokal, gis, admin or myndighet")
 	scope := fs.String("scope", "", "all, REGIONKOD, OMRADESKOD or their names (comma-separated)")
 	display := fs.String("name", "", "the person's full name")
+	agency := fs.String("agency", "", "myndighet: the agency (skv, fk, mv, kfm, ...); police roles are pm")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -91,27 +92,27 @@ func cmdUser(ctx context.Context, cfg config, logger *slog.Logger, args []string
 		if err != nil {
 			return err
 		}
-		u, err := svc.CreateUser(ctx, auth.NewUser{Username: name, DisplayName: *display, Password: pw, Role: auth.Role(*role), Scope: *scope})
+		u, err := svc.CreateUser(ctx, auth.NewUser{Username: name, DisplayName: *display, Password: pw, Role: auth.Role(*role), Scope: *scope, Agency: *agency})
 		if err != nil {
 			return fmt.Errorf("user add: %w", err)
 		}
-		if err := auditCLI(ctx, db, "admin", "user/"+u.Username, map[string]any{"op": "add", "role": string(u.Role), "scope": u.Scope.String()}); err != nil {
+		if err := auditCLI(ctx, db, "admin", "user/"+u.Username, map[string]any{"op": "add", "role": string(u.Role), "scope": u.Scope.String(), "agency": u.Agency}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "user %s added (role %s, scope %s)\n", u.Username, u.Role, u.Scope)
+		fmt.Fprintf(stdout, "user %s added (role %s, agency %s, scope %s)\n", u.Username, u.Role, u.Agency, u.Scope)
 	case "list":
 		users, err := db.Users(ctx)
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USER\tROLE\tSCOPE\tDEMO\tCREATED\tDISABLED")
+		fmt.Fprintln(tw, "USER\tROLE\tAGENCY\tSCOPE\tDEMO\tCREATED\tDISABLED")
 		for _, u := range users {
 			dis := ""
 			if u.DisabledAt != nil {
 				dis = u.DisabledAt.Format(time.DateOnly)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\n", u.Username, u.Role, u.Scope, u.Demo, u.CreatedAt.Format(time.DateOnly), dis)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\t%s\n", u.Username, u.Role, u.Agency, u.Scope, u.Demo, u.CreatedAt.Format(time.DateOnly), dis)
 		}
 		return tw.Flush()
 	case "disable":
@@ -161,8 +162,9 @@ func cmdToken(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		id, args = args[0], args[1:]
 	}
 	fs := flags("token "+sub, stderr)
-	role := fs.String("role", "", "nationell, regional, lokal, gis or admin")
+	role := fs.String("role", "", "nationell, regional, lokal, gis, admin or myndighet")
 	scope := fs.String("scope", "", "all, REGIONKOD, OMRADESKOD or their names (comma-separated)")
+	agency := fs.String("agency", "", "myndighet: the agency (skv, fk, mv, kfm, ...); police roles are pm")
 	layers := fs.String("layers", "", "gis: comma-separated layers (default: all but handelser)")
 	maxRes := fs.Int("max-res", 0, "gis: finest H3 resolution (default 7)")
 	expires := fs.String("expires", "90d", "lifetime (90d, 12h, 1y) or an end date")
@@ -185,12 +187,12 @@ func cmdToken(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 			}
 		}
 		plain, t, err := svc.CreateToken(ctx, auth.TokenRequest{Name: *name, Role: auth.Role(*role), Scope: *scope,
-			Layers: ls, MaxRes: *maxRes, Expires: *expires, CreatedBy: cliIdentity()})
+			Layers: ls, MaxRes: *maxRes, Expires: *expires, CreatedBy: cliIdentity(), Agency: *agency})
 		if err != nil {
 			return fmt.Errorf("token create: %w", err)
 		}
 		if err := auditCLI(ctx, db, "admin", fmt.Sprintf("token/%d", t.ID), map[string]any{"op": "create", "role": string(t.Role),
-			"scope": t.Scope.String(), "layers": t.Layers, "max_res": t.MaxRes, "expires_at": t.ExpiresAt}); err != nil {
+			"scope": t.Scope.String(), "agency": t.Agency, "layers": t.Layers, "max_res": t.MaxRes, "expires_at": t.ExpiresAt}); err != nil {
 			return err
 		}
 		// Only the token goes to stdout, so scripts can capture it; the details go to stderr.
@@ -326,6 +328,9 @@ func ensureDemoUsers(ctx context.Context, db *database, stdout io.Writer) error 
 			return fmt.Errorf("demo user %s: %w", d.name, err)
 		}
 		fmt.Fprintf(stdout, "  %-15s  %-28s  %s\n", d.name, pw, d.label)
+	}
+	if err := ensureDemoAgencyUsers(ctx, db, stdout); err != nil { // demo_samverkan.go
+		return err
 	}
 	return auditCLI(ctx, db, "admin", "user/demo-*", map[string]any{"op": "demo users"})
 }

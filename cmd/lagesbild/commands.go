@@ -22,6 +22,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/pgmanaged"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/refdata"
+	"github.com/lagesbild/lagesbild/internal/samverkan"
 	"github.com/lagesbild/lagesbild/internal/summary"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 	"github.com/lagesbild/lagesbild/web"
@@ -126,8 +127,9 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	api := &httpapi.Server{Basemap: basemap, Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
 		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db,
-		Analysis: analysis.New(db, analysis.Options{}),
-		Limits:   httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}
+		Analysis:  analysis.New(db, analysis.Options{}),
+		Samverkan: &samverkan.Service{DecisionStore: db, Store: db, Units: db, Logger: logger.With("component", "samverkan")},
+		Limits:    httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}
 	// Timeouts, body deadlines and the connection cap: httpapi.Limits (README, "Limits").
 	srv := api.HTTPServer()
 	srv.Handler = m.Instrument(srv.Handler)

@@ -73,6 +73,11 @@ func cmdDemo(ctx context.Context, cfg config, logger *slog.Logger, args []string
 
 // loadDemo imports the synthetic demo data through the same paths as real files.
 func loadDemo(ctx context.Context, db *database, in demo.Input, o demo.Options, ifEmpty bool, batch int, logger *slog.Logger, stdout io.Writer) error {
+	// The agencies' observations (issue 15) are idempotent, so they are loaded also into a
+	// database that already holds the demo incidents.
+	if err := loadDemoObservations(ctx, db, in, o, stdout); err != nil {
+		return err
+	}
 	if ifEmpty {
 		n, err := db.IncidentCount(ctx)
 		if err != nil {

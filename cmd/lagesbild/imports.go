@@ -30,6 +30,7 @@ const importUsage = `usage:
   lagesbild import presence [--format csv|geojson] [--source NAME] [--json] FILE...
   lagesbild import population [--json] FILE...
   lagesbild import deso [--json] FILE       SCB DeSO boundaries (GeoJSON, or GeoPackage with GDAL's ogr2ogr)
+  lagesbild import observations [--format csv|geojson] --source NAME [--json] FILE...   agencies' observations
 FILE may be - for standard input.`
 
 // newImportService wires the parsers' reference data (place names, taxonomy) and the stores.
@@ -64,6 +65,9 @@ func cmdImport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 		return errUsage
 	}
 	kind := args[0]
+	if kind == "observations" {
+		return cmdImportObservations(ctx, cfg, logger, args[1:], stdout, stderr)
+	}
 	fs := flags("import "+kind, stderr)
 	format := fs.String("format", "", "incidents: polisen, csv or geojson; presence: csv or geojson (default: from the content)")
 	source := fs.String("source", "", "system the records come from; (source, source_id) identifies a record (default: the format name)")

@@ -53,10 +53,16 @@ Commands:
   version            the version of this binary, its Go version and the migration level it brings
   audit [--since T] [--user U] [--action A] [--resource P] [--limit N] [--json]
                      read the audit log (who read or changed what)
+  decision add|update ID --name N --purpose P --agencies a,b --scope S|--areas A --from D --until D --decided-by B --decided-at D
+  decision list | decision show ID | decision revoke ID
+                     collaboration decisions (samverkansbeslut) under which agencies share observations
+  disclosures [--agency A] [--since T] [--json]
+                     the disclosure log: what of an agency's data was read by whom, when, under which decision
 
 Roles: nationell (all), regional (--scope REGIONKOD or name, e.g. 5400 or "Öst"), lokal (--scope
 OMRADESKOD or name, e.g. 540210 or Linköping), gis (token: named layers, coarse H3 cells, no
-points), admin (users, tokens, imports, audit log; no incident data).
+points), admin (users, tokens, imports, audit log; no incident data), myndighet (an agency's analyst,
+--agency skv|fk|mv|kfm|...: its agency's observations and those shared under a samverkansbeslut).
 
 Environment:
   DATABASE_URL         PostgreSQL/PostGIS to use; when unset, a local cluster under LAGESBILD_DATA_DIR is started
@@ -126,6 +132,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdToken(ctx, cfg, logger, args[1:], stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, cfg, logger, args[1:], stdout)
+	case "decision":
+		return cmdDecision(ctx, cfg, logger, args[1:], stdout, stderr)
+	case "disclosures":
+		return cmdDisclosures(ctx, cfg, logger, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

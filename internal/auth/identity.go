@@ -27,10 +27,24 @@ const (
 	// RoleAdmin manages users, tokens and imports and reads the audit log; it sees no
 	// incident data.
 	RoleAdmin Role = "admin"
+	// RoleMyndighet is an analyst of another agency of the joint initiative: the observations
+	// of its own agency and those shared with it under a valid samverkansbeslut, within its
+	// geography; never the police's incidents.
+	RoleMyndighet Role = "myndighet"
 )
 
 // Roles lists every role, in the order the documentation gives them.
-var Roles = []Role{RoleNationell, RoleRegional, RoleLokal, RoleGIS, RoleAdmin}
+var Roles = []Role{RoleNationell, RoleRegional, RoleLokal, RoleGIS, RoleAdmin, RoleMyndighet}
+
+// PoliceRole reports whether r is one of the police's own roles (their identities belong to
+// Polismyndigheten).
+func (r Role) PoliceRole() bool {
+	return r == RoleNationell || r == RoleRegional || r == RoleLokal || r == RoleGIS
+}
+
+// AgencyPolisen is the agency of every police role (lagesbild.Agencies' code of
+// Polismyndigheten).
+const AgencyPolisen = "pm"
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
@@ -90,11 +104,22 @@ type Identity struct {
 	MaxRes int
 	Demo   bool   // a demo user, accepted only in demo mode
 	Via    string // "session", "token" or "jwt"
+	// Agency is the agency the identity belongs to (agency.code, e.g. "skv"); the police
+	// roles belong to "pm". Observations are visible by it (see CanReadObservations).
+	Agency string
 }
 
-// CanReadData reports whether the identity may read incident-derived data at all.
+// CanReadData reports whether the identity may read incident-derived data at all: the police's
+// roles only (an agency analyst sees observations, never the police's incidents).
 func (id Identity) CanReadData() bool {
-	return id.Role != RoleAdmin && id.Role.Valid() && !id.Scope.Empty()
+	return id.Role.PoliceRole() && !id.Scope.Empty()
+}
+
+// CanReadObservations reports whether the identity may read (and add) observations at all:
+// its own agency's, and other agencies' under a valid samverkansbeslut, within its scope. GIS
+// tokens read none.
+func (id Identity) CanReadObservations() bool {
+	return (id.Role.PoliceRole() && id.Role != RoleGIS || id.Role == RoleMyndighet) && id.Agency != "" && !id.Scope.Empty()
 }
 
 // CanSeePoints reports whether incident points may be shown (never to gis tokens).
@@ -121,7 +146,7 @@ func (id Identity) CanReadLayer(layer string) bool {
 // CacheKey identifies what the identity may see, for caches of rendered data: two identities
 // with the same key see exactly the same tiles and responses.
 func (id Identity) CacheKey() string {
-	return fmt.Sprintf("%s|%s|res%d|%s", id.Role, id.Scope, id.MaxRes, strings.Join(id.Layers, ","))
+	return fmt.Sprintf("%s|%s|%s|res%d|%s", id.Role, id.Agency, id.Scope, id.MaxRes, strings.Join(id.Layers, ","))
 }
 
 type ctxKey struct{}

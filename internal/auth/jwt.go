@@ -24,6 +24,7 @@ const (
 	DefaultRoleClaim   = "lagesbild_role"
 	DefaultScopeClaim  = "lagesbild_scope"
 	DefaultLayersClaim = "lagesbild_layers"
+	DefaultAgencyClaim = "lagesbild_agency"
 )
 
 // ErrJWTInvalid is wrapped by every error of JWTVerifier.Verify that rejects the token
@@ -49,6 +50,7 @@ type JWTConfig struct {
 	RoleClaim   string // claim holding the Role; default DefaultRoleClaim
 	ScopeClaim  string // claim holding the scope in ParseScope's form; default DefaultScopeClaim
 	LayersClaim string // claim holding a gis token's layers; default DefaultLayersClaim
+	AgencyClaim string // claim holding the agency (myndighet); default DefaultAgencyClaim
 }
 
 // Claims are what a verified JWT says about its bearer.
@@ -57,6 +59,7 @@ type Claims struct {
 	Role    string   // one of Roles
 	Scope   string   // unparsed (see ParseScope); empty when the token has no scope claim
 	Layers  []string // sorted, unique; empty when the token has no layers claim
+	Agency  string   // agency.code; empty when the token has no agency claim
 	Expiry  time.Time
 }
 
@@ -172,6 +175,13 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (Claims, error) {
 		return Claims{}, err
 	}
 	if c.Layers, err = listClaim(all, v.cfg.LayersClaim); err != nil {
+		return Claims{}, err
+	}
+	agencyClaim := v.cfg.AgencyClaim
+	if agencyClaim == "" {
+		agencyClaim = DefaultAgencyClaim
+	}
+	if c.Agency, _, err = stringClaim(all, agencyClaim); err != nil {
 		return Claims{}, err
 	}
 	return c, nil

@@ -92,13 +92,41 @@ func (s *Service) now() time.Time {
 
 // UserIdentity is the identity of a logged-in user.
 func UserIdentity(u User) Identity {
-	return Identity{Subject: u.Username, UserID: u.ID, Role: u.Role, Scope: u.Scope, Demo: u.Demo, Via: "session"}
+	return Identity{Subject: u.Username, UserID: u.ID, Role: u.Role, Scope: u.Scope, Demo: u.Demo, Via: "session", Agency: agencyOf(u.Role, u.Agency)}
 }
 
 // TokenIdentity is the identity an API token gives.
 func TokenIdentity(t Token) Identity {
 	return Identity{Subject: fmt.Sprintf("token:%d", t.ID), TokenID: t.ID, Role: t.Role, Scope: t.Scope,
-		Layers: t.Layers, MaxRes: t.MaxRes, Via: "token"}
+		Layers: t.Layers, MaxRes: t.MaxRes, Via: "token", Agency: agencyOf(t.Role, t.Agency)}
+}
+
+// agencyOf is the agency of an identity: the police roles are always the police's.
+func agencyOf(role Role, agency string) string {
+	if role.PoliceRole() || agency == "" {
+		return AgencyPolisen
+	}
+	return agency
+}
+
+// AgencyCode matches the code of an agency (agency.code).
+var AgencyCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,19}$`)
+
+// roleAgency checks the agency of an account or token: the police roles belong to
+// Polismyndigheten (pm; empty means pm), an agency analyst must name its agency.
+func roleAgency(role Role, agency string) (string, error) {
+	agency = strings.ToLower(strings.TrimSpace(agency))
+	switch {
+	case role.PoliceRole() && agency != "" && agency != AgencyPolisen:
+		return "", lagesbild.Invalid("agency", "the role %s is a police role: its agency is pm (Polismyndigheten)", role)
+	case role == RoleMyndighet && agency == "":
+		return "", lagesbild.Invalid("agency", "an agency analyst (myndighet) must name its agency (e.g. skv)")
+	case agency != "" && !AgencyCode.MatchString(agency):
+		return "", lagesbild.Invalid("agency", "%q is not an agency code (e.g. skv)", truncate(agency, 40))
+	case agency == "":
+		return AgencyPolisen, nil
+	}
+	return agency, nil
 }
 
 // Login checks a user name and password and opens a session. It returns the cookie value,
@@ -284,7 +312,11 @@ func (s *Service) FromBearer(ctx context.Context, cred string) (Identity, error)
 		if err != nil {
 			return Identity{}, fmt.Errorf("auth: jwt: scope claim: %v: %w", err, ErrUnauthenticated)
 		}
-		id := Identity{Subject: "jwt:" + c.Subject, Role: role, Scope: sc, Layers: c.Layers, Via: "jwt"}
+		agency, err := roleAgency(role, c.Agency)
+		if err != nil {
+			return Identity{}, fmt.Errorf("auth: jwt: agency claim: %v: %w", err, ErrUnauthenticated)
+		}
+		id := Identity{Subject: "jwt:" + c.Subject, Role: role, Scope: sc, Layers: c.Layers, Via: "jwt", Agency: agency}
 		if role == RoleGIS {
 			id.MaxRes = DefaultGISMaxRes
 		}
@@ -317,6 +349,7 @@ type NewUser struct {
 	Username, DisplayName, Password string
 	Role                            Role
 	Scope                           string // as ParseScope reads it
+	Agency                          string // agency.code; empty: polisen (police roles)
 	Demo                            bool
 }
 
@@ -333,6 +366,10 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
+	agency, err := roleAgency(n.Role, n.Agency)
+	if err != nil {
+		return User{}, err
+	}
 	if err := ValidatePassword(n.Password); err != nil {
 		return User{}, err
 	}
@@ -340,7 +377,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("auth: hash password: %w", err)
 	}
-	return s.Store.CreateUser(ctx, User{Username: n.Username, DisplayName: n.DisplayName, PasswordHash: hash, Role: n.Role, Scope: sc, Demo: n.Demo})
+	return s.Store.CreateUser(ctx, User{Username: n.Username, DisplayName: n.DisplayName, PasswordHash: hash, Role: n.Role, Scope: sc, Demo: n.Demo, Agency: agency})
 }
 
 // roleScope checks that a scope fits a role: admins and national users need none (they get
@@ -379,6 +416,7 @@ type TokenRequest struct {
 	Layers    []string
 	MaxRes    int    // gis only; 0: DefaultGISMaxRes
 	Expires   string // as ParseExpiry reads it; empty: 90 days
+	Agency    string // agency.code; empty: polisen (police roles)
 	CreatedBy string
 }
 
@@ -388,6 +426,10 @@ func (s *Service) CreateToken(ctx context.Context, n TokenRequest) (plain string
 		return "", Token{}, lagesbild.Invalid("role", "%q is not one of %s", truncate(string(n.Role), 30), rolesList())
 	}
 	sc, err := s.roleScope(ctx, n.Role, n.Scope)
+	if err != nil {
+		return "", Token{}, err
+	}
+	agency, err := roleAgency(n.Role, n.Agency)
 	if err != nil {
 		return "", Token{}, err
 	}
@@ -424,7 +466,7 @@ func (s *Service) CreateToken(ctx context.Context, n TokenRequest) (plain string
 		return "", Token{}, err
 	}
 	t, err = s.Store.CreateToken(ctx, Token{Name: n.Name, Role: n.Role, Scope: sc, Layers: n.Layers, MaxRes: n.MaxRes,
-		CreatedBy: n.CreatedBy, ExpiresAt: exp}, hash)
+		CreatedBy: n.CreatedBy, ExpiresAt: exp, Agency: agency}, hash)
 	if err != nil {
 		return "", Token{}, err
 	}

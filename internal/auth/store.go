@@ -18,6 +18,7 @@ type User struct {
 	Role         Role
 	Scope        Scope
 	Demo         bool // created by `lagesbild demo`; refused unless the service runs in demo mode
+	Agency       string
 	CreatedAt    time.Time
 	DisabledAt   *time.Time
 }
@@ -30,6 +31,7 @@ type Token struct {
 	Scope      Scope
 	Layers     []string
 	MaxRes     int
+	Agency     string
 	CreatedBy  string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time

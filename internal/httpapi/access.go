@@ -156,6 +156,7 @@ func (s *Server) audited(next http.Handler) http.Handler {
 			}
 		}
 		bw := &heldWriter{header: http.Header{}, status: http.StatusOK}
+		r = withDisclosureNote(r) // what the handler discloses goes into the row (samverkan.go)
 		next.ServeHTTP(bw, r)
 		if err := s.audit(r, bw.status, ""); err != nil {
 			// Whatever the cause, the client gets 503 and none of the data.
@@ -209,6 +210,7 @@ func (s *Server) audit(r *http.Request, status int, action string) error {
 	for _, k := range keys {
 		params["q."+storable(truncate(k, 40))] = storable(truncate(strings.Join(q[k], ","), 200))
 	}
+	disclosureParams(r, status, params)
 	subject := id.Subject
 	if subject == "" {
 		subject = "anonymous"
@@ -281,6 +283,9 @@ func collectionLayer(coll string) (layer string, res int) {
 // collectionAllowed reports whether the caller may read a collection: gis tokens only their
 // layers, and H3 collections no finer than their limit.
 func collectionAllowed(id auth.Identity, coll string) bool {
+	if !id.CanReadData() {
+		return false // an agency analyst reads only the observations collection
+	}
 	layer, res := collectionLayer(coll)
 	if !id.CanReadLayer(layer) {
 		return false

@@ -58,6 +58,9 @@ func (s *Server) ogcRoutes(r chi.Router) {
 		r.Get("/conformance", s.handle(s.handleOGCConformance))
 		r.Get("/api", s.handle(s.handleOGCAPI))
 		r.Get("/collections", s.handle(s.handleOGCCollections))
+		if s.Samverkan != nil {
+			s.ogcObservationRoutes(r) // the agencies' observations (samverkan_ogc.go)
+		}
 		cr := r.With(s.collectionAccess)
 		cr.Get("/collections/{collectionId}", s.handle(s.handleOGCCollection))
 		cr.Get("/collections/{collectionId}/queryables", s.handle(s.handleOGCQueryables))
@@ -238,6 +241,7 @@ func (s *Server) handleOGCCollections(w http.ResponseWriter, r *http.Request) er
 			out = append(out, s.collectionJSON(base, c))
 		}
 	}
+	out = append(out, s.observationCollections(r, base)...)
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{
 		"links":       []ogcLink{{Href: base + "/collections", Rel: "self", Type: jsonType, Title: "Samlingarna"}},
 		"collections": out,

@@ -119,6 +119,7 @@ i området eller i kommunen{{if .S.SensitiveGroups}}; känsliga grupper ingår b
 Insatstimmar under perioden per 1 000 invånare: {{ind .S.Presence.OperationHours}}.
 {{if .S.Presence.LastOperation}}Senaste insats: {{.S.Presence.LastOperation}} ({{.S.Presence.DaysSinceLastOperation}} dagar före periodens slut).{{end}}</p>
 
+{{.Joint}}
 {{if .S.History}}<h2>Klassning över tid</h2>
 <table><tr><th>Lista</th><th>Område</th><th>Klass (Polisen)</th></tr>
 {{range .S.History}}<tr><td>{{.Year}}</td><td>{{.Name}} ({{.AreaID}})</td><td>{{.ClassPolisen}}</td></tr>
@@ -144,6 +145,8 @@ type reportData struct {
 	Effects template.HTML
 	// Analyses are the time profile and the emerging hot spots (report_analyses.go).
 	Analyses template.HTML
+	// Joint is the observations the caller may see (samverkan_report.go).
+	Joint template.HTML
 }
 
 func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) error {
@@ -154,6 +157,9 @@ func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) error 
 	var b strings.Builder
 	d := reportData{S: sm, Rows: append([]summary.GroupSummary{sm.Total}, sm.Groups...), Chart: monthlyChart(sm.Monthly),
 		Effects: s.effectSection(r, sm.Area.ID), Analyses: s.analysesSection(r, sm)}
+	if d.Joint, err = s.jointSection(r, sm); err != nil {
+		return err
+	}
 	if err := reportPage.Execute(&b, d); err != nil {
 		return fmt.Errorf("httpapi: report: %w", err)
 	}

@@ -51,6 +51,9 @@ func (s *Server) routes() http.Handler {
 					s.adminRoutes(r)
 				})
 			}
+			if s.Samverkan != nil {
+				s.samverkanRoutes(r) // the joint lägesbild (samverkan.go)
+			}
 			if s.Imports != nil {
 				// An import of a large file may take longer than the read timeout (bodyDeadline).
 				r.With(s.allow(auth.Identity.CanAdmin, "import data")).Post("/imports", s.handle(s.handleImport))
@@ -76,8 +79,9 @@ func (s *Server) routes() http.Handler {
 		r.Use(cors) // before authentication: a CORS preflight carries no credentials
 		r.Use(s.authenticated)
 		r.Use(s.audited)
-		r.Use(s.allow(auth.Identity.CanReadData, "read map layers"))
-		s.tileRoutes(r)
+		r.Use(s.allow(func(id auth.Identity) bool { return id.CanReadData() || id.CanReadObservations() }, "read map layers"))
+		// Tiles are the police's data; an agency analyst reads only the OGC observations.
+		r.With(s.allow(auth.Identity.CanReadData, "read map layers")).Group(s.tileRoutes)
 		s.ogcRoutes(r)
 	})
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/samverkan"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
@@ -45,6 +46,8 @@ type Server struct {
 	Auth *auth.Service
 	// Limits bound what one client can take of the server; zero fields take the defaults.
 	Limits Limits
+	// Samverkan is the joint lägesbild (decisions, observations, disclosure log); nil disables it.
+	Samverkan *samverkan.Service
 
 	logins  *loginFailures
 	rejects *rejectFiles

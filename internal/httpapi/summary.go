@@ -129,7 +129,11 @@ func (s *Server) handleAreaSummary(w http.ResponseWriter, r *http.Request) error
 		writeCSV(w, summaryCSV(sm))
 		return nil
 	}
-	writeJSON(w, http.StatusOK, "application/json", sm)
+	out, err := s.withObservations(r, sm) // the joint picture (samverkan_report.go)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", out)
 	return nil
 }
 
@@ -301,7 +305,11 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) error {
 		writeCSV(w, priorityCSV(pr))
 		return nil
 	}
-	writeJSON(w, http.StatusOK, "application/json", pr)
+	out, err := s.withRankingObservations(r, pr) // the joint picture (samverkan_report.go)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, "application/json", out)
 	return nil
 }
 

@@ -41,12 +41,12 @@ func (db *DB) PoliceUnits(ctx context.Context) (regions, lpos map[string]string,
 	return regions, lpos, nil
 }
 
-const userColumns = `id, username, display_name, password_hash, role, scope, demo, created_at, disabled_at`
+const userColumns = `id, username, display_name, password_hash, role, scope, demo, created_at, disabled_at, agency`
 
 func scanUser(row pgx.CollectableRow) (auth.User, error) {
 	var u auth.User
 	var role, scope string
-	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &role, &scope, &u.Demo, &u.CreatedAt, &u.DisabledAt); err != nil {
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &role, &scope, &u.Demo, &u.CreatedAt, &u.DisabledAt, &u.Agency); err != nil {
 		return u, err
 	}
 	u.Role = auth.Role(role)
@@ -71,9 +71,9 @@ func (db *DB) oneUser(ctx context.Context, where string, arg any) (auth.User, er
 // CreateUser stores a new account; ErrConflict when the name is taken.
 func (db *DB) CreateUser(ctx context.Context, u auth.User) (auth.User, error) {
 	var id int64
-	err := db.pool.QueryRow(ctx, `INSERT INTO app_user (username, display_name, password_hash, role, scope, demo)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		u.Username, u.DisplayName, u.PasswordHash, string(u.Role), u.Scope.String(), u.Demo).Scan(&id)
+	err := db.pool.QueryRow(ctx, `INSERT INTO app_user (username, display_name, password_hash, role, scope, demo, agency)
+		VALUES ($1, $2, $3, $4, $5, $6, coalesce(nullif($7, ''), 'pm')) RETURNING id`,
+		u.Username, u.DisplayName, u.PasswordHash, string(u.Role), u.Scope.String(), u.Demo, u.Agency).Scan(&id)
 	if err != nil {
 		return auth.User{}, fmt.Errorf("postgis: user %q: %w", u.Username, translate(err))
 	}
@@ -136,13 +136,13 @@ func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
 	})
 }
 
-const tokenColumns = `id, name, role, scope, layers, max_res, created_by, created_at, expires_at, revoked_at, last_used_at`
+const tokenColumns = `id, name, role, scope, layers, max_res, created_by, created_at, expires_at, revoked_at, last_used_at, agency`
 
 func scanToken(row pgx.CollectableRow) (auth.Token, error) {
 	var t auth.Token
 	var role, scope string
 	var maxRes int16
-	if err := row.Scan(&t.ID, &t.Name, &role, &scope, &t.Layers, &maxRes, &t.CreatedBy, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &role, &scope, &t.Layers, &maxRes, &t.CreatedBy, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt, &t.Agency); err != nil {
 		return t, err
 	}
 	t.Role, t.MaxRes = auth.Role(role), int(maxRes)
@@ -156,9 +156,9 @@ func (db *DB) CreateToken(ctx context.Context, t auth.Token, hash []byte) (auth.
 	if t.Layers == nil {
 		t.Layers = []string{}
 	}
-	rows, err := db.pool.Query(ctx, `INSERT INTO api_token (token_hash, name, role, scope, layers, max_res, created_by, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+tokenColumns,
-		hash, t.Name, string(t.Role), t.Scope.String(), t.Layers, t.MaxRes, t.CreatedBy, t.ExpiresAt)
+	rows, err := db.pool.Query(ctx, `INSERT INTO api_token (token_hash, name, role, scope, layers, max_res, created_by, expires_at, agency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9, ''), 'pm')) RETURNING `+tokenColumns,
+		hash, t.Name, string(t.Role), t.Scope.String(), t.Layers, t.MaxRes, t.CreatedBy, t.ExpiresAt, t.Agency)
 	if err != nil {
 		return auth.Token{}, fmt.Errorf("postgis: create token: %w", translate(err))
 	}

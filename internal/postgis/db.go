@@ -398,9 +398,24 @@ func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, timeoutMS string
 	if id.CanReadData() {
 		regions, lpos = strings.Join(id.Scope.Regions, ","), strings.Join(id.Scope.LPOs, ",")
 	}
+	// The observations' settings (migration 00023): the caller's agency and geography, also for
+	// an agency analyst, whose 00008 settings stay empty (it reads no incident data).
+	agency, obsAll, obsRegions, obsLPOs := "", "", "", ""
+	if id.CanReadObservations() {
+		agency = id.Agency
+		if id.Scope.All {
+			obsAll = "on"
+		}
+		obsRegions, obsLPOs = strings.Join(id.Scope.Regions, ","), strings.Join(id.Scope.LPOs, ",")
+	} else if id.CanAdmin() {
+		agency = id.Agency
+	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('lagesbild.scope_all', $1, true), set_config('lagesbild.regions', $2, true),
 		set_config('lagesbild.lpos', $3, true), set_config('lagesbild.role', $4, true),
-		set_config('statement_timeout', $5, true)`, all, regions, lpos, string(id.Role), timeoutMS); err != nil {
+		set_config('statement_timeout', $5, true), set_config('lagesbild.agency', $6, true),
+		set_config('lagesbild.obs_all', $7, true), set_config('lagesbild.obs_regions', $8, true),
+		set_config('lagesbild.obs_lpos', $9, true)`, all, regions, lpos, string(id.Role), timeoutMS,
+		agency, obsAll, obsRegions, obsLPOs); err != nil {
 		return translate(err)
 	}
 	if err := fn(tx); err != nil {

@@ -19,6 +19,7 @@ import { createAreaPanel } from './panel.js';
 import { createAreaTable } from './table.js';
 import { createOverview } from './overview.js';
 import { errorText } from './format.js';
+import { addObservations } from './observations.js';
 
 const ROLE_LABELS = {
   nationell: 'Nationell analytiker',
@@ -541,6 +542,7 @@ async function loadAll(gen) {
     pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
     wireMap(pub.map);
     await new Promise((resolve) => pub.map.once('load', resolve));
+    addObservations(pub.map, me.role); // the agencies' observations (observations.js)
   }
   applyLayers();
   if (gen !== generation) return;

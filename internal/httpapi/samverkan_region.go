@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"html/template"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/risk"
+	"github.com/lagesbild/lagesbild/internal/samverkan"
+	"github.com/lagesbild/lagesbild/internal/summary"
+)
+
+// The printable samverkansråd lägesbild of one police region and period: the region's areas,
+// what changed, the joint ranking, each agency's contribution (the observations the caller may
+// see), presence, and links to each area's report with its operations and their follow-up.
+
+var regionReportPage = template.Must(template.New("region").Funcs(template.FuncMap{
+	"ind": indText, "num": numText, "trend": trendText, "score": func(v *float64) string {
+		if v == nil {
+			return "–"
+		}
+		return fmtNum(*v)
+	},
+	"count": countText,
+}).Parse(`<!DOCTYPE html>
+<html lang="sv">
+<head><meta charset="utf-8"><title>Samverkansrådets lägesbild – polisregion {{.Region}}</title>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#111}table{border-collapse:collapse;margin:.5em 0 1.5em}
+td,th{border:1px solid #999;padding:.2em .5em;text-align:left}.note{color:#444;font-size:.9em}.synthetic{background:#fff3cd;padding:.5em}
+@media print{a{color:#111;text-decoration:none}}</style></head>
+<body>
+<h1>Samverkansrådets lägesbild – polisregion {{.Region}}</h1>
+<p>Period {{.List.Period.From}} – {{.List.Period.To}} ({{.List.Period.Days}} dagar), jämfört med perioden före. Lista {{.List.Set}}.</p>
+{{if .Synthetic}}<p class="synthetic">Innehåller SYNTETISKA demodata: de beskriver inga verkliga händelser.</p>{{end}}
+
+<h2>Regionens områden och vad som förändrats</h2>
+<table>
+<tr><th>Område</th><th>Klass</th><th>Kommun</th><th>Händelser</th><th>Perioden före</th><th>Förändring %</th><th>Trend (z)</th><th>Närvarotimmar/vecka per 1 000</th></tr>
+{{range .List.Rows}}<tr><td><a href="/api/v1/areas/{{.Area.ID}}/report?from={{$.List.Period.From}}&amp;to={{$.List.Period.To}}">{{.Area.Name}}</a></td><td>{{.Area.Class}}</td><td>{{.Area.KommunName}}</td>
+<td>{{ind .Count}}</td><td>{{ind .PreviousCount}}</td><td>{{ind .ChangePercent}}</td><td>{{trend .Trend}}</td><td>{{ind .PresenceHours}}</td></tr>
+{{end}}</table>
+
+<h2>Gemensam prioritering</h2>
+<p class="note">Analytikernas verktyg, inte en offentlig rangordning. Vikter och komponenter: se docs/risk-model.md.</p>
+<table>
+<tr><th>Rang</th><th>Område</th><th>Poäng</th><th>Observationer (totalt, som du får se)</th></tr>
+{{range .Priority.Areas}}<tr><td>{{.Rank}}</td><td>{{.Area.Name}}</td><td>{{score .Score}}</td><td>{{index $.AreaObs .Area.ID}}</td></tr>
+{{end}}</table>
+
+<h2>Myndigheternas bidrag</h2>
+{{if .Picture}}<table>
+<tr><th>Myndighet</th><th>Grund</th><th>Observationer i regionen</th></tr>
+{{range .Picture.Contributions}}<tr><td>{{.AgencyName}}</td><td>{{.Basis}}{{if .DecisionName}} ({{.DecisionName}}){{end}}{{if .Synthetic}} <em>syntetiska</em>{{end}}</td><td>{{count .Total}}</td></tr>
+{{else}}<tr><td colspan="3">Inga observationer som du får se under perioden.</td></tr>
+{{end}}</table>
+<p class="note">{{.Picture.Note}} Läsningen av andra myndigheters uppgifter är loggad med det samverkansbeslut som tillåter den.</p>
+{{else}}<p>Din roll läser inga observationer.</p>{{end}}
+
+<h2>Insatser och uppföljning</h2>
+<p>Periodens insatser och deras effektuppföljning står i varje områdes rapport (länkarna ovan).</p>
+
+<h2>Om uppgifterna</h2>
+<ul class="note">{{range .List.Notes}}<li>{{.}}</li>{{end}}<li>”–” betyder att uppgiften inte visas (små tal, 1–4, eller för få händelser).</li></ul>
+</body></html>
+`))
+
+type regionReport struct {
+	Region    string
+	List      *summary.List
+	Priority  *summary.Priority
+	Picture   *samverkan.Picture
+	AreaObs   map[string]string
+	Synthetic bool
+}
+
+func (s *Server) handleRegionReport(w http.ResponseWriter, r *http.Request) error {
+	code := chi.URLParam(r, "code")
+	if !regionCode.MatchString(code) {
+		return lagesbild.Invalid("code", "%q is not a police region code such as 5300", truncate(code, 20))
+	}
+	if !identity(r).Scope.AllowsRegion(code) {
+		return forbidden("the region %s lies outside your scope", code)
+	}
+	v := r.URL.Query()
+	if err := checkParams(v, "set", "from", "to"); err != nil {
+		return err
+	}
+	year := 2025
+	if y := v.Get("set"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 2000 || n > 2100 {
+			return lagesbild.Invalid("set", "%q is not a list year such as 2025", truncate(y, 20))
+		}
+		year = n
+	}
+	var q summary.Query
+	var err error
+	if q.From, err = parseDay("from", v.Get("from")); err != nil {
+		return err
+	}
+	if q.To, err = parseDay("to", v.Get("to")); err != nil {
+		return err
+	}
+	q.Region = code
+	list, err := s.Summaries.List(r.Context(), year, q)
+	if err != nil {
+		return listNotFound(err, year)
+	}
+	pr, err := s.Summaries.Prioritise(r.Context(), year, q, nil, risk.PercentRank)
+	if err != nil {
+		return listNotFound(err, year)
+	}
+	allowed, err := s.scopeFilter(r, year)
+	if err != nil {
+		return err
+	}
+	list.Rows = slices.DeleteFunc(list.Rows, func(row summary.Row) bool { return !allowed(row.Area.ID) })
+	pr.Areas = slices.DeleteFunc(pr.Areas, func(a summary.PriorityArea) bool { return !allowed(a.Area.ID) })
+	d := regionReport{Region: code, List: list, Priority: pr, AreaObs: map[string]string{}}
+	for _, row := range list.Rows {
+		d.Synthetic = d.Synthetic || row.Synthetic
+	}
+	pq := periodQuery(list.Period, "")
+	pq.Region = code
+	if d.Picture, err = s.joinedPicture(r, pq); err != nil {
+		return err
+	}
+	joint, err := s.withRankingObservations(r, pr)
+	if err != nil {
+		return err
+	}
+	if jp, ok := joint.(jointPriority); ok {
+		for id, p := range jp.Observations {
+			var parts []string
+			for _, c := range p.Contributions {
+				parts = append(parts, c.AgencyName+": "+countText(c.Total))
+			}
+			d.AreaObs[id] = strings.Join(parts, "; ")
+		}
+	}
+	var b strings.Builder
+	if err := regionReportPage.Execute(&b, d); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(b.String()))
+	return nil
+}

@@ -1,0 +1,146 @@
+package postgis_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lagesbild/lagesbild/geodata"
+	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/demo"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+	"github.com/lagesbild/lagesbild/internal/refdata"
+	"github.com/lagesbild/lagesbild/internal/samverkan"
+	"github.com/lagesbild/lagesbild/internal/samverkan/samverkantest"
+)
+
+// TestObservationVisibility checks row-level security alone (the store's read, without the
+// service's second check) against the agency matrix, that a revoked decision takes its
+// observations away at once, and that a connection without settings sees none.
+func TestObservationVisibility(t *testing.T) {
+	db, url := pgtest.New(t)
+	svc := samverkantest.Load(t, db)
+	ctx := context.Background()
+	for _, e := range samverkantest.Matrix() {
+		rows, err := db.Observations(auth.WithIdentity(ctx, e.ID), lagesbild.ObservationQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != e.Rows {
+			t.Errorf("%s sees %d observations under row-level security, want %d", e.ID.Subject, len(rows), e.Rows)
+		}
+	}
+	conn := pgtest.Conn(t, url)
+	if n := readerCount(t, conn, "observation", nil); n != 0 {
+		t.Errorf("a reader without settings sees %d observations", n)
+	}
+	if n := readerCount(t, conn, "observation", map[string]string{"lagesbild.scope_all": "on", "lagesbild.obs_all": "on"}); n != 0 {
+		t.Errorf("a reader without an agency sees %d observations", n)
+	}
+	if n := readerCount(t, conn, "samverkansbeslut", map[string]string{"lagesbild.agency": "kfm"}); n != 0 {
+		t.Errorf("an agency in no decision sees %d decisions", n)
+	}
+	if _, err := svc.RevokeDecision(ctx, samverkantest.Valid, "test-admin"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Observations(auth.WithIdentity(ctx, samverkantest.Regional), lagesbild.ObservationQuery{})
+	if err != nil || len(rows) != 0 {
+		t.Errorf("after revocation the police region sees %d observations (%v), want 0", len(rows), err)
+	}
+	hist, err := db.DecisionHistory(ctx, samverkantest.Valid)
+	if err != nil || len(hist) != 2 || hist[1].Version.RevokedAt == nil || hist[1].ChangedBy != "test-admin" {
+		t.Errorf("history after revocation: %+v, %v", hist, err)
+	}
+}
+
+// TestObservationImportRejects names every bad record and stores nothing; a second import of
+// the same file changes nothing.
+func TestObservationImportRejects(t *testing.T) {
+	db, _ := pgtest.New(t)
+	svc := samverkantest.Load(t, db)
+	ctx := context.Background()
+	rep, err := svc.Import(ctx, strings.NewReader(samverkantest.CSV()), "again.csv", samverkan.ImportOptions{Source: "matrix", Synthetic: true})
+	if err != nil || rep.Unchanged != 36 || rep.Inserted+rep.Updated != 0 {
+		t.Errorf("re-import: %+v, %v", rep, err)
+	}
+	bad := "source_id,agency,kind,category,time,value,classification,decision,lat,lon,area_id,h3\n" +
+		"ok-1,mv,record,arbetsplatsinspektion,2025-05-01 10:00,,oppen,,59.39,17.90,,\n" +
+		"b-2,mv,record,arbetsplatsinspektion,2025-05-01 10:00,,oppen," + samverkantest.Other + ",59.39,17.90,,\n" +
+		"b-3,mv,record,folkbokforingskontroll,2025-05-01 10:00,,oppen,,59.39,17.90,,\n" +
+		"b-4,mv,record,arbetsplatsinspektion,2025-05-01 10:00,,oppen,SB-NONE,59.39,17.90,,\n" +
+		"b-5,mv,indicator,arbetsplatsinspektion,2025-05,3,oppen,,,,2025-SO99999,\n" +
+		"b-6,mv,record,arbetsplatsinspektion,2025-05-01 10:00,,hemlig,,59.39,17.90,,\n" +
+		"b-7,mv,record,arbetsplatsinspektion,2025-05-01 10:00,,oppen,,,,,zz\n" +
+		"b-8,xx,record,arbetsplatsinspektion,2025-05-01 10:00,,oppen,,59.39,17.90,,\n"
+	rep, err = svc.Import(ctx, strings.NewReader(bad), "bad.csv", samverkan.ImportOptions{Source: "mv-test"})
+	if !errors.Is(err, lagesbild.ErrInvalid) || rep.Rejected != 3 {
+		t.Fatalf("parser rejects: %+v, %v", rep, err)
+	}
+	want := map[int]string{7: "classification", 8: "h3", 9: "agency"}
+	for _, e := range rep.Errors {
+		if want[e.Line] != e.Field || e.File != "bad.csv" {
+			t.Errorf("reject %+v, want field %q", e, want[e.Line])
+		}
+	}
+	lines := strings.SplitAfter(bad, "\n")
+	rep, err = svc.Import(ctx, strings.NewReader(strings.Join(lines[:6], "")), "bad.csv", samverkan.ImportOptions{Source: "mv-test"})
+	if !errors.Is(err, lagesbild.ErrInvalid) || rep.Rejected != 4 {
+		t.Fatalf("database rejects: %+v, %v", rep, err)
+	}
+	want = map[int]string{3: "decision", 4: "category", 5: "decision", 6: "area_id"}
+	for _, e := range rep.Errors {
+		if want[e.Line] != e.Field {
+			t.Errorf("reject %+v, want field %q", e, want[e.Line])
+		}
+	}
+	rows, err := db.Observations(auth.WithIdentity(ctx, samverkantest.MV), lagesbild.ObservationQuery{})
+	if err != nil || len(rows) != 5 {
+		t.Errorf("after the failed imports mv sees %d observations (%v), want the fixture's 5", len(rows), err)
+	}
+}
+
+// TestDemoObservations imports the synthetic demo observations (at least four agencies under
+// the two demo decisions) and checks they are shared as the decisions say, idempotently.
+func TestDemoObservations(t *testing.T) {
+	db, _ := pgtest.New(t)
+	ctx := context.Background()
+	b, err := refdata.Load(geodata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &samverkan.Service{DecisionStore: db, Store: db, Units: db}
+	for _, d := range demo.Decisions {
+		if _, err := svc.CreateDecision(ctx, samverkan.DecisionInput{ID: d.ID, Name: d.Name, Purpose: d.Purpose, Agencies: d.Agencies,
+			Scope: d.Region, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, DecidedBy: d.DecidedBy, DecidedAt: d.ValidFrom}, "demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	obs, err := demo.Observations(demo.FromRefdata(b, 2025), demo.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		rep, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs)
+		if err != nil {
+			t.Fatalf("%+v %v", rep, err)
+		}
+	}
+	owners, decisions := map[string]bool{}, map[string]bool{}
+	rows, err := db.Observations(auth.WithIdentity(ctx, auth.Identity{Role: auth.RoleRegional, Agency: "pm",
+		Scope: auth.Scope{Regions: []string{"5300", "5400"}}}), lagesbild.ObservationQuery{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rows {
+		owners[o.Agency], decisions[o.DecisionID] = true, true
+		if !o.Synthetic || o.DecisionID == "" {
+			t.Fatalf("the police see %+v", o)
+		}
+	}
+	if len(owners) < 4 || len(decisions) != 2 {
+		t.Errorf("the police see %d observations of %v under %v; want four agencies and two decisions", len(rows), owners, decisions)
+	}
+	t.Logf("%d demo observations, %d visible to the police of Stockholm and Öst", len(obs), len(rows))
+}
