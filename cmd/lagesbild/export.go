@@ -158,4 +158,3 @@ func cmdExport(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	fmt.Fprintln(stdout, "recorded in the audit log as a disclosure (lagesbild audit --action disclosure)")
 	return nil
 }
-
