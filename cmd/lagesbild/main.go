@@ -54,6 +54,8 @@ Commands:
   export --format pmtiles|gpkg --output FILE (--role R --scope S | LAGESBILD_TOKEN) [--from D] [--to D]
          [--set Y] [--zoom 5-12] [--recipient WHO]
                      the caller's scope as a PMTiles archive or a GeoPackage (EPSG:3006); audited as a disclosure
+  tiles seed --zoom 5-12 (--role R --scope S | LAGESBILD_TOKEN) [--url URL] [--layers L]
+                     warm a running server's tile cache for a scope (the tiles the map asks for)
   audit [--since T] [--user U] [--action A] [--resource P] [--limit N] [--json]
                      read the audit log (who read or changed what)
 
@@ -124,6 +126,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAudit(ctx, cfg, logger, args[1:], stdout)
 	case "export":
 		return cmdExport(ctx, cfg, logger, args[1:], getenv, stdout, stderr)
+	case "tiles":
+		return cmdTiles(ctx, cfg, logger, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
