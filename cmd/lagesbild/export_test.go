@@ -96,13 +96,13 @@ func TestExport(t *testing.T) {
 		var meta struct {
 			VectorLayers []struct{ ID string } `json:"vector_layers"`
 			Lagesbild    struct {
-				Scope             string `json:"scope"`
-				Label             string `json:"scope_label"`
-				Synthetic         bool   `json:"synthetic"`
-				ExportedAt        string `json:"exported_at"`
-				PeriodFrom        string `json:"period_from"`
-				Recipient         string `json:"recipient"`
-				DataVersion       int64  `json:"data_version"`
+				Scope       string `json:"scope"`
+				Label       string `json:"scope_label"`
+				Synthetic   bool   `json:"synthetic"`
+				ExportedAt  string `json:"exported_at"`
+				PeriodFrom  string `json:"period_from"`
+				Recipient   string `json:"recipient"`
+				DataVersion int64  `json:"data_version"`
 			} `json:"lagesbild"`
 		}
 		if err := rd.Metadata(&meta); err != nil {
@@ -229,6 +229,29 @@ func TestExport(t *testing.T) {
 	})
 
 	t.Run("offline page", func(t *testing.T) { offlinePage(t, pm) })
+
+	t.Run("tiles seed", func(t *testing.T) {
+		senv := map[string]string{"LAGESBILD_DATA_DIR": t.TempDir()}
+		for k, v := range env {
+			senv[k] = v
+		}
+		base, stop := service(t, senv)
+		defer func() { _ = stop() }()
+		out, progress := runCLI(t, env, "tiles", "seed", "--zoom", "5-7", "--role", "lokal", "--scope", lpo, "--url", base)
+		// Järva's extent lies in one tile at each of zooms 5-7: 3 tiles of 5 layers.
+		if !strings.Contains(out, "seeded 15 tiles") || !strings.Contains(out, "0 failed") || !strings.Contains(progress, "15/15") {
+			t.Errorf("tiles seed printed %q and %q", out, progress)
+		}
+		var with int
+		if _, err := fmt.Sscanf(out, "seeded 15 tiles: %d with data", &with); err != nil || with == 0 {
+			t.Errorf("no tile with data: %q", out)
+		}
+		// The run's token is revoked at its end (and both steps are in the audit log).
+		audit, _ := runCLI(t, env, "audit", "--action", "admin", "--json")
+		if strings.Count(audit, `"for":"tiles seed"`) != 2 || !strings.Contains(audit, `"op":"revoke"`) {
+			t.Errorf("the seed token's creation and revocation are not both audited:\n%s", audit)
+		}
+	})
 }
 
 // offlinePage opens the archive in web/offline/index.html from file:// in headless Chromium
