@@ -27,10 +27,10 @@ const sessionCookie = "lagesbild_session"
 type csrfKey struct{}
 
 // errUnauthenticated is the 401 of a request without valid credentials.
-var errUnauthenticated = &publicError{kind: auth.ErrUnauthenticated, msg: "log in or send an API token (Authorization: Bearer)"}
+var errUnauthenticated = newError(auth.ErrUnauthenticated, "log in or send an API token (Authorization: Bearer)")
 
 func forbidden(format string, args ...any) error {
-	return &publicError{kind: lagesbild.ErrForbidden, msg: fmt.Sprintf(format, args...)}
+	return newError(lagesbild.ErrForbidden, format, args...)
 }
 
 // identify reads the caller's credentials: an Authorization: Bearer token or JWT, or else the

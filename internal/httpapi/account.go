@@ -49,13 +49,13 @@ func meOf(id auth.Identity, csrf string) me {
 		LPOs: nz(id.Scope.LPOs), Layers: nz(id.Layers), MaxRes: id.MaxRes, Demo: id.Demo, Via: id.Via, CSRFToken: csrf}
 }
 
-func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	csrf, _ := r.Context().Value(csrfKey{}).(string)
 	writeJSON(w, http.StatusOK, "application/json", meOf(identity(r), csrf))
+	return nil
 }
 
 // maxJSONBytes bounds a JSON request body (logins, accounts, tokens, profiles).
@@ -67,11 +67,11 @@ func readJSON(r *http.Request, v any) error {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBytes+1))
 	switch {
 	case isTimeout(err):
-		return &publicError{kind: errTimeout, msg: "the request body stopped arriving"}
+		return newError(errTimeout, "the request body stopped arriving")
 	case err != nil:
 		return lagesbild.Invalid("body", "the request body could not be read")
 	case len(b) > maxJSONBytes:
-		return &publicError{kind: errTooLarge, msg: fmt.Sprintf("the JSON body is larger than %d KiB", maxJSONBytes>>10)}
+		return newError(errTooLarge, "the JSON body is larger than %d KiB", maxJSONBytes>>10)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -150,14 +150,13 @@ func jsonKindWord(t reflect.Type) string {
 	return "another kind of value"
 }
 
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}
 	if err := readJSON(r, &body); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	cookie, sess, u, err := s.Auth.Login(r.Context(), body.Username, body.Password, clientAddr(r))
 	// Every attempt is audited, as the account it names (without the password).
@@ -169,8 +168,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		status = http.StatusUnauthorized
 	case err != nil:
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	// A failed attempt gets its own row only as the first of its client in a window; the
 	// rest are counted into one row (loginFailures), so failures cannot fill the log.
@@ -179,23 +177,21 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			if status != http.StatusOK {
 				s.logins.forget(clientAddr(r))
 			}
-			s.writeError(w, r, errors.Join(aerr, lagesbild.ErrUnavailable))
-			return
+			return errors.Join(aerr, lagesbild.ErrUnavailable)
 		}
 	}
 	if err != nil {
 		s.Logger.Warn("login failed", "reason", err.Error(), "client", clientAddr(r))
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "60")
-			s.writeError(w, r, &publicError{kind: auth.ErrRateLimited, msg: "too many login attempts; wait a minute"})
-			return
+			return newError(auth.ErrRateLimited, "too many login attempts; wait a minute")
 		}
-		s.writeError(w, r, &publicError{kind: auth.ErrUnauthenticated, msg: "wrong user name or password"})
-		return
+		return newError(auth.ErrUnauthenticated, "wrong user name or password")
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secureRequest(r)})
 	writeJSON(w, http.StatusOK, "application/json", meOf(auth.UserIdentity(u), sess.CSRFToken))
+	return nil
 }
 
 // secureRequest reports whether the client reached us over TLS (directly or, as the proxy
@@ -204,22 +200,21 @@ func secureRequest(r *http.Request) bool {
 	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := auth.FromContext(r.Context()); ok {
 		if err := s.audit(r, http.StatusNoContent, "logout"); err != nil {
-			s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
-			return
+			return fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable)
 		}
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.Auth.Logout(r.Context(), c.Value); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: secureRequest(r)})
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // Admin API: accounts, tokens and the audit log.
@@ -260,19 +255,19 @@ func viewToken(t auth.Token) tokenView {
 }
 
 func (s *Server) adminRoutes(r chi.Router) {
-	r.Get("/users", func(w http.ResponseWriter, r *http.Request) {
+	r.Get("/users", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		users, err := s.Auth.Store.Users(r.Context())
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]userView, len(users))
 		for i, u := range users {
 			out[i] = viewUser(u)
 		}
 		writeJSON(w, http.StatusOK, "application/json", out)
-	})
-	r.Post("/users", func(w http.ResponseWriter, r *http.Request) {
+		return nil
+	}))
+	r.Post("/users", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var body struct {
 			Username    string `json:"username"`
 			DisplayName string `json:"display_name"`
@@ -281,42 +276,40 @@ func (s *Server) adminRoutes(r chi.Router) {
 			Scope       string `json:"scope"`
 		}
 		if err := readJSON(r, &body); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		u, err := s.Auth.CreateUser(r.Context(), auth.NewUser{Username: body.Username, DisplayName: body.DisplayName,
 			Password: body.Password, Role: auth.Role(body.Role), Scope: body.Scope})
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusCreated, "application/json", viewUser(u))
-	})
-	r.Post("/users/{name}/disable", func(w http.ResponseWriter, r *http.Request) {
+		return nil
+	}))
+	r.Post("/users/{name}/disable", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		name := chi.URLParam(r, "name")
 		if !usernamePattern.MatchString(name) {
-			s.writeError(w, r, lagesbild.Invalid("name", "%q is not a user name (a–z, 0–9, '.', '_', '-')", truncate(name, 70)))
-			return
+			return lagesbild.Invalid("name", "%q is not a user name (a–z, 0–9, '.', '_', '-')", truncate(name, 70))
 		}
 		if err := s.Auth.DisableUser(r.Context(), name); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
-	r.Get("/tokens", func(w http.ResponseWriter, r *http.Request) {
+		return nil
+	}))
+	r.Get("/tokens", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		ts, err := s.Auth.Store.Tokens(r.Context())
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		out := make([]tokenView, len(ts))
 		for i, t := range ts {
 			out[i] = viewToken(t)
 		}
 		writeJSON(w, http.StatusOK, "application/json", out)
-	})
-	r.Post("/tokens", func(w http.ResponseWriter, r *http.Request) {
+		return nil
+	}))
+	r.Post("/tokens", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		var body struct {
 			Name    string   `json:"name"`
 			Role    string   `json:"role"`
@@ -326,33 +319,31 @@ func (s *Server) adminRoutes(r chi.Router) {
 			Expires string   `json:"expires"`
 		}
 		if err := readJSON(r, &body); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		plain, t, err := s.Auth.CreateToken(r.Context(), auth.TokenRequest{Name: body.Name, Role: auth.Role(body.Role),
 			Scope: body.Scope, Layers: body.Layers, MaxRes: body.MaxRes, Expires: body.Expires, CreatedBy: identity(r).Subject})
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		v := viewToken(t)
 		v.Token = plain
 		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, http.StatusCreated, "application/json", v)
-	})
-	r.Delete("/tokens/{id}", func(w http.ResponseWriter, r *http.Request) {
+		return nil
+	}))
+	r.Delete("/tokens/{id}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 		if err != nil || id <= 0 {
-			s.writeError(w, r, lagesbild.Invalid("id", "%q is not a token id", truncate(chi.URLParam(r, "id"), 30)))
-			return
+			return lagesbild.Invalid("id", "%q is not a token id", truncate(chi.URLParam(r, "id"), 30))
 		}
 		if err := s.Auth.RevokeToken(r.Context(), id); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
-	r.Get("/audit", s.handleAudit)
+		return nil
+	}))
+	r.Get("/audit", s.handle(s.handleAudit))
 }
 
 // usernamePattern is the form of a user name (auth.CreateUser and the app_user table check it).
@@ -370,10 +361,9 @@ func plainText(s string, n int) bool {
 	return !strings.ContainsFunc(s, unicode.IsControl)
 }
 
-func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query(), "since", "until", "subject", "action", "resource", "limit"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	var aq auth.AuditQuery
@@ -389,40 +379,36 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if err != nil {
-				s.writeError(w, r, lagesbild.Invalid(p.name, "%q is not an RFC 3339 time or a date", truncate(v, 40)))
-				return
+				return lagesbild.Invalid(p.name, "%q is not an RFC 3339 time or a date", truncate(v, 40))
 			}
 			*p.dst = &t
 		}
 	}
 	aq.Subject, aq.Action, aq.Resource = q.Get("subject"), q.Get("action"), q.Get("resource")
 	if aq.Action != "" && !slices.Contains(auditActions, aq.Action) {
-		s.writeError(w, r, lagesbild.Invalid("action", "%q is not one of %s", truncate(aq.Action, 20), strings.Join(auditActions, ", ")))
-		return
+		return lagesbild.Invalid("action", "%q is not one of %s", truncate(aq.Action, 20), strings.Join(auditActions, ", "))
 	}
 	for _, p := range []struct{ name, v string }{{"subject", aq.Subject}, {"resource", aq.Resource}} {
 		if !plainText(p.v, 300) {
-			s.writeError(w, r, lagesbild.Invalid(p.name, "must be text of at most 300 characters without control characters"))
-			return
+			return lagesbild.Invalid(p.name, "must be text of at most 300 characters without control characters")
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
-			s.writeError(w, r, lagesbild.Invalid("limit", "%q is not a number 1–10000", truncate(v, 20)))
-			return
+			return lagesbild.Invalid("limit", "%q is not a number 1–10000", truncate(v, 20))
 		}
 		aq.Limit = n
 	}
 	rows, err := s.Auth.Store.Audit(r.Context(), aq)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if rows == nil {
 		rows = []auth.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, "application/json", rows)
+	return nil
 }
 
 // Failed logins are audited in bounded form: per client address and window, the first failure

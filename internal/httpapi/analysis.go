@@ -38,13 +38,13 @@ func (s *Server) analysisRoutes(r chi.Router) {
 		return
 	}
 	points := s.allow(func(id auth.Identity) bool { return id.CanSeePoints() }, "run tests on exact incident positions")
-	r.With(s.areaAccess).Get("/areas/{id}/time-profile", s.handleTimeProfile)
-	r.With(s.areaAccess).Get("/areas/{id}/emerging-hot-spots", s.handleAreaEmerging)
-	r.Get("/emerging-hot-spots", s.handleRegionEmerging)
-	r.With(s.areaAccess, points).Get("/areas/{id}/near-repeat", s.handleAreaNearRepeat)
-	r.With(points).Get("/kommuner/{code}/near-repeat", s.handleKommunNearRepeat)
-	r.With(s.areaAccess).Get("/areas/{id}/operations", s.handleAreaOperations)
-	r.Get("/operations/{id}/effect", s.handleOperationEffect)
+	r.With(s.areaAccess).Get("/areas/{id}/time-profile", s.handle(s.handleTimeProfile))
+	r.With(s.areaAccess).Get("/areas/{id}/emerging-hot-spots", s.handle(s.handleAreaEmerging))
+	r.Get("/emerging-hot-spots", s.handle(s.handleRegionEmerging))
+	r.With(s.areaAccess, points).Get("/areas/{id}/near-repeat", s.handle(s.handleAreaNearRepeat))
+	r.With(points).Get("/kommuner/{code}/near-repeat", s.handle(s.handleKommunNearRepeat))
+	r.With(s.areaAccess).Get("/areas/{id}/operations", s.handle(s.handleAreaOperations))
+	r.Get("/operations/{id}/effect", s.handle(s.handleOperationEffect))
 }
 
 // operationJSON is an operation on an area, with the link to its effect follow-up.
@@ -58,15 +58,13 @@ type operationJSON struct {
 	Synthetic bool     `json:"synthetic"`
 }
 
-func (s *Server) handleAreaOperations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreaOperations(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	ops, err := s.Analysis.AreaOperations(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	out := []operationJSON{}
 	for _, o := range ops {
@@ -74,27 +72,26 @@ func (s *Server) handleAreaOperations(w http.ResponseWriter, r *http.Request) {
 			End: o.End.Format(time.DateOnly), Effect: "/api/v1/operations/" + strconv.FormatInt(o.ID, 10) + "/effect", Synthetic: o.Synthetic})
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"area_id": chi.URLParam(r, "id"), "operations": out})
+	return nil
 }
 
 const geojsonType = "application/geo+json"
 
-func (s *Server) handleTimeProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTimeProfile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query(), "from", "to", "group"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	q, err := analysisQuery(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := chi.URLParam(r, "id")
 	tp, err := s.Analysis.TimeProfile(r.Context(), id, q)
 	if err != nil {
-		s.writeError(w, r, areaNotFound(err, id))
-		return
+		return areaNotFound(err, id)
 	}
 	writeJSON(w, http.StatusOK, "application/json", tp)
+	return nil
 }
 
 func analysisQuery(r *http.Request) (analysis.Query, error) {
@@ -174,45 +171,41 @@ func (s *Server) writeEmerging(w http.ResponseWriter, e *analysis.Emerging, asGe
 	writeJSON(w, http.StatusOK, "application/json", e)
 }
 
-func (s *Server) handleAreaEmerging(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreaEmerging(w http.ResponseWriter, r *http.Request) error {
 	q, asGeoJSON, err := emergingQuery(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := chi.URLParam(r, "id")
 	e, err := s.Analysis.AreaEmerging(r.Context(), id, q)
 	if err != nil {
-		s.writeError(w, r, areaNotFound(err, id))
-		return
+		return areaNotFound(err, id)
 	}
 	s.writeEmerging(w, e, asGeoJSON)
+	return nil
 }
 
-func (s *Server) handleRegionEmerging(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRegionEmerging(w http.ResponseWriter, r *http.Request) error {
 	q, asGeoJSON, err := emergingQuery(r, "region")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	region := r.URL.Query().Get("region")
 	if !regionCode.MatchString(region) {
-		s.writeError(w, r, lagesbild.Invalid("region", "%q is not a police region code such as 5300", truncate(region, 20)))
-		return
+		return lagesbild.Invalid("region", "%q is not a police region code such as 5300", truncate(region, 20))
 	}
 	if !identity(r).Scope.AllowsRegion(region) {
-		s.writeError(w, r, forbidden("the region %s lies outside your scope", region))
-		return
+		return forbidden("the region %s lies outside your scope", region)
 	}
 	e, err := s.Analysis.RegionEmerging(r.Context(), region, q)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no police region %s", region)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.writeEmerging(w, e, asGeoJSON)
+	return nil
 }
 
 func nearRepeatQuery(r *http.Request) (analysis.NearRepeatQuery, error) {
@@ -251,97 +244,85 @@ func nearRepeatQuery(r *http.Request) (analysis.NearRepeatQuery, error) {
 	return q, nil
 }
 
-func (s *Server) handleAreaNearRepeat(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreaNearRepeat(w http.ResponseWriter, r *http.Request) error {
 	q, err := nearRepeatQuery(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := chi.URLParam(r, "id")
 	nr, err := s.Analysis.AreaNearRepeat(r.Context(), id, q)
 	if err != nil {
-		s.writeError(w, r, areaNotFound(err, id))
-		return
+		return areaNotFound(err, id)
 	}
 	writeJSON(w, http.StatusOK, "application/json", nr)
+	return nil
 }
 
-func (s *Server) handleKommunNearRepeat(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleKommunNearRepeat(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
 	if !kommunCode.MatchString(code) {
-		s.writeError(w, r, lagesbild.Invalid("code", "%q is not a kommun code such as 0180", truncate(code, 20)))
-		return
+		return lagesbild.Invalid("code", "%q is not a kommun code such as 0180", truncate(code, 20))
 	}
 	q, err := nearRepeatQuery(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	region, err := s.Analysis.KommunRegion(r.Context(), code)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no kommun %s", code)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	// A whole kommun is only for callers who see its whole region; a lokalpolisområdeschef
 	// tests the areas of their own lokalpolisområde.
 	if !identity(r).Scope.AllowsRegion(region) {
-		s.writeError(w, r, forbidden("the kommun %s lies outside your scope (its police region %s)", code, region))
-		return
+		return forbidden("the kommun %s lies outside your scope (its police region %s)", code, region)
 	}
 	nr, err := s.Analysis.KommunNearRepeat(r.Context(), code, q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, "application/json", nr)
+	return nil
 }
 
-func (s *Server) handleOperationEffect(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOperationEffect(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query(), "group", "buffer_m", "controls", "pre_months"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	raw := chi.URLParam(r, "id")
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id < 1 {
-		s.writeError(w, r, lagesbild.Invalid("id", "%q is not an operation id (a positive whole number)", truncate(raw, 20)))
-		return
+		return lagesbild.Invalid("id", "%q is not an operation id (a positive whole number)", truncate(raw, 20))
 	}
 	var q analysis.EffectQuery
 	q.Group = r.URL.Query().Get("group")
 	if q.BufferM, err = floatParam(r, "buffer_m", analysis.DefaultBufferM, 50, analysis.MaxBufferM); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if q.Controls, err = intParam(r, "controls", analysis.DefaultControls, 1, analysis.MaxControls); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if q.PreMonths, err = intParam(r, "pre_months", analysis.DefaultPreMonths, 3, 36); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	ef, err := s.Analysis.OperationEffect(r.Context(), id, q)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no operation %d", id)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	// The application's own check, independent of row-level security: the target area must
 	// be in the caller's scope.
 	region, lpo, err := s.Areas.AreaScope(r.Context(), ef.Area.ID)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if !identity(r).Scope.AllowsArea(region, lpo) {
-		s.writeError(w, r, forbidden("the operation's area %s lies outside your scope", ef.Area.ID))
-		return
+		return forbidden("the operation's area %s lies outside your scope", ef.Area.ID)
 	}
 	writeJSON(w, http.StatusOK, "application/json", ef)
+	return nil
 }

@@ -24,7 +24,7 @@ type CompStatService interface {
 // compStatRoutes adds GET /compstat when the summary service can compare periods.
 func (s *Server) compStatRoutes(r chi.Router) {
 	if cs, ok := s.Summaries.(CompStatService); ok {
-		r.Get("/compstat", s.handleCompStat(cs))
+		r.Get("/compstat", s.handle(s.handleCompStat(cs)))
 	}
 }
 
@@ -48,17 +48,15 @@ func unitAllowed(sc auth.Scope, u summary.Unit) bool {
 	return false
 }
 
-func (s *Server) handleCompStat(cs CompStatService) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCompStat(cs CompStatService) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		if err := checkParams(q, "level", "id", "preset", "set", "to", "format"); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		asCSV, err := wantCSV(r)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		cq := summary.CompStatQuery{Level: q.Get("level"), ID: q.Get("id"), Preset: q.Get("preset")}
 		switch cq.Level {
@@ -91,8 +89,7 @@ func (s *Server) handleCompStat(cs CompStatService) http.HandlerFunc {
 			cq.To, err = parseDay("to", q.Get("to"))
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		// The scope is checked before any count is read; row-level security would hide the
 		// counts anyway, but an outside unit is a 403, not a row of zeros.
@@ -101,26 +98,24 @@ func (s *Server) handleCompStat(cs CompStatService) http.HandlerFunc {
 			err = notFound("there is no %s %s", cq.Level, truncate(cq.ID, 40))
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if !unitAllowed(identity(r).Scope, u) {
-			s.writeError(w, r, forbidden("the %s %s lies outside your scope", cq.Level, truncate(cq.ID, 40)))
-			return
+			return forbidden("the %s %s lies outside your scope", cq.Level, truncate(cq.ID, 40))
 		}
 		out, err := cs.CompStat(r.Context(), cq)
 		if errors.Is(err, lagesbild.ErrNotFound) {
 			err = notFound("there is no %s %s", cq.Level, truncate(cq.ID, 40))
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if asCSV {
 			writeCSV(w, compStatCSV(out))
-			return
+			return nil
 		}
 		writeJSON(w, http.StatusOK, "application/json", out)
+		return nil
 	}
 }
 

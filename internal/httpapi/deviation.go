@@ -21,16 +21,15 @@ type DeviationService interface {
 // deviationRoutes adds GET /deviations when the summary service can list deviations.
 func (s *Server) deviationRoutes(r chi.Router) {
 	if ds, ok := s.Summaries.(DeviationService); ok {
-		r.Get("/deviations", s.handleDeviations(ds))
+		r.Get("/deviations", s.handle(s.handleDeviations(ds)))
 	}
 }
 
-func (s *Server) handleDeviations(ds DeviationService) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeviations(ds DeviationService) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		if err := checkParams(q, "set", "window", "to", "region", "kommun", "cells"); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		dq := summary.DeviationQuery{Window: q.Get("window"), Kommun: q.Get("kommun"), Cells: true}
 		if dq.Window == "" {
@@ -61,21 +60,19 @@ func (s *Server) handleDeviations(ds DeviationService) http.HandlerFunc {
 			dq.Set, err = s.setParam(r, q.Get("set"))
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		dq.Region = q.Get("region")
 		out, err := ds.Deviations(r.Context(), dq)
 		if err != nil {
-			s.writeError(w, r, listNotFound(err, dq.Set))
-			return
+			return listNotFound(err, dq.Set)
 		}
 		allowed, err := s.scopeFilter(r, dq.Set)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		out.Areas = slices.DeleteFunc(out.Areas, func(d summary.DeviationRow) bool { return !allowed(d.Area.ID) })
 		writeJSON(w, http.StatusOK, "application/json", out)
+		return nil
 	}
 }

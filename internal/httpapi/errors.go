@@ -52,59 +52,111 @@ type apiError struct {
 	} `json:"error"`
 }
 
-// publicError is an error whose message is written for the client.
-type publicError struct {
-	kind error
-	msg  string
+// Error is the one public error of the API: the HTTP status, a stable code, a message written
+// for the client and the parameter it is about. Handlers return one (newError, notFound,
+// forbidden) or a domain error, which publicError turns into one: a kind of errorStatus, a
+// *lagesbild.ValidationError (message and parameter) or a *lagesbild.PublicError (message). Any
+// other error is a 500 whose text never leaves the log.
+type Error struct {
+	Status    int
+	Code      string
+	Message   string
+	Parameter string
+	Err       error // the kind or cause: what errors.Is and the log see, never the client
 }
 
-func (e *publicError) Error() string { return e.msg }
-func (e *publicError) Unwrap() error { return e.kind }
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap makes errors.Is(err, kind) true for an Error of that kind.
+func (e *Error) Unwrap() error { return e.Err }
+
+// newError is the public error of kind (one of errorStatus) with a message for the client.
+func newError(kind error, format string, args ...any) *Error {
+	status, code := statusOf(kind)
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...), Err: kind}
+}
 
 func notFound(format string, args ...any) error {
-	return &publicError{kind: lagesbild.ErrNotFound, msg: fmt.Sprintf(format, args...)}
+	return newError(lagesbild.ErrNotFound, format, args...)
 }
 
-// writeError maps err to a status and writes the JSON error body. Messages of 4xx errors are
-// meant for the client (validation errors name the parameter); 5xx bodies are generic and carry
-// the request id, and the real error goes to the log only.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status, code := http.StatusInternalServerError, "internal"
+// statusOf looks err's kind up in errorStatus; an unknown error is a 500.
+func statusOf(err error) (int, string) {
 	for _, e := range errorStatus {
 		if errors.Is(err, e.kind) {
-			status, code = e.status, e.code
-			break
+			return e.status, e.code
 		}
 	}
-	var body apiError
-	body.Error.Code = code
-	body.Error.RequestID = middleware.GetReqID(r.Context())
+	return http.StatusInternalServerError, "internal"
+}
+
+// publicError is the one mapping from an error to what the client is told. Message is empty
+// when err carries no words meant for the client.
+func publicError(err error) Error {
+	var e *Error
+	if errors.As(err, &e) {
+		out := *e
+		out.Err = err
+		return out
+	}
+	out := Error{Err: err}
+	out.Status, out.Code = statusOf(err)
 	var ve *lagesbild.ValidationError
-	var pe *publicError
+	var pe *lagesbild.PublicError
 	switch {
-	case status >= 500:
-		s.Logger.Error("request failed", "err", err, "path", r.URL.Path, "request_id", body.Error.RequestID)
-		body.Error.Message = "internal error; quote the request id when reporting it"
-		if status == http.StatusServiceUnavailable {
-			body.Error.Message = "service temporarily unavailable; try again later"
-			w.Header().Set("Retry-After", "5")
-		}
 	case errors.As(err, &ve):
 		v := *ve
 		v.Field = truncateChars(v.Field, maxEchoParam)
-		body.Error.Message, body.Error.Parameter = truncate(v.Error(), maxEchoMessage), v.Field
+		out.Message, out.Parameter = v.Error(), v.Field
 	case errors.As(err, &pe):
-		body.Error.Message = truncate(pe.msg, maxEchoMessage)
+		out.Message = pe.Message
+	}
+	return out
+}
+
+// handlerFunc is an endpoint that returns its error instead of writing it; handle adapts it.
+type handlerFunc func(http.ResponseWriter, *http.Request) error
+
+// handle adapts h to an http.HandlerFunc, and is the one place a handler's error is written.
+// A handler returns an error only before it has written anything.
+func (s *Server) handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// writeError writes the JSON error body of err (publicError). Messages of 4xx errors are meant
+// for the client (validation errors name the parameter); 5xx bodies are generic and carry the
+// request id, and the real error goes to the log only. Handlers return their errors to handle;
+// middleware calls writeError itself.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := publicError(err)
+	var body apiError
+	body.Error.Code = e.Code
+	body.Error.RequestID = middleware.GetReqID(r.Context())
+	switch {
+	case e.Status >= 500:
+		s.Logger.Error("request failed", "err", err, "path", r.URL.Path, "request_id", body.Error.RequestID)
+		body.Error.Message = "internal error; quote the request id when reporting it"
+		if e.Status == http.StatusServiceUnavailable {
+			body.Error.Message = "service temporarily unavailable; try again later"
+			w.Header().Set("Retry-After", "5")
+		}
+	case e.Message != "":
+		body.Error.Message = truncate(e.Message, maxEchoMessage)
+		body.Error.Parameter = truncateChars(e.Parameter, maxEchoParam)
 	default:
 		// A 4xx without a message of its own: the status in words is still better than
 		// internal error text, which never reaches a client.
 		s.Logger.Warn("client error without a public message", "err", err, "path", r.URL.Path, "request_id", body.Error.RequestID)
-		body.Error.Message = http.StatusText(status)
+		body.Error.Message = http.StatusText(e.Status)
 	}
-	if status == http.StatusRequestTimeout {
+	if e.Status == http.StatusRequestTimeout {
 		w.Header().Set("Connection", "close")
 	}
-	writeJSON(w, status, "application/json", body)
+	writeJSON(w, e.Status, "application/json", body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {

@@ -40,15 +40,13 @@ type areaSetJSON struct {
 	ClassCounts      map[string]int `json:"class_counts"`
 }
 
-func (s *Server) handleAreaSets(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreaSets(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	sets, err := s.Areas.AreaSets(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]areaSetJSON, len(sets))
 	for i, set := range sets {
@@ -59,6 +57,7 @@ func (s *Server) handleAreaSets(w http.ResponseWriter, r *http.Request) {
 		out[i] = areaSetJSON{set.Year, set.Label, set.Published.Format(time.DateOnly), set.GeometryOfficial, set.Note, set.AreaCount, counts}
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"area_sets": out})
+	return nil
 }
 
 // feature and featureCollection follow RFC 7946.
@@ -146,29 +145,25 @@ func areaFeature(a lagesbild.Area) feature {
 
 const areasAttribution = "Källa: Polismyndigheten (områden), SCB (kommuner). Gränser för 2015–2019 är approximerade."
 
-func (s *Server) handleAreas(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreas(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := checkParams(q, "set"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	year, err := s.setParam(r, q.Get("set"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	areas, err := s.Areas.Areas(r.Context(), year)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no police list for %d (see /api/v1/area-sets)", year)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	allowed, err := s.scopeFilter(r, year)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fc := featureCollection{Type: "FeatureCollection", Name: "utsatta_omraden_" + itoa(year), Features: make([]feature, 0, len(areas)), Attribution: areasAttribution}
 	for _, a := range areas {
@@ -177,6 +172,7 @@ func (s *Server) handleAreas(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, geoJSON, fc)
+	return nil
 }
 
 // setParam parses ?set=, defaulting to the newest list.
@@ -196,25 +192,23 @@ func (s *Server) setParam(r *http.Request, v string) (int, error) {
 
 var areaID = regexp.MustCompile(`^[0-9]{4}-(SO|UOP)[0-9]{1,6}$`)
 
-func (s *Server) handleArea(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleArea(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := chi.URLParam(r, "id")
 	if !areaID.MatchString(id) {
-		s.writeError(w, r, lagesbild.Invalid("id", "%q is not an area id such as 2025-SO9", truncate(id, 40)))
-		return
+		return lagesbild.Invalid("id", "%q is not an area id such as 2025-SO9", truncate(id, 40))
 	}
 	a, err := s.Areas.Area(r.Context(), id)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = notFound("there is no area %s", id)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, geoJSON, areaFeature(a))
+	return nil
 }
 
 type boundaryLayer struct {
@@ -230,16 +224,14 @@ var (
 	boundaryRegion = boundaryLayer{lagesbild.BoundaryRegion, "polisregioner", 100, ""}
 )
 
-func (s *Server) handleBoundaries(l boundaryLayer) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleBoundaries(l boundaryLayer) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := checkParams(r.URL.Query()); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		bs, err := s.Areas.Boundaries(r.Context(), l.kind, l.toleranceM)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		fc := featureCollection{Type: "FeatureCollection", Name: l.name, Features: make([]feature, len(bs)),
 			Attribution: "Källa: SCB (generaliserade gränser, CC0)"}
@@ -251,6 +243,7 @@ func (s *Server) handleBoundaries(l boundaryLayer) http.HandlerFunc {
 			fc.Features[i] = feature{Type: "Feature", ID: b.Code, Geometry: b.Geometry, Properties: props}
 		}
 		writeJSON(w, http.StatusOK, geoJSON, fc)
+		return nil
 	}
 }
 

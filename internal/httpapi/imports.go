@@ -44,11 +44,10 @@ var (
 // counts all; when it leaves some out, "rejects" links the full list as a CSV file (for an
 // hour, for the same user). 400 names what is wrong with a file that cannot be read at all,
 // 413 a file over Limits.MaxImportBytes, 408 an upload that stalls.
-func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := checkParams(q, "kind", "format", "source", "skip_invalid", "file"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	kind, format, source, file := q.Get("kind"), q.Get("format"), q.Get("source"), q.Get("file")
 	if file == "" {
@@ -57,26 +56,20 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	skip := false
 	switch {
 	case kind != "incidents" && kind != "presence" && kind != "population":
-		s.writeError(w, r, lagesbild.Invalid("kind", "%q is not incidents, presence or population", truncate(kind, 40)))
-		return
+		return lagesbild.Invalid("kind", "%q is not incidents, presence or population", truncate(kind, 40))
 	case kind == "incidents" && format != "polisen" && format != "csv" && format != "geojson":
-		s.writeError(w, r, lagesbild.Invalid("format", "%q is not polisen, csv or geojson", truncate(format, 40)))
-		return
+		return lagesbild.Invalid("format", "%q is not polisen, csv or geojson", truncate(format, 40))
 	case kind == "presence" && format != "" && format != "csv" && format != "geojson":
-		s.writeError(w, r, lagesbild.Invalid("format", "%q is not csv or geojson", truncate(format, 40)))
-		return
+		return lagesbild.Invalid("format", "%q is not csv or geojson", truncate(format, 40))
 	case !importName.MatchString(file):
-		s.writeError(w, r, lagesbild.Invalid("file", "use letters, digits, space, dot, dash or underscore (at most 100)"))
-		return
+		return lagesbild.Invalid("file", "use letters, digits, space, dot, dash or underscore (at most 100)")
 	case source != "" && !importSource.MatchString(source):
-		s.writeError(w, r, lagesbild.Invalid("source", "use lower-case letters, digits and . _ : - (at most 64)"))
-		return
+		return lagesbild.Invalid("source", "use lower-case letters, digits and . _ : - (at most 64)")
 	}
 	if v := q.Get("skip_invalid"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.writeError(w, r, lagesbild.Invalid("skip_invalid", "%q is not true or false", truncate(v, 10)))
-			return
+			return lagesbild.Invalid("skip_invalid", "%q is not true or false", truncate(v, 10))
 		}
 		skip = b
 	}
@@ -88,13 +81,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	maxBytes := s.Limits.maxImportBytes()
 	if r.ContentLength > maxBytes {
-		s.writeError(w, r, importTooLarge(maxBytes))
-		return
+		return importTooLarge(maxBytes)
 	}
 	in := bufio.NewReaderSize(http.MaxBytesReader(w, r.Body, maxBytes), 64<<10)
 	if err := checkText(in); err != nil {
-		s.writeError(w, r, importReadError(err, maxBytes))
-		return
+		return importReadError(err, maxBytes)
 	}
 	sp := &spool{}
 	rejects := &lagesbild.Rejects{Spill: sp.add}
@@ -115,7 +106,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil && (isTooLarge(err) || isTimeout(err)):
 		sp.remove()
-		s.writeError(w, r, importReadError(err, maxBytes))
+		return importReadError(err, maxBytes)
 	case errors.Is(err, lagesbild.ErrInvalid) && rep.Rejected > 0:
 		link := s.keepSpool(r, sp, rep, rejects.Err())
 		var body apiError
@@ -128,10 +119,10 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &ve) && ve.File != "":
 		// The file itself cannot be read (a broken header, invalid JSON): name where and why.
 		sp.remove()
-		s.writeError(w, r, lagesbild.Invalid("body", "%s; nothing was stored", ve.Error()))
+		return lagesbild.Invalid("body", "%s; nothing was stored", ve.Error())
 	case err != nil:
 		sp.remove()
-		s.writeError(w, r, err)
+		return err
 	default:
 		link := s.keepSpool(r, sp, rep, rejects.Err())
 		writeJSON(w, http.StatusOK, "application/json", struct {
@@ -139,10 +130,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			Rejects *rejectLink            `json:"rejects,omitempty"`
 		}{rep, link})
 	}
+	return nil
 }
 
 func importTooLarge(maxBytes int64) error {
-	return &publicError{kind: errTooLarge, msg: fmt.Sprintf("the file is larger than %d MiB, the limit of an upload; import it with `lagesbild import`", maxBytes>>20)}
+	return newError(errTooLarge, "the file is larger than %d MiB, the limit of an upload; import it with `lagesbild import`", maxBytes>>20)
 }
 
 func isTooLarge(err error) bool {
@@ -158,7 +150,7 @@ func importReadError(err error, maxBytes int64) error {
 	case isTooLarge(err):
 		return importTooLarge(maxBytes)
 	case isTimeout(err):
-		return &publicError{kind: errTimeout, msg: "the file stopped arriving (an upload must keep sending); nothing was stored"}
+		return newError(errTimeout, "the file stopped arriving (an upload must keep sending); nothing was stored")
 	}
 	return err
 }
@@ -299,35 +291,29 @@ func (s *Server) keepSpool(r *http.Request, sp *spool, rep lagesbild.ImportRepor
 // handleRejectFile streams the full reject list of an import: GET /api/v1/imports/rejects/{id}.
 // The file may be far larger than a response the audit middleware could hold back, so the
 // route is not behind it: the handler writes the audit row itself before it sends anything.
-func (s *Server) handleRejectFile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRejectFile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := chi.URLParam(r, "id")
 	path, ok := s.rejects.get(id, identity(r).Subject, time.Now())
 	if !ok {
 		if err := s.audit(r, http.StatusNotFound, "read"); err != nil {
-			s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
-			return
+			return fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable)
 		}
-		s.writeError(w, r, notFound("no reject list %q: a list is kept for an hour, for the user who imported the file", truncate(id, 40)))
-		return
+		return notFound("no reject list %q: a list is kept for an hour, for the user who imported the file", truncate(id, 40))
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := s.audit(r, http.StatusOK, "read"); err != nil {
-		s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
-		return
+		return fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable)
 	}
 	// A list of a million rows may take a slow client longer than an ordinary response.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.Limits.importTimeout()))
@@ -335,6 +321,7 @@ func (s *Server) handleRejectFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="rejects-`+id+`.csv"`)
 	w.Header().Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, "", fi.ModTime(), f)
+	return nil
 }
 
 const (

@@ -54,25 +54,25 @@ func (s *Server) ogcRoutes(r chi.Router) {
 	}
 	r.Route("/ogc", func(r chi.Router) {
 		r.Use(middleware.Timeout(60 * time.Second))
-		r.Get("/", s.handleOGCLanding)
-		r.Get("/conformance", s.handleOGCConformance)
-		r.Get("/api", s.handleOGCAPI)
-		r.Get("/collections", s.handleOGCCollections)
+		r.Get("/", s.handle(s.handleOGCLanding))
+		r.Get("/conformance", s.handle(s.handleOGCConformance))
+		r.Get("/api", s.handle(s.handleOGCAPI))
+		r.Get("/collections", s.handle(s.handleOGCCollections))
 		cr := r.With(s.collectionAccess)
-		cr.Get("/collections/{collectionId}", s.handleOGCCollection)
-		cr.Get("/collections/{collectionId}/queryables", s.handleOGCQueryables)
-		cr.Get("/collections/{collectionId}/items", s.handleOGCItems)
-		cr.Get("/collections/{collectionId}/items/{featureId}", s.handleOGCItem)
+		cr.Get("/collections/{collectionId}", s.handle(s.handleOGCCollection))
+		cr.Get("/collections/{collectionId}/queryables", s.handle(s.handleOGCQueryables))
+		cr.Get("/collections/{collectionId}/items", s.handle(s.handleOGCItems))
+		cr.Get("/collections/{collectionId}/items/{featureId}", s.handle(s.handleOGCItem))
 		if s.Tiles != nil {
-			cr.Get("/collections/{collectionId}/tiles", s.handleOGCTilesets)
-			cr.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}", s.handleOGCTileset)
-			cr.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", s.handleOGCTile)
-			r.Get("/tileMatrixSets", s.handleOGCTileMatrixSets)
-			r.Get("/tileMatrixSets/{tileMatrixSetId}", s.handleOGCTileMatrixSet)
+			cr.Get("/collections/{collectionId}/tiles", s.handle(s.handleOGCTilesets))
+			cr.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}", s.handle(s.handleOGCTileset))
+			cr.Get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", s.handle(s.handleOGCTile))
+			r.Get("/tileMatrixSets", s.handle(s.handleOGCTileMatrixSets))
+			r.Get("/tileMatrixSets/{tileMatrixSetId}", s.handle(s.handleOGCTileMatrixSet))
 		}
-		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-			s.writeError(w, r, notFound("no such OGC API resource: %s (start at /ogc)", truncate(r.URL.Path, 80)))
-		})
+		r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			return notFound("no such OGC API resource: %s (start at /ogc)", truncate(r.URL.Path, 80))
+		}))
 	})
 }
 
@@ -109,10 +109,9 @@ func checkOGCParams(q url.Values, allowed ...string) error {
 	return checkFormat(q)
 }
 
-func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := s.ogcBase(r)
 	links := []ogcLink{
@@ -134,18 +133,19 @@ func (s *Server) handleOGCLanding(w http.ResponseWriter, r *http.Request) {
 			"myndigheternas närvaro och händelser per H3-cell, som OGC API – Features (GeoJSON) och vektortiles.",
 		"links": links,
 	})
+	return nil
 }
 
-func (s *Server) handleOGCConformance(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCConformance(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	classes := append(append([]string(nil), featuresConformance...), filterConformance...)
 	if s.Tiles != nil {
 		classes = append(classes, tilesConformance...)
 	}
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{"conformsTo": classes})
+	return nil
 }
 
 type ogcSpatialExtent struct {
@@ -223,15 +223,13 @@ func unknownCollection(id string) error {
 	return notFound("there is no collection %q (see /ogc/collections)", truncate(id, 40))
 }
 
-func (s *Server) handleOGCCollections(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCCollections(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	cs, err := s.Features.Collections(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := s.ogcBase(r)
 	out := make([]ogcCollection, 0, len(cs))
@@ -244,19 +242,19 @@ func (s *Server) handleOGCCollections(w http.ResponseWriter, r *http.Request) {
 		"links":       []ogcLink{{Href: base + "/collections", Rel: "self", Type: jsonType, Title: "Samlingarna"}},
 		"collections": out,
 	})
+	return nil
 }
 
-func (s *Server) handleOGCCollection(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCCollection(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := s.collection(r, chi.URLParam(r, "collectionId"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, jsonType, s.collectionJSON(s.ogcBase(r), c))
+	return nil
 }
 
 // ogcFeature is a GeoJSON feature; properties come from the store as a JSON object.
@@ -277,17 +275,15 @@ type ogcFeatureCollection struct {
 	Links          []ogcLink    `json:"links"`
 }
 
-func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 	id := chi.URLParam(r, "collectionId")
 	q := r.URL.Query()
 	if err := checkOGCParams(q, "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs", "sortby", "properties"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	props, err := parseProperties(q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fq, err := parseFeatureQuery(q)
 	if err == nil {
@@ -297,24 +293,21 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 		err = unknownCollection(id)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	page, err := s.Features.Items(r.Context(), id, fq)
 	if errors.Is(err, lagesbild.ErrNotFound) {
 		err = unknownCollection(id)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if year, ok := strings.CutPrefix(id, "omraden-"); ok {
 		// The application's own scope check of the areas, besides row-level security.
 		y, _ := strconv.Atoi(year)
 		allowed, err := s.scopeFilter(r, y)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		page.Features = slices.DeleteFunc(page.Features, func(f lagesbild.Feature) bool { return !allowed(f.ID) })
 	}
@@ -336,15 +329,13 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	for i, f := range page.Features {
 		if props != nil {
 			if f.Properties, err = selectProperties(f.Properties, props, found); err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
 		}
 		fc.Features[i] = ogcFeature{Type: "Feature", ID: f.ID, Geometry: f.Geometry, Properties: f.Properties}
 	}
 	if err := checkPropertiesFound(props, found, len(page.Features)); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	// next and prev keep every other parameter and move offset by the page size.
 	pageLink := func(offset int, rel, title string) ogcLink {
@@ -363,23 +354,21 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Crs", "<"+fq.CRS.URI+">")
 	writeJSON(w, http.StatusOK, geoJSON, fc)
+	return nil
 }
 
-func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := checkOGCParams(q, "crs", "properties"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	crs, err := crsParam(q, "crs")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	props, err := parseProperties(q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	coll, fid := chi.URLParam(r, "collectionId"), chi.URLParam(r, "featureId")
 	f, err := s.Features.Item(r.Context(), coll, fid, crs)
@@ -387,8 +376,7 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 		err = notFound("there is no feature %q in a collection %q (see /ogc/collections)", truncate(fid, 40), truncate(coll, 40))
 	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if props != nil {
 		found := map[string]bool{}
@@ -396,8 +384,7 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 			err = checkPropertiesFound(props, found, 1)
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	href := s.ogcBase(r) + "/collections/" + url.PathEscape(coll)
@@ -407,6 +394,7 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) {
 			{Href: href + "/items/" + url.PathEscape(f.ID), Rel: "self", Type: geoJSON, Title: "Objektet"},
 			{Href: href, Rel: "collection", Type: jsonType, Title: "Samlingen"},
 		}})
+	return nil
 }
 
 // checkPropertiesFound refuses property names that no feature of a non-empty answer has: a

@@ -32,20 +32,17 @@ var filterConformance = []string{
 // queryablesRel is the link relation of a collection's queryables.
 const queryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
-func (s *Server) handleOGCQueryables(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCQueryables(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := s.collection(r, chi.URLParam(r, "collectionId"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	qs, err := s.Features.Queryables(r.Context(), c.ID)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	props := map[string]any{}
 	for _, q := range qs {
@@ -74,6 +71,7 @@ func (s *Server) handleOGCQueryables(w http.ResponseWriter, r *http.Request) {
 		"properties":           props,
 		"additionalProperties": false,
 	})
+	return nil
 }
 
 // parseFilter reads filter, filter-lang and filter-crs into fq, parsing the filter against the

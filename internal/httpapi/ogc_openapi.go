@@ -189,10 +189,10 @@ func (s *Server) openAPI(base string) oas {
 	}
 }
 
-func (s *Server) handleOGCAPI(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCAPI(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, openAPIType, s.openAPI(s.ogcBase(r)))
+	return nil
 }

@@ -155,73 +155,65 @@ func checkTileMatrixSet(r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handleOGCTilesets(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCTilesets(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	c, ct, err := s.tileCollection(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := s.ogcBase(r)
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{
 		"links":    []ogcLink{{Href: base + "/collections/" + c.ID + "/tiles", Rel: "self", Type: jsonType, Title: "Tileset"}},
 		"tilesets": []map[string]any{s.tilesetJSON(base, c, ct, true)},
 	})
+	return nil
 }
 
-func (s *Server) handleOGCTileset(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCTileset(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := checkTileMatrixSet(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	c, ct, err := s.tileCollection(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, jsonType, s.tilesetJSON(s.ogcBase(r), c, ct, false))
+	return nil
 }
 
 // handleOGCTile validates an OGC tile address and delegates to serveTile: tileRow is the XYZ y
 // (from the north) and tileCol the x. Numbers that are not whole numbers are 400; a tile outside
 // the tileset (tile matrix or row/column out of range) is 404. Other query parameters (the
 // filters of /tiles) pass through; the police list of an omraden collection is fixed by its id.
-func (s *Server) handleOGCTile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCTile(w http.ResponseWriter, r *http.Request) error {
 	if err := checkTileMatrixSet(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := chi.URLParam(r, "collectionId")
 	ct, ok := tileLayerFor(id)
 	if !ok {
-		s.writeError(w, r, unknownCollection(id))
-		return
+		return unknownCollection(id)
 	}
 	var v [3]int
 	for i, name := range []string{"tileMatrix", "tileRow", "tileCol"} {
 		p := chi.URLParam(r, name)
 		n, err := strconv.Atoi(p)
 		if err != nil || len(p) > 9 || (len(p) > 1 && p[0] == '0') || p[0] == '+' {
-			s.writeError(w, r, lagesbild.Invalid(name, "%q is not a whole number", truncate(p, 40)))
-			return
+			return lagesbild.Invalid(name, "%q is not a whole number", truncate(p, 40))
 		}
 		v[i] = n
 	}
 	z, row, col := v[0], v[1], v[2]
 	if z < ct.layer.MinZoom || z > ct.layer.MaxZoom || z > webMercatorMaxZoom {
-		s.writeError(w, r, notFound("tile matrix %d is not in this tileset (%d to %d)", z, ct.layer.MinZoom, ct.layer.MaxZoom))
-		return
+		return notFound("tile matrix %d is not in this tileset (%d to %d)", z, ct.layer.MinZoom, ct.layer.MaxZoom)
 	}
 	if n := 1 << z; row < 0 || col < 0 || row >= n || col >= n {
-		s.writeError(w, r, notFound("tile %d/%d/%d is outside tile matrix %d (rows and columns 0 to %d)", z, row, col, z, n-1))
-		return
+		return notFound("tile %d/%d/%d is outside tile matrix %d (rows and columns 0 to %d)", z, row, col, z, n-1)
 	}
 	if ct.set != "" {
 		q := r.URL.Query()
@@ -229,7 +221,7 @@ func (s *Server) handleOGCTile(w http.ResponseWriter, r *http.Request) {
 		r = r.Clone(r.Context())
 		r.URL.RawQuery = q.Encode()
 	}
-	s.serveTile(w, r, ct.layer.Name, z, col, row)
+	return s.serveTile(w, r, ct.layer.Name, z, col, row)
 }
 
 type tileMatrix struct {
@@ -271,10 +263,9 @@ func webMercatorQuadJSON(base string) map[string]any {
 	}
 }
 
-func (s *Server) handleOGCTileMatrixSets(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCTileMatrixSets(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := s.ogcBase(r)
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{
@@ -284,16 +275,16 @@ func (s *Server) handleOGCTileMatrixSets(w http.ResponseWriter, r *http.Request)
 			"links": []ogcLink{{Href: base + "/tileMatrixSets/" + webMercatorQuad, Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", Type: jsonType, Title: webMercatorQuad}},
 		}},
 	})
+	return nil
 }
 
-func (s *Server) handleOGCTileMatrixSet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOGCTileMatrixSet(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := checkTileMatrixSet(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, jsonType, webMercatorQuadJSON(s.ogcBase(r)))
+	return nil
 }

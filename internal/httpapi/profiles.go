@@ -46,20 +46,18 @@ func (s *Server) profileRoutes(r chi.Router) {
 	if s.Profiles == nil {
 		return
 	}
-	r.Get("/priority/profiles", s.handleProfiles)
-	r.Put("/priority/profiles/{name}", s.handleSaveProfile)
-	r.Delete("/priority/profiles/{name}", s.handleDeleteProfile)
+	r.Get("/priority/profiles", s.handle(s.handleProfiles))
+	r.Put("/priority/profiles/{name}", s.handle(s.handleSaveProfile))
+	r.Delete("/priority/profiles/{name}", s.handle(s.handleDeleteProfile))
 }
 
-func (s *Server) handleProfiles(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleProfiles(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	all, err := s.Profiles.WeightProfiles(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	out := []lagesbild.WeightProfile{}
 	for _, p := range all {
@@ -68,17 +66,16 @@ func (s *Server) handleProfiles(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"profiles": out, "default": risk.DefaultWeights()})
+	return nil
 }
 
-func (s *Server) handleSaveProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSaveProfile(w http.ResponseWriter, r *http.Request) error {
 	name := chi.URLParam(r, "name")
 	if !profileName.MatchString(name) {
-		s.writeError(w, r, lagesbild.Invalid("name", "%q is not a profile name (a–z, 0–9, '_', '-'; at most 63)", truncate(name, 70)))
-		return
+		return lagesbild.Invalid("name", "%q is not a profile name (a–z, 0–9, '_', '-'; at most 63)", truncate(name, 70))
 	}
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var body struct {
 		RegionCode  string             `json:"region_code"`
@@ -86,54 +83,46 @@ func (s *Server) handleSaveProfile(w http.ResponseWriter, r *http.Request) {
 		Weights     map[string]float64 `json:"weights"`
 	}
 	if err := readJSON(r, &body); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if body.RegionCode != "" && !regionCode.MatchString(body.RegionCode) {
-		s.writeError(w, r, lagesbild.Invalid("region_code", "%q is not a REGIONKOD (5100–5700) or empty for a national profile", truncate(body.RegionCode, 20)))
-		return
+		return lagesbild.Invalid("region_code", "%q is not a REGIONKOD (5100–5700) or empty for a national profile", truncate(body.RegionCode, 20))
 	}
 	if len(body.Weights) == 0 {
-		s.writeError(w, r, lagesbild.Invalid("weights", "give at least one component's weight"))
-		return
+		return lagesbild.Invalid("weights", "give at least one component's weight")
 	}
 	if err := checkWeights("weights", body.Weights); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(body.Description) > 500 {
-		s.writeError(w, r, lagesbild.Invalid("description", "longer than 500 bytes"))
-		return
+		return lagesbild.Invalid("description", "longer than 500 bytes")
 	}
 	id := identity(r)
 	if !profileWritable(id, body.RegionCode) {
-		s.writeError(w, r, forbidden("the role %s may not keep weight profiles of %s", id.Role, regionLabel(body.RegionCode)))
-		return
+		return forbidden("the role %s may not keep weight profiles of %s", id.Role, regionLabel(body.RegionCode))
 	}
 	err := s.Profiles.SaveWeightProfile(r.Context(), lagesbild.WeightProfile{Name: name, RegionCode: body.RegionCode,
 		Description: body.Description, Weights: body.Weights, UpdatedBy: id.Subject})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleDeleteProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteProfile(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.profile(r, chi.URLParam(r, "name"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if id := identity(r); !profileWritable(id, p.RegionCode) {
-		s.writeError(w, r, forbidden("the role %s may not delete weight profiles of %s", id.Role, regionLabel(p.RegionCode)))
-		return
+		return forbidden("the role %s may not delete weight profiles of %s", id.Role, regionLabel(p.RegionCode))
 	}
 	if err := s.Profiles.DeleteWeightProfile(r.Context(), p.Name); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // profile finds a profile the caller may use; 404 otherwise (a profile of another region is not

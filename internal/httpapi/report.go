@@ -142,22 +142,21 @@ type reportData struct {
 	Effects template.HTML
 }
 
-func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) error {
 	sm, err := s.areaSummary(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var b strings.Builder
 	d := reportData{S: sm, Rows: append([]summary.GroupSummary{sm.Total}, sm.Groups...), Chart: monthlyChart(sm.Monthly),
 		Effects: s.effectSection(r, sm.Area.ID)}
 	if err := reportPage.Execute(&b, d); err != nil {
-		s.writeError(w, r, fmt.Errorf("httpapi: report: %w", err))
-		return
+		return fmt.Errorf("httpapi: report: %w", err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(b.String()))
+	return nil
 }
 
 func fmtNum(v float64) string {

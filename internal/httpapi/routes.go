@@ -33,17 +33,17 @@ func (s *Server) routes() http.Handler {
 	analyst := s.allow(func(id auth.Identity) bool { return id.CanReadSummaries() }, "read areas, summaries or reports")
 	r.Route("/api/v1", func(r chi.Router) {
 		if s.Auth != nil {
-			r.Post("/session", s.handleLogin)
-			r.Delete("/session", s.handleLogout)
+			r.Post("/session", s.handle(s.handleLogin))
+			r.Delete("/session", s.handle(s.handleLogout))
 		}
 		if s.Imports != nil {
 			// A file too large to hold back for the audit row: the handler writes the row first.
-			r.With(s.authenticated, s.allow(auth.Identity.CanAdmin, "import data")).Get("/imports/rejects/{id}", s.handleRejectFile)
+			r.With(s.authenticated, s.allow(auth.Identity.CanAdmin, "import data")).Get("/imports/rejects/{id}", s.handle(s.handleRejectFile))
 		}
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticated)
 			r.Use(s.audited)
-			r.Get("/me", s.handleMe)
+			r.Get("/me", s.handle(s.handleMe))
 			if s.Auth != nil {
 				r.Route("/admin", func(r chi.Router) {
 					r.Use(s.allow(auth.Identity.CanAdmin, "manage users and tokens or read the audit log"))
@@ -52,23 +52,23 @@ func (s *Server) routes() http.Handler {
 			}
 			if s.Imports != nil {
 				// An import of a large file may take longer than the read timeout (bodyDeadline).
-				r.With(s.allow(auth.Identity.CanAdmin, "import data")).Post("/imports", s.handleImport)
+				r.With(s.allow(auth.Identity.CanAdmin, "import data")).Post("/imports", s.handle(s.handleImport))
 			}
 			r.Group(func(r chi.Router) {
 				r.Use(analyst)
 				r.Use(middleware.Timeout(60 * time.Second))
-				r.Get("/area-sets", s.handleAreaSets)
-				r.Get("/areas", s.handleAreas)
-				r.With(s.areaAccess).Get("/areas/{id}", s.handleArea)
-				r.Get("/kommuner", s.handleBoundaries(boundaryKommun))
-				r.Get("/lan", s.handleBoundaries(boundaryLan))
-				r.Get("/polisregioner", s.handleBoundaries(boundaryRegion))
+				r.Get("/area-sets", s.handle(s.handleAreaSets))
+				r.Get("/areas", s.handle(s.handleAreas))
+				r.With(s.areaAccess).Get("/areas/{id}", s.handle(s.handleArea))
+				r.Get("/kommuner", s.handle(s.handleBoundaries(boundaryKommun)))
+				r.Get("/lan", s.handle(s.handleBoundaries(boundaryLan)))
+				r.Get("/polisregioner", s.handle(s.handleBoundaries(boundaryRegion)))
 				s.summaryRoutes(r)
 			})
 		})
-		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-			s.writeError(w, r, notFound("no such endpoint: %s", r.URL.Path))
-		})
+		r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			return notFound("no such endpoint: %s", r.URL.Path)
+		}))
 	})
 
 	r.Group(func(r chi.Router) {

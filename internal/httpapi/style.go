@@ -270,28 +270,26 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 
 // handleStyle serves the service's MapLibre style (version 8); QGIS and MapLibre apps can load it
 // by URL, and the web page builds its map from it.
-func (s *Server) handleStyle(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleStyle(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, "application/json", s.lagesbildStyle(r))
+	return nil
 }
 
 // handleLabels serves the label points of the police regions, län and kommuner (GeoJSON points,
 // kind region, lan or kommun) that the style writes names at.
-func (s *Server) handleLabels(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLabels(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fc := featureCollection{Type: "FeatureCollection", Name: "labels", Features: []feature{},
 		Attribution: "Källa: SCB, Polismyndigheten"}
 	for _, l := range []boundaryLayer{boundaryRegion, boundaryLan, boundaryKommun} {
 		bs, err := s.Areas.Boundaries(r.Context(), l.kind, 5000)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		for _, b := range bs {
 			g, _ := json.Marshal(obj{"type": "Point", "coordinates": b.LabelPoint})
@@ -300,6 +298,7 @@ func (s *Server) handleLabels(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, geoJSON, fc)
+	return nil
 }
 
 // cspOrigins are the extra origins the page may load from: the operator's basemap.

@@ -32,13 +32,13 @@ func (s *Server) summaryRoutes(r chi.Router) {
 	if s.Summaries == nil {
 		return
 	}
-	r.With(s.areaAccess).Get("/areas/{id}/summary", s.handleAreaSummary)
-	r.With(s.areaAccess).Get("/areas/{id}/report", s.handleAreaReport)
-	r.Get("/summaries", s.handleSummaries)
-	r.Get("/priority", s.handlePriority)
+	r.With(s.areaAccess).Get("/areas/{id}/summary", s.handle(s.handleAreaSummary))
+	r.With(s.areaAccess).Get("/areas/{id}/report", s.handle(s.handleAreaReport))
+	r.Get("/summaries", s.handle(s.handleSummaries))
+	r.Get("/priority", s.handle(s.handlePriority))
 	s.compStatRoutes(r)
 	s.deviationRoutes(r)
-	r.Get("/period", s.handlePeriod)
+	r.Get("/period", s.handle(s.handlePeriod))
 	s.profileRoutes(r)
 	s.analysisRoutes(r)
 }
@@ -51,22 +51,20 @@ type periodResolver interface {
 
 // handlePeriod answers the default period, so the map can anchor its period presets (senaste 28
 // dagarna, …) at the newest day with data before any summary is computed.
-func (s *Server) handlePeriod(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePeriod(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	pr, ok := s.Summaries.(periodResolver)
 	if !ok {
-		s.writeError(w, r, notFound("no default period"))
-		return
+		return notFound("no default period")
 	}
 	p, err := pr.Period(r.Context(), summary.Query{})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, "application/json", summary.PeriodJSON{From: p.From.Format(time.DateOnly), To: p.To.Format(time.DateOnly), Days: p.Days()})
+	return nil
 }
 
 const csvType = "text/csv; charset=utf-8"
@@ -121,18 +119,18 @@ func summaryQuery(r *http.Request) (summary.Query, error) {
 	return sq, nil
 }
 
-func (s *Server) handleAreaSummary(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAreaSummary(w http.ResponseWriter, r *http.Request) error {
 	sm, err := s.areaSummary(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	asCSV, _ := wantCSV(r)
 	if asCSV {
 		writeCSV(w, summaryCSV(sm))
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, "application/json", sm)
+	return nil
 }
 
 // areaSummary validates the request of an area's summary or report and computes it.
@@ -182,28 +180,26 @@ func listNotFound(err error, year int) error {
 	return err
 }
 
-func (s *Server) handleSummaries(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSummaries(w http.ResponseWriter, r *http.Request) error {
 	year, q, asCSV, err := s.listParams(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	list, err := s.Summaries.List(r.Context(), year, q)
 	if err != nil {
-		s.writeError(w, r, listNotFound(err, year))
-		return
+		return listNotFound(err, year)
 	}
 	allowed, err := s.scopeFilter(r, year)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	list.Rows = slices.DeleteFunc(list.Rows, func(row summary.Row) bool { return !allowed(row.Area.ID) })
 	if asCSV {
 		writeCSV(w, listCSV(list))
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, "application/json", list)
+	return nil
 }
 
 // parseWeights parses "violent_rate:0.4,hotspot_share:0.2": every named component must be
@@ -260,31 +256,26 @@ func checkWeights(param string, w map[string]float64) error {
 	return nil
 }
 
-func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) error {
 	year, q, asCSV, err := s.listParams(r, "weights", "normalization", "profile")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	weights, err := parseWeights(r.URL.Query().Get("weights"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	profile := r.URL.Query().Get("profile")
 	if profile != "" {
 		if weights != nil {
-			s.writeError(w, r, lagesbild.Invalid("profile", "give weights or a profile, not both"))
-			return
+			return lagesbild.Invalid("profile", "give weights or a profile, not both")
 		}
 		if s.Profiles == nil {
-			s.writeError(w, r, lagesbild.Invalid("profile", "weight profiles are not configured"))
-			return
+			return lagesbild.Invalid("profile", "weight profiles are not configured")
 		}
 		p, err := s.profile(r, profile)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		weights = p.Weights
 	}
@@ -294,26 +285,24 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
 	case "zscore":
 		method = risk.ZScore
 	default:
-		s.writeError(w, r, lagesbild.Invalid("normalization", "%q is not percent_rank or zscore", truncate(n, 20)))
-		return
+		return lagesbild.Invalid("normalization", "%q is not percent_rank or zscore", truncate(n, 20))
 	}
 	pr, err := s.Summaries.Prioritise(r.Context(), year, q, weights, method)
 	if err != nil {
-		s.writeError(w, r, listNotFound(err, year))
-		return
+		return listNotFound(err, year)
 	}
 	allowed, err := s.scopeFilter(r, year)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	pr.Areas = slices.DeleteFunc(pr.Areas, func(a summary.PriorityArea) bool { return !allowed(a.Area.ID) })
 	pr.Profile = profile
 	if asCSV {
 		writeCSV(w, priorityCSV(pr))
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, "application/json", pr)
+	return nil
 }
 
 func writeCSV(w http.ResponseWriter, rows [][]string) {

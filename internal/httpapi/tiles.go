@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -42,10 +41,10 @@ func cors(next http.Handler) http.Handler {
 func (s *Server) tileRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Get("/tiles", s.handleTileIndex)
-		r.Get("/tiles/{file}", s.handleTileJSON)
-		r.Get("/tiles/{layers}/{z}/{x}/{file}", s.handleTile)
-		r.Get("/styles/lagesbild.json", s.handleStyle)
-		r.Get("/styles/labels.geojson", s.handleLabels)
+		r.Get("/tiles/{file}", s.handle(s.handleTileJSON))
+		r.Get("/tiles/{layers}/{z}/{x}/{file}", s.handle(s.handleTile))
+		r.Get("/styles/lagesbild.json", s.handle(s.handleStyle))
+		r.Get("/styles/labels.geojson", s.handle(s.handleLabels))
 		// The catch-all file server answers every method, so a preflight of a path that has
 		// only a GET route would reach it (404): each path gets its own OPTIONS route, which
 		// cors answers before authentication. HEAD is routed as GET (headAsGet).
@@ -55,34 +54,28 @@ func (s *Server) tileRoutes(r chi.Router) {
 	})
 }
 
-func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) error {
 	file := chi.URLParam(r, "file")
 	y, ext, ok := strings.Cut(file, ".")
 	if !ok || (ext != "mvt" && ext != "pbf") {
-		s.writeError(w, r, lagesbild.Invalid("y", "%q: want {y}.mvt or {y}.pbf", truncate(file, 40)))
-		return
+		return lagesbild.Invalid("y", "%q: want {y}.mvt or {y}.pbf", truncate(file, 40))
 	}
-	s.serveTileStrings(w, r, chi.URLParam(r, "layers"), chi.URLParam(r, "z"), chi.URLParam(r, "x"), y)
+	return s.serveTileStrings(w, r, chi.URLParam(r, "layers"), chi.URLParam(r, "z"), chi.URLParam(r, "x"), y)
 }
 
 // serveTile writes one vector tile of a layer (or comma-separated layers) for z/x/y (XYZ, y from
 // the north), with caching headers; the OGC API Tiles route delegates to it.
-func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, layers string, z, x, y int) {
-	s.serveTileStrings(w, r, layers, strconv.Itoa(z), strconv.Itoa(x), strconv.Itoa(y))
+func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, layers string, z, x, y int) error {
+	return s.serveTileStrings(w, r, layers, strconv.Itoa(z), strconv.Itoa(x), strconv.Itoa(y))
 }
 
-func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers, z, x, y string) {
+func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers, z, x, y string) error {
 	if s.Tiles == nil {
-		s.writeError(w, r, notFound("vector tiles are not configured"))
-		return
+		return notFound("vector tiles are not configured")
 	}
 	req, err := tiles.ParseRequest(layers, z, x, y, r.URL.Query())
-	if errors.Is(err, lagesbild.ErrNotFound) {
-		err = notFound("%s", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "tiles: "), ": not found"))
-	}
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	id := identity(r)
 	names := make([]string, len(req.Layers))
@@ -90,15 +83,13 @@ func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers
 		names[i] = l.Name
 	}
 	if err := layerAccess(id, names); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	req.Filters.MaxRes = id.MaxRes
 	scope := id.CacheKey() // tiles of different scopes never share a cache entry or an ETag
 	etag, _, err := s.Tiles.ETag(r.Context(), req, scope)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	h := w.Header()
 	h.Set("Cache-Control", "private, max-age=60")
@@ -106,16 +97,15 @@ func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers
 	h.Set("Vary", "Accept-Encoding")
 	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return nil
 	}
 	t, err := s.Tiles.Get(r.Context(), req, scope)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if t.Empty {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	h.Set("Content-Type", mvtType)
 	body := t.Gzip
@@ -127,15 +117,15 @@ func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers
 			body, err = io.ReadAll(zr)
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
-		return
+		return nil
 	}
 	_, _ = w.Write(body)
+	return nil
 }
 
 func etagMatches(header, etag string) bool {
@@ -212,28 +202,25 @@ func (s *Server) tileJSONFor(r *http.Request, l tiles.Layer) tileJSON {
 	}
 }
 
-func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) error {
 	file := chi.URLParam(r, "file")
 	name, ok := strings.CutSuffix(file, ".json")
 	if !layerName.MatchString(name) {
 		// Not a name at all (quotes, dots, slashes): a malformed request, not a missing layer.
-		s.writeError(w, r, lagesbild.Invalid("layer", "%q is not a layer name (a–z, 0–9, _)", truncate(name, 40)))
-		return
+		return lagesbild.Invalid("layer", "%q is not a layer name (a–z, 0–9, _)", truncate(name, 40))
 	}
 	l, found := tiles.LayerByName(name)
 	if !ok || !found {
-		s.writeError(w, r, notFound("no TileJSON %q (see /tiles)", truncate(file, 40)))
-		return
+		return notFound("no TileJSON %q (see /tiles)", truncate(file, 40))
 	}
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := layerAccess(identity(r), []string{l.Name}); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, "application/json", s.tileJSONFor(r, l))
+	return nil
 }
 
 func (s *Server) handleTileIndex(w http.ResponseWriter, r *http.Request) {

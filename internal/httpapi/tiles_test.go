@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,10 +15,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 
 	"github.com/lagesbild/lagesbild/internal/demo"
@@ -269,4 +272,46 @@ func TestGDALReadsTiles(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Regression: a tile too dense to draw was a bare "Bad Request" (its words were internal error
+// text), and an unknown layer's message was rebuilt by trimming error text. Both come from the
+// lower layers as lagesbild.PublicError and reach the client as written.
+func TestTileErrorsReachClientAsWritten(t *testing.T) {
+	db, _ := pgtest.New(t)
+	recs := make([]lagesbild.Incident, postgis.MaxTilePoints+1)
+	for i := range recs {
+		// All inside tile 14/9006/4812 (lon 17.886–17.908, lat 59.389–59.400).
+		recs[i] = lagesbild.Incident{Source: "test", SourceID: strconv.Itoa(i), OccurredAt: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC),
+			Category: "Misshandel", Group: lagesbild.GroupMisshandelHot, Agency: "pm", Precision: lagesbild.PrecisionExact,
+			Point: orb.Point{17.89 + float64(i%100)*0.0001, 59.39 + float64(i/100)*0.00004}, Line: i + 1}
+	}
+	importIncidents(t, db, "dense", recs)
+	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Tiles: tiles.NewService(db, db, 16<<20)}
+	srv := httptest.NewServer(asNational(t, db, api))
+	t.Cleanup(srv.Close)
+
+	for path, want := range map[string]struct {
+		status        int
+		code, message string
+	}{
+		"/tiles/handelser/14/9006/4812.mvt": {400, "invalid", fmt.Sprintf("tile 14/9006/4812 holds more than %d incidents; zoom in or filter", postgis.MaxTilePoints)},
+		"/tiles/nope/1/1/1.mvt":             {404, "not_found", `no layer "nope" (layers: ` + strings.Join(layerNames(), ", ") + ")"},
+	} {
+		resp, body := fetch(t, srv.URL+path, nil)
+		var got struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != want.status || got.Error.Code != want.code || got.Error.Message != want.message {
+			t.Errorf("%s: %d %s, want %d with code %q and message %q", path, resp.StatusCode, body, want.status, want.code, want.message)
+		}
+	}
+}
+
+func layerNames() []string {
+	var out []string
+	for _, l := range tiles.Layers {
+		out = append(out, l.Name)
+	}
+	return out
 }

@@ -49,3 +49,21 @@ func (e *ValidationError) Unwrap() error { return ErrInvalid }
 func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
+
+// PublicError is an error of one kind whose message is written for the client and reaches it as
+// written, however a lower layer wraps it (a tile too dense to draw, a layer that does not exist).
+// Internal error text is never one. It unwraps to its kind.
+type PublicError struct {
+	Kind    error  // ErrNotFound, ErrInvalid, ...
+	Message string // plain words for the client
+}
+
+func (e *PublicError) Error() string { return e.Message }
+
+// Unwrap makes errors.Is(err, e.Kind) true.
+func (e *PublicError) Unwrap() error { return e.Kind }
+
+// Public is a short constructor for a PublicError of kind.
+func Public(kind error, format string, args ...any) error {
+	return &PublicError{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}

@@ -102,6 +102,14 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	return startCluster(ctx, o, logger, nil, func(c *Cluster) error { return c.initdb(ctx, o.Fast) })
+}
+
+// startCluster is the start sequence Start and StartStandby share: lock o.DataDir, pick the
+// server's OS user and installation (inst, or the one the data dir needs when inst is nil),
+// reuse a cluster that already runs there, otherwise create the data dir with initialise when
+// it is empty, and start the server on a loopback port of its own.
+func startCluster(ctx context.Context, o Options, logger *slog.Logger, inst *install, initialise func(*Cluster) error) (*Cluster, error) {
 	dataDir, err := prepareDataDir(o.DataDir)
 	if err != nil {
 		return nil, err
@@ -116,7 +124,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if c.user, err = clusterUser(ctx, c.pgdata, logger); err != nil {
 		return nil, err
 	}
-	if c.inst, err = chooseInstall(ctx, c.pgdata, true); err != nil {
+	if inst != nil {
+		c.inst = *inst
+	} else if c.inst, err = chooseInstall(ctx, c.pgdata, true); err != nil {
 		return nil, err
 	}
 	if err := ensureTraversable(ctx, dataDir, c.user, logger); err != nil {
@@ -134,7 +144,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if _, initialised, err := dataDirMajor(c.pgdata); err != nil {
 		return nil, err
 	} else if !initialised {
-		if err := c.initdb(ctx, o.Fast); err != nil {
+		if err := initialise(c); err != nil {
 			return nil, err
 		}
 	}

@@ -28,54 +28,20 @@ func StartStandby(ctx context.Context, primary *Cluster, o Options) (*Cluster, e
 	if logger == nil {
 		logger = primary.logger
 	}
-	dataDir, err := prepareDataDir(o.DataDir)
-	if err != nil {
+	if dataDir, err := prepareDataDir(o.DataDir); err != nil {
 		return nil, err
-	}
-	if dataDir == primary.dataDir {
+	} else if dataDir == primary.dataDir {
 		return nil, fmt.Errorf("pgmanaged: a standby needs a data dir of its own, not the primary's %s", dataDir)
 	}
-	unlock, err := lockDataDir(ctx, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-
-	c := &Cluster{dataDir: dataDir, pgdata: filepath.Join(dataDir, pgSubdir), logger: logger, inst: primary.inst}
-	if c.user, err = clusterUser(ctx, c.pgdata, logger); err != nil {
-		return nil, err
-	}
-	if err := ensureTraversable(ctx, dataDir, c.user, logger); err != nil {
-		return nil, err
-	}
-	reused, err := c.reuse(ctx, o.Fast)
-	if err != nil {
-		return nil, err
-	}
-	if reused {
-		return c, nil
-	}
-	if _, initialised, err := dataDirMajor(c.pgdata); err != nil {
-		return nil, err
-	} else if !initialised {
+	return startCluster(ctx, o, logger, &primary.inst, func(c *Cluster) error {
 		if err := primary.allowReplication(ctx); err != nil {
-			return nil, err
+			return err
 		}
 		if err := c.basebackup(ctx, primary, o.Fast); err != nil {
-			return nil, err
+			return err
 		}
-		if err := writePassword(dataDir, primary.password); err != nil {
-			return nil, err
-		}
-	}
-	if c.password, err = readPassword(dataDir); err != nil {
-		return nil, err
-	}
-	if err := c.start(ctx, o.Fast); err != nil {
-		return nil, err
-	}
-	c.started = true
-	return c, nil
+		return writePassword(c.dataDir, primary.password)
+	})
 }
 
 // allowReplication adds replicationHBA to the cluster's pg_hba.conf and reloads it, unless a

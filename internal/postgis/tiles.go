@@ -208,7 +208,7 @@ func (db *DB) renderTile(ctx context.Context, layer string, z, x, y int, f tiles
 		return translate(tx.QueryRow(ctx, bounds+sql, args...).Scan(&mvt))
 	})
 	if err == nil && n > MaxTilePoints {
-		return nil, fmt.Errorf("postgis: tile %d/%d/%d holds more than %d incidents; zoom in or filter: %w", z, x, y, MaxTilePoints, lagesbild.ErrInvalid)
+		return nil, fmt.Errorf("postgis: %w", lagesbild.Public(lagesbild.ErrInvalid, "tile %d/%d/%d holds more than %d incidents; zoom in or filter", z, x, y, MaxTilePoints))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgis: tile %s %d/%d/%d: %w", layer, z, x, y, err)

@@ -146,7 +146,7 @@ var listItem = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
 // ParseRequest validates a tile request: layer names, z/x/y (XYZ, y from the north) and the
 // query parameters. Errors name the parameter and wrap lagesbild.ErrInvalid; an unknown layer
-// wraps lagesbild.ErrNotFound.
+// is a lagesbild.PublicError of kind ErrNotFound whose message the client reads as written.
 func ParseRequest(layers, z, x, y string, q url.Values) (Request, error) {
 	var r Request
 	seen := map[string]bool{}
@@ -157,7 +157,7 @@ func ParseRequest(layers, z, x, y string, q url.Values) (Request, error) {
 		}
 		l, ok := LayerByName(name)
 		if !ok {
-			return r, fmt.Errorf("tiles: no layer %q (layers: %s): %w", truncate(name), names(), lagesbild.ErrNotFound)
+			return r, fmt.Errorf("tiles: %w", lagesbild.Public(lagesbild.ErrNotFound, "no layer %q (layers: %s)", truncate(name), names()))
 		}
 		if seen[name] {
 			return r, lagesbild.Invalid("layers", "%q is named twice", name)
