@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -197,17 +198,6 @@ func tileJSON(m Metadata, layers []tiles.Layer) map[string]any {
 	if m.Synthetic {
 		desc += ". Innehåller syntetiska demodata"
 	}
-	return map[string]any{"name": "Lägesbild " + m.ScopeLabel, "description": desc, "attribution": joinAttribution(attribution),
+	return map[string]any{"name": "Lägesbild " + m.ScopeLabel, "description": desc, "attribution": strings.Join(attribution, "; "),
 		"type": "overlay", "format": "pbf", "vector_layers": vls, "lagesbild": m}
-}
-
-func joinAttribution(a []string) string {
-	s := ""
-	for i, x := range a {
-		if i > 0 {
-			s += "; "
-		}
-		s += x
-	}
-	return s
 }
