@@ -228,6 +228,17 @@ func TestExport(t *testing.T) {
 		}
 	})
 
+	t.Run("an admin exports nothing", func(t *testing.T) {
+		out := filepath.Join(dir, "admin.pmtiles")
+		err := run(ctx, []string{"export", "--format", "pmtiles", "--output", out, "--role", "admin"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "may not read incident data") {
+			t.Errorf("export as admin: %v", err)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Error("a file was written for an admin")
+		}
+	})
+
 	t.Run("offline page", func(t *testing.T) { offlinePage(t, pm) })
 
 	t.Run("tiles seed", func(t *testing.T) {
