@@ -183,7 +183,6 @@ func ogr2ogr(ctx context.Context, bin, gpkg, src, table, geomType, desc string, 
 	}
 	args = append(args, gpkg, src)
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "CPL_LOG=OFF")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		var ee *exec.ExitError
