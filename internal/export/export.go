@@ -186,5 +186,7 @@ func tempPath(path string) (string, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("export: %w", err)
 	}
-	return path + ".partial", nil
+	// The extension stays last: GDAL warns about a GeoPackage that does not end in .gpkg.
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".partial" + ext, nil
 }
