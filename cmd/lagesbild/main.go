@@ -51,6 +51,11 @@ Commands:
                      an API token (printed once on stdout; details on stderr)
   token list | token revoke ID
   version            the version of this binary, its Go version and the migration level it brings
+  export --format pmtiles|gpkg --output FILE (--role R --scope S | LAGESBILD_TOKEN) [--from D] [--to D]
+         [--set Y] [--zoom 5-12] [--recipient WHO]
+                     the caller's scope as a PMTiles archive or a GeoPackage (EPSG:3006); audited as a disclosure
+  tiles seed --zoom 5-12 (--role R --scope S | LAGESBILD_TOKEN) [--url URL] [--layers L]
+                     warm a running server's tile cache for a scope (the tiles the map asks for)
   audit [--since T] [--user U] [--action A] [--resource P] [--limit N] [--json]
                      read the audit log (who read or changed what)
   decision add|update ID --name N --purpose P --agencies a,b --scope S|--areas A --from D --until D --decided-by B --decided-at D
@@ -136,6 +141,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdDecision(ctx, cfg, logger, args[1:], stdout, stderr)
 	case "disclosures":
 		return cmdDisclosures(ctx, cfg, logger, args[1:], stdout)
+	case "export":
+		return cmdExport(ctx, cfg, logger, args[1:], getenv, stdout, stderr)
+	case "tiles":
+		return cmdTiles(ctx, cfg, logger, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -81,6 +81,9 @@ func TestOGCWithGDAL(t *testing.T) {
 	// The dataset lists every collection as a layer.
 	out := ogrinfoAs(t, bin, token, "-ro", "-so", ds)
 	for _, id := range ogcCollectionIDs {
+		if id == "h3-r8" {
+			continue // finer than a gis token's H3 limit (7): not listed to it
+		}
 		if !regexp.MustCompile(`(?m)^\d+: ` + regexp.QuoteMeta(id) + `( |$)`).MatchString(out) {
 			t.Errorf("ogrinfo does not list %s:\n%s", id, out)
 		}

@@ -111,6 +111,9 @@ func TestOGCWithOWSLib(t *testing.T) {
 		}
 	}
 	for _, id := range ogcCollectionIDs {
+		if id == "h3-r8" {
+			continue // finer than a gis token's H3 limit (7): not listed to it
+		}
 		if !slices.Contains(got.Collections, id) {
 			t.Errorf("OWSLib does not list collection %s: %v", id, got.Collections)
 		}

@@ -257,7 +257,7 @@ func TestOGCOpenAPI(t *testing.T) {
 }
 
 var ogcCollectionIDs = []string{"omraden-2015", "omraden-2017", "omraden-2019", "omraden-2021", "omraden-2023", "omraden-2025",
-	"kommuner", "lan", "polisregioner", "narvaro-kontor", "narvaro-insatser", "h3-r7"}
+	"kommuner", "lan", "polisregioner", "narvaro-kontor", "narvaro-insatser", "h3-r6", "h3-r7", "h3-r8"}
 
 type ogcCollectionJSON struct {
 	ID, Title, Description, ItemType string

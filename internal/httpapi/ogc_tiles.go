@@ -52,8 +52,8 @@ func tileLayerFor(collection string) (collectionTiles, bool) {
 		name = collection
 	case "narvaro-kontor", "narvaro-insatser":
 		name = "narvaro" // one layer with offices and operations (property kind)
-	case "h3-r7":
-		name = "h3"
+	case "h3-r6", "h3-r7", "h3-r8":
+		name = "h3" // the tiles' resolution follows the zoom
 	default:
 		m := areaCollectionID.FindStringSubmatch(collection)
 		if m == nil {

@@ -33,9 +33,6 @@ const (
 	collH3         = "h3-r7"
 )
 
-// h3Res is the resolution of the h3-r7 collection.
-const h3Res = 7
-
 const syntheticNote = " Demodata (källa " + lagesbild.SourceSyntheticDemo + ") är syntetiska och har egenskapen synthetic: true."
 
 // fixedCollections describes the collections that do not come from area_set rows.
@@ -98,7 +95,7 @@ func (db *DB) Collections(ctx context.Context) ([]lagesbild.Collection, error) {
 		if id == collRegioner {
 			sweden = c.BBox
 		}
-		if id == collOperations || id == collH3 {
+		if _, h3 := h3Collection(id); id == collOperations || h3 {
 			c.Temporal = &lagesbild.Interval{Start: t0, End: t1}
 		}
 		return c, nil
@@ -146,15 +143,6 @@ func prefixedID(prefix string) func(string) (any, bool) {
 	}
 }
 
-// h3ID parses a cell in the canonical H3 string form (lower-case hex), resolution 7 only.
-func h3ID(id string) (any, bool) {
-	c, err := strconv.ParseUint(id, 16, 64)
-	if err != nil || strconv.FormatUint(c, 16) != id || c>>52&0xf != h3Res || c >= 1<<63 {
-		return nil, false
-	}
-	return int64(c), true
-}
-
 func timeArgs(q lagesbild.FeatureQuery) (from, to any) {
 	if q.Time == nil {
 		return nil, nil
@@ -192,11 +180,9 @@ func (db *DB) source(ctx context.Context, collection string) (featureSource, err
 			from, to := timeArgs(q)
 			return []any{from, to, lagesbild.SourceSyntheticDemo}
 		}}, nil
-	case collH3:
-		return featureSource{query: "features_h3", parseID: h3ID, h3: true, extra: func(q lagesbild.FeatureQuery) []any {
-			from, to := timeArgs(q)
-			return []any{from, to, lagesbild.SourceSyntheticDemo}
-		}}, nil
+	}
+	if res, ok := h3Collection(collection); ok {
+		return h3Source(res), nil
 	}
 	y, ok := strings.CutPrefix(collection, areaCollectionPrefix)
 	if !ok || !listYear.MatchString(y) {

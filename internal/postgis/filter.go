@@ -23,7 +23,8 @@ type queryable struct {
 }
 
 // queryableSets are the queryables of each collection (key "omraden" for every police list).
-// The h3-r7 collection has none: a filter on counts could single out the suppressed ones.
+// The H3 collections have the cell id only (features_h3.go): a filter on counts could single
+// out the suppressed ones.
 var queryableSets = map[string][]queryable{
 	collKommuner: {{"kod", cql.String, "k.code", "kommunkod (SCB)"}, {"namn", cql.String, "k.name", ""},
 		{"lan_kod", cql.String, "k.lan_code", "länskod"}, {"befolkning", cql.Integer, "k.population", "folkmängd"}},
@@ -52,6 +53,9 @@ var geometryColumn = map[string]string{collKommuner: "k.geom", collLan: "l.geom"
 func queryableKey(collection string) string {
 	if strings.HasPrefix(collection, areaCollectionPrefix) {
 		return "omraden"
+	}
+	if _, ok := h3Collection(collection); ok {
+		return h3QueryableKey
 	}
 	return collection
 }

@@ -1,7 +1,7 @@
 -- Every collection of the OGC API with its extent: the police lists (one per area_set row, so a
 -- new list appears without code changes), then the fixed collections. Spatial extents are of
 -- the geometries moved to WGS84; temporal extents run from the first day's start to the last
--- day's end in Europe/Stockholm. The h3-r7 extent is that of the stored cell polygons.
+-- day's end in Europe/Stockholm. An H3 collection's extent is that of its stored cell polygons.
 SELECT id, year, label, official, note, n,
        ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box), t0, t1
 FROM (
@@ -24,10 +24,14 @@ FROM (
            (max(ends_on) + 1)::timestamp AT TIME ZONE 'Europe/Stockholm' - interval '1 second'
     FROM operation
     UNION ALL
-    SELECT 6, 'h3-r7', NULL, NULL, NULL, NULL, NULL,
-           (SELECT ST_Extent(ST_Transform(geom, 4326)) FROM h3_cell WHERE res = 7),
-           min(day)::timestamp AT TIME ZONE 'Europe/Stockholm',
-           (max(day) + 1)::timestamp AT TIME ZONE 'Europe/Stockholm' - interval '1 second'
-    FROM h3_agg WHERE res = 7
+    -- The H3 collections (features_h3.go): every exact incident is in a cell of each
+    -- resolution, so the days of resolution 7 are the days of all.
+    SELECT 6 + r.i, 'h3-r' || r.res, NULL, NULL, NULL, NULL, NULL,
+           (SELECT ST_Extent(ST_Transform(geom, 4326)) FROM h3_cell WHERE res = r.res),
+           d.t0, d.t1
+    FROM unnest(ARRAY[6, 7, 8]) WITH ORDINALITY AS r (res, i)
+    CROSS JOIN (SELECT min(day)::timestamp AT TIME ZONE 'Europe/Stockholm' AS t0,
+                       (max(day) + 1)::timestamp AT TIME ZONE 'Europe/Stockholm' - interval '1 second' AS t1
+                FROM h3_agg WHERE res = 7) d
 ) c
 ORDER BY ord, year

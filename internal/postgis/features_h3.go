@@ -1,0 +1,79 @@
+package postgis
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/lagesbild/lagesbild/internal/cql"
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
+)
+
+// The H3 aggregates as OGC API collections, one per resolution: h3-r6 (about 36 km² a cell),
+// h3-r7 (about 5 km²) and h3-r8 (about 0.7 km², the hot-spot grid). Each item is a cell with the
+// exact incidents in it over the stored period or over the days datetime gives, total and per
+// category group, with the small-count rule of the tiles (scanH3). Their queryables are the cell
+// id and the geometry only: a filter on a count could single out the counts that are hidden.
+
+// h3CollectionPrefix names an H3 collection: h3-r<resolution>.
+const h3CollectionPrefix = "h3-r"
+
+// h3Resolutions are the resolutions offered as collections.
+var h3Resolutions = []int{6, 7, 8}
+
+// h3QueryableKey is the key of the H3 collections' queryables.
+const h3QueryableKey = "h3"
+
+func init() {
+	for _, res := range h3Resolutions {
+		id := h3CollectionPrefix + strconv.Itoa(res)
+		if _, ok := fixedCollections[id]; ok {
+			continue
+		}
+		f := fixedCollections[collH3]
+		f.title = strings.Replace(f.title, "upplösning 7", fmt.Sprintf("upplösning %d", res), 1)
+		f.description = strings.Replace(f.description, "(upplösning 7, cirka 5 km²)", fmt.Sprintf("(upplösning %d, cirka %s)", res, h3CellArea[res]), 1)
+		fixedCollections[id] = f
+	}
+	queryableSets[h3QueryableKey] = []queryable{{"cell", cql.String, "to_hex(c0.cell)", "H3-cellens index (hexadecimalt)"}}
+	geometryColumn[h3QueryableKey] = "hc.geom"
+}
+
+var h3CellArea = map[int]string{6: "36 km²", 7: "5 km²", 8: "0,7 km²"}
+
+// h3Collection returns the resolution of an H3 collection id.
+func h3Collection(id string) (int, bool) {
+	s, ok := strings.CutPrefix(id, h3CollectionPrefix)
+	if !ok || len(s) != 1 {
+		return 0, false
+	}
+	res := int(s[0] - '0')
+	for _, r := range h3Resolutions {
+		if r == res {
+			return res, true
+		}
+	}
+	return 0, false
+}
+
+// h3Source reads the H3 collection of resolution res: features_h3.sql with the resolution ($11)
+// and the mask of the resolution 9 digits below it ($12; see the query).
+func h3Source(res int) featureSource {
+	mask := int64(1)<<(3*(9-res)) - 1
+	mask <<= 18
+	return featureSource{query: "features_h3", parseID: h3ID(res), h3: true, extra: func(q lagesbild.FeatureQuery) []any {
+		from, to := timeArgs(q)
+		return []any{from, to, lagesbild.SourceSyntheticDemo, res, mask}
+	}}
+}
+
+// h3ID parses a cell of resolution res in the canonical H3 string form (lower-case hex).
+func h3ID(res int) func(string) (any, bool) {
+	return func(id string) (any, bool) {
+		c, err := strconv.ParseUint(id, 16, 64)
+		if err != nil || strconv.FormatUint(c, 16) != id || int(c>>52&0xf) != res || c >= 1<<63 {
+			return nil, false
+		}
+		return int64(c), true
+	}
+}
