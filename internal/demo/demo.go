@@ -124,6 +124,8 @@ const (
 	// streamPlantedOwn feeds the planted patterns from PlantedOwnStreamFrom on, so that adding
 	// them changed no incident of the model or of the earlier patterns.
 	streamPlantedOwn
+	// streamPlantedEach + i feeds planted pattern i from PlantedEachOwnStreamFrom on.
+	streamPlantedEach = 1000
 )
 
 func sortedInput(in Input) Input {

@@ -53,7 +53,8 @@ type generator struct {
 	hourCum [][7][24]float64
 	kindCum [][]float64
 	planted []planted
-	own     *rand.Rand // the stream of the patterns from PlantedOwnStreamFrom on
+	own     *rand.Rand         // the stream of the patterns from PlantedOwnStreamFrom on
+	each    map[int]*rand.Rand // the streams of the patterns from PlantedEachOwnStreamFrom on
 	titles  map[string]string
 	samv    map[samvKey]string
 }
@@ -130,6 +131,12 @@ func newGenerator(w *world, o Options) *generator {
 	}
 	g.planted = w.resolvePlanted()
 	g.own = newRand(o.Seed, streamPlantedOwn)
+	g.each = map[int]*rand.Rand{}
+	for _, pl := range g.planted {
+		if pl.index >= PlantedEachOwnStreamFrom {
+			g.each[pl.index] = newRand(o.Seed, streamPlantedEach+uint64(pl.index))
+		}
+	}
 	return g
 }
 
@@ -199,7 +206,10 @@ func (g *generator) run(yield func(*lagesbild.Incident, origin) error) error {
 			// The later patterns draw from their own stream (g.r is swapped back below), so the
 			// incidents of the model and of the first patterns are the same with or without them.
 			model := g.r
-			if pl.index >= PlantedOwnStreamFrom {
+			switch {
+			case pl.index >= PlantedEachOwnStreamFrom:
+				g.r = g.each[pl.index]
+			case pl.index >= PlantedOwnStreamFrom:
 				g.r = g.own
 			}
 			for range poisson(g.r, lambda) {

@@ -30,6 +30,11 @@ var NavestadSpikeStart = DefaultEnd.AddDate(0, 0, -7)
 // first four, and the model's incidents and those four are unchanged by them.
 const PlantedOwnStreamFrom = 4
 
+// PlantedEachOwnStreamFrom is the index in Planted from which every pattern draws from a
+// stream of its own (streamPlantedEach plus its index), so that adding one changes no incident
+// of any other pattern; the three analyst patterns before it keep their shared stream.
+const PlantedEachOwnStreamFrom = 7
+
 // VivallaOperationStart is the first day of the planted operation in Vivalla (see Operations):
 // the extra level of the pattern "vivalla-insats-minskning" ends on it.
 var VivallaOperationStart = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)

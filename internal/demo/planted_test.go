@@ -10,34 +10,37 @@ import (
 
 // TestLaterPatternsLeaveTheRestUnchanged checks that the patterns from PlantedOwnStreamFrom on
 // add incidents without changing any other: the model's and the first patterns' incidents are
-// the same, in the same order, with and without them (only the running source ids move).
+// the same, in the same order, with and without them (only the running source ids move). The
+// same holds for the patterns from PlantedEachOwnStreamFrom on against all before them.
 func TestLaterPatternsLeaveTheRestUnchanged(t *testing.T) {
 	in := realInput(t)
 	o := Options{Seed: 5, Scale: 0.005}
 	with, _ := generateAll(t, in, o)
-	saved := Planted
-	Planted = Planted[:PlantedOwnStreamFrom]
-	without, _ := generateAll(t, in, o)
-	Planted = saved
+	for _, cut := range []int{PlantedOwnStreamFrom, PlantedEachOwnStreamFrom} {
+		saved := Planted
+		Planted = Planted[:cut]
+		without, _ := generateAll(t, in, o)
+		Planted = saved
 
-	var kept []generated
-	added := 0
-	for _, g := range with {
-		if g.origin.planted >= PlantedOwnStreamFrom {
-			added++
-			continue
+		var kept []generated
+		added := 0
+		for _, g := range with {
+			if g.origin.planted >= cut {
+				added++
+				continue
+			}
+			kept = append(kept, g)
 		}
-		kept = append(kept, g)
-	}
-	if added == 0 || len(kept) != len(without) {
-		t.Fatalf("%d incidents without the later patterns, %d of the others with them (%d added)", len(without), len(kept), added)
-	}
-	for i := range kept {
-		a, b := kept[i].inc, without[i].inc
-		a.SourceID, b.SourceID = "", ""
-		if !a.OccurredAt.Equal(b.OccurredAt) || a.Point != b.Point || a.Category != b.Category || a.Agency != b.Agency ||
-			a.SamverkanID != b.SamverkanID || a.Classification != b.Classification {
-			t.Fatalf("incident %d differs: %+v against %+v", i, a, b)
+		if added == 0 || len(kept) != len(without) {
+			t.Fatalf("cut %d: %d incidents without the later patterns, %d of the others with them (%d added)", cut, len(without), len(kept), added)
+		}
+		for i := range kept {
+			a, b := kept[i].inc, without[i].inc
+			a.SourceID, b.SourceID = "", ""
+			if !a.OccurredAt.Equal(b.OccurredAt) || a.Point != b.Point || a.Category != b.Category || a.Agency != b.Agency ||
+				a.SamverkanID != b.SamverkanID || a.Classification != b.Classification {
+				t.Fatalf("cut %d: incident %d differs: %+v against %+v", cut, i, a, b)
+			}
 		}
 	}
 }

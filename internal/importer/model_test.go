@@ -92,21 +92,27 @@ func expectedCells(t *testing.T, ctx context.Context, db *pgx.Conn, res int, f t
 }
 
 // shownProps applies the tiles' disclosure rule to raw counts: counts 1–4 hidden, a hidden
-// group hides the total, groups without incidents absent.
+// group hides the total, groups without incidents absent. total_min is the total, or with a
+// group hidden the groups shown plus one (absent when none is shown).
 func shownProps(counts map[string]int, res int) map[string]any {
 	p := map[string]any{"res": float64(res)}
-	total, hidden := 0, false
+	total, shown, hidden := 0, 0, false
 	for g, n := range counts {
 		total += n
 		if n < lagesbild.MinPublishedCount {
 			hidden = true
 		} else {
 			p[g] = float64(n)
+			shown += n
 		}
 	}
 	hidden = hidden || total < lagesbild.MinPublishedCount
-	if !hidden {
+	switch {
+	case !hidden:
 		p["total"] = float64(total)
+		p["total_min"] = float64(total)
+	case shown > 0:
+		p["total_min"] = float64(shown + 1)
 	}
 	p["suppressed"] = hidden
 	return p
