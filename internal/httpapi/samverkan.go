@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -297,13 +296,8 @@ func observationQuery(r *http.Request) (lagesbild.ObservationQuery, bool, error)
 		}
 		q.BBox = &bb
 	}
-	q.Limit = 1000
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 10000 {
-			return q, false, lagesbild.Invalid("limit", "%q is not a whole number from 1 to 10000", truncate(l, 20))
-		}
-		q.Limit = n
+	if q.Limit, err = limitParam(v, 1000, 10000); err != nil {
+		return q, false, err
 	}
 	geo := false
 	switch f := v.Get("format"); f {
@@ -505,22 +499,11 @@ func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) error
 		q.Owner = id.Agency
 	}
 	var err error
-	if q.Since, err = parseDay("since", v.Get("since")); err == nil {
-		q.Until, err = parseDay("until", v.Get("until"))
-	}
-	if err != nil {
+	if q.Since, q.Until, err = logRange(v, true); err != nil {
 		return err
 	}
-	if q.Until != nil {
-		end := q.Until.AddDate(0, 0, 1)
-		q.Until = &end
-	}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 10000 {
-			return lagesbild.Invalid("limit", "%q is not a whole number from 1 to 10000", truncate(l, 20))
-		}
-		q.Limit = n
+	if q.Limit, err = limitParam(v, 1000, 10000); err != nil {
+		return err
 	}
 	rows, err := s.Samverkan.Store.Disclosures(r.Context(), q)
 	if err != nil {
