@@ -342,8 +342,7 @@ func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) erro
 	rows := slices.DeleteFunc(rd.Rows, func(o lagesbild.ObservationRow) bool { return o.Sensitive })
 	ds := disclosedOf(rows, rd.Visibility)
 	noteDisclosures(r, ds)
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Vary", "Cookie, Authorization")
+	privateNoStore(w)
 	if geo {
 		type feature struct {
 			Type       string          `json:"type"`
@@ -414,7 +413,7 @@ func (s *Server) handleAreaObservations(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
+	privateNoStore(w)
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"area_id": q.AreaID, "from": v.Get("from"), "to": v.Get("to"),
 		"observations": pic})
 	return nil
@@ -433,6 +432,14 @@ func (s *Server) joinedPicture(r *http.Request, q lagesbild.ObservationQuery) (*
 	noteDisclosures(r, rd.Disclosures)
 	pic := samverkan.BuildPicture(rd.Rows, rd.Visibility)
 	return &pic, nil
+}
+
+// privateNoStore marks a response that carries observations: never stored by a browser or a
+// proxy, so a decision that expires or is revoked cannot live on in a cache (such responses
+// have no ETag either).
+func privateNoStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Vary", "Cookie, Authorization")
 }
 
 func (s *Server) handleObservationCategories(w http.ResponseWriter, r *http.Request) error {
@@ -516,7 +523,7 @@ func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) error
 	if owner == "" {
 		owner = "alla"
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
+	privateNoStore(w)
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"agency": owner, "disclosures": rows,
 		"note": strings.TrimSpace("Utlämnanden av myndighetens uppgifter: vem som läste, när, hur många poster och enligt vilket samverkansbeslut.")})
 	return nil

@@ -130,7 +130,7 @@ func (s *Server) handleRegionReport(w http.ResponseWriter, r *http.Request) erro
 	if d.Picture, err = s.joinedPicture(r, pq); err != nil {
 		return err
 	}
-	joint, err := s.withRankingObservations(r, pr)
+	joint, err := s.withRankingObservations(w, r, pr)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Server) handleRegionReport(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, no-store")
+	privateNoStore(w)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(b.String()))
 	return nil
