@@ -17,12 +17,16 @@ import (
 
 	"github.com/paulmach/orb/encoding/mvt"
 
+	"github.com/lagesbild/lagesbild/geodata"
+	"github.com/lagesbild/lagesbild/internal/analysis"
 	"github.com/lagesbild/lagesbild/internal/auth"
+	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/export"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/pmtiles"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+	"github.com/lagesbild/lagesbild/internal/refdata"
 	"github.com/lagesbild/lagesbild/internal/samverkan"
 	"github.com/lagesbild/lagesbild/internal/samverkan/samverkantest"
 	"github.com/lagesbild/lagesbild/internal/summary"
@@ -710,4 +714,71 @@ func TestAgencyMatrix(t *testing.T) {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestJointDemoRegionReport loads the demo (incidents, presence, operations, the two synthetic
+// decisions and the agencies' synthetic observations) and reads the samverkansråd lägesbild of
+// Stockholm as its regional analyst: at least four agencies' contributions, each labelled with
+// its owner and the demo decision, marked synthetic, and the operations of the period with
+// their follow-up.
+func TestJointDemoRegionReport(t *testing.T) {
+	db, _ := pgtest.New(t)
+	o := demo.Options{Seed: 11, Scale: 0.05}
+	loadDemo(t, db, o, true)
+	ctx := context.Background()
+	svc := &samverkan.Service{DecisionStore: db, Store: db, Units: db}
+	for _, d := range demo.Decisions {
+		if _, err := svc.CreateDecision(ctx, samverkan.DecisionInput{ID: d.ID, Name: d.Name, Purpose: d.Purpose, Agencies: d.Agencies,
+			Scope: d.Region, ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, DecidedBy: d.DecidedBy, DecidedAt: d.ValidFrom, Demo: true}, "demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := refdata.Load(geodata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := demo.Observations(demo.FromRefdata(b, 2025), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs); err != nil {
+		t.Fatal(err)
+	}
+	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{}),
+		Analysis: analysis.New(db, analysis.Options{}), Samverkan: svc, Features: db}
+	h := withCaller(t, db, api, auth.RoleRegional, "5300")
+	operations, followUps := 0, 0
+	for _, region := range []string{"5300"} {
+		req := httptest.NewRequest("GET", "/api/v1/regions/"+region+"/report?"+demoPeriod, nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		html := rec.Body.String()
+		if rec.Code != 200 {
+			t.Fatalf("region report %s: %d %s", region, rec.Code, html)
+		}
+		i := strings.Index(html, "<h2>Myndigheternas bidrag</h2>")
+		j := strings.Index(html, "<h2>Insatser och uppföljning</h2>")
+		if i < 0 || j < i {
+			t.Fatalf("region report %s without its sections:\n%s", region, html)
+		}
+		contrib := html[i:j]
+		agencies := 0
+		for _, a := range []string{"Skatteverket", "Försäkringskassan", "Migrationsverket", "Kronofogdemyndigheten"} {
+			if strings.Contains(contrib, "<td>"+a+"</td><td>Delat enligt samverkansbeslut SB-DEMO-STHLM") {
+				agencies++
+			}
+		}
+		if agencies < 4 || !strings.Contains(contrib, "syntetiska") || !strings.Contains(html, "SYNTETISKA") {
+			t.Errorf("region %s: %d agencies' contributions under SB-DEMO-STHLM, want 4, marked synthetic:\n%s", region, agencies, contrib)
+		}
+		ops := html[j:]
+		operations += strings.Count(ops, "<tr><td>")
+		followUps += strings.Count(ops, "kvot mot kontroller")
+		if os.Getenv("SHOW_REPORT") != "" {
+			t.Log(ops)
+		}
+	}
+	if operations < 1 || followUps < 1 {
+		t.Errorf("%d operations of the period in the region report, %d followed up", operations, followUps)
+	}
 }
