@@ -70,7 +70,7 @@ func (s *Server) obsFeatures(r *http.Request, q lagesbild.ObservationQuery) ([]o
 	feats := make([]ogcFeature, 0, len(rows))
 	for _, o := range rows {
 		dec, _ := rd.Visibility.Allows(o)
-		props, err := json.Marshal(observationView{ObservationRow: o, AgencyName: lagesbild.AgencyName(o.Agency), Basis: basisOf(dec)})
+		props, err := json.Marshal(viewObservation(o, dec))
 		if err != nil {
 			return nil, nil, rd.Visibility, err
 		}

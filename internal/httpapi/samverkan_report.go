@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -32,12 +33,13 @@ func periodQuery(p summary.PeriodJSON, areaID string) lagesbild.ObservationQuery
 	return q
 }
 
-func swedish() *time.Location {
+// swedish is Swedish time, loaded once (time/tzdata is linked in by internal/samverkan).
+var swedish = sync.OnceValue(func() *time.Location {
 	if loc, err := time.LoadLocation("Europe/Stockholm"); err == nil {
 		return loc
 	}
 	return time.UTC
-}
+})
 
 // jointSummary is an area summary with the observations the caller may see.
 type jointSummary struct {

@@ -541,7 +541,29 @@ func TestAgencyMatrix(t *testing.T) {
 		if code, body := fk.do(t, h, "POST", "/api/v1/observations?source=fk-api&format=csv", csv); code != 200 || body["inserted"] != 1.0 {
 			t.Errorf("fk adds its own observation: %d %v", code, body)
 		}
-		other := strings.ReplaceAll(strings.ReplaceAll(csv, "fk-post-1,fk,felaktig_utbetalning", "fk-post-2,skv,kontrollbesok"), "", "")
+		// A small indicator: fk sees its own 3, the police of Stockholm a withheld value.
+		ind := "source_id,agency,kind,category,time,value,classification,decision,area_id\n" +
+			"fk-post-ind,fk,indicator,felaktig_utbetalning,2025-06,3,sekretess," + samverkantest.Valid + ",2025-SO9\n"
+		if code, body := fk.do(t, h, "POST", "/api/v1/observations?source=fk-api&format=csv", ind); code != 200 || body["inserted"] != 1.0 {
+			t.Errorf("fk adds an indicator: %d %v", code, body)
+		}
+		for _, c := range []struct {
+			who        agencyCaller
+			value      any
+			suppressed any
+		}{{fk, 3.0, nil}, {byName["pm-regional"], nil, true}, {byName["skv-analytiker"], nil, true}} {
+			_, body := c.who.do(t, h, "GET", "/api/v1/observations?kind=indicator&from=2025-06-01&to=2025-06-30", "")
+			obs, _ := body["observations"].([]any)
+			if len(obs) != 1 {
+				t.Errorf("%s lists %d indicators of June, want 1", c.who.ID.Subject, len(obs))
+				continue
+			}
+			o := obs[0].(map[string]any)
+			if o["value"] != c.value || o["suppressed"] != c.suppressed {
+				t.Errorf("%s: the indicator of 3 listed as value %v, suppressed %v", c.who.ID.Subject, o["value"], o["suppressed"])
+			}
+		}
+		other := strings.ReplaceAll(csv, "fk-post-1,fk,felaktig_utbetalning", "fk-post-2,skv,kontrollbesok")
 		code, body := fk.do(t, h, "POST", "/api/v1/observations?source=fk-api&format=csv", other)
 		if code != http.StatusUnprocessableEntity || listLen(body, "errors") != 1 {
 			t.Errorf("fk adds skv's observation: %d %v, want 422 naming the record", code, body)
@@ -662,7 +684,7 @@ func TestAgencyMatrix(t *testing.T) {
 			}
 			want := c.AfterRevoke
 			if c.ID.Agency == "fk" {
-				want += 1 - sensitive // the one it added; the sensitive ones unlisted
+				want += 2 - sensitive // the two it added; the sensitive ones unlisted
 			}
 			if _, body := c.do(t, h, "GET", "/ogc/collections/observationer/items?limit=1000", ""); body["numberMatched"] != float64(want) {
 				t.Errorf("%s: OGC items after revocation %v, want %d", c.ID.Subject, body["numberMatched"], want)
@@ -687,9 +709,9 @@ func TestAgencyMatrix(t *testing.T) {
 				}
 			}
 		}
-		// fk keeps its own (10 records, the indicator and the one it added; sensitive ones unlisted).
-		if code, body := fk.do(t, h, "GET", "/api/v1/observations", ""); code != 200 || listLen(body, "observations") != 12 {
-			t.Errorf("fk after revocation: %d rows, want its own 12", listLen(body, "observations"))
+		// fk keeps its own (10 records, the indicator and the two it added; sensitive ones unlisted).
+		if code, body := fk.do(t, h, "GET", "/api/v1/observations", ""); code != 200 || listLen(body, "observations") != 13 {
+			t.Errorf("fk after revocation: %d rows, want its own 13", listLen(body, "observations"))
 		}
 		if code, body := reg.do(t, h, "GET", "/api/v1/observations", ""); code != 200 || listLen(body, "observations") != 0 {
 			t.Errorf("police after revocation: %d rows, want 0", listLen(body, "observations"))
