@@ -366,9 +366,9 @@ func TestAgencyMatrix(t *testing.T) {
 	t.Run("every endpoint", func(t *testing.T) {
 		owner := pgtest.Conn(t, dbURL)
 		type stored struct {
-			id                int64
-			agency, decision  string
-			sensitive, listed bool
+			id               int64
+			agency, decision string
+			sensitive        bool
 		}
 		var all []stored
 		rows, err := owner.Query(ctx, `SELECT o.id, o.agency, coalesce(o.decision_id, ''), c.sensitive FROM observation o
@@ -509,6 +509,24 @@ func TestAgencyMatrix(t *testing.T) {
 		}
 		if code, _ := fk.do(t, h, "POST", "/api/v1/decisions/"+samverkantest.Valid+"/revoke", ""); code != http.StatusForbidden {
 			t.Errorf("fk revoking a decision: %d, want 403", code)
+		}
+		// Admins give accounts and tokens an agency through the API too.
+		if code, body := adm.do(t, h, "POST", "/api/v1/admin/users", `{"username":"skv-ny","password":"ett langt losenord 123","role":"myndighet","scope":"5300","agency":"skv"}`); code != http.StatusCreated || body["agency"] != "skv" {
+			t.Errorf("admin creates an agency user: %d %v", code, body)
+		}
+		code, body = adm.do(t, h, "POST", "/api/v1/admin/tokens", `{"role":"myndighet","scope":"all","agency":"mv","expires":"1d"}`)
+		if code != http.StatusCreated || body["agency"] != "mv" {
+			t.Fatalf("admin creates an agency token: %d %v", code, body)
+		}
+		mvNew := agencyCaller{token: body["token"].(string)}
+		if code, body := mvNew.do(t, h, "GET", "/api/v1/observations", ""); code != 200 || listLen(body, "observations") != 5 {
+			t.Errorf("the new mv token lists %d observations (%d), want NotMember's 5", listLen(body, "observations"), code)
+		}
+		for _, bad := range []string{`{"role":"myndighet","scope":"all","expires":"1d"}`, `{"role":"regional","scope":"5300","agency":"skv","expires":"1d"}`,
+			`{"role":"myndighet","scope":"all","agency":"SKV'--","expires":"1d"}`} {
+			if code, body := adm.do(t, h, "POST", "/api/v1/admin/tokens", bad); code != http.StatusBadRequest {
+				t.Errorf("token %s: %d %v, want 400", bad, code, body)
+			}
 		}
 		newDec := `{"id":"SB-NEW","name":"Ny","purpose":"Test","agencies":["kfm","skv"],"scope":"Stockholm","valid_from":"2020-01-01","valid_until":"2099-12-31","decided_by":"Operativa rådet","decided_at":"2020-01-01"}`
 		if code, body := adm.do(t, h, "POST", "/api/v1/decisions", newDec); code != http.StatusCreated {

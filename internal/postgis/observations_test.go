@@ -199,6 +199,48 @@ func TestObservationImportRejects(t *testing.T) {
 	}
 }
 
+// TestObservationImportGeoJSON imports a GeoJSON file of a point, a polygon, an H3 cell and an
+// area indicator under a decision; a second file with one bad feature stores nothing and names
+// the feature's line and field.
+func TestObservationImportGeoJSON(t *testing.T) {
+	db, _ := pgtest.New(t)
+	svc := samverkantest.Load(t, db)
+	ctx := context.Background()
+	const good = `{"type":"FeatureCollection","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[17.905,59.3945]},"properties":{"source_id":"g1","agency":"skv","category":"kontrollbesok","time":"2025-05-02 09:00","classification":"sekretess","decision":"SB-VALID"}},
+{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[17.90,59.39],[17.91,59.39],[17.91,59.40],[17.90,59.40],[17.90,59.39]]]},"properties":{"source_id":"g2","agency":"skv","category":"kontrollbesok","time":"2025-05-03 09:00","classification":"sekretess","decision":"SB-VALID"}},
+{"type":"Feature","geometry":null,"properties":{"source_id":"g3","agency":"skv","kind":"indicator","category":"kontrollbesok","time":"2025-05","value":12,"classification":"oppen","decision":"SB-VALID","area_id":"2025-SO9"}}
+]}`
+	rep, err := svc.Import(ctx, strings.NewReader(good), "good.geojson", samverkan.ImportOptions{Source: "skv-gis"})
+	if err != nil || rep.Inserted != 3 {
+		t.Fatalf("GeoJSON import: %+v, %v", rep, err)
+	}
+	rows, err := db.Observations(auth.WithIdentity(ctx, samverkantest.Regional), lagesbild.ObservationQuery{Agency: "skv", Geometries: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, o := range rows {
+		kinds[o.Precision]++
+		if o.RegionCode != "5300" || len(o.Geometry) == 0 {
+			t.Errorf("observation %+v: region %s, geometry %d bytes", o, o.RegionCode, len(o.Geometry))
+		}
+	}
+	if kinds["exact"] != 6 || kinds["area"] != 2 {
+		t.Errorf("the police see skv's observations by precision %v, want 6 exact (5 of the fixture) and 2 areas", kinds)
+	}
+	bad := strings.Replace(good, `"category":"kontrollbesok","time":"2025-05-03 09:00"`, `"category":"kontrollbesok","time":"igår"`, 1)
+	bad = strings.ReplaceAll(bad, `"source_id":"g`, `"source_id":"b`)
+	rep, err = svc.Import(ctx, strings.NewReader(bad), "bad.geojson", samverkan.ImportOptions{Source: "skv-gis"})
+	if !errors.Is(err, lagesbild.ErrInvalid) || rep.Rejected != 1 || len(rep.Errors) != 1 || rep.Errors[0].Field != "time" || rep.Errors[0].Line != 3 {
+		t.Fatalf("a bad feature: %+v, %v", rep, err)
+	}
+	rows, err = db.Observations(auth.WithIdentity(ctx, samverkantest.SKV), lagesbild.ObservationQuery{Agency: "skv"})
+	if err != nil || len(rows) != 25+3 {
+		t.Errorf("after the rejected file skv has %d observations (%v), want 28", len(rows), err)
+	}
+}
+
 // TestDemoObservations imports the synthetic demo observations (at least four agencies under
 // the two demo decisions) and checks they are shared as the decisions say, idempotently.
 func TestDemoObservations(t *testing.T) {
