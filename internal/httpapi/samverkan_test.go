@@ -390,7 +390,9 @@ func TestAgencyMatrix(t *testing.T) {
 		lawful := func(e samverkantest.Expected, o stored) bool {
 			return o.agency == e.ID.Agency || e.Disclosed[[2]string{o.agency, o.decision}] > 0
 		}
-		// OGC items one by one: exactly the listed rows answer, each with a lawful basis.
+		// OGC items one by one: exactly the listed rows answer, each with a lawful basis, and
+		// each of another agency's is in the disclosure log under its decision.
+		crossReads := map[string]string{} // resource → decision
 		for _, c := range callers {
 			seen := 0
 			for _, o := range all {
@@ -400,6 +402,9 @@ func TestAgencyMatrix(t *testing.T) {
 					seen++
 					if !lawful(c.Expected, o) || o.sensitive {
 						t.Errorf("%s reads observation %d (%s under %q) without a lawful basis or of a sensitive category", c.ID.Subject, o.id, o.agency, o.decision)
+					}
+					if o.agency != c.ID.Agency {
+						crossReads["/ogc/collections/observationer/items/obs-"+itoa(o.id)+"|"+c.ID.Agency] = o.agency + "|" + o.decision
 					}
 					props, _ := body["properties"].(map[string]any)
 					if props["agency"] != o.agency || (o.agency != c.ID.Agency && props["basis"] != "Delat enligt samverkansbeslut "+o.decision) {
@@ -428,6 +433,25 @@ func TestAgencyMatrix(t *testing.T) {
 				if rec.Code != 200 || rec.Header().Get("Cache-Control") != "private, no-store" || rec.Header().Get("ETag") != "" {
 					t.Errorf("%s: %s: %d, Cache-Control %q, ETag %q", c.ID.Subject, target, rec.Code, rec.Header().Get("Cache-Control"), rec.Header().Get("ETag"))
 				}
+			}
+		}
+		_, body := byName["admin"].do(t, h, "GET", "/api/v1/disclosures?limit=10000", "")
+		logged := map[string]string{}
+		for _, d := range body["disclosures"].([]any) {
+			d := d.(map[string]any)
+			if res := d["resource"].(string); strings.HasPrefix(res, "/ogc/collections/observationer/items/") {
+				logged[res+"|"+d["reader_agency"].(string)] = d["owner_agency"].(string) + "|" + d["decision_id"].(string)
+				if d["records"] != 1.0 {
+					t.Errorf("one item logged as %v records", d["records"])
+				}
+			}
+		}
+		if len(crossReads) == 0 || len(logged) != len(crossReads) {
+			t.Errorf("%d cross-agency item reads, %d logged", len(crossReads), len(logged))
+		}
+		for k, v := range crossReads {
+			if logged[k] != v {
+				t.Errorf("item read %s under %s logged as %q", k, v, logged[k])
 			}
 		}
 		// Tiles, decoded, of every layer over Tensta: the police's data only, never an
