@@ -236,7 +236,11 @@ func (s *Server) handleRegionReport(w http.ResponseWriter, r *http.Request) erro
 		for id, p := range jp.Observations {
 			var parts []string
 			for _, c := range p.Contributions {
-				parts = append(parts, c.AgencyName+": "+countText(c.Total))
+				basis := "egen myndighet"
+				if c.Decision != "" {
+					basis = c.Decision
+				}
+				parts = append(parts, c.AgencyName+" ("+basis+"): "+countText(c.Total))
 			}
 			d.AreaObs[id] = strings.Join(parts, "; ")
 		}

@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,6 +32,20 @@ func TestObservationVisibility(t *testing.T) {
 		if len(rows) != e.Rows {
 			t.Errorf("%s sees %d observations under row-level security, want %d", e.ID.Subject, len(rows), e.Rows)
 		}
+	}
+	// Regression: Tensta's indicator (Tensta's own polygon) lay in Hjulsta and Rinkeby too,
+	// which only touch it; it lies in the areas whose interior it meets.
+	ind, err := db.Observations(auth.WithIdentity(ctx, samverkantest.FK), lagesbild.ObservationQuery{Kind: lagesbild.ObservationIndicator})
+	if err != nil || len(ind) != 1 {
+		t.Fatalf("fk's indicator: %d, %v", len(ind), err)
+	}
+	for _, a := range ind[0].AreaIDs {
+		if strings.HasPrefix(a, "2025-") && a != "2025-SO9" {
+			t.Errorf("Tensta's indicator lies in %v, want 2025-SO9 alone of the 2025 list", ind[0].AreaIDs)
+		}
+	}
+	if !slices.Contains(ind[0].AreaIDs, "2025-SO9") || !slices.Equal(ind[0].LPOCodes, []string{"531350"}) {
+		t.Errorf("Tensta's indicator: areas %v, LPOs %v", ind[0].AreaIDs, ind[0].LPOCodes)
 	}
 	conn := pgtest.Conn(t, url)
 	if n := readerCount(t, conn, "observation", nil); n != 0 {
