@@ -115,6 +115,10 @@ func (s *Server) tilesetJSON(base string, c lagesbild.Collection, ct collectionT
 	}
 	if tms == webMercatorQuad {
 		out["tileMatrixSetURI"] = webMercatorQuadURI
+	} else {
+		// Not in the OGC register: its URI is the definition's own address (GDAL's OGCAPI driver
+		// picks a tileset by this member).
+		out["tileMatrixSetURI"] = base + "/tileMatrixSets/" + tms
 	}
 	if summary {
 		return out

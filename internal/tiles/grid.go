@@ -31,8 +31,9 @@ type Grid struct {
 
 // Sweref99TM is a tile matrix set in SWEREF 99 TM (EPSG:3006) with the origin and resolutions
 // of Lantmäteriet's SWEREF 99 TM tile services: top-left corner E −1 200 000, N 8 500 000,
-// 4096 m per pixel at matrix 0 halving down to 0.5 m at matrix 13, 256-pixel tiles, over
-// E −1 200 000 to 4 305 696 and N 2 994 304 to 8 500 000 (5.25 tiles of matrix 0 each way).
+// 4096 m per pixel at matrix 0 halving down to 0.5 m at matrix 13, 256-pixel tiles; the extent
+// is 5.25 tiles of matrix 0 each way (E −1 200 000 to 4 305 024, N 2 994 976 to 8 500 000),
+// about Lantmäteriet's bounds, so matrix z has ceil(5.25·2^z) rows and columns.
 // Matrix 0 (4096 m per pixel) is a little finer than WebMercatorQuad's zoom 4 at 60° N
 // (4892 m), so matrix z draws like Web Mercator zoom z + 4.
 var Sweref99TM = Grid{
