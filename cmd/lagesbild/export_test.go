@@ -18,6 +18,7 @@ import (
 
 	"github.com/paulmach/orb/encoding/mvt"
 
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/pmtiles"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 )
@@ -191,6 +192,41 @@ func TestExport(t *testing.T) {
 		out, err := exec.Command("ogrinfo", "-ro", "-q", gp, "lagesbild_export").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "scope (String) = lpo:"+lpo) || !strings.Contains(string(out), "synthetic (Integer(Boolean)) = 1") {
 			t.Errorf("lagesbild_export: %v\n%s", err, out)
+		}
+		// The same rules as the API: no count of 1–4 in any column of the H3 cells, no cell and no
+		// area outside the scope (ogrinfo's SQL over the file).
+		sqlCount := func(sql string) int {
+			t.Helper()
+			out, err := exec.Command("ogrinfo", "-ro", "-q", "-sql", sql, gp).CombinedOutput()
+			m := regexp.MustCompile(`n \(Integer\) = ([0-9]+)`).FindSubmatch(out)
+			if err != nil || m == nil {
+				t.Fatalf("ogrinfo -sql %s: %v\n%s", sql, err, out)
+			}
+			n, _ := strconv.Atoi(string(m[1]))
+			return n
+		}
+		small := []string{"CAST(total AS INTEGER) BETWEEN 1 AND 4"}
+		for _, g := range lagesbild.CategoryGroups {
+			small = append(small, "CAST("+string(g.Group)+" AS INTEGER) BETWEEN 1 AND 4")
+		}
+		if n := sqlCount("SELECT count(*) AS n FROM h3_r7 WHERE " + strings.Join(small, " OR ")); n != 0 {
+			t.Errorf("h3_r7: %d cells with a count of 1–4", n)
+		}
+		if n := sqlCount("SELECT count(*) AS n FROM h3_r7 WHERE total IS NULL AND NOT total_suppressed"); n != 0 {
+			t.Errorf("h3_r7: %d cells with no total that do not say it is suppressed", n)
+		}
+		if n := sqlCount("SELECT count(*) AS n FROM omraden_2025 WHERE lpo_kod IS NULL OR lpo_kod <> '" + lpo + "'"); n != 0 {
+			t.Errorf("omraden_2025: %d areas outside lokalpolisområde %s", n, lpo)
+		}
+		out, _ = exec.Command("ogrinfo", "-ro", "-q", "-sql", "SELECT cell FROM h3_r7", gp).CombinedOutput()
+		cells := regexp.MustCompile(`cell \(String\) = ([0-9a-f]+)`).FindAllSubmatch(out, -1)
+		if len(cells) != gpRep.Features["h3_r7"] {
+			t.Errorf("h3_r7: %d cells read, %d reported", len(cells), gpRep.Features["h3_r7"])
+		}
+		for _, c := range cells {
+			if !inScope[string(c[1])] {
+				t.Errorf("h3_r7: cell %s outside the scope", c[1])
+			}
 		}
 		// An area's coordinates are metres (easting about 670 000, northing about 6 590 000).
 		out, _ = exec.Command("ogrinfo", "-ro", "-so", gp, "omraden_2025").CombinedOutput()
