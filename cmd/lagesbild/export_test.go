@@ -193,6 +193,13 @@ func TestExport(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "scope (String) = lpo:"+lpo) || !strings.Contains(string(out), "synthetic (Integer(Boolean)) = 1") {
 			t.Errorf("lagesbild_export: %v\n%s", err, out)
 		}
+		// What period, scope and data version it holds.
+		for _, re := range []string{`period_from \(Date\) = 20[0-9]{2}/[0-9]{2}/[0-9]{2}`, `period_to \(Date\) = 20[0-9]{2}/[0-9]{2}/[0-9]{2}`,
+			`data_version \(Integer\) = [1-9][0-9]*`, `scope_label \(String\) = lokalpolisområde Järva`, `exported_at \(DateTime\) = 20`, `set \(Integer\) = 2025`} {
+			if !regexp.MustCompile(re).Match(out) {
+				t.Errorf("lagesbild_export lacks %s:\n%s", re, out)
+			}
+		}
 		// The same rules as the API: no count of 1–4 in any column of the H3 cells, no cell and no
 		// area outside the scope (ogrinfo's SQL over the file).
 		sqlCount := func(sql string) int {
@@ -247,7 +254,9 @@ func TestExport(t *testing.T) {
 				t.Fatalf("%v: %s", err, line)
 			}
 			n++
-			if e.Role != "lokal" || e.Scope != "lpo:"+lpo || !strings.HasPrefix(e.Resource, "export/") || e.Params["data_version"] == nil || e.Params["file"] == nil {
+			if e.Role != "lokal" || e.Scope != "lpo:"+lpo || !strings.HasPrefix(e.Resource, "export/") || e.Params["data_version"] == nil || e.Params["file"] == nil ||
+				e.Params["period_from"] == "" || e.Params["period_from"] == nil || e.Params["period_to"] == nil || e.Params["set"] == nil ||
+				(e.Params["tiles"] == nil && e.Params["features"] == nil) {
 				t.Errorf("audit row %+v", e)
 			}
 		}
