@@ -200,6 +200,21 @@ func TestExport(t *testing.T) {
 				t.Errorf("lagesbild_export lacks %s:\n%s", re, out)
 			}
 		}
+		// Every export of a table has the same column types, whatever its values (all null, all
+		// whole numbers): the counts are integers, the dates dates, the hours reals.
+		for table, cols := range map[string][]string{"h3_r7": {"total: Integer", "skjutning: Integer", "misshandel_hot: Integer"},
+			"omraden_2025": {"classified_from: Date", "classified_until: Date"}, "narvaro_kontor": {"staffed_hours_per_week: Real"},
+			"narvaro_insatser": {"person_hours: Real"}} {
+			if gpRep.Features[table] == 0 {
+				continue
+			}
+			out, _ := exec.Command("ogrinfo", "-ro", "-so", gp, table).CombinedOutput()
+			for _, c := range cols {
+				if !strings.Contains(string(out), "\n"+c+" ") {
+					t.Errorf("%s: no column %q:\n%s", table, c, out)
+				}
+			}
+		}
 		// The same rules as the API: no count of 1–4 in any column of the H3 cells, no cell and no
 		// area outside the scope (ogrinfo's SQL over the file).
 		sqlCount := func(sql string) int {
