@@ -1,7 +1,6 @@
 package tiles
 
 import (
-	"fmt"
 	"math"
 	"net/url"
 
@@ -40,9 +39,6 @@ var Sweref99TM = Grid{
 	ID: "SWEREF99TM", Title: "SWEREF 99 TM (EPSG:3006), Lantmäteriets upplösningar", SRID: 3006,
 	OriginE: -1200000, OriginN: 8500000, Tile0: 4096 * 256, Span0: 5.25, MaxMatrix: 13, ZoomOffset: 4,
 }
-
-// Grids are the grids besides WebMercatorQuad, by id.
-var Grids = map[string]Grid{Sweref99TM.ID: Sweref99TM}
 
 // MatrixSize is the number of rows and of columns of tile matrix z.
 func (g Grid) MatrixSize(z int) int {
@@ -133,13 +129,4 @@ func ToSweref99TM(lon, lat float64) (e, n float64) {
 		y += b * math.Cos(k*xi) * math.Sinh(k*eta)
 	}
 	return k0*aRoof*y + fe, k0 * aRoof * x
-}
-
-// GridOf returns the grid of a request ("" is WebMercatorQuad, which has no Grid).
-func GridOf(id string) (Grid, error) {
-	g, ok := Grids[id]
-	if !ok {
-		return Grid{}, fmt.Errorf("tiles: %w", lagesbild.Public(lagesbild.ErrNotFound, "no tile matrix set %q", truncate(id)))
-	}
-	return g, nil
 }

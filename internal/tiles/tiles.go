@@ -133,8 +133,8 @@ type Request struct {
 	Layers  []Layer
 	Z, X, Y int
 	Filters Filters
-	// Grid is the id of the tile matrix set (Grids) when it is not WebMercatorQuad; then Z is
-	// its tile matrix, X the column and Y the row (ParseGridRequest).
+	// Grid is the ID of the Grid (Sweref99TM) when the tile is not of WebMercatorQuad; then Z
+	// is its tile matrix, X the column and Y the row (ParseGridRequest).
 	Grid string
 }
 
@@ -317,8 +317,8 @@ type Source interface {
 	Tile(ctx context.Context, layer string, z, x, y int, f Filters) ([]byte, error)
 }
 
-// GridSource is a Source that also renders tiles of the Grids: z is the tile matrix, x the
-// column and y the row of grid (a Grid's ID).
+// GridSource is a Source that also renders tiles of a Grid (Sweref99TM): z is the tile
+// matrix, x the column and y the row of grid, a Grid's ID.
 type GridSource interface {
 	GridTile(ctx context.Context, grid, layer string, z, x, y int, f Filters) ([]byte, error)
 }
