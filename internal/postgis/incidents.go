@@ -147,6 +147,11 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 				rep.UnknownTypes[t] += n
 			}
 		}
+		start = time.Now()
+		if err := db.runSteps(ctx, tx, "incident_unchanged"); err != nil {
+			return err
+		}
+		db.logger.Debug("import step", "step", "unchanged", "ms", time.Since(start).Milliseconds())
 		if err := collectRejects(ctx, tx, query("incident_duplicates"), b.File, rejects); err != nil {
 			return err
 		}
