@@ -11,17 +11,10 @@ FROM (SELECT s.line, s.source_id,
                                         GROUP BY source, source_id HAVING count(*) > 1)) d
 WHERE line <> first;
 
--- Records stored before with the same content: nothing of theirs changes, so no later step
--- (cells, kommun and area assignment, aggregates) needs to look at them. A re-import of an
--- unchanged file ends here. The others are copied to a new staging table (cheaper than deleting
--- most rows of the old one), which takes the old one's name.
-CREATE TEMP TABLE stage_changed ON COMMIT DROP AS
-SELECT s.* FROM stage_incident s
-WHERE NOT EXISTS (SELECT 1 FROM incident i
-                  WHERE i.source = s.source AND i.source_id = s.source_id AND i.content_hash = s.content_hash);
-
-DROP TABLE stage_incident;
-
-ALTER TABLE stage_changed RENAME TO stage_incident;
-
-ANALYZE stage_incident
+-- The lines of records stored before with the same content: nothing of theirs changes, so no
+-- later step (cells, kommun and area assignment, aggregates) needs to look at them; the store
+-- then takes them out of stage_incident (incidents.go, dropUnchanged). A re-import of an
+-- unchanged file ends there.
+CREATE TEMP TABLE stage_same ON COMMIT DROP AS
+SELECT s.line FROM stage_incident s
+JOIN incident i ON i.source = s.source AND i.source_id = s.source_id AND i.content_hash = s.content_hash
