@@ -222,6 +222,10 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
 	cfg.ConnConfig.RuntimeParams["application_name"] = o.ApplicationName
 	cfg.ConnConfig.RuntimeParams["timezone"] = "Europe/Stockholm"
+	// An import stages a file in temporary tables (a million rows are about 250 MB); with the
+	// default 8 MB of local buffers they are written out and read back page by page. The
+	// buffers are taken only as temporary tables fill them.
+	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "256MB"
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = ConnectTimeout
 	}

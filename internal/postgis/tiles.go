@@ -88,8 +88,8 @@ func buildOmraden(ctx context.Context, db *DB, l *tileLayer, _ int, f tiles.Filt
 
 // buildH3 picks the source of the h3 layer's counts: one row per cell (h3_cell_total) for the
 // unfiltered view; per group and agency (h3_total) with a category or agency filter; per day
-// (h3_agg) with a date filter; and at resolution 9, which the aggregates do not keep
-// (migration 00019), the incidents of the tile's cells.
+// (h3_agg) with a date filter; and at resolutions 8 and 9, which the aggregates do not keep
+// (migrations 00019, 00024), the incidents of the tile's cells.
 func buildH3(_ context.Context, _ *DB, l *tileLayer, z int, f tiles.Filters) (string, []any, error) {
 	props := selectProps(l.props, f.Fields, false)
 	res := tileRes(z, f)
@@ -100,7 +100,7 @@ func buildH3(_ context.Context, _ *DB, l *tileLayer, z int, f tiles.Filters) (st
 	switch {
 	case from == nil && to == nil && groups == nil && agencies == nil:
 		sql, args = h3CellsSQL, []any{res}
-	case res == 9:
+	case res >= 8:
 		sql, args = h3IncidentSQL, []any{res, from, to, groups, agencies}
 	case from == nil && to == nil:
 		sql, args = h3TotalSQL, []any{res, groups, agencies}
