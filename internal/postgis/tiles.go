@@ -57,6 +57,7 @@ var tileLayers = func() map[string]*tileLayer {
 		{meta: mustLayer("polisregioner"), props: [][2]string{{"kod", "b.code"}, {"namn", "b.name"}}, build: boundary("police_region")},
 		{meta: mustLayer("h3"), props: h3Props(), build: buildH3},
 		{meta: mustLayer("narvaro"), props: narvaroOffice, build: buildNarvaro},
+		{meta: mustLayer("emerging"), props: emergingProps, build: buildEmerging},
 		{meta: mustLayer("handelser"), counted: true, build: buildHandelser,
 			props: [][2]string{{"category", "i.category"}, {"category_group", "i.category_group"}, {"agency", "i.agency"},
 				{"occurred_at", "extract(epoch FROM i.occurred_at)::bigint"}, {"synthetic", "i.source = 'synthetic-demo'"}}},
