@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -155,7 +156,8 @@ func (s *Server) audited(next http.Handler) http.Handler {
 				return
 			}
 		}
-		bw := &heldWriter{header: http.Header{}, status: http.StatusOK}
+		bw := getHeldWriter()
+		defer putHeldWriter(bw)
 		r = withDisclosureNote(r) // what the handler discloses goes into the row (samverkan.go)
 		next.ServeHTTP(bw, r)
 		if err := s.audit(r, bw.status, ""); err != nil {
@@ -241,6 +243,29 @@ type heldWriter struct {
 	status int
 	body   bytes.Buffer
 	wrote  bool
+}
+
+// heldWriters are reused: every audited response is held, a cached tile's too, and a fresh
+// buffer and header map per request were a good part of its allocations.
+var heldWriters = sync.Pool{New: func() any { return &heldWriter{header: make(http.Header, 8)} }}
+
+// maxPooledBody bounds the buffer a held writer keeps for the next response.
+const maxPooledBody = 1 << 20
+
+func getHeldWriter() *heldWriter {
+	h := heldWriters.Get().(*heldWriter)
+	h.status = http.StatusOK
+	return h
+}
+
+func putHeldWriter(h *heldWriter) {
+	if h.body.Cap() > maxPooledBody {
+		return
+	}
+	clear(h.header)
+	h.body.Reset()
+	h.wrote = false
+	heldWriters.Put(h)
 }
 
 func (h *heldWriter) Header() http.Header { return h.header }

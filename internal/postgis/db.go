@@ -192,8 +192,8 @@ type Options struct {
 	MaxConns         int32
 	StatementTimeout time.Duration // per statement; 0 means 30 s
 	ApplicationName  string
-	// AuditConns is the size of the pool that writes audit rows (default 2: the audit writer
-	// commits at most two batches at once).
+	// AuditConns is the size of the pool that writes audit rows (default 4: the audit writer
+	// commits at most auth.AuditWriters batches at once).
 	AuditConns int32
 	// ReaderURL connects the reader pool as a login role that is a member of
 	// lagesbild_reader (the managed cluster's lagesbild_service). Empty: the reader pool uses
@@ -242,7 +242,7 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 		pool.Close()
 		return nil, err
 	}
-	audit, err := openReader(ctx, cfg, o, or(o.AuditConns, 2))
+	audit, err := openReader(ctx, cfg, o, or(o.AuditConns, 4))
 	if err != nil {
 		reader.Close()
 		pool.Close()
