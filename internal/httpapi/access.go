@@ -240,8 +240,9 @@ type heldWriter struct {
 // buffer and header map per request were a good part of its allocations.
 var heldWriters = sync.Pool{New: func() any { return &heldWriter{header: make(http.Header, 8)} }}
 
-// maxPooledBody bounds the buffer a held writer keeps for the next response.
-const maxPooledBody = 1 << 20
+// maxPooledBody bounds the buffer a held writer keeps for the next response: a cached tile
+// fits, and 200 clients reading large OGC pages do not leave 200 large buffers behind.
+const maxPooledBody = 64 << 10
 
 func getHeldWriter() *heldWriter {
 	h := heldWriters.Get().(*heldWriter)

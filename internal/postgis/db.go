@@ -87,8 +87,10 @@ var classNames = [numClasses]string{"read", "tile", "summary", "features"}
 
 // Limits bound the scoped reads per class. Zero values take the defaults.
 type Limits struct {
-	ReadConcurrency, TileConcurrency, SummaryConcurrency int // default: the pool size, ¾ of it, the pool size
-	FeaturesConcurrency                                  int // default: the pool size
+	// Defaults: the pool size for reads; for tiles ¾ of the pool, for summaries and features the
+	// pool, each at most one less than ExpensiveConcurrency (when that is 2 or more).
+	ReadConcurrency, TileConcurrency, SummaryConcurrency int
+	FeaturesConcurrency                                  int
 	// ExpensiveConcurrency bounds the tile, summary and feature reads together (default: the
 	// reader pool's size less one, at least one), so they never hold every reader connection.
 	ExpensiveConcurrency                     int
@@ -107,7 +109,15 @@ type queryClass struct {
 
 func newClasses(l Limits, maxConns int32) [numClasses]*queryClass {
 	n := int(maxConns)
-	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, max(1, n*3/4)), or(l.SummaryConcurrency, n), or(l.FeaturesConcurrency, n)}
+	// No one kind of expensive read may take every expensive slot by default: slow OGC pages
+	// held all three of them under `make load`, and every summary behind them waited its queue
+	// time out and got 503. One slot is always left to the other kinds.
+	share := or(l.ExpensiveConcurrency, max(1, n-1))
+	if share > 1 {
+		share--
+	}
+	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, min(share, max(1, n*3/4))), or(l.SummaryConcurrency, min(share, n)),
+		or(l.FeaturesConcurrency, min(share, n))}
 	timeout := [numClasses]time.Duration{or(l.ReadTimeout, 15*time.Second), or(l.TileTimeout, 20*time.Second), or(l.SummaryTimeout, 30*time.Second),
 		or(l.FeaturesTimeout, 15*time.Second)}
 	var out [numClasses]*queryClass
