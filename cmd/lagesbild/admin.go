@@ -24,6 +24,7 @@ func newMetrics(db *postgis.DB, ts *tiles.Service, authSvc *auth.Service) *metri
 	m := metrics.New(buildVersion())
 	m.WatchTiles(ts)
 	m.WatchAuditQueue(authSvc.AuditQueueLen)
+	m.WatchAuditCommits(authSvc.AuditCommits)
 	m.WatchPools(func() []metrics.PoolStat {
 		var out []metrics.PoolStat
 		for _, s := range db.PoolStats() {

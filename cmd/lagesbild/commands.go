@@ -90,6 +90,9 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	authSvc := auth.NewService(db, *demoMode)
 	defer authSvc.Close()
 	authSvc.UseSpool(spool, db, logger.With("component", "audit"))
+	if cfg.AuditConns > 0 {
+		authSvc.SetAuditWriters(cfg.AuditConns) // one batch in flight per connection of the audit pool
+	}
 	// Verified tokens and sessions are cached for a minute; revocations, disabled users and
 	// logouts reach the cache at once through the database's notifications.
 	authSvc.Cache = auth.NewIdentityCache(time.Minute)

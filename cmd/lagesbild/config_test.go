@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -68,5 +72,24 @@ func TestVersion(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("version printed %q, lacks %q", out, want)
 		}
+	}
+}
+
+// TestServeRefusesBadConfig: serve checks its configuration before it does anything else (no
+// cluster started, no data directory made, no port opened) and says what is wrong.
+func TestServeRefusesBadConfig(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"LAGESBILD_DATA_DIR": dir, "LAGESBILD_ADDR": "8080", "LAGESBILD_DB_CONNS": "many"}
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("serve started with a bad configuration")
+	}
+	for _, want := range []string{`LAGESBILD_ADDR: "8080" is not host:port`, `LAGESBILD_DB_CONNS: "many"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if _, statErr := os.Stat(dir); !os.IsNotExist(statErr) {
+		t.Errorf("the data directory exists after a refused start: %v", statErr)
 	}
 }

@@ -35,15 +35,22 @@ type Auditor struct {
 	replayer AuditReplayer
 	logger   *slog.Logger
 	// slots bounds the batches being committed at once: while one waits for its commit's
-	// fsync the next is already on its way, and PostgreSQL flushes their WAL together.
+	// fsync the next ones are already on their way, and PostgreSQL flushes their WAL together.
 	slots chan struct{}
+	// commits and rows count the batches committed (or spooled) and their rows, for metrics
+	// and the throughput benchmark (rows per commit).
+	commits, rows atomic.Int64
 	// retryAt (Unix ns): replay is not tried again before this time after a failure.
 	retryAt    atomic.Int64
 	retryPause time.Duration
 }
 
-// auditWriters is how many batches are committed at once (each on a connection of the pool).
-const auditWriters = 2
+// AuditWriters is how many batches are committed at once by default (each on a connection of
+// the audit pool, whose default size is the same). Every caller waits for its own row's commit,
+// so with C requests in flight and a commit latency L throughput is at most C / L; the writers
+// decide how soon a row that arrives while batches are in flight starts its own commit: with W
+// writers a new batch leaves every L / W at the latest, so a row waits about L + L / (2W).
+const AuditWriters = 4
 
 type auditReq struct {
 	e   AuditEntry
@@ -52,16 +59,19 @@ type auditReq struct {
 
 // NewAuditor starts the batching writer over store; Close stops it.
 func NewAuditor(store Store) *Auditor {
-	return newAuditor(store, nil, nil, nil)
+	return newAuditor(store, nil, nil, nil, AuditWriters)
 }
 
-func newAuditor(store Store, spool *Spool, replayer AuditReplayer, logger *slog.Logger) *Auditor {
+func newAuditor(store Store, spool *Spool, replayer AuditReplayer, logger *slog.Logger, writers int) *Auditor {
+	if writers < 1 {
+		writers = AuditWriters
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Auditor{store: store, queue: make(chan auditReq, 4096), done: make(chan struct{}), exited: make(chan struct{}),
 		maxRows: 500, spool: spool, replayer: replayer, logger: logger, retryPause: time.Second,
-		slots: make(chan struct{}, auditWriters)}
+		slots: make(chan struct{}, writers)}
 	go a.loop()
 	return a
 }
@@ -160,6 +170,8 @@ func (a *Auditor) write(batch []auditReq) {
 		entries[i] = r.e
 	}
 	err := a.commit(entries)
+	a.commits.Add(1)
+	a.rows.Add(int64(len(entries)))
 	for _, r := range batch {
 		r.err <- err
 	}

@@ -70,10 +70,25 @@ func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
 // UseSpool makes audit rows that the database cannot take go to spool, to be replayed into the
 // database by replayer when it is back (see Auditor). Call it before serving.
 func (s *Service) UseSpool(spool *Spool, replayer AuditReplayer, logger *slog.Logger) {
+	writers := AuditWriters
 	if s.auditor != nil {
+		writers = cap(s.auditor.slots)
 		s.auditor.Close()
 	}
-	s.auditor = newAuditor(s.Store, spool, replayer, logger)
+	s.auditor = newAuditor(s.Store, spool, replayer, logger, writers)
+}
+
+// SetAuditWriters sets how many audit batches may be committing at once (default AuditWriters;
+// give the audit pool at least as many connections). Call it before serving.
+func (s *Service) SetAuditWriters(n int) {
+	var spool *Spool
+	var replayer AuditReplayer
+	var logger *slog.Logger
+	if s.auditor != nil {
+		spool, replayer, logger = s.auditor.spool, s.auditor.replayer, s.auditor.logger
+		s.auditor.Close()
+	}
+	s.auditor = newAuditor(s.Store, spool, replayer, logger, n)
 }
 
 // Close stops the service's background audit writer after it has written every queued row.

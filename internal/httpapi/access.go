@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -39,50 +40,45 @@ func forbidden(format string, args ...any) error {
 // State-changing requests made with a session cookie must repeat its CSRF token in
 // X-CSRF-Token.
 func (s *Server) identify(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.Auth == nil {
-			next.ServeHTTP(w, r)
-			return
+	return s.guard(s.identifyCheck)(next)
+}
+
+func (s *Server) identifyCheck(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+	if s.Auth == nil {
+		return r, nil
+	}
+	ctx := r.Context()
+	// Logging in needs no earlier session, so it needs no CSRF token either.
+	login := r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, cred, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "" {
+			return nil, s.unauthorized(w, r, errors.New("authorization header is not a bearer credential"))
 		}
-		ctx := r.Context()
-		// Logging in needs no earlier session, so it needs no CSRF token either.
-		login := r.Method == http.MethodPost && r.URL.Path == "/api/v1/session"
-		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, cred, _ := strings.Cut(h, " ")
-			if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(cred) == "" {
-				s.unauthorized(w, r, errors.New("authorization header is not a bearer credential"))
-				return
-			}
-			id, err := s.Auth.FromBearer(ctx, strings.TrimSpace(cred))
-			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
-				// The credential could not be checked (the database is down): 503 with
-				// Retry-After, never 401, which would make a client ask its user to log in.
-				s.writeError(w, r, credentialUnchecked(err))
-				return
-			}
-			if err != nil {
-				s.unauthorized(w, r, err)
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(auth.WithIdentity(ctx, id)))
-			return
+		id, err := s.Auth.FromBearer(ctx, strings.TrimSpace(cred))
+		if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+			// The credential could not be checked (the database is down): 503 with
+			// Retry-After, never 401, which would make a client ask its user to log in.
+			return nil, credentialUnchecked(err)
 		}
-		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-			id, csrf, err := s.Auth.FromSession(ctx, c.Value)
-			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
-				s.writeError(w, r, credentialUnchecked(err))
-				return
-			}
-			if err == nil {
-				if !safeMethod(r.Method) && !login && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
-					s.writeError(w, r, forbidden("missing or wrong X-CSRF-Token header (from GET /api/v1/me)"))
-					return
-				}
-				ctx = context.WithValue(auth.WithIdentity(ctx, id), csrfKey{}, csrf)
-			}
+		if err != nil {
+			return nil, s.unauthorized(w, r, err)
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+		return r.WithContext(auth.WithIdentity(ctx, id)), nil
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		id, csrf, err := s.Auth.FromSession(ctx, c.Value)
+		if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+			return nil, credentialUnchecked(err)
+		}
+		if err == nil {
+			if !safeMethod(r.Method) && !login && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
+				return nil, forbidden("missing or wrong X-CSRF-Token header (from GET /api/v1/me)")
+			}
+			ctx = context.WithValue(auth.WithIdentity(ctx, id), csrfKey{}, csrf)
+		}
+	}
+	return r.WithContext(ctx), nil
 }
 
 // credentialUnchecked makes any failure to check a credential, other than the credential being
@@ -99,37 +95,33 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-// unauthorized answers 401 and logs why, without the credential.
-func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, why error) {
+// unauthorized logs why a caller is not authenticated (without the credential), asks for a
+// bearer credential and returns the 401 error to write.
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, why error) error {
 	s.Logger.Warn("authentication failed", "reason", why.Error(), "path", r.URL.Path,
 		"client", clientAddr(r), "request_id", middleware.GetReqID(r.Context()))
 	w.Header().Set("WWW-Authenticate", `Bearer realm="lagesbild"`)
-	s.writeError(w, r, errUnauthenticated)
+	return errUnauthenticated
 }
 
 // authenticated lets only identified callers through.
 func (s *Server) authenticated(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.guard(func(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 		if _, ok := auth.FromContext(r.Context()); !ok {
-			s.unauthorized(w, r, errors.New("no credentials"))
-			return
+			return nil, s.unauthorized(w, r, errors.New("no credentials"))
 		}
-		next.ServeHTTP(w, r)
-	})
+		return r, nil
+	})(next)
 }
 
 // allow lets through callers for whom ok holds; the others get 403 naming what they lack.
 func (s *Server) allow(ok func(auth.Identity) bool, what string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, _ := auth.FromContext(r.Context())
-			if !ok(id) {
-				s.writeError(w, r, forbidden("the role %s may not %s", id.Role, what))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	return s.guard(func(_ http.ResponseWriter, r *http.Request) (*http.Request, error) {
+		if id, _ := auth.FromContext(r.Context()); !ok(id) {
+			return nil, forbidden("the role %s may not %s", id.Role, what)
+		}
+		return r, nil
+	})
 }
 
 // identity returns the caller (the zero identity, which sees nothing, when anonymous).
@@ -142,26 +134,26 @@ func identity(r *http.Request) auth.Identity {
 // response leaves: the response is held back, and when the audit row cannot be written the
 // client gets 503 instead of the data (fail closed).
 func (s *Server) audited(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if s.Auth == nil {
 			next.ServeHTTP(w, r)
-			return
+			return nil
 		}
 		if !safeMethod(r.Method) {
 			// A write is recorded before it is made, so no change can exist without its row;
 			// the row after it records the outcome.
 			if err := s.audit(r, 0, "write-attempt"); err != nil {
-				s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
-				return
+				return fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable)
 			}
 		}
-		bw := &heldWriter{header: http.Header{}, status: http.StatusOK}
+		bw := getHeldWriter()
+		defer putHeldWriter(bw)
 		r = withDisclosureNote(r) // what the handler discloses goes into the row (samverkan.go)
 		next.ServeHTTP(bw, r)
 		if err := s.audit(r, bw.status, ""); err != nil {
-			// Whatever the cause, the client gets 503 and none of the data.
-			s.writeError(w, r, fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable))
-			return
+			// Whatever the cause, the client gets 503 and none of the data (nothing of the
+			// held response has been written).
+			return fmt.Errorf("audit log: %v: %w", err, lagesbild.ErrUnavailable)
 		}
 		for k, v := range bw.header {
 			w.Header()[k] = v
@@ -172,6 +164,7 @@ func (s *Server) audited(next http.Handler) http.Handler {
 		}
 		w.WriteHeader(bw.status)
 		_, _ = w.Write(bw.body.Bytes())
+		return nil
 	})
 }
 
@@ -243,6 +236,30 @@ type heldWriter struct {
 	wrote  bool
 }
 
+// heldWriters are reused: every audited response is held, a cached tile's too, and a fresh
+// buffer and header map per request were a good part of its allocations.
+var heldWriters = sync.Pool{New: func() any { return &heldWriter{header: make(http.Header, 8)} }}
+
+// maxPooledBody bounds the buffer a held writer keeps for the next response: a cached tile
+// fits, and 200 clients reading large OGC pages do not leave 200 large buffers behind.
+const maxPooledBody = 64 << 10
+
+func getHeldWriter() *heldWriter {
+	h := heldWriters.Get().(*heldWriter)
+	h.status = http.StatusOK
+	return h
+}
+
+func putHeldWriter(h *heldWriter) {
+	if h.body.Cap() > maxPooledBody {
+		return
+	}
+	clear(h.header)
+	h.body.Reset()
+	h.wrote = false
+	heldWriters.Put(h)
+}
+
 func (h *heldWriter) Header() http.Header { return h.header }
 func (h *heldWriter) WriteHeader(code int) {
 	if !h.wrote {
@@ -295,14 +312,12 @@ func collectionAllowed(id auth.Identity, coll string) bool {
 
 // collectionAccess refuses the collection routes for collections outside the caller's layers.
 func (s *Server) collectionAccess(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		coll := chi.URLParam(r, "collectionId")
-		if !collectionAllowed(identity(r), coll) {
-			s.writeError(w, r, forbidden("this token may not read the collection %q", truncate(coll, 40)))
-			return
+	return s.guard(func(_ http.ResponseWriter, r *http.Request) (*http.Request, error) {
+		if coll := chi.URLParam(r, "collectionId"); !collectionAllowed(identity(r), coll) {
+			return nil, forbidden("this token may not read the collection %q", truncate(coll, 40))
 		}
-		next.ServeHTTP(w, r)
-	})
+		return r, nil
+	})(next)
 }
 
 // layerAccess checks every layer of a tile request against the caller: incident points need a
@@ -324,26 +339,23 @@ var areaIDPattern = regexp.MustCompile(`^[0-9]{4}-(SO|UOP)[0-9]{1,9}$`)
 // areaAccess refuses, before any read, the routes of one area outside the caller's scope; the
 // database's row-level security would hide it anyway.
 func (s *Server) areaAccess(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.guard(func(_ http.ResponseWriter, r *http.Request) (*http.Request, error) {
 		areaID := chi.URLParam(r, "id")
 		if !areaIDPattern.MatchString(areaID) {
-			s.writeError(w, r, lagesbild.Invalid("id", "%q is not an area id (<list year>-SO<n> or <list year>-UOP<n>)", truncate(areaID, 40)))
-			return
+			return nil, lagesbild.Invalid("id", "%q is not an area id (<list year>-SO<n> or <list year>-UOP<n>)", truncate(areaID, 40))
 		}
 		region, lpo, err := s.Areas.AreaScope(r.Context(), areaID)
 		if errors.Is(err, lagesbild.ErrNotFound) {
 			err = notFound("there is no area %q", truncate(areaID, 40))
 		}
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return nil, err
 		}
 		if !identity(r).Scope.AllowsArea(region, lpo) {
-			s.writeError(w, r, forbidden("the area %s lies outside your scope", truncate(areaID, 40)))
-			return
+			return nil, forbidden("the area %s lies outside your scope", truncate(areaID, 40))
 		}
-		next.ServeHTTP(w, r)
-	})
+		return r, nil
+	})(next)
 }
 
 // scopeFilter is the application's own check of list results against the caller's scope,

@@ -657,30 +657,27 @@ func buildAPIDocument() (*openapi3.T, []string, error) {
 }
 
 // handleAPIDocument serves the OpenAPI document of /api/v1 with this server's URL.
-func (s *Server) handleAPIDocument(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAPIDocument(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	b, _, err := APIDocument()
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(b, &doc); err != nil {
-		s.writeError(w, r, fmt.Errorf("httpapi: openapi: %w", err))
-		return
+		return fmt.Errorf("httpapi: openapi: %w", err)
 	}
 	doc["servers"] = []map[string]string{{"url": s.baseURL(r) + "/api/v1"}}
 	writeJSON(w, http.StatusOK, openAPIType, doc)
+	return nil
 }
 
 // handleAPIRoot links the API's description and main resources.
-func (s *Server) handleAPIRoot(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAPIRoot(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	base := s.baseURL(r)
 	writeJSON(w, http.StatusOK, "application/json", apiRootDoc{
@@ -693,11 +690,12 @@ func (s *Server) handleAPIRoot(w http.ResponseWriter, r *http.Request) {
 			{Href: base + "/ogc", Rel: "related", Type: "application/json", Title: "OGC API – Features and Tiles"},
 		},
 	})
+	return nil
 }
 
 // apiDocRoutes adds GET /api/v1/ and /api/v1/openapi.json (inside the authenticated group: the
 // API root and its description are for callers of the API).
 func (s *Server) apiDocRoutes(r chi.Router) {
-	r.Get("/", s.handleAPIRoot)
-	r.Get("/openapi.json", s.handleAPIDocument)
+	r.Get("/", s.handle(s.handleAPIRoot))
+	r.Get("/openapi.json", s.handle(s.handleAPIDocument))
 }

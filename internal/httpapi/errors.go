@@ -127,10 +127,29 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	}
 }
 
+// checkFunc is a middleware's check before the handler: the request to go on with (its context
+// may carry more), or the error that stops it. It may set response headers, not write.
+type checkFunc func(http.ResponseWriter, *http.Request) (*http.Request, error)
+
+// guard makes middleware of a check: its error goes the one error path (handle), and the next
+// handler runs only when it passes.
+func (s *Server) guard(check checkFunc) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			r, err := check(w, r)
+			if err != nil {
+				return err
+			}
+			next.ServeHTTP(w, r)
+			return nil
+		})
+	}
+}
+
 // writeError writes the JSON error body of err (publicError). Messages of 4xx errors are meant
 // for the client (validation errors name the parameter); 5xx bodies are generic and carry the
-// request id, and the real error goes to the log only. Handlers return their errors to handle;
-// middleware calls writeError itself.
+// request id, and the real error goes to the log only. Handlers return their errors to handle
+// and middleware checks to guard; only handle calls writeError.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := publicError(err)
 	var body apiError

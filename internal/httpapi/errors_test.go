@@ -4,10 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -49,5 +54,40 @@ func TestHandleWritesReturnedErrors(t *testing.T) {
 	s.handle(func(w http.ResponseWriter, _ *http.Request) error { w.WriteHeader(204); return nil })(w, httptest.NewRequest("GET", "/x", nil))
 	if w.Code != 204 || w.Body.Len() != 0 {
 		t.Errorf("nil error: %d %q, want the handler's own 204", w.Code, w.Body)
+	}
+}
+
+// TestOneErrorPath checks that handle is the only caller of writeError: handlers return their
+// errors to handle and middleware checks return theirs to guard (issue 13's one error path).
+func TestOneErrorPath(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			ast.Inspect(fn, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "writeError" && fn.Name.Name != "handle" {
+					t.Errorf("%s: %s calls writeError; return the error to handle (or guard) instead", fset.Position(call.Pos()), fn.Name.Name)
+				}
+				return true
+			})
+		}
 	}
 }

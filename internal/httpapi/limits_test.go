@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +98,31 @@ func TestTileRenderLimit(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 && resp.StatusCode != 204 {
 		t.Errorf("second render after the first: %d", resp.StatusCode)
+	}
+}
+
+// TestHeaderLimit: request headers beyond the server's 64 KiB cap get 431 and nothing else
+// (no handler runs, so nothing needs the database); headers under it pass.
+func TestHeaderLimit(t *testing.T) {
+	api := &httpapi.Server{Logger: discardLogger()}
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = api.HTTPServer()
+	srv.Start()
+	t.Cleanup(srv.Close)
+	get := func(headerBytes int) int {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/healthz", nil)
+		req.Header.Set("X-Padding", strings.Repeat("a", headerBytes))
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(32 << 10); code != http.StatusOK {
+		t.Errorf("32 KiB of headers: %d, want 200", code)
+	}
+	if code := get(128 << 10); code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("128 KiB of headers: %d, want 431", code)
 	}
 }

@@ -25,16 +25,17 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) (err error) {
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.writeError(w, r, fmt.Errorf("panic: %v", v))
+				err = fmt.Errorf("panic: %v", v) // a 500 whose text only the log sees
 			}
 		}()
 		next.ServeHTTP(w, r)
+		return nil
 	})
 }
 
@@ -65,13 +66,12 @@ func ownRequestID(next http.Handler) http.Handler {
 // wellFormedQuery refuses a query string that cannot be parsed whole: url.Values silently drops
 // the pairs it cannot read (a raw ';', a broken %-escape), and a filter must never be ignored.
 func (s *Server) wellFormedQuery(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.guard(func(_ http.ResponseWriter, r *http.Request) (*http.Request, error) {
 		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
-			s.writeError(w, r, lagesbild.Invalid("query", "the query string cannot be read: %s", truncate(err.Error(), 80)))
-			return
+			return nil, lagesbild.Invalid("query", "the query string cannot be read: %s", truncate(err.Error(), 80))
 		}
-		next.ServeHTTP(w, r)
-	})
+		return r, nil
+	})(next)
 }
 
 // headAsGet routes every HEAD request as the GET of its path, and the handlers leave out the

@@ -92,10 +92,13 @@ func (s *Server) serveTileRequest(w http.ResponseWriter, r *http.Request, req ti
 	}
 	req.Filters.MaxRes = id.MaxRes
 	scope := id.CacheKey() // tiles of different scopes never share a cache entry or an ETag
-	etag, _, err := s.Tiles.ETag(r.Context(), req, scope)
+	// One resolution of the data version, cache key and ETag serves both the conditional
+	// answer and the cache lookup.
+	prep, err := s.Tiles.Prepare(r.Context(), req, scope)
 	if err != nil {
 		return err
 	}
+	etag := prep.ETag
 	h := w.Header()
 	h.Set("Cache-Control", "private, max-age=60")
 	h.Set("ETag", etag)
@@ -104,7 +107,7 @@ func (s *Server) serveTileRequest(w http.ResponseWriter, r *http.Request, req ti
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	t, err := s.Tiles.Get(r.Context(), req, scope)
+	t, err := s.Tiles.Fetch(r.Context(), prep)
 	if err != nil {
 		return err
 	}

@@ -120,3 +120,16 @@ func (m *Registry) WatchAuditQueue(rows func() int) {
 		Help: "Audit rows waiting for their group commit.",
 	}, func() float64 { return float64(rows()) }))
 }
+
+// WatchAuditCommits reports the audit batches committed (or spooled) and their rows; their
+// ratio is the group commit's batch size.
+func (m *Registry) WatchAuditCommits(stats func() (commits, rows int64)) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "lagesbild_audit_commits_total",
+		Help: "Audit batches committed (or spooled), each one transaction.",
+	}, func() float64 { c, _ := stats(); return float64(c) }))
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "lagesbild_audit_rows_total",
+		Help: "Audit rows committed (or spooled) in those batches.",
+	}, func() float64 { _, r := stats(); return float64(r) }))
+}

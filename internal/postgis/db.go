@@ -89,8 +89,10 @@ var classNames = [numClasses]string{"read", "tile", "summary", "features"}
 
 // Limits bound the scoped reads per class. Zero values take the defaults.
 type Limits struct {
-	ReadConcurrency, TileConcurrency, SummaryConcurrency int // default: the pool size, ¾ of it, the pool size
-	FeaturesConcurrency                                  int // default: the pool size
+	// Defaults: the pool size for reads; for tiles ¾ of the pool, for summaries and features the
+	// pool, each at most one less than ExpensiveConcurrency (when that is 2 or more).
+	ReadConcurrency, TileConcurrency, SummaryConcurrency int
+	FeaturesConcurrency                                  int
 	// ExpensiveConcurrency bounds the tile, summary and feature reads together (default: the
 	// reader pool's size less one, at least one), so they never hold every reader connection.
 	ExpensiveConcurrency                     int
@@ -109,7 +111,15 @@ type queryClass struct {
 
 func newClasses(l Limits, maxConns int32) [numClasses]*queryClass {
 	n := int(maxConns)
-	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, max(1, n*3/4)), or(l.SummaryConcurrency, n), or(l.FeaturesConcurrency, n)}
+	// No one kind of expensive read may take every expensive slot by default: slow OGC pages
+	// held all three of them under `make load`, and every summary behind them waited its queue
+	// time out and got 503. One slot is always left to the other kinds.
+	share := or(l.ExpensiveConcurrency, max(1, n-1))
+	if share > 1 {
+		share--
+	}
+	conc := [numClasses]int{or(l.ReadConcurrency, n), or(l.TileConcurrency, min(share, max(1, n*3/4))), or(l.SummaryConcurrency, min(share, n)),
+		or(l.FeaturesConcurrency, min(share, n))}
 	timeout := [numClasses]time.Duration{or(l.ReadTimeout, 15*time.Second), or(l.TileTimeout, 20*time.Second), or(l.SummaryTimeout, 30*time.Second),
 		or(l.FeaturesTimeout, 15*time.Second)}
 	var out [numClasses]*queryClass
@@ -194,8 +204,8 @@ type Options struct {
 	MaxConns         int32
 	StatementTimeout time.Duration // per statement; 0 means 30 s
 	ApplicationName  string
-	// AuditConns is the size of the pool that writes audit rows (default 2: the audit writer
-	// commits at most two batches at once).
+	// AuditConns is the size of the pool that writes audit rows (default 4: the audit writer
+	// commits at most auth.AuditWriters batches at once).
 	AuditConns int32
 	// ReaderURL connects the reader pool as a login role that is a member of
 	// lagesbild_reader (the managed cluster's lagesbild_service). Empty: the reader pool uses
@@ -248,7 +258,7 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 		pool.Close()
 		return nil, err
 	}
-	audit, err := openReader(ctx, cfg, o, or(o.AuditConns, 2))
+	audit, err := openReader(ctx, cfg, o, or(o.AuditConns, 4))
 	if err != nil {
 		reader.Close()
 		pool.Close()

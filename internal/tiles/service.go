@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,9 +41,9 @@ type Service struct {
 	// most this long after it commits.
 	VersionTTL time.Duration
 
-	mu        sync.Mutex
-	version   int64
-	versionAt time.Time
+	mu        sync.Mutex // held while the data version is read from the database
+	version   atomic.Int64
+	versionAt atomic.Int64 // Unix ns of the last read; 0: never
 
 	hits, misses atomic.Int64 // cache lookups, for metrics
 }
@@ -57,52 +58,85 @@ func NewService(src Source, ver Versioner, cacheBytes int64) *Service {
 	return &Service{src: src, ver: ver, cache: NewCache(cacheBytes), VersionTTL: time.Second, flights: map[string]*flight{}}
 }
 
-// DataVersion returns the data version, read at most once per VersionTTL.
+// DataVersion returns the data version, read at most once per VersionTTL. While the version
+// read is fresh, no lock is taken (every cached tile asks).
 func (s *Service) DataVersion(ctx context.Context) (int64, error) {
+	if at := s.versionAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < s.VersionTTL {
+		return s.version.Load(), nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.versionAt.IsZero() && time.Since(s.versionAt) < s.VersionTTL {
-		return s.version, nil
+	if at := s.versionAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < s.VersionTTL {
+		return s.version.Load(), nil // another request read it while this one waited
 	}
 	v, err := s.ver.DataVersion(ctx)
 	if err != nil {
-		if errors.Is(err, lagesbild.ErrUnavailable) && !s.versionAt.IsZero() {
+		if errors.Is(err, lagesbild.ErrUnavailable) && s.versionAt.Load() != 0 {
 			// The database is unreachable, so no import can have changed the data: cached
 			// tiles of the last version read are still current. Ask again in VersionTTL.
-			s.versionAt = time.Now()
-			return s.version, nil
+			s.versionAt.Store(time.Now().UnixNano())
+			return s.version.Load(), nil
 		}
 		return 0, err
 	}
-	s.version, s.versionAt = v, time.Now()
+	s.version.Store(v)
+	s.versionAt.Store(time.Now().UnixNano())
 	return v, nil
+}
+
+// Prepared is a tile request resolved against the data version: its ETag (to answer
+// If-None-Match before anything else) and its cache key. Fetch returns the tile.
+type Prepared struct {
+	ETag    string
+	Version int64
+	key     string
+	req     Request
+}
+
+// Prepare resolves req for scope (the caller's access scope; tiles of different scopes never
+// share a cache entry or an ETag) against the current data version, without rendering.
+func (s *Service) Prepare(ctx context.Context, req Request, scope string) (Prepared, error) {
+	v, err := s.DataVersion(ctx)
+	if err != nil {
+		return Prepared{}, err
+	}
+	key := strconv.FormatInt(v, 10) + "|" + scope + "|" + req.Key()
+	h := sha256.Sum256([]byte(key))
+	var tag [2 + 24]byte
+	tag[0], tag[len(tag)-1] = '"', '"'
+	hex.Encode(tag[1:25], h[:12])
+	return Prepared{ETag: string(tag[:]), Version: v, key: key, req: req}, nil
+}
+
+// Fetch returns the prepared tile: from the cache, or rendered once for every request that
+// waits for it.
+func (s *Service) Fetch(ctx context.Context, p Prepared) (Tile, error) {
+	if t, ok := s.cache.Get(p.key); ok {
+		s.hits.Add(1)
+		return t, nil
+	}
+	s.misses.Add(1)
+	return s.render(ctx, p.key, p.ETag, p.req)
 }
 
 // ETag computes the tag of a tile without rendering it, so If-None-Match can be answered first.
 func (s *Service) ETag(ctx context.Context, req Request, scope string) (string, int64, error) {
-	v, err := s.DataVersion(ctx)
+	p, err := s.Prepare(ctx, req, scope)
 	if err != nil {
 		return "", 0, err
 	}
-	h := sha256.Sum256([]byte(fmt.Sprintf("%d|%s|%s", v, scope, req.Key())))
-	return `"` + hex.EncodeToString(h[:12]) + `"`, v, nil
+	return p.ETag, p.Version, nil
 }
 
 // Get returns the tile for req as seen by scope (the caller's access scope; tiles of different
 // scopes never share a cache entry). Concurrent requests for the same missing tile render once,
 // and the render stops when all of them have gone.
 func (s *Service) Get(ctx context.Context, req Request, scope string) (Tile, error) {
-	etag, v, err := s.ETag(ctx, req, scope)
+	p, err := s.Prepare(ctx, req, scope)
 	if err != nil {
 		return Tile{}, err
 	}
-	key := fmt.Sprintf("%d|%s|%s", v, scope, req.Key())
-	if t, ok := s.cache.Get(key); ok {
-		s.hits.Add(1)
-		return t, nil
-	}
-	s.misses.Add(1)
-	return s.render(ctx, key, etag, req)
+	return s.Fetch(ctx, p)
 }
 
 // flight is one render in progress. It is cancelled when every request waiting for it has gone

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -161,7 +160,23 @@ func (r Request) Key() string {
 	return key
 }
 
-var listItem = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+// listItem matches ^[a-z0-9_]{1,40}$ (a layer or list item name), without a regular
+// expression: every tile request checks its layers.
+var listItem = nameMatcher{}
+
+type nameMatcher struct{}
+
+func (nameMatcher) MatchString(s string) bool {
+	if len(s) == 0 || len(s) > 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // ParseRequest validates a tile request: layer names, z/x/y (XYZ, y from the north) and the
 // query parameters. Errors name the parameter and wrap lagesbild.ErrInvalid; an unknown layer
