@@ -44,17 +44,19 @@ import { createTrendChart, trendSentence } from './chart.js';
 
 const el = fmt.el;
 
-// Swedish labels of the classes, for the history (the API's history entries carry the key).
-// The colours come from CSS custom properties (--lb-class-KEY) that the page sets from the
-// service's style; panel.css has neutral fallbacks.
-const CLASS_LABELS = {
-  sarskilt_utsatt: 'Särskilt utsatt område',
-  risk: 'Riskområde',
-  utsatt: 'Utsatt område',
-};
+// Swedish labels of the classes, for the badges (the summaries carry the class key): the page
+// sets them from the service's style (metadata lagesbild:classes, the one palette) with
+// setClassLabels. The colours come from CSS custom properties (--lb-class-KEY) that the page
+// sets from the same palette; panel.css has neutral fallbacks.
+const classLabels = new Map();
+
+export function setClassLabels(palette) {
+  classLabels.clear();
+  for (const c of palette || []) if (c && c.class) classLabels.set(c.class, c.label);
+}
 
 export function classLabel(key, fallback) {
-  return fallback || CLASS_LABELS[key] || key || fmt.DASH;
+  return fallback || classLabels.get(key) || key || fmt.DASH;
 }
 
 export function classBadge(key, label) {
