@@ -27,7 +27,7 @@ import { createTabs, createDrawer } from './shell.js';
 import { createAreaTable } from './table.js';
 import { createOverview } from './overview.js';
 import { errorText } from './format.js';
-import { addObservations } from './observations.js';
+import { addObservations, showObservations, resetObservations } from './observations.js';
 
 const AREAS_FIT = { padding: 48, maxZoom: 12.5 };
 
@@ -161,6 +161,7 @@ function applyLayers() {
   if (map.getLayer('lan-fill')) map.setLayoutProperty('lan-fill', 'visibility', 'visible');
   for (const [k, on] of Object.entries(state.layers)) setLayerGroup(map, k, on);
   setChangesVisible(map, state.changes, state.layers.omraden);
+  if (me) showObservations(map, state.layers.observationer, me.role);
   // With the incident cells on, the areas turn lighter so that the cells show through.
   const sel = ['boolean', ['feature-state', 'selected'], false];
   map.setPaintProperty('areas-fill', 'fill-opacity', state.layers.h3 ? ['case', sel, 0.4, 0.22] : ['case', sel, 0.75, 0.55]);
@@ -288,9 +289,11 @@ async function loadSet(year, gen) {
 }
 
 // hideTwinPlaces leaves out the basemap's place names (GeoNames) that an area of
-// the list already names on the map (Alby, Fittja), so no name shows twice.
+// the list (Alby, Fittja) or a kommun label (Täby, Huddinge) already writes on
+// the map, so no name shows twice.
 function hideTwinPlaces(map, fc) {
-  const names = [...new Set(fc.features.map((f) => f.properties.name))];
+  const names = [...new Set([...fc.features.map((f) => f.properties.name),
+    ...labels.features.filter((f) => f.properties.kind === 'kommun').map((f) => f.properties.namn)])];
   for (const l of map.getStyle().layers) {
     if (!l.id.startsWith('label-place-')) continue;
     const base = style.layers.find((x) => x.id === l.id);
@@ -461,7 +464,7 @@ async function loadAll(gen) {
     pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
     wireMap(pub.map);
     await new Promise((resolve) => pub.map.once('load', resolve));
-    addObservations(pub.map, me.role); // the agencies' observations (observations.js)
+    addObservations(pub.map, meta['lagesbild:agencies']); // the agencies' observations (observations.js)
   }
   applyLayers();
   if (gen !== generation) return;
@@ -661,6 +664,7 @@ function endSession() {
   const map = pub.map;
   if (map) {
     for (const id of ['areas', 'area-points', 'areas-left', 'hotspots']) map.getSource(id).setData({ type: 'FeatureCollection', features: [] });
+    resetObservations(map);
     // Logged out, the map asks for no tiles (they would answer 401).
     for (const l of map.getStyle().layers) {
       const src = l.source && map.getSource(l.source);

@@ -17,6 +17,7 @@ export const LAYER_GROUPS = {
   omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left'],
   h3: ['h3-fill', 'h3-atleast'],
   narvaro: ['narvaro-operation', 'narvaro-office'],
+  observationer: ['observationer'],
   kommuner: ['kommun-line', 'label-kommun'],
   lan: ['lan-line', 'label-lan'],
   polisregioner: ['region-line', 'label-region'],

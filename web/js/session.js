@@ -54,6 +54,12 @@ export function createSession({ onStart, onEnd, onUnavailable, onError }) {
     return m.scope ? String(m.scope) : '–';
   }
 
+  // showScope writes the scope; the header may cut it short, its title holds it all.
+  function showScope() {
+    els.scope.textContent = scopeLabel(me);
+    els.scope.parentElement.title = `${roleLabel(me.role)} · ${els.scope.textContent}`;
+  }
+
   const announceTimers = new Map();
   function announce(el, text) {
     clearTimeout(announceTimers.get(el));
@@ -87,7 +93,7 @@ export function createSession({ onStart, onEnd, onUnavailable, onError }) {
     names.lpos = {};
     els.user.textContent = body.subject;
     els.role.textContent = roleLabel(body.role);
-    els.scope.textContent = scopeLabel(body);
+    showScope();
     els.login.hidden = true;
     els.map.inert = false;
     document.body.classList.remove('logged-out');
@@ -192,7 +198,7 @@ export function createSession({ onStart, onEnd, onUnavailable, onError }) {
         if (p.lpo_kod && p.lpo_namn) names.lpos[String(p.lpo_kod)] = String(p.lpo_namn);
         if (p.region_kod && p.region_namn) names.regions[String(p.region_kod)] = String(p.region_namn);
       }
-      els.scope.textContent = scopeLabel(me);
+      showScope();
     },
     // check asks whether a session exists: the page or the login form.
     async check() {

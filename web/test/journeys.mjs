@@ -613,6 +613,13 @@ try {
     `${agency}: ${pOne.offices} rendered of ${pAll.offices}, ${counts[agency]} expected`);
   await page.selectOption('#agency-select', '');
   await page.waitForFunction(() => !new URLSearchParams(location.search).has('agency'), null, { timeout: TIMEOUT });
+  // The agencies' observations: off by default (no request), fetched when switched on.
+  const obsBefore = await lb(page, () => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/observations')).length);
+  await page.check('input[data-layer="observationer"]');
+  await page.waitForFunction(() => window.lagesbild.map.getSource('observationer').serialize().data.features.length > 0 &&
+    window.lagesbild.map.getLayoutProperty('observationer', 'visibility') === 'visible', null, { timeout: TIMEOUT, polling: 200 });
+  check('observations: no request until the layer is on, then the records the API returns', obsBefore === 0);
+  await page.uncheck('input[data-layer="observationer"]');
 
   step('period presets');
   // Each preset sets the period of the URL, the period line, the table (the API's answer) and
