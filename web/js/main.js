@@ -290,13 +290,14 @@ async function loadSet(year, gen) {
 
 // hideTwinPlaces leaves out the basemap's place names (GeoNames) that an area of
 // the list (Alby, Fittja) or a kommun label (Täby, Huddinge) already writes on
-// the map, so no name shows twice.
+// the map, so no name shows twice; the cities (label-place-1) keep their name.
 function hideTwinPlaces(map, fc) {
-  const names = [...new Set([...fc.features.map((f) => f.properties.name),
-    ...labels.features.filter((f) => f.properties.kind === 'kommun').map((f) => f.properties.namn)])];
+  const areaNames = fc.features.map((f) => f.properties.name);
+  const kommunNames = labels.features.filter((f) => f.properties.kind === 'kommun').map((f) => f.properties.namn);
   for (const l of map.getStyle().layers) {
     if (!l.id.startsWith('label-place-')) continue;
     const base = style.layers.find((x) => x.id === l.id);
+    const names = [...new Set(l.id === 'label-place-1' ? areaNames : [...areaNames, ...kommunNames])];
     map.setFilter(l.id, ['all', base.filter, ['!', ['in', ['get', 'name'], ['literal', names]]]]);
   }
 }

@@ -403,9 +403,10 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     // Report link.
     const reportHref = `/api/v1/areas/${encodeURIComponent(areaId)}/report${query(period)}`;
     parts.push(el('div', { class: 'lb-panel-footer' },
-      el('a', { class: 'lb-btn', href: reportHref, target: '_blank', rel: 'noopener', dataset: { action: 'report' } }, 'Utskriftsvänlig områdesrapport',
-        el('span', { class: 'visually-hidden' }, ' (öppnas i ny flik)')),
-      el('button', { type: 'button', class: 'lb-btn lb-btn-secondary', dataset: { action: 'print' }, onclick: () => window.print() }, 'Skriv ut panelen')));
+      el('a', { class: 'lb-btn', href: reportHref, target: '_blank', rel: 'noopener', dataset: { action: 'report' }, title: 'Utskriftsvänlig områdesrapport för perioden' }, 'Områdesrapport',
+        el('span', { class: 'visually-hidden' }, ' (utskriftsvänlig, öppnas i ny flik)')),
+      el('button', { type: 'button', class: 'lb-btn lb-btn-secondary', dataset: { action: 'print' }, onclick: () => window.print() }, 'Skriv ut',
+        el('span', { class: 'visually-hidden' }, ' kartan och panelen'))));
 
     container.replaceChildren(...parts);
     // The hot cells (GeoJSON, hot_spots.cells) go to the map.

@@ -198,6 +198,12 @@ const screenPoint = (page, lngLat) => lb(page, (ll) => {
   return { x: r.left + p.x, y: r.top + p.y };
 }, lngLat);
 
+// shot saves a screenshot of the journey with the side bar scrolled to its top.
+async function shot(page, name) {
+  await page.evaluate(() => { const s = document.getElementById('sidebar'); if (s) s.scrollTop = 0; });
+  await page.screenshot({ path: `${shots}/${name}.png` });
+}
+
 const tableRows = (page) => lb(page, () => [...document.querySelectorAll('#area-table tr[data-area-id]')].map((tr) => tr.dataset.areaId));
 
 async function axe(page, label) {
@@ -222,7 +228,7 @@ try {
   result.bench.firstViewBytes = w.bytes;
   result.bench.firstViewRequests = w.requests;
 
-  await page.screenshot({ path: `${shots}/analyst-sweden.png` });
+  await shot(page, 'analyst-sweden');
   const stubTable = await isStub(page, '/js/table.js');
   const stubPanel = await isStub(page, '/js/panel.js');
   check('header shows the demo badge', await lb(page, () => !document.getElementById('demo-badge').hidden));
@@ -313,7 +319,7 @@ try {
   check('list 2025: "Visa förändringar" outlines the entered, split and changed areas on the map and dashes the removed',
     marked.vis === 'visible' && marked.left === 'visible' && ['entered', 'split', 'changed'].every((k) => sorted(marked.by[k]) === sorted(want25[k])) &&
     marked.drawn > 0 && marked.leftN === want25.left.length, JSON.stringify(marked));
-  await page.screenshot({ path: `${shots}/analyst-list-changes.png` });
+  await shot(page, 'analyst-list-changes');
   await page.uncheck('#show-changes');
 
   step('h3 filters');
@@ -570,7 +576,7 @@ try {
   check('hovering an area shows its name, class and kommun', tip.includes(firstFeature.properties.name) && tip.includes(firstFeature.properties.class_label), tip);
   await page.mouse.move(5, 300);
   await waitIdle(page);
-  await page.screenshot({ path: `${shots}/analyst-area.png` });
+  await shot(page, 'analyst-area');
 
   step('presence');
   // Agency presence: the layer renders offices and operations from the narvaro tiles; the
@@ -741,7 +747,7 @@ try {
     `${viewA.s.weights} vs ${viewB.s.weights}; sliders ${JSON.stringify(slA)} vs ${JSON.stringify(slB)}`);
   check('shared URL restores the position', Math.abs(viewA.z - viewB.z) < 0.05 && Math.abs(viewA.c.lng - viewB.c.lng) < 0.01 && Math.abs(viewA.c.lat - viewB.c.lat) < 0.01,
     `${JSON.stringify(viewA)} vs ${JSON.stringify(viewB)}`);
-  await page2.screenshot({ path: `${shots}/shared-url.png` });
+  await shot(page2, 'shared-url');
   await axe(page2, 'analyst');
   // A saved profile: chosen, it replaces the weights in the URL and a reload restores it.
   const profile = await lb(page2, () => [...document.querySelectorAll('#profile-select option')].map((o) => o.value).find(Boolean) || null);
@@ -861,7 +867,7 @@ try {
       .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}:${Math.round(e.getBoundingClientRect().right)}`);
     return { sw: document.documentElement.scrollWidth, cw, wide };
   });
-  await tpage.screenshot({ path: `${shots}/tablet.png` });
+  await shot(tpage, 'tablet');
   let sc = await scroll();
   check('tablet: no horizontal scroll', sc.sw <= sc.cw, JSON.stringify(sc));
   // The side drawer: Tab to its toggle, open it with Enter, Tab into it.
@@ -892,7 +898,7 @@ try {
   sc = await scroll();
   check('tablet: no horizontal scroll with the drawer open', sc.sw <= sc.cw, JSON.stringify(sc));
   await waitIdle(tpage);
-  await tpage.screenshot({ path: `${shots}/tablet.png` });
+  await shot(tpage, 'tablet');
   await tctx.close();
 
   step('regional');
@@ -915,7 +921,7 @@ try {
     check('regional: the table lists the region\'s areas', JSON.stringify((await tableRows(rpage)).sort()) === JSON.stringify(raIds));
     const scopeText = await rpage.textContent('#session-scope');
     check('regional: the header names the scope with the API\'s region name', scopeText.includes(ra[0].properties.region_namn), scopeText);
-    await rpage.screenshot({ path: `${shots}/regional.png` });
+    await shot(rpage, 'regional');
     await rctx.close();
   }
 
@@ -942,7 +948,7 @@ try {
   check('LPO: the map holds all own areas', await within(lpage, own.body.features.map((f) => f.bbox)));
   const firstOwn = [...own.body.features].sort((a, b) => a.properties.name.localeCompare(b.properties.name, 'sv'))[0].id;
   check('LPO: the first area (by name) is the one open', (await lb(lpage, () => document.getElementById('area-panel').dataset.areaId)) === firstOwn);
-  await lpage.screenshot({ path: `${shots}/lpo.png` });
+  await shot(lpage, 'lpo');
   await lpage.click('#tab-overview');
   await lpage.waitForFunction((n) => document.querySelectorAll('#overview .lb-ov-card[data-area-id]').length === n &&
     document.querySelectorAll('#overview .lb-ov-card canvas, #overview .lb-ov-card svg').length > 0, ownIds.length, { timeout: TIMEOUT });
@@ -957,7 +963,7 @@ try {
   const lsum = await api(lpage, `/api/v1/areas/${ownIds[0]}/summary?from=${lperiod.from}&to=${lperiod.to}`);
   const lc = lsum.body.total.count;
   check('LPO: the overview\'s numbers are the API\'s', ov.counts[ownIds[0]] === (lc.suppressed ? 'suppressed' : String(lc.value)), `${ov.counts[ownIds[0]]} vs ${JSON.stringify(lc)}`);
-  await lpage.screenshot({ path: `${shots}/lpo-overview.png` });
+  await shot(lpage, 'lpo-overview');
   await axe(lpage, 'lpo');
   await lctx.close();
 
@@ -982,14 +988,14 @@ try {
     }));
     check('outage: the banner says the service is temporarily unavailable', Boolean(o.banner) && o.banner.includes('tillfälligt otillgänglig'));
     check('outage: the login form is not shown', !o.login);
-    await outagePage.screenshot({ path: `${shots}/outage.png` });
+    await shot(outagePage, 'outage');
   }
   await octx.close();
   result.ok = result.problems.length === 0 && result.offsite === 0;
   if (result.offsite) result.problems.push(`${result.offsite} requests off 127.0.0.1`);
 } catch (err) {
   result.problems.unshift(`${result.step || 'login'}: ${err.message.split('\n')[0]}`);
-  if (outagePage) await outagePage.screenshot({ path: `${shots}/failure.png` }).catch(() => {});
+  if (outagePage) await shot(outagePage, 'failure').catch(() => {});
 } finally {
   await browser.close();
 }
