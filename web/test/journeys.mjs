@@ -967,6 +967,31 @@ try {
   await axe(lpage, 'lpo');
   await lctx.close();
 
+  step('operator basemap');
+  // LAGESBILD_BASEMAP_STYLE puts the service's layers over an operator's basemap (the server
+  // side: TestBasemapStyle). Here the page gets such a style — no offline land, lakes or place
+  // names, the operator's own first layer — and still draws the areas and the cells.
+  const bctx = await newContext();
+  await bctx.route('**/styles/lagesbild.json', async (route) => {
+    const resp = await route.fetch();
+    const st = await resp.json();
+    const offline = new Set(['land', 'lan-fill', 'lakes']);
+    st.layers = [{ id: 'operator-background', type: 'background', paint: { 'background-color': '#ece6da' } },
+      ...st.layers.filter((l) => l.type !== 'background' && !offline.has(l.id) && !l.id.startsWith('label-place-'))];
+    for (const id of Object.keys(st.sources)) if (!st.layers.some((l) => l.source === id)) delete st.sources[id];
+    await route.fulfill({ response: resp, json: st });
+  });
+  const bpage = await bctx.newPage();
+  const bw = watch(bpage, 'operator basemap');
+  await login(bpage, bw, env.LAGESBILD_NATIONAL_USER, env.LAGESBILD_NATIONAL_PASSWORD);
+  await waitCells(bpage);
+  await waitIdle(bpage);
+  const bIds = (await api(bpage, '/api/v1/areas?set=2025')).body.features.map((f) => f.id).sort();
+  const bLayers = await lb(bpage, () => window.lagesbild.map.getStyle().layers.map((l) => l.id));
+  check('an operator\'s basemap: its layer first, no offline land, the areas and cells drawn over it', bLayers[0] === 'operator-background' &&
+    !bLayers.includes('land') && JSON.stringify(await renderedAreas(bpage)) === JSON.stringify(bIds), `${bLayers.slice(0, 4)}`);
+  await bctx.close();
+
   step('outage');
   // ---- outage (last: the Go test stops the database) ---------------------------
   const octx = await newContext();
