@@ -252,7 +252,7 @@ async function loadSet(year, gen) {
   els.empty.textContent = fc.features.length ? '' : `Det finns inga områden i ${year} års lista inom ditt urval.`;
   if (fc.features.some((f) => f.properties.geometry_official === false)) els.approx.hidden = false;
   session.nameScope(fc);
-  hideTwinPlaces(map, fc);
+  hideTwinPlaces(map, fc).catch(() => {});
   search.setIndex(fc.features, labels.features.filter((f) => f.properties.kind === 'kommun'));
   if (scopedView() && !view.userMoved) {
     const b = boundsOf(fc.features);
@@ -288,18 +288,31 @@ async function loadSet(year, gen) {
   await tableP;
 }
 
-// hideTwinPlaces leaves out the basemap's place names (GeoNames) that an area of
-// the list (Alby, Fittja) or a kommun label (Täby, Huddinge) already writes on
-// the map, so no name shows twice; the cities (label-place-1) keep their name.
-function hideTwinPlaces(map, fc) {
+// hideTwinPlaces leaves out the names that would show twice: a basemap place
+// (GeoNames) that an area of the list (Alby, Fittja) or a kommun label (Täby,
+// Huddinge) already writes, and a kommun label where a city of the same name is
+// written (Stockholm, Huddinge: the city's label stands where the town is).
+let cityNames = null;
+async function hideTwinPlaces(map, fc) {
+  const src = style.sources && style.sources.places;
+  if (!cityNames && src && typeof src.data === 'string') {
+    try {
+      const places = await (await fetch(src.data, { credentials: 'same-origin' })).json();
+      cityNames = places.features.filter((f) => f.properties.rank === 1).map((f) => f.properties.name);
+    } catch {
+      cityNames = [];
+    }
+  }
   const areaNames = fc.features.map((f) => f.properties.name);
   const kommunNames = labels.features.filter((f) => f.properties.kind === 'kommun').map((f) => f.properties.namn);
+  const without = (id, prop, names) => {
+    const base = style.layers.find((x) => x.id === id);
+    if (base && map.getLayer(id)) map.setFilter(id, ['all', base.filter || true, ['!', ['in', ['get', prop], ['literal', [...new Set(names)]]]]]);
+  };
   for (const l of map.getStyle().layers) {
-    if (!l.id.startsWith('label-place-')) continue;
-    const base = style.layers.find((x) => x.id === l.id);
-    const names = [...new Set(l.id === 'label-place-1' ? areaNames : [...areaNames, ...kommunNames])];
-    map.setFilter(l.id, ['all', base.filter, ['!', ['in', ['get', 'name'], ['literal', names]]]]);
+    if (l.id.startsWith('label-place-')) without(l.id, 'name', l.id === 'label-place-1' ? areaNames : [...areaNames, ...kommunNames]);
   }
+  if (cityNames && cityNames.length) without('label-kommun', 'namn', cityNames);
 }
 
 // loadTable (re)loads the side table. Loads overlap (a preset, then a custom
