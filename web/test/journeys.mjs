@@ -411,6 +411,18 @@ try {
   }
   await page.selectOption('#color-by', 'class');
 
+  step('borders');
+  // Kommun, län and police-region borders with their labels (the region layer is off by default).
+  await page.check('input[data-layer="polisregioner"]');
+  await waitIdle(page);
+  const borders = await lb(page, () => {
+    const m = window.lagesbild.map;
+    const n = (id) => m.queryRenderedFeatures({ layers: [id] }).length;
+    return { kommun: n('kommun-line'), lan: n('lan-line'), region: n('region-line'), lanLabels: n('label-lan'), regionLabels: n('label-region') };
+  });
+  check('kommun, län and police-region borders with labels', Object.values(borders).every((v) => v > 0), JSON.stringify(borders));
+  await page.uncheck('input[data-layer="polisregioner"]');
+
   step('table');
   // Table: sort, weights, then the panel against the API.
   if (stubTable) {
@@ -593,6 +605,12 @@ try {
   await page.waitForSelector('.hover-popup', { timeout: 10000 });
   const tip = await page.textContent('.hover-popup');
   check('hovering an area shows its name, class and kommun', tip.includes(firstFeature.properties.name) && tip.includes(firstFeature.properties.class_label), tip);
+  // A click on the map opens the area under the pointer.
+  await page.evaluate(() => document.querySelector('[data-action="close"]').click());
+  await page.waitForFunction(() => window.lagesbild.state.area === null, null, { timeout: TIMEOUT });
+  await page.mouse.click(pt.x, pt.y);
+  await waitPanel(page, first);
+  check('a click on an area opens its panel', await lb(page, (id) => window.lagesbild.state.area === id, first));
   await page.mouse.move(5, 300);
   await waitIdle(page);
   await shot(page, 'analyst-area');
