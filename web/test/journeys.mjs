@@ -415,12 +415,18 @@ try {
   // Kommun, län and police-region borders with their labels (the region layer is off by default).
   await page.check('input[data-layer="polisregioner"]');
   await waitIdle(page);
-  const borders = await lb(page, () => {
+  const borderCount = () => lb(page, () => {
     const m = window.lagesbild.map;
     const n = (id) => m.queryRenderedFeatures({ layers: [id] }).length;
-    return { kommun: n('kommun-line'), lan: n('lan-line'), region: n('region-line'), lanLabels: n('label-lan'), regionLabels: n('label-region') };
+    return { kommun: n('kommun-line'), lan: n('lan-line'), region: n('region-line'), regionLabels: n('label-region'), lanLabels: n('label-lan'), kommunLabels: n('label-kommun') };
   });
-  check('kommun, län and police-region borders with labels', Object.values(borders).every((v) => v > 0), JSON.stringify(borders));
+  const national = await borderCount(); // the region names at national scale, län and kommun names from zoom 6 and 7
+  await page.evaluate(() => window.lagesbild.map.jumpTo({ center: [15.6, 58.4], zoom: 7.3 }));
+  await waitIdle(page);
+  const regional = await borderCount();
+  check('kommun, län and police-region borders with labels', national.kommun > 0 && national.lan > 0 && national.region > 0 && national.regionLabels > 0 &&
+    regional.lanLabels > 0 && regional.kommunLabels > 0, JSON.stringify({ national, regional }));
+  await page.evaluate(() => window.lagesbild.map.fitBounds([[10.9, 55.3], [24.2, 69.1]], { animate: false }));
   await page.uncheck('input[data-layer="polisregioner"]');
 
   step('table');
