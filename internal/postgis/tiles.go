@@ -299,14 +299,20 @@ func (db *DB) renderTile(ctx context.Context, layer string, z, x, y int, f tiles
 	if sql == "" {
 		return nil, nil
 	}
-	args := append([]any{z, x, y}, extra...)
+	return db.runTile(ctx, l, boundsSQL+sql, append([]any{z, x, y}, extra...), z, x, y)
+}
+
+// runTile runs a layer's tile query (the bounds CTE and the layer's query) in the caller's
+// scope; a counted layer over MaxTilePoints is an error.
+func (db *DB) runTile(ctx context.Context, l *tileLayer, sql string, args []any, z, x, y int) ([]byte, error) {
+	layer := l.meta.Name
 	var mvt []byte
 	var n int64
-	err = db.scopedAs(ctx, ClassTile, func(tx pgx.Tx) error {
+	err := db.scopedAs(ctx, ClassTile, func(tx pgx.Tx) error {
 		if l.counted {
-			return translate(tx.QueryRow(ctx, boundsSQL+sql, args...).Scan(&mvt, &n))
+			return translate(tx.QueryRow(ctx, sql, args...).Scan(&mvt, &n))
 		}
-		return translate(tx.QueryRow(ctx, boundsSQL+sql, args...).Scan(&mvt))
+		return translate(tx.QueryRow(ctx, sql, args...).Scan(&mvt))
 	})
 	if err == nil && n > MaxTilePoints {
 		return nil, fmt.Errorf("postgis: %w", lagesbild.Public(lagesbild.ErrInvalid, "tile %d/%d/%d holds more than %d incidents; zoom in or filter", z, x, y, MaxTilePoints))

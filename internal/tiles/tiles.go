@@ -133,6 +133,9 @@ type Request struct {
 	Layers  []Layer
 	Z, X, Y int
 	Filters Filters
+	// Grid is the ID of the Grid (Sweref99TM) when the tile is not of WebMercatorQuad; then Z
+	// is its tile matrix, X the column and Y the row (ParseGridRequest).
+	Grid string
 }
 
 // Key identifies the tile in the cache (without scope and data version).
@@ -141,7 +144,11 @@ func (r Request) Key() string {
 	for i, l := range r.Layers {
 		names[i] = l.Name
 	}
-	return fmt.Sprintf("%s/%d/%d/%d?%s", strings.Join(names, ","), r.Z, r.X, r.Y, r.Filters.Key())
+	key := fmt.Sprintf("%s/%d/%d/%d?%s", strings.Join(names, ","), r.Z, r.X, r.Y, r.Filters.Key())
+	if r.Grid != "" {
+		key = r.Grid + ":" + key
+	}
+	return key
 }
 
 var listItem = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
@@ -308,4 +315,10 @@ func valueList(q url.Values, name string, known func(string) bool) ([]string, er
 // Source renders one layer of one tile as uncompressed MVT; an empty slice for no features.
 type Source interface {
 	Tile(ctx context.Context, layer string, z, x, y int, f Filters) ([]byte, error)
+}
+
+// GridSource is a Source that also renders tiles of a Grid (Sweref99TM): z is the tile
+// matrix, x the column and y the row of grid, a Grid's ID.
+type GridSource interface {
+	GridTile(ctx context.Context, grid, layer string, z, x, y int, f Filters) ([]byte, error)
 }
