@@ -63,6 +63,7 @@ func TestBrowserJourneys(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"LAGESBILD_NATIONAL_USER=demo-nationell", "LAGESBILD_NATIONAL_PASSWORD="+passwords["demo-nationell"],
 		"LAGESBILD_LOKAL_USER=demo-lokal", "LAGESBILD_LOKAL_PASSWORD="+passwords["demo-lokal"],
+		"LAGESBILD_REGIONAL_USER=demo-regional", "LAGESBILD_REGIONAL_PASSWORD="+passwords["demo-regional"], "LAGESBILD_REGIONAL_REGION=5300",
 		"LAGESBILD_LOKAL_LPO=531350")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -104,6 +104,13 @@ type areaProps struct {
 	AreaKm2          float64 `json:"area_km2"`
 	// LabelPoint is where the map writes the area's name: [lon, lat] inside the area.
 	LabelPoint [2]float64 `json:"label_point"`
+	// Predecessors: the keys of earlier lists this area comes from where the identifier changed.
+	Predecessors []areaPredecessor `json:"predecessors"`
+}
+
+type areaPredecessor struct {
+	AreaKey string `json:"area_key"`
+	Kind    string `json:"kind"`
 }
 
 func strPtr(s string) *string {
@@ -136,6 +143,10 @@ func areaFeature(a lagesbild.Area) feature {
 		p.LPOFromList = &y
 	}
 	p.LabelPoint = a.LabelPoint
+	p.Predecessors = []areaPredecessor{}
+	for _, l := range a.Predecessors {
+		p.Predecessors = append(p.Predecessors, areaPredecessor{AreaKey: l.Key, Kind: l.Kind})
+	}
 	var bbox []float64
 	if a.Bounds != [4]float64{} {
 		bbox = a.Bounds[:]

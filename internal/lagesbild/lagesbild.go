@@ -75,6 +75,16 @@ type Area struct {
 	Geometry         json.RawMessage // GeoJSON geometry in WGS84
 	LabelPoint       [2]float64      // lon, lat of a point inside the area, where the map writes its name
 	Bounds           [4]float64      // west, south, east, north (WGS84)
+	// Predecessors are the previous list's keys this area comes from where the police changed
+	// the identifier (area_lineage: a split, a renumbering or a merger in this list's year).
+	Predecessors []AreaPredecessor
+}
+
+// AreaPredecessor is one lineage link of an area: the key it comes from and how (split,
+// renumbered or merged).
+type AreaPredecessor struct {
+	Key  string
+	Kind string
 }
 
 // BoundaryKind names an administrative or police boundary layer.

@@ -63,11 +63,15 @@ func (db *DB) areas(ctx context.Context, year *int, id *string) ([]lagesbild.Are
 		var class string
 		var from, until *time.Time
 		var geom string
+		var keys, kinds []string
 		err := row.Scan(&a.ID, &a.AreaKey, &a.Set, &a.Name, &class, &a.ClassPolisen, &a.Ort,
 			&a.KommunCode, &a.KommunName, &a.LanCode, &a.RegionCode, &a.RegionName,
 			&a.PolisomradeCode, &a.PolisomradeName, &a.LPOCode, &a.LPOName, &a.LPOSourceYear,
 			&from, &until, &a.GeometryOfficial, &a.GeometrySource, &a.Source, &a.AreaM2, &geom,
-			&a.LabelPoint[0], &a.LabelPoint[1], &a.Bounds[0], &a.Bounds[1], &a.Bounds[2], &a.Bounds[3])
+			&a.LabelPoint[0], &a.LabelPoint[1], &a.Bounds[0], &a.Bounds[1], &a.Bounds[2], &a.Bounds[3], &keys, &kinds)
+		for i := range keys {
+			a.Predecessors = append(a.Predecessors, lagesbild.AreaPredecessor{Key: keys[i], Kind: kinds[i]})
+		}
 		a.Class, a.ClassifiedFrom, a.ClassifiedUntil, a.Geometry = lagesbild.AreaClass(class), from, until, json.RawMessage(geom)
 		return a, err
 	}, year, id)

@@ -205,6 +205,14 @@ func TestAreaQueries(t *testing.T) {
 	if a.Name != "Rinkeby" || a.Class != lagesbild.ClassSarskiltUtsatt || a.KommunName != "Stockholm" || a.LPOCode != "531350" || !a.GeometryOfficial {
 		t.Errorf("2025-SO74 = %+v", a)
 	}
+	// Rinkeby got a new id in 2025, split off Rinkeby / Tensta (SO9): the map's list comparison
+	// follows it instead of calling it new.
+	if len(a.Predecessors) != 1 || a.Predecessors[0] != (lagesbild.AreaPredecessor{Key: "SO9", Kind: "split"}) {
+		t.Errorf("2025-SO74 predecessors = %+v, want SO9 split", a.Predecessors)
+	}
+	if husby, err := db.Area(ctx, "2025-SO7"); err != nil || len(husby.Predecessors) != 0 {
+		t.Errorf("2025-SO7 predecessors = %+v, %v; want none", husby.Predecessors, err)
+	}
 	if _, err := db.Areas(ctx, 2016); !errors.Is(err, lagesbild.ErrNotFound) {
 		t.Errorf("Areas(2016) err = %v, want ErrNotFound", err)
 	}

@@ -1,7 +1,7 @@
 // The side bar's controls that are built from the service's facts: legends
 // (class palette, H3 steps, agencies from the style's metadata), the category
 // group filter, the agency select and the list comparison summary.
-import { INDICATORS, NO_VALUE } from './layers.js';
+import { INDICATORS, NO_VALUE, CHANGE_COLOURS } from './layers.js';
 
 const nf = new Intl.NumberFormat('sv-SE', { maximumFractionDigits: 1 });
 const el = (tag, cls, text) => {
@@ -134,21 +134,30 @@ export function renderChanges(box, diff, prevYear, onPick) {
   head.dataset.entered = String(diff.entered.length);
   head.dataset.left = String(diff.left.length);
   head.dataset.changed = String(diff.changed.length);
-  head.textContent = `Mot ${prevYear}: ${diff.entered.length} nya, ${diff.left.length} borttagna, ${diff.changed.length} med ändrad klass.`;
+  head.dataset.split = String(diff.split.length);
+  const parts = [`${diff.entered.length} nya`];
+  if (diff.split.length) parts.push(`${diff.split.length} nya delar av delade områden`);
+  parts.push(`${diff.left.length} borttagna`, `${diff.changed.length} med ändrad klass`);
+  head.textContent = `Mot ${prevYear}: ${parts.join(', ')}.`;
   box.appendChild(head);
   const group = (title, cls, rows) => {
     if (!rows.length) return;
     const d = el('details', `changes-${cls}`);
-    d.appendChild(el('summary', '', `${title} (${rows.length})`));
+    d.dataset.change = cls;
+    const sum = el('summary', '', `${title} (${rows.length})`);
+    sum.prepend(swatch(CHANGE_COLOURS[cls], 'line'));
+    d.appendChild(sum);
     const ul = el('ul');
     for (const r of rows) {
       const li = el('li');
       if (r.id) {
+        li.dataset.areaId = r.id;
         const b = el('button', 'button-link', r.text);
         b.type = 'button';
         b.addEventListener('click', () => onPick(r.id));
         li.appendChild(b);
       } else {
+        li.dataset.areaKey = r.key;
         li.textContent = r.text;
       }
       ul.appendChild(li);
@@ -156,7 +165,10 @@ export function renderChanges(box, diff, prevYear, onPick) {
     d.appendChild(ul);
     box.appendChild(d);
   };
-  group('Nya områden', 'entered', diff.entered.map((f) => ({ id: f.properties.id, text: `${f.properties.name} (${f.properties.class_label})` })));
-  group('Ändrad klass', 'changed', diff.changed.map((c) => ({ id: c.area.properties.id, text: `${c.area.properties.name}: ${c.from} → ${c.to}` })));
-  group('Borttagna', 'left', diff.left.map((f) => ({ text: `${f.properties.name} (${f.properties.kommun_namn})` })));
+  const p = (f) => f.properties;
+  group('Nya områden', 'entered', diff.entered.map((f) => ({ id: p(f).id, text: `${p(f).name} (${p(f).class_label})` })));
+  group('Delade områden, nya delar', 'split', diff.split.map((c) => ({ id: p(c.area).id, text: `${p(c.area).name}: del av ${p(c.from).name} ${prevYear}` })));
+  group('Ändrad klass', 'changed', diff.changed.map((c) => ({ id: p(c.area).id, text: `${p(c.area).name}: ${c.from} → ${c.to}` })));
+  group('Borttagna', 'left', diff.left.map((f) => ({ key: p(f).area_key, text: `${p(f).name} (${p(f).kommun_namn})` })));
+  box.appendChild(el('p', 'hint', 'Jämförs med områdenas identitet över åren; ett område som bytt id eller delats följs via polisens id-byten. Slå på "Visa förändringar" för att se dem på kartan.'));
 }

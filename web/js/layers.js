@@ -17,6 +17,10 @@ const SEQUENTIAL = ['#fef0d9', '#fdcc8a', '#fc8d59', '#e34a33', '#b30000'];
 const DIVERGING = ['#2166ac', '#92c5de', '#f7f7f7', '#f4a582', '#b2182b'];
 export const NO_VALUE = '#c9c9c9';
 
+// CHANGE_COLOURS are the outlines of the list comparison (map.js draws them,
+// controls.js explains them).
+export const CHANGE_COLOURS = { entered: '#1a7f37', split: '#0a6fb5', changed: '#6f42c1', left: '#4a4a4a' };
+
 // labelPoints turns the areas into points at the API's label points (the
 // dots at national scale and the name labels).
 export function labelPoints(fc) {
@@ -43,30 +47,46 @@ export function boundsOf(features) {
 }
 
 // diffLists compares a list with the previous one by the areas' cross-year
-// identity (area_key): areas that entered, left or changed class.
+// identity (area_key, and the API's predecessors where the police changed the
+// identifier): areas that entered, left or changed class, and the parts of a
+// split (a new key whose predecessor is still on the list or also split). A
+// renumbered area is the same area under a new key: neither entered nor left.
 export function diffLists(current, previous) {
   const prev = new Map(previous.features.map((f) => [f.properties.area_key, f]));
   const cur = new Map(current.features.map((f) => [f.properties.area_key, f]));
-  const entered = []; const changed = []; const left = [];
+  const entered = []; const changed = []; const left = []; const split = [];
+  const followed = new Set(); // previous keys that live on under another key
   for (const [key, f] of cur) {
-    const p = prev.get(key);
-    if (!p) entered.push(f);
+    let p = prev.get(key);
+    let from = null;
+    if (!p) {
+      for (const l of f.properties.predecessors || []) {
+        const q = prev.get(l.area_key);
+        if (!q) continue;
+        followed.add(l.area_key);
+        if (l.kind === 'split') from = q;
+        else p = p || q;
+      }
+    }
+    if (from && !p) split.push({ area: f, from });
+    else if (!p) entered.push(f);
     else if (p.properties.class !== f.properties.class) changed.push({ area: f, from: p.properties.class_label, to: f.properties.class_label });
   }
-  for (const [key, f] of prev) if (!cur.has(key)) left.push(f);
-  return { entered, changed, left };
+  for (const [key, f] of prev) if (!cur.has(key) && !followed.has(key)) left.push(f);
+  return { entered, changed, left, split };
 }
 
-// markChanges adds a change property (entered, changed) to the current list's
-// features for the change outline layer.
+// markChanges adds a change property (entered, split, changed) to the current
+// list's features for the change outline layer.
 export function markChanges(fc, diff) {
-  const entered = new Set(diff.entered.map((f) => f.properties.id));
-  const changed = new Set(diff.changed.map((c) => c.area.properties.id));
+  const kind = new Map();
+  for (const f of diff.entered) kind.set(f.properties.id, 'entered');
+  for (const c of diff.split) kind.set(c.area.properties.id, 'split');
+  for (const c of diff.changed) kind.set(c.area.properties.id, 'changed');
   return {
     ...fc,
     features: fc.features.map((f) => {
-      const id = f.properties.id;
-      const change = entered.has(id) ? 'entered' : changed.has(id) ? 'changed' : undefined;
+      const change = kind.get(f.properties.id);
       if (!change) return f;
       return { ...f, properties: { ...f.properties, change } };
     }),

@@ -5,57 +5,47 @@
 //   layers.js   the areas on the map: class or indicator colours, list changes
 //   controls.js legends, filters and the list comparison in the side bar
 //   search.js   search by area, kommun or lokalpolisområde
+//   session.js  the login form, the header's user, role and scope, logout
+//   hover.js    hover popups and clicks on the map
+//   playback.js the H3 layer month by month
+//   shell.js    the right column's tabs and the side bar drawer
 //   panel.js, table.js, overview.js, chart.js, format.js: the area panel, the
 //               ranking table and the LPO overview (see web/README.md)
 //
 // Test contract: window.lagesbild (see web/README.md).
 import { api, ApiError, onSessionExpired, onUnavailable, stats } from './api.js';
 import { state, save, periodOf, comparisonOf, monthsOf, monthRange, PRESET_LABELS } from './state.js';
-import { createMap, setLayerGroup, setChangesVisible, tileURL, waitForIdle, AREA_LAYERS, SWEDEN_BOUNDS, maplibregl } from './map.js';
+import { createMap, setLayerGroup, setChangesVisible, tileURL, waitForIdle, SWEDEN_BOUNDS } from './map.js';
 import { INDICATORS, labelPoints, boundsOf, diffLists, markChanges, indicatorValues, choropleth } from './layers.js';
 import { fillColorSelect, renderClassLegend, renderChoroplethLegend, renderH3Legend, renderGroups, renderAgencies, renderChanges } from './controls.js';
 import { createSearch } from './search.js';
-import { createAreaPanel } from './panel.js';
+import { createAreaPanel, setClassLabels } from './panel.js';
+import { createSession } from './session.js';
+import { wireHover } from './hover.js';
+import { createPlayback } from './playback.js';
+import { createTabs, createDrawer } from './shell.js';
 import { createAreaTable } from './table.js';
 import { createOverview } from './overview.js';
 import { errorText } from './format.js';
-import { addObservations } from './observations.js';
+import { addObservations, showObservations, resetObservations } from './observations.js';
 
-const ROLE_LABELS = {
-  nationell: 'Nationell analytiker',
-  regional: 'Regional analytiker (samverkansråd)',
-  lokal: 'Lokalpolisområdeschef',
-  gis: 'GIS-token',
-  admin: 'Administratör',
-};
-const REGION_NAMES = { 5100: 'Nord', 5200: 'Mitt', 5300: 'Stockholm', 5400: 'Öst', 5500: 'Väst', 5600: 'Syd', 5700: 'Bergslagen' };
-const MSG = {
-  badLogin: 'Fel användarnamn eller lösenord.',
-  tooMany: 'För många försök – vänta en stund.',
-  expired: 'Sessionen har gått ut – logga in igen.',
-  loggedOut: 'Du är utloggad.',
-  missing: 'Fyll i användarnamn och lösenord.',
-};
 const AREAS_FIT = { padding: 48, maxZoom: 12.5 };
 
 const $ = (id) => document.getElementById(id);
 const els = {
   map: $('map'), select: $('set-select'), setInfo: $('set-info'), approx: $('approx-note'), error: $('error'),
   loading: $('loading'), empty: $('empty'), outage: $('outage'), outageRetry: $('outage-retry'),
-  needsLogin: document.querySelectorAll('[data-needs-login]'), login: $('login'), loginForm: $('login-form'),
-  username: $('login-username'), password: $('login-password'), loginSubmit: $('login-submit'),
-  loginError: $('login-error'), loginInfo: $('login-info'), sessionUser: $('session-user'),
-  sessionRole: $('session-role'), sessionScope: $('session-scope'), demoBadge: $('demo-badge'),
-  syntheticNote: $('synthetic-note'), logout: $('logout-button'), preset: $('period-preset'),
+  demoBadge: $('demo-badge'), syntheticNote: $('synthetic-note'), preset: $('period-preset'),
   custom: $('period-custom'), from: $('period-from'), to: $('period-to'), compare: $('compare-select'),
   periodInfo: $('period-info'), showChanges: $('show-changes'), changes: $('set-changes'), colorBy: $('color-by'),
   legend: $('legend'), groups: $('group-filter'), h3Legend: $('h3-legend'), agency: $('agency-select'),
   presenceLegend: $('presence-legend'), play: $('play-button'), prev: $('month-prev'), next: $('month-next'),
   monthClear: $('month-clear'), monthLabel: $('month-label'), search: $('search'), searchResults: $('search-results'),
-  sidebar: $('sidebar'), sidebarToggle: $('sidebar-toggle'), side: $('side'), footerData: $('footer-data'),
-  tabs: { table: $('tab-table'), panel: $('tab-panel'), overview: $('tab-overview') },
-  panes: { table: $('area-table'), panel: $('area-panel'), overview: $('overview') },
 };
+const shell = createTabs();
+els.tabs = shell.tabs;
+els.panes = shell.panes;
+const showTab = shell.show;
 
 // The test contract.
 const pub = {
@@ -77,8 +67,6 @@ let panel = null;
 let table = null;
 let overview = null;
 let search = null;
-let hover = null;
-let playTimer = null;
 let selected = null;
 const view = { bounds: SWEDEN_BOUNDS, fit: { padding: 16 }, userMoved: Boolean(state.view) };
 
@@ -116,7 +104,7 @@ window.addEventListener('unhandledrejection', (ev) => {
   showError(`Ett oväntat fel inträffade: ${r && r.message ? r.message : String(r)}`);
 });
 
-onSessionExpired(() => sessionExpired());
+onSessionExpired(() => session.expired());
 let retryTimer = null;
 onUnavailable(() => {
   pub.outage = true;
@@ -173,6 +161,7 @@ function applyLayers() {
   if (map.getLayer('lan-fill')) map.setLayoutProperty('lan-fill', 'visibility', 'visible');
   for (const [k, on] of Object.entries(state.layers)) setLayerGroup(map, k, on);
   setChangesVisible(map, state.changes, state.layers.omraden);
+  if (me) showObservations(map, state.layers.observationer, me.role);
   // With the incident cells on, the areas turn lighter so that the cells show through.
   const sel = ['boolean', ['feature-state', 'selected'], false];
   map.setPaintProperty('areas-fill', 'fill-opacity', state.layers.h3 ? ['case', sel, 0.4, 0.22] : ['case', sel, 0.75, 0.55]);
@@ -262,8 +251,8 @@ async function loadSet(year, gen) {
   els.empty.hidden = fc.features.length > 0;
   els.empty.textContent = fc.features.length ? '' : `Det finns inga områden i ${year} års lista inom ditt urval.`;
   if (fc.features.some((f) => f.properties.geometry_official === false)) els.approx.hidden = false;
-  nameScope(fc);
-  hideTwinPlaces(map, fc);
+  session.nameScope(fc);
+  hideTwinPlaces(map, fc).catch(() => {});
   search.setIndex(fc.features, labels.features.filter((f) => f.properties.kind === 'kommun'));
   if (scopedView() && !view.userMoved) {
     const b = boundsOf(fc.features);
@@ -279,12 +268,12 @@ async function loadSet(year, gen) {
     if (gen !== generation || pub.set !== String(year) || !prev) return;
     const diff = diffLists(fc, prev);
     pub.changes = { prevYear, entered: diff.entered.map((f) => f.properties.id), left: diff.left.map((f) => f.properties.id),
-      changed: diff.changed.map((c) => c.area.properties.id) };
+      changed: diff.changed.map((c) => c.area.properties.id), split: diff.split.map((c) => c.area.properties.id) };
     map.getSource('areas').setData(markChanges(fc, diff));
     map.getSource('areas-left').setData({ type: 'FeatureCollection', features: diff.left });
     renderChanges(els.changes, diff, prevYear, (id) => selectArea(id, { zoom: true }));
   }).catch((err) => failed(gen, err));
-  if (!prevYear) pub.changes = { prevYear: null, entered: [], left: [], changed: [] };
+  if (!prevYear) pub.changes = { prevYear: null, entered: [], left: [], changed: [], split: [] };
 
   const tableP = loadTable(gen);
   await waitForIdle(map, 'areas', 'area-points');
@@ -299,15 +288,31 @@ async function loadSet(year, gen) {
   await tableP;
 }
 
-// hideTwinPlaces leaves out the basemap's place names (GeoNames) that an area of
-// the list already names on the map (Alby, Fittja), so no name shows twice.
-function hideTwinPlaces(map, fc) {
-  const names = [...new Set(fc.features.map((f) => f.properties.name))];
-  for (const l of map.getStyle().layers) {
-    if (!l.id.startsWith('label-place-')) continue;
-    const base = style.layers.find((x) => x.id === l.id);
-    map.setFilter(l.id, ['all', base.filter, ['!', ['in', ['get', 'name'], ['literal', names]]]]);
+// hideTwinPlaces leaves out the names that would show twice: a basemap place
+// (GeoNames) that an area of the list (Alby, Fittja) or a kommun label (Täby,
+// Huddinge) already writes, and a kommun label where a city of the same name is
+// written (Stockholm, Huddinge: the city's label stands where the town is).
+let cityNames = null;
+async function hideTwinPlaces(map, fc) {
+  const src = style.sources && style.sources.places;
+  if (!cityNames && src && typeof src.data === 'string') {
+    try {
+      const places = await (await fetch(src.data, { credentials: 'same-origin' })).json();
+      cityNames = places.features.filter((f) => f.properties.rank === 1).map((f) => f.properties.name);
+    } catch {
+      cityNames = [];
+    }
   }
+  const areaNames = fc.features.map((f) => f.properties.name);
+  const kommunNames = labels.features.filter((f) => f.properties.kind === 'kommun').map((f) => f.properties.namn);
+  const without = (id, prop, names) => {
+    const base = style.layers.find((x) => x.id === id);
+    if (base && map.getLayer(id)) map.setFilter(id, ['all', base.filter || true, ['!', ['in', ['get', prop], ['literal', [...new Set(names)]]]]]);
+  };
+  for (const l of map.getStyle().layers) {
+    if (l.id.startsWith('label-place-')) without(l.id, 'name', l.id === 'label-place-1' ? areaNames : [...areaNames, ...kommunNames]);
+  }
+  if (cityNames && cityNames.length) without('label-kommun', 'namn', cityNames);
 }
 
 // loadTable (re)loads the side table. Loads overlap (a preset, then a custom
@@ -400,80 +405,10 @@ function closeArea() {
   showTab('table');
 }
 
-function showTab(name) {
-  for (const [k, tab] of Object.entries(els.tabs)) {
-    const on = k === name;
-    tab.setAttribute('aria-selected', String(on));
-    tab.tabIndex = on ? 0 : -1;
-    els.panes[k].hidden = !on;
-  }
-}
-for (const [k, tab] of Object.entries(els.tabs)) {
-  tab.addEventListener('click', () => showTab(k));
-  tab.addEventListener('keydown', (ev) => {
-    const keys = Object.keys(els.tabs);
-    const i = keys.indexOf(k);
-    const next = ev.key === 'ArrowRight' ? keys[(i + 1) % keys.length] : ev.key === 'ArrowLeft' ? keys[(i + keys.length - 1) % keys.length] : null;
-    if (next) {
-      showTab(next);
-      els.tabs[next].focus();
-    }
-  });
-}
-
 // ---- the map ------------------------------------------------------------------
 
-function popupFor(lngLat, node) {
-  if (hover) hover.remove();
-  hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, maxWidth: '280px', className: 'hover-popup', focusAfterOpen: false })
-    .setLngLat(lngLat).setDOMContent(node).addTo(pub.map);
-}
-
-function hoverNode(lines) {
-  const d = document.createElement('div');
-  lines.forEach((t, i) => d.appendChild(Object.assign(document.createElement(i === 0 ? 'strong' : 'div'), { textContent: t })));
-  return d;
-}
-
 function wireMap(map) {
-  map.on('mousemove', (ev) => {
-    const layers = ['areas-fill', 'areas-point', 'narvaro-office', 'h3-fill'].filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
-    const hits = map.queryRenderedFeatures(ev.point, { layers });
-    map.getCanvas().style.cursor = hits.some((h) => AREA_LAYERS.includes(h.layer.id)) ? 'pointer' : '';
-    const area = hits.find((h) => AREA_LAYERS.includes(h.layer.id));
-    const office = hits.find((h) => h.layer.id === 'narvaro-office');
-    const cell = hits.find((h) => h.layer.id === 'h3-fill');
-    if (area) {
-      const p = area.properties;
-      popupFor(ev.lngLat, hoverNode([p.name, `${p.class_label} · ${p.kommun_namn}`, p.lpo_namn ? `LPO ${p.lpo_namn}` : '']));
-    } else if (office) {
-      popupFor(ev.lngLat, hoverNode([office.properties.name, 'Myndighetskontor']));
-    } else if (cell) {
-      const { total: t, total_min: atLeast } = cell.properties;
-      const has = (v) => v !== undefined && v !== null;
-      if (has(t)) popupFor(ev.lngLat, hoverNode([`${t} händelser`, 'i cellen under vald period']));
-      else if (has(atLeast)) {
-        popupFor(ev.lngLat, hoverNode([`Minst ${atLeast} händelser`, 'i cellen under vald period',
-          'En brottsgrupp har 1–4 händelser och redovisas inte; därför visas inte det exakta antalet (röjandeskydd).']));
-      } else {
-        popupFor(ev.lngLat, hoverNode(['Få händelser', 'i cellen under vald period',
-          'Varje brottsgrupp har 1–4 händelser; antalen visas inte (röjandeskydd).']));
-      }
-    } else if (hover) {
-      hover.remove();
-      hover = null;
-    }
-  });
-  map.getCanvas().addEventListener('mouseleave', () => {
-    if (hover) hover.remove();
-    hover = null;
-  });
-  map.on('click', (ev) => {
-    const hits = map.queryRenderedFeatures(ev.point, { layers: AREA_LAYERS.filter((id) => map.getLayer(id)) });
-    if (!hits.length) return;
-    const f = hits.find((x) => x.layer.id === 'areas-fill') || hits[0];
-    selectArea(f.properties.id);
-  });
+  wireHover(map, { onSelect: (id) => selectArea(id) });
   map.on('movestart', (ev) => {
     if (ev.originalEvent) view.userMoved = true;
   });
@@ -489,7 +424,7 @@ function wireMap(map) {
 
 function onMapError(err) {
   if (err && err.status === 401) {
-    sessionExpired();
+    session.expired();
     return;
   }
   if (err && err.status === 503) {
@@ -527,6 +462,7 @@ async function loadAll(gen) {
   const meta = style.metadata || {};
   // One palette: the panel's and table's class badges take the style's colours.
   for (const c of meta['lagesbild:classes'] || []) document.documentElement.style.setProperty(`--lb-class-${c.class}`, c.fill);
+  setClassLabels(meta['lagesbild:classes']);
   renderH3Legend(els.h3Legend, meta['lagesbild:h3_steps'] || [], meta['lagesbild:h3_suppressed']);
   renderGroups(els.groups, meta['lagesbild:category_groups'] || [], state.groups, (groups) => {
     state.groups = groups;
@@ -542,7 +478,7 @@ async function loadAll(gen) {
     pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
     wireMap(pub.map);
     await new Promise((resolve) => pub.map.once('load', resolve));
-    addObservations(pub.map, me.role); // the agencies' observations (observations.js)
+    addObservations(pub.map, meta['lagesbild:agencies']); // the agencies' observations (observations.js)
   }
   applyLayers();
   if (gen !== generation) return;
@@ -660,60 +596,19 @@ els.compare.addEventListener('change', () => {
   periodChanged();
 });
 
-// Playback: step the H3 layer month by month through the period.
-function stepMonth(d) {
-  if (!pub.period) return;
-  const months = monthsOf(pub.period);
-  let i = state.month ? months.indexOf(state.month) : (d > 0 ? -1 : months.length);
-  i += d;
-  if (i < 0 || i >= months.length) {
-    if (playTimer) togglePlay();
-    return;
-  }
-  state.month = months[i];
-  state.layers.h3 = true;
-  save();
-  applyFilters();
-}
-function togglePlay() {
-  if (playTimer) {
-    clearInterval(playTimer);
-    playTimer = null;
-  } else {
-    if (state.month && pub.period && state.month === monthsOf(pub.period).pop()) state.month = null;
-    stepMonth(1);
-    playTimer = setInterval(() => stepMonth(1), 1600);
-  }
-  els.play.setAttribute('aria-pressed', String(Boolean(playTimer)));
-  els.play.textContent = playTimer ? 'Pausa' : 'Spela upp';
-}
-els.play.addEventListener('click', togglePlay);
-els.prev.addEventListener('click', () => stepMonth(-1));
-els.next.addEventListener('click', () => stepMonth(1));
-els.monthClear.addEventListener('click', () => {
-  if (playTimer) togglePlay();
-  state.month = null;
-  save();
-  applyFilters();
+// Playback: the H3 layer month by month through the period.
+const playback = createPlayback({ play: els.play, prev: els.prev, next: els.next, clear: els.monthClear }, {
+  getPeriod: () => pub.period,
+  getMonth: () => state.month,
+  onMonth: (month) => {
+    state.month = month;
+    if (month) state.layers.h3 = true;
+    save();
+    applyFilters();
+  },
 });
 
-// The side bar is open by default on a wide screen and a closed drawer on a
-// narrow one (style.css, max-width 1023px): aria-expanded follows what is
-// shown, at load and when the width crosses the breakpoint.
-const narrowQuery = window.matchMedia('(max-width: 1023px)');
-function sidebarShown() {
-  return narrowQuery.matches ? document.body.classList.contains('sidebar-open') : !document.body.classList.contains('sidebar-closed');
-}
-function syncSidebarToggle() {
-  els.sidebarToggle.setAttribute('aria-expanded', String(sidebarShown()));
-}
-narrowQuery.addEventListener('change', syncSidebarToggle);
-syncSidebarToggle();
-els.sidebarToggle.addEventListener('click', () => {
-  document.body.classList.toggle(narrowQuery.matches ? 'sidebar-open' : 'sidebar-closed');
-  syncSidebarToggle();
-  if (pub.map) setTimeout(() => pub.map.resize(), 50);
-});
+createDrawer({ onResize: () => { if (pub.map) pub.map.resize(); } });
 
 search = createSearch(els.search, els.searchResults, {
   onPick: (hit) => {
@@ -738,91 +633,27 @@ document.addEventListener('keydown', (ev) => {
   }
 });
 
-// ---- login and session ------------------------------------------------------------
+// ---- session ------------------------------------------------------------------
 
 function scopedView() {
   return Boolean(me) && (me.role === 'lokal' || me.role === 'regional');
 }
-const listOf = (v) => (Array.isArray(v) ? v.map(String) : []);
-let lpoNames = {};
-function scopeLabel(m) {
-  const parts = [];
-  const regions = listOf(m.regions);
-  const lpos = listOf(m.lpos);
-  if (regions.length) {
-    parts.push(`${regions.length === 1 ? 'Polisregion' : 'Polisregionerna'} ${regions.map((r) => (REGION_NAMES[r] ? `${REGION_NAMES[r]} (${r})` : r)).join(', ')}`);
-  }
-  if (lpos.length) {
-    parts.push(`${lpos.length === 1 ? 'Lokalpolisområde' : 'Lokalpolisområdena'} ${lpos.map((c) => (lpoNames[c] ? `${lpoNames[c]} (${c})` : c)).join(', ')}`);
-  }
-  if (parts.length) return parts.join('; ');
-  if (m.role === 'nationell') return 'Hela landet';
-  return m.scope ? String(m.scope) : '–';
-}
-function nameScope(fc) {
-  if (!me || !listOf(me.lpos).length) return;
-  for (const f of fc.features) {
-    const p = f.properties;
-    if (p.lpo_kod && p.lpo_namn) lpoNames[String(p.lpo_kod)] = String(p.lpo_namn);
-  }
-  els.sessionScope.textContent = scopeLabel(me);
-}
-
-const announceTimers = new Map();
-function announce(el, text) {
-  clearTimeout(announceTimers.get(el));
-  el.textContent = '';
-  if (text) announceTimers.set(el, setTimeout(() => { el.textContent = text; }, 50));
-}
-function markInvalid(u, p) {
-  for (const [el, bad] of [[els.username, u], [els.password, p]]) {
-    if (bad) el.setAttribute('aria-invalid', 'true');
-    else el.removeAttribute('aria-invalid');
-  }
-}
-
-function showLogin({ error = '', info = '' } = {}) {
-  for (const el of els.needsLogin) el.hidden = true;
-  document.body.classList.add('logged-out');
-  els.map.inert = true;
-  els.login.hidden = false;
-  els.password.value = '';
-  markInvalid(false, false);
-  els.loginSubmit.disabled = false;
-  announce(els.loginError, error);
-  announce(els.loginInfo, info);
-  (els.username.value ? els.password : els.username).focus();
-}
 
 function startSession(body, { focusMap = false } = {}) {
   me = body;
-  api.csrf = body.csrf_token || '';
   const gen = ++generation;
-  lpoNames = {};
   pub.session = { subject: body.subject, role: body.role, scope: body.scope || '', demo: body.demo === true };
-  els.sessionUser.textContent = body.subject;
-  els.sessionRole.textContent = ROLE_LABELS[body.role] || body.role;
-  els.sessionScope.textContent = scopeLabel(body);
   els.demoBadge.hidden = body.demo !== true;
   els.syntheticNote.hidden = body.demo !== true;
   document.body.classList.toggle('demo', body.demo === true);
-  els.login.hidden = true;
-  els.map.inert = false;
-  document.body.classList.remove('logged-out');
-  for (const el of els.needsLogin) el.hidden = false;
-  if (body.role === 'admin' || body.role === 'gis') {
-    showError(`Din roll (${ROLE_LABELS[body.role]}) har inte tillgång till kartans uppgifter.`);
-    return;
-  }
   loadAll(gen).catch((err) => failed(gen, err));
   if (focusMap) els.map.focus({ preventScroll: true });
 }
 
 function endSession() {
   me = null;
-  api.csrf = '';
   generation++;
-  if (playTimer) togglePlay();
+  playback.stop();
   Object.assign(pub, { ready: false, error: null, set: null, areaCount: 0, session: null, anchor: null, period: null,
     h3Tiles: null, narvaroTiles: null, changes: null, tableReady: false, tableQuery: null });
   tableData = null;
@@ -847,6 +678,7 @@ function endSession() {
   const map = pub.map;
   if (map) {
     for (const id of ['areas', 'area-points', 'areas-left', 'hotspots']) map.getSource(id).setData({ type: 'FeatureCollection', features: [] });
+    resetObservations(map);
     // Logged out, the map asks for no tiles (they would answer 401).
     for (const l of map.getStyle().layers) {
       const src = l.source && map.getSource(l.source);
@@ -856,100 +688,15 @@ function endSession() {
   }
 }
 
-function sessionExpired() {
-  if (!me) return;
-  endSession();
-  showLogin({ error: MSG.expired });
-}
-
-async function submitLogin(ev) {
-  ev.preventDefault();
-  if (els.loginSubmit.disabled) return;
-  const username = els.username.value.trim();
-  const password = els.password.value;
-  announce(els.loginInfo, '');
-  announce(els.loginError, '');
-  if (!username || !password) {
-    markInvalid(!username, !password);
-    announce(els.loginError, MSG.missing);
-    (username ? els.password : els.username).focus();
-    return;
-  }
-  markInvalid(false, false);
-  els.loginSubmit.disabled = true;
-  let resp;
-  let body = null;
-  try {
-    resp = await fetch('/api/v1/session', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ username, password }),
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-    body = await resp.json().catch(() => null);
-  } catch (err) {
-    els.loginSubmit.disabled = false;
-    announce(els.loginError, `Kunde inte nå servern (${err.message}). Försök igen.`);
-    return;
-  }
-  els.loginSubmit.disabled = false;
-  if (resp.ok && body && typeof body.subject === 'string') {
-    startSession(body, { focusMap: true });
-    return;
-  }
-  let msg;
-  if (resp.status === 401) {
-    msg = MSG.badLogin;
-    markInvalid(true, true);
-  } else if (resp.status === 429) msg = MSG.tooMany;
-  else if (resp.status === 503) msg = 'Tjänsten är tillfälligt otillgänglig. Försök igen om en stund.';
-  else msg = `Inloggningen misslyckades (HTTP ${resp.status}).`;
-  els.password.value = '';
-  announce(els.loginError, msg);
-  els.password.focus();
-}
-
-async function logout() {
-  if (!me) return;
-  els.logout.disabled = true;
-  try {
-    await api.send('DELETE', '/api/v1/session');
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401) {
-      showError(`Kunde inte logga ut: ${err.message}`);
-      els.logout.disabled = false;
-      return;
-    }
-  }
-  els.logout.disabled = false;
-  els.username.value = '';
-  endSession();
-  showLogin({ info: MSG.loggedOut });
-}
-
-async function checkSession() {
-  let resp;
-  let body = null;
-  try {
-    resp = await fetch('/api/v1/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
-    body = await resp.json().catch(() => null);
-  } catch (err) {
-    showError(`Kunde inte kontrollera inloggningen: nätverksfel (${err.message}).`);
-    return;
-  }
-  if (resp.status === 401) showLogin();
-  else if (resp.status === 503) {
+const session = createSession({
+  onStart: startSession,
+  onEnd: endSession,
+  onError: showError,
+  onUnavailable: () => {
     pub.outage = true;
     els.outage.hidden = false;
     retryTimer = setTimeout(() => { window.location.reload(); }, 15000);
-  } else if (!resp.ok || !body || typeof body.subject !== 'string') showError(`Kunde inte kontrollera inloggningen (HTTP ${resp.status}).`);
-  else startSession(body);
-}
-
-els.loginForm.addEventListener('submit', submitLogin);
-els.username.addEventListener('input', () => els.username.removeAttribute('aria-invalid'));
-els.password.addEventListener('input', () => els.password.removeAttribute('aria-invalid'));
-els.logout.addEventListener('click', logout);
+  },
+});
 showPeriod();
-checkSession().catch((err) => showError(`Ett oväntat fel inträffade: ${err.message}`));
+session.check().catch((err) => showError(`Ett oväntat fel inträffade: ${err.message}`));

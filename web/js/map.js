@@ -4,6 +4,7 @@
 // chosen list added as GeoJSON so that the page can colour them by an
 // indicator, mark what changed against the previous list and label them.
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
+import { CHANGE_COLOURS } from './layers.js';
 
 export const SWEDEN_BOUNDS = [[10.9, 55.3], [24.2, 69.1]];
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -16,6 +17,7 @@ export const LAYER_GROUPS = {
   omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left'],
   h3: ['h3-fill', 'h3-atleast'],
   narvaro: ['narvaro-operation', 'narvaro-office'],
+  observationer: ['observationer'],
   kommuner: ['kommun-line', 'label-kommun'],
   lan: ['lan-line', 'label-lan'],
   polisregioner: ['region-line', 'label-region'],
@@ -54,7 +56,7 @@ function pageStyle(style, origin) {
   const semibold = [String(font[0]).replace('Regular', 'SemiBold')];
   const mine = [
     { id: 'areas-left', type: 'line', source: 'areas-left', layout: { visibility: 'none' },
-      paint: { 'line-color': '#4a4a4a', 'line-width': 2, 'line-dasharray': [2, 1.5] } },
+      paint: { 'line-color': CHANGE_COLOURS.left, 'line-width': 2, 'line-dasharray': [2, 1.5] } },
     { id: 'areas-fill', type: 'fill', source: 'areas', layout: sortKey ? { 'fill-sort-key': sortKey } : {},
       paint: { 'fill-color': fill, 'fill-opacity': ['case', ['boolean', ['feature-state', 'selected'], false], 0.75, 0.55] } },
     { id: 'areas-outline', type: 'line', source: 'areas', layout: { 'line-join': 'round' },
@@ -63,7 +65,8 @@ function pageStyle(style, origin) {
           6, ['case', ['boolean', ['feature-state', 'selected'], false], 3, 0.6],
           12, ['case', ['boolean', ['feature-state', 'selected'], false], 4, 2]] } },
     { id: 'areas-change', type: 'line', source: 'areas', filter: ['has', 'change'], layout: { visibility: 'none' },
-      paint: { 'line-color': ['match', ['get', 'change'], 'entered', '#1a7f37', 'changed', '#6f42c1', '#000000'],
+      paint: { 'line-color': ['match', ['get', 'change'], 'entered', CHANGE_COLOURS.entered, 'split', CHANGE_COLOURS.split,
+        'changed', CHANGE_COLOURS.changed, '#000000'],
         'line-width': 3, 'line-offset': -1.5 } },
     { id: 'hotspots-fill', type: 'fill', source: 'hotspots',
       paint: { 'fill-color': '#d7301f', 'fill-opacity': 0.35 } },

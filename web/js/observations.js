@@ -1,29 +1,25 @@
-// The agencies' observations on the map (issue 15): the records the caller may see, from
+// The agencies' observations as a map layer (issue 15), switched on in the layer list
+// ("Myndigheternas observationer", off by default): the records the caller may see, from
 // /api/v1/observations as GeoJSON (the service applies the samverkansbeslut and logs every read
-// of another agency's data), as one circle layer per agency's vocabulary from zoom 11, with a
-// small control to switch agencies and their categories on and off. Each agency's entry says on
-// what basis its records are shown ("Egen myndighet" or the decision), and a click on a record
-// shows its owner, category, time and basis. Records of sensitive categories never come (they
-// count only in totals); indicators per area are in the area panel's summary, not here.
+// of another agency's data, so the page asks only once the layer is on), drawn from zoom 11 as
+// circles in the owning agency's colour from the style's metadata (lagesbild:agencies). While
+// the layer is on, a control lists each agency's vocabulary with checkboxes and the basis its
+// records are shown under ("Egen myndighet" or the decision); a click on a record shows its
+// owner, category, time and basis. Records of sensitive categories never come (they count only
+// in totals); indicators per area are in the area panel's summary, not here.
 
-const COLORS = {
-  skv: '#1b7837', fk: '#2166ac', mv: '#b2182b', kfm: '#762a83', kvv: '#e08214', pm: '#4d4d4d',
-  tv: '#01665e', ebm: '#8c510a', am: '#c51b7d', af: '#35978f', kbv: '#4393c3', ubm: '#7f3b08', sapo: '#543005',
-};
-const OTHER = '#8c8c8c';
-const SOURCE = 'observationer';
-const MIN_ZOOM = 11;
+const EMPTY = { type: 'FeatureCollection', features: [] };
+const LAYER = 'observationer';
+export const OBSERVATION_MINZOOM = 11;
 
-const layerId = (agency) => `observationer-${agency}`;
-
-// filterOf is the MapLibre filter of one agency's layer: its records in the chosen categories.
-function filterOf(agency, categories) {
-  return ['all', ['==', ['get', 'agency'], agency], ['in', ['get', 'category'], ['literal', [...categories]]]];
-}
+let colours = new Map(); // agency code → colour, from the style
+let loaded = null; // the role the records were fetched for
+let control = null; // the vocabulary control while the layer is shown
+let vocabs = []; // the vocabularies of the records fetched
 
 // vocabularies groups the features by owning agency: its name, the categories present (with
 // the vocabulary's labels) and the bases it is shown under.
-function vocabularies(features, categories) {
+export function vocabularies(features, categories = []) {
   const labels = new Map(categories.map((c) => [`${c.agency}/${c.code}`, c.label]));
   const out = new Map();
   for (const f of features) {
@@ -41,60 +37,60 @@ function vocabularies(features, categories) {
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name, 'sv'));
 }
 
+// filterOf is the layer's MapLibre filter: the records whose agency/category pair is chosen.
+export function filterOf(chosen) {
+  return ['in', ['concat', ['get', 'agency'], '/', ['get', 'category']], ['literal', [...chosen]]];
+}
+
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'style') Object.assign(e.style, v);
-    else if (k in e) e[k] = v;
+    if (k in e) e[k] = v;
     else e.setAttribute(k, v);
   }
   for (const c of children) if (c != null) e.append(c);
   return e;
 }
 
-// ObservationControl is the map control listing each agency's vocabulary with checkboxes.
-class ObservationControl {
-  constructor(map, vocabs) {
+// VocabularyControl lists each agency's vocabulary with checkboxes that filter the layer.
+class VocabularyControl {
+  constructor(map, list) {
     this.map = map;
-    this.vocabs = vocabs;
-    this.chosen = new Map(vocabs.map((v) => [v.agency, new Set(v.categories.keys())]));
+    this.list = list;
+    this.chosen = new Set(list.flatMap((v) => [...v.categories.keys()].map((c) => `${v.agency}/${c}`)));
   }
 
   onAdd() {
-    const box = el('details', { className: 'maplibregl-ctrl maplibregl-ctrl-group observationer-ctrl',
-      style: { background: '#fff', padding: '4px 8px', maxWidth: '18rem', maxHeight: '50vh', overflowY: 'auto', font: '12px/1.4 sans-serif' } });
-    box.append(el('summary', { style: { cursor: 'pointer', fontWeight: '600' } }, 'Myndigheternas observationer'));
-    box.append(el('p', { style: { margin: '4px 0', color: '#444' } },
-      `Syns från zoomnivå ${MIN_ZOOM}. Andra myndigheters uppgifter visas bara enligt ett gällande samverkansbeslut; varje läsning loggas.`));
-    for (const v of this.vocabs) {
-      const fs = el('fieldset', { style: { border: '0', borderTop: '1px solid #ddd', margin: '4px 0 0', padding: '4px 0 0' } });
+    const box = el('details', { className: 'maplibregl-ctrl maplibregl-ctrl-group observationer-ctrl' });
+    box.append(el('summary', {}, 'Myndigheternas observationer'));
+    box.append(el('p', {}, `Syns från zoomnivå ${OBSERVATION_MINZOOM}. Andra myndigheters uppgifter visas bara enligt ett gällande samverkansbeslut; varje läsning loggas.`));
+    for (const v of this.list) {
+      const fs = el('fieldset', {});
       const all = el('input', { type: 'checkbox', checked: true, id: `obs-${v.agency}` });
-      const swatch = el('span', { 'aria-hidden': 'true',
-        style: { display: 'inline-block', width: '10px', height: '10px', borderRadius: '50%', background: COLORS[v.agency] || OTHER, margin: '0 4px' } });
-      fs.append(el('legend', { style: { padding: '0' } },
-        el('label', { htmlFor: all.id }, all, swatch, v.name, v.synthetic ? el('em', {}, ' (syntetiska)') : null)));
-      fs.append(el('div', { style: { color: '#444', marginLeft: '1.2rem' } }, [...v.bases].join('; ')));
+      const swatch = el('span', { className: 'obs-swatch', 'aria-hidden': 'true' });
+      swatch.style.background = colours.get(v.agency) || '#8c8c8c';
+      fs.append(el('legend', {}, el('label', { htmlFor: all.id }, all, swatch, v.name, v.synthetic ? el('em', {}, ' (syntetiska)') : null)));
+      fs.append(el('div', { className: 'obs-basis' }, [...v.bases].join('; ')));
       const boxes = [];
-      for (const [code, label] of [...v.categories].sort((a, b) => a[1].localeCompare(b[1], 'sv'))) {
+      for (const [code, label] of [...v.categories].sort((a, b) => String(a[1]).localeCompare(String(b[1]), 'sv'))) {
+        const key = `${v.agency}/${code}`;
         const cb = el('input', { type: 'checkbox', checked: true, id: `obs-${v.agency}-${code}` });
         cb.addEventListener('change', () => {
-          const set = this.chosen.get(v.agency);
-          if (cb.checked) set.add(code);
-          else set.delete(code);
-          all.checked = set.size > 0;
-          all.indeterminate = set.size > 0 && set.size < v.categories.size;
-          this.apply(v.agency);
+          if (cb.checked) this.chosen.add(key);
+          else this.chosen.delete(key);
+          const n = boxes.filter((b) => b.checked).length;
+          all.checked = n > 0;
+          all.indeterminate = n > 0 && n < boxes.length;
+          this.apply();
         });
         boxes.push(cb);
-        fs.append(el('div', { style: { marginLeft: '1.2rem' } }, el('label', { htmlFor: cb.id }, cb, ' ', label)));
+        fs.append(el('div', { className: 'obs-category' }, el('label', { htmlFor: cb.id }, cb, ' ', label)));
       }
       all.addEventListener('change', () => {
-        const set = this.chosen.get(v.agency);
-        set.clear();
-        for (const cb of boxes) cb.checked = all.checked;
-        if (all.checked) for (const code of v.categories.keys()) set.add(code);
-        all.indeterminate = false;
-        this.apply(v.agency);
+        for (const cb of boxes) {
+          cb.checked = all.checked;
+          cb.dispatchEvent(new Event('change'));
+        }
       });
       box.append(fs);
     }
@@ -106,74 +102,89 @@ class ObservationControl {
     this.container?.remove();
   }
 
-  apply(agency) {
-    const id = layerId(agency);
-    if (!this.map.getLayer(id)) return;
-    const set = this.chosen.get(agency);
-    this.map.setLayoutProperty(id, 'visibility', set.size ? 'visible' : 'none');
-    this.map.setFilter(id, filterOf(agency, set));
+  apply() {
+    if (this.map.getLayer(LAYER)) this.map.setFilter(LAYER, filterOf(this.chosen));
   }
 }
 
 // popupContent describes one record: owner, category, time and basis.
 function popupContent(p) {
   const time = p.observed_at ? new Date(p.observed_at).toLocaleString('sv-SE', { timeZone: 'Europe/Stockholm' }) : '';
-  return el('div', { style: { font: '12px/1.4 sans-serif' } },
+  return el('div', { className: 'obs-popup' },
     el('strong', {}, p.category_label || p.category || ''),
     el('div', {}, p.agency_name || p.agency || ''),
     el('div', {}, time),
-    el('div', { style: { color: '#444' } }, p.basis || ''),
+    el('div', {}, p.basis || ''),
     p.synthetic === true ? el('div', {}, el('em', {}, 'Syntetisk uppgift')) : null);
 }
 
-let control = null;
+// addObservations adds the (empty, hidden) layer once the map is loaded; agencies are the
+// style's {code, colour, name}.
+export function addObservations(map, agencies) {
+  if (!map || map.getSource(LAYER)) return;
+  colours = new Map((agencies || []).map((a) => [a.code, a.colour]));
+  const colour = ['match', ['get', 'agency']];
+  for (const a of agencies || []) colour.push(a.code, a.colour);
+  colour.push('#8c8c8c');
+  map.addSource(LAYER, { type: 'geojson', data: EMPTY });
+  map.addLayer({
+    id: LAYER, type: 'circle', source: LAYER, minzoom: OBSERVATION_MINZOOM, layout: { visibility: 'none' },
+    paint: { 'circle-radius': 3.5, 'circle-color': colour.length > 3 ? colour : '#8c8c8c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1, 'circle-opacity': 0.85 },
+  });
+  map.on('click', LAYER, (e) => {
+    const f = e.features && e.features[0];
+    const Popup = globalThis.maplibregl && globalThis.maplibregl.Popup;
+    if (!f || !Popup) return;
+    new Popup({ closeButton: true }).setLngLat(f.geometry.coordinates).setDOMContent(popupContent(f.properties || {})).addTo(map);
+  });
+  map.on('mouseenter', LAYER, () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', LAYER, () => { map.getCanvas().style.cursor = ''; });
+}
 
-// addObservations adds the layers once the map is loaded; roles that read no observations
-// (admin, gis) get none. Failures leave the map as it was.
-export async function addObservations(map, role, { from, to } = {}) {
-  if (!map || role === 'admin' || role === 'gis') return;
-  const q = new URLSearchParams({ format: 'geojson', kind: 'record', limit: '10000' });
-  if (from) q.set('from', from);
-  if (to) q.set('to', to);
-  let data;
-  let categories = [];
-  try {
-    const opts = { credentials: 'same-origin', headers: { Accept: 'application/geo+json, application/json' } };
-    const [res, cres] = await Promise.all([fetch(`/api/v1/observations?${q}`, opts), fetch('/api/v1/observation-categories', opts)]);
-    if (!res.ok) return;
-    data = await res.json();
-    if (cres.ok) categories = (await cres.json()).categories || [];
-  } catch {
-    return;
+function showControl(map, on) {
+  if (control && (!on || !vocabs.length)) {
+    map.removeControl(control);
+    control = null;
   }
-  const fc = { type: 'FeatureCollection', features: (data.features || []).filter((f) => f.geometry && f.geometry.type === 'Point') };
-  const vocabs = vocabularies(fc.features, categories);
-  if (map.getSource(SOURCE)) map.getSource(SOURCE).setData(fc);
-  else map.addSource(SOURCE, { type: 'geojson', data: fc });
-  for (const v of vocabs) {
-    const id = layerId(v.agency);
-    if (map.getLayer(id)) continue;
-    map.addLayer({
-      id, type: 'circle', source: SOURCE, minzoom: MIN_ZOOM, filter: filterOf(v.agency, v.categories.keys()),
-      metadata: { 'lagesbild:agency': v.agency, 'lagesbild:bases': [...v.bases] },
-      paint: { 'circle-radius': 4, 'circle-color': COLORS[v.agency] || OTHER, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1, 'circle-opacity': 0.85 },
-    });
-    map.on('click', id, (e) => {
-      const f = e.features && e.features[0];
-      const Popup = globalThis.maplibregl && globalThis.maplibregl.Popup;
-      if (!f || !Popup) return;
-      new Popup({ closeButton: true }).setLngLat(f.geometry.coordinates).setDOMContent(popupContent(f.properties || {})).addTo(map);
-    });
-    map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
-  }
-  if (control) map.removeControl(control);
-  control = null;
-  if (vocabs.length) {
-    control = new ObservationControl(map, vocabs);
+  if (on && !control && vocabs.length) {
+    control = new VocabularyControl(map, vocabs);
     map.addControl(control, 'top-left');
   }
 }
 
-// Exported for the component tests.
-export { vocabularies, filterOf };
+// showObservations shows or hides the layer; the first time it is shown for a session it
+// fetches the records and their vocabularies. Roles that read no observations (admin, gis)
+// get none; a failure leaves the layer empty.
+export async function showObservations(map, on, role) {
+  if (!map || !map.getLayer(LAYER)) return;
+  map.setLayoutProperty(LAYER, 'visibility', on ? 'visible' : 'none');
+  if (!on || loaded === role || role === 'admin' || role === 'gis') {
+    showControl(map, on);
+    return;
+  }
+  loaded = role;
+  const q = new URLSearchParams({ format: 'geojson', kind: 'record', limit: '10000' });
+  const opts = { credentials: 'same-origin', headers: { Accept: 'application/geo+json, application/json' } };
+  try {
+    const [res, cres] = await Promise.all([fetch(`/api/v1/observations?${q}`, opts), fetch('/api/v1/observation-categories', opts)]);
+    if (!res.ok) return;
+    const data = await res.json();
+    const categories = cres.ok ? (await cres.json()).categories || [] : [];
+    const features = (data.features || []).filter((f) => f.geometry && f.geometry.type === 'Point');
+    vocabs = vocabularies(features, categories);
+    map.getSource(LAYER).setData({ type: 'FeatureCollection', features });
+    map.setFilter(LAYER, null);
+    showControl(map, map.getLayoutProperty(LAYER, 'visibility') === 'visible');
+  } catch {
+    loaded = null;
+  }
+}
+
+// resetObservations empties the layer at the end of a session.
+export function resetObservations(map) {
+  loaded = null;
+  vocabs = [];
+  if (!map) return;
+  showControl(map, false);
+  if (map.getSource(LAYER)) map.getSource(LAYER).setData(EMPTY);
+}

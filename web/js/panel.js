@@ -44,17 +44,19 @@ import { createTrendChart, trendSentence } from './chart.js';
 
 const el = fmt.el;
 
-// Swedish labels of the classes, for the history (the API's history entries carry the key).
-// The colours come from CSS custom properties (--lb-class-KEY) that the page sets from the
-// service's style; panel.css has neutral fallbacks.
-const CLASS_LABELS = {
-  sarskilt_utsatt: 'Särskilt utsatt område',
-  risk: 'Riskområde',
-  utsatt: 'Utsatt område',
-};
+// Swedish labels of the classes, for the badges (the summaries carry the class key): the page
+// sets them from the service's style (metadata lagesbild:classes, the one palette) with
+// setClassLabels. The colours come from CSS custom properties (--lb-class-KEY) that the page
+// sets from the same palette; panel.css has neutral fallbacks.
+const classLabels = new Map();
+
+export function setClassLabels(palette) {
+  classLabels.clear();
+  for (const c of palette || []) if (c && c.class) classLabels.set(c.class, c.label);
+}
 
 export function classLabel(key, fallback) {
-  return fallback || CLASS_LABELS[key] || key || fmt.DASH;
+  return fallback || classLabels.get(key) || key || fmt.DASH;
 }
 
 export function classBadge(key, label) {
@@ -401,9 +403,10 @@ export function createAreaPanel(container, { api, onClose, onShowHotspots, onZoo
     // Report link.
     const reportHref = `/api/v1/areas/${encodeURIComponent(areaId)}/report${query(period)}`;
     parts.push(el('div', { class: 'lb-panel-footer' },
-      el('a', { class: 'lb-btn', href: reportHref, target: '_blank', rel: 'noopener', dataset: { action: 'report' } }, 'Utskriftsvänlig områdesrapport',
-        el('span', { class: 'visually-hidden' }, ' (öppnas i ny flik)')),
-      el('button', { type: 'button', class: 'lb-btn lb-btn-secondary', dataset: { action: 'print' }, onclick: () => window.print() }, 'Skriv ut panelen')));
+      el('a', { class: 'lb-btn', href: reportHref, target: '_blank', rel: 'noopener', dataset: { action: 'report' }, title: 'Utskriftsvänlig områdesrapport för perioden' }, 'Områdesrapport',
+        el('span', { class: 'visually-hidden' }, ' (utskriftsvänlig, öppnas i ny flik)')),
+      el('button', { type: 'button', class: 'lb-btn lb-btn-secondary', dataset: { action: 'print' }, onclick: () => window.print() }, 'Skriv ut',
+        el('span', { class: 'visually-hidden' }, ' kartan och panelen'))));
 
     container.replaceChildren(...parts);
     // The hot cells (GeoJSON, hot_spots.cells) go to the map.

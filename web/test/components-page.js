@@ -3,7 +3,7 @@
 // is recorded in window.fx.calls; a path without a fixture is answered like the server would
 // answer an unknown area (404), except /api/v1/priority with other weights, which gets the
 // default ranking and is counted in window.fx.fallbacks.
-import { createAreaPanel } from '../js/panel.js';
+import { createAreaPanel, setClassLabels } from '../js/panel.js';
 import { createAreaTable } from '../js/table.js';
 import { createOverview } from '../js/overview.js';
 
@@ -17,6 +17,9 @@ const params = new URLSearchParams(location.search);
 const live = params.get('live') === '1';
 const index = live ? { requests: {}, from: params.get('from') || undefined, to: params.get('to') || undefined }
   : await (await fetch('fixtures/index.json')).json();
+// The class labels, as the page takes them from the style's metadata (lagesbild:classes).
+setClassLabels(live ? (await (await fetch('/styles/lagesbild.json')).json()).metadata['lagesbild:classes']
+  : await (await fetch('fixtures/classes.json')).json());
 const fx = { calls: [], fallbacks: [], selected: [], zooms: [], closed: 0, hotspots: [], data: [], errors: [] };
 window.fx = fx;
 window.addEventListener('error', (e) => fx.errors.push(String(e.message)));

@@ -88,16 +88,29 @@ function watch(page, label) {
   return w;
 }
 
-async function newContext() {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
+// LAGESBILD_WEB_DIR (development only): the page's own files (index.html, js/, *.css) from
+// that directory instead of the binary's embedded copy, to iterate without a rebuild.
+const webDir = env.LAGESBILD_WEB_DIR;
+const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html' };
+
+async function guard(ctx) {
   await ctx.route('**/*', (route) => {
     const u = new URL(route.request().url());
     if (u.hostname !== '127.0.0.1' && u.protocol !== 'data:' && u.protocol !== 'blob:') {
       result.offsite++;
       return route.abort();
     }
+    if (webDir && /^\/(js\/[a-z]+\.js|[a-z]+\.css|index\.html|)$/.test(u.pathname)) {
+      const file = u.pathname === '/' ? 'index.html' : u.pathname.slice(1);
+      return route.fulfill({ status: 200, contentType: TYPES[file.slice(file.lastIndexOf('.'))], body: readFileSync(`${webDir}/${file}`) });
+    }
     return route.continue();
   });
+}
+
+async function newContext(opts = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm', ...opts });
+  await guard(ctx);
   return ctx;
 }
 
@@ -140,7 +153,8 @@ const renderedAreas = (page) => lb(page, () => {
 const cellSum = (page) => lb(page, () => {
   const fs = window.lagesbild.map.queryRenderedFeatures({ layers: ['h3-fill'] });
   const ids = new Set(fs.map((f) => f.properties.cell));
-  return { n: ids.size, sum: fs.reduce((s, f) => s + (Number(f.properties.total) || 0), 0), sig: [...ids].sort().join() + fs.map((f) => f.properties.total).join() };
+  return { n: ids.size, sum: fs.reduce((s, f) => s + (Number(f.properties.total) || 0), 0),
+    atLeast: [...new Map(fs.map((f) => [f.properties.cell, Number(f.properties.total ?? f.properties.total_min) || 0])).values()].reduce((a, b) => a + b, 0), sig: [...ids].sort().join() + fs.map((f) => f.properties.total).join() };
 });
 const waitCells = (page) => page.waitForFunction(() => {
   const m = window.lagesbild.map;
@@ -168,6 +182,29 @@ const waitPanel = (page, id, period) => page.waitForFunction(([a, p]) => {
   return el.dataset.areaId === a && el.dataset.ready === 'true' && (!p || el.dataset.period === p);
 }, [id, period], { timeout: TIMEOUT, polling: 100 });
 
+const apiText = (page, path) => page.evaluate(async (p) => {
+  const r = await fetch(p);
+  return { status: r.status, type: r.headers.get('content-type') || '', text: await r.text() };
+}, path);
+// within: every bbox [w, s, e, n] lies inside the map's current bounds.
+const within = (page, boxes) => lb(page, (bs) => {
+  const b = window.lagesbild.map.getBounds();
+  const eps = 1e-3;
+  return bs.every((x) => x[0] >= b.getWest() - eps && x[1] >= b.getSouth() - eps && x[2] <= b.getEast() + eps && x[3] <= b.getNorth() + eps);
+}, boxes);
+const screenPoint = (page, lngLat) => lb(page, (ll) => {
+  const m = window.lagesbild.map;
+  const p = m.project(ll);
+  const r = m.getCanvas().getBoundingClientRect();
+  return { x: r.left + p.x, y: r.top + p.y };
+}, lngLat);
+
+// shot saves a screenshot of the journey with the side bar scrolled to its top.
+async function shot(page, name) {
+  await page.evaluate(() => { const s = document.getElementById('sidebar'); if (s) s.scrollTop = 0; });
+  await page.screenshot({ path: `${shots}/${name}.png` });
+}
+
 const tableRows = (page) => lb(page, () => [...document.querySelectorAll('#area-table tr[data-area-id]')].map((tr) => tr.dataset.areaId));
 
 async function axe(page, label) {
@@ -192,10 +229,34 @@ try {
   result.bench.firstViewBytes = w.bytes;
   result.bench.firstViewRequests = w.requests;
 
-  await page.screenshot({ path: `${shots}/analyst-sweden.png` });
+  await shot(page, 'analyst-sweden');
   const stubTable = await isStub(page, '/js/table.js');
   const stubPanel = await isStub(page, '/js/panel.js');
   check('header shows the demo badge', await lb(page, () => !document.getElementById('demo-badge').hidden));
+  check('the map shows the synthetic-data note', await lb(page, () => !document.getElementById('synthetic-note').hidden &&
+    document.getElementById('synthetic-note').textContent.includes('Syntetiska')));
+
+  step('facts from the server');
+  // One class palette: the page's class colours and labels are the style's metadata, and no
+  // module of the page holds a copy of a class colour.
+  const style = await api(page, '/styles/lagesbild.json');
+  const palette = style.body.metadata['lagesbild:classes'];
+  const cssVars = await lb(page, (keys) => keys.map((k) => getComputedStyle(document.documentElement).getPropertyValue(`--lb-class-${k}`).trim().toLowerCase()),
+    palette.map((c) => c.class));
+  check('the page\'s class colours are the style\'s palette', palette.length >= 3 && palette.every((c, i) => cssVars[i] === c.fill.toLowerCase()),
+    `${JSON.stringify(cssVars)} vs ${JSON.stringify(palette.map((c) => c.fill))}`);
+  const legendRows = await lb(page, () => [...document.querySelectorAll('#legend li[data-class]')].map((li) => [li.dataset.class, li.querySelector('.legend-label').textContent]));
+  check('the class legend is the style\'s palette, labels included', JSON.stringify(legendRows) === JSON.stringify(palette.map((c) => [c.class, c.label])),
+    JSON.stringify(legendRows));
+  const modules = await lb(page, () => [...new Set(performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+    .filter((x) => /^\/(js\/.*\.js|[a-z]+\.css)$/.test(x)))]);
+  const copies = [];
+  for (const m of modules) {
+    const text = (await apiText(page, m)).text.toLowerCase();
+    for (const c of palette) for (const col of [c.fill, c.line]) if (text.includes(col.toLowerCase())) copies.push(`${m}: ${col}`);
+    for (const c of palette) if (text.includes(`'${c.label.toLowerCase()}'`)) copies.push(`${m}: '${c.label}'`);
+  }
+  check('no JS or CSS file of the page holds a copy of the class palette', modules.length >= 10 && copies.length === 0, `${modules.length} files; ${copies.join(', ')}`);
 
   step('list year');
   // List year → the rendered areas are the API's.
@@ -210,7 +271,57 @@ try {
   check('list 2019: the comparison with 2017 is shown', changes && changes.prevYear === 2017 &&
     (await lb(page, () => document.querySelector('#set-changes .changes-summary') !== null)));
   await page.selectOption('#set-select', '2025');
-  await page.waitForFunction(() => window.lagesbild.set === '2025' && window.lagesbild.ready, null, { timeout: TIMEOUT });
+  await page.waitForFunction(() => window.lagesbild.set === '2025' && window.lagesbild.ready && window.lagesbild.changes &&
+    window.lagesbild.changes.prevYear === 2023, null, { timeout: TIMEOUT });
+  // 2025 against 2023 by the cross-year identity: an area is the same when its area_key is, or
+  // when the API names the 2023 key as its predecessor (renumbered); a new key split off a 2023
+  // area is a split part, not a new area; a 2023 key that lives on under another is not removed.
+  const [a25, a23] = [(await api(page, '/api/v1/areas?set=2025')).body.features, (await api(page, '/api/v1/areas?set=2023')).body.features];
+  const prev23 = new Map(a23.map((f) => [f.properties.area_key, f.properties]));
+  const keys25 = new Set(a25.map((f) => f.properties.area_key));
+  const want25 = { entered: [], split: [], changed: [], left: [] };
+  const followed = new Set();
+  let renumbered = 0;
+  for (const { properties: p } of a25) {
+    const links = p.predecessors || [];
+    links.forEach((l) => followed.add(l.area_key));
+    const same = prev23.get(p.area_key) || links.filter((l) => l.kind !== 'split').map((l) => prev23.get(l.area_key)).find(Boolean);
+    if (!prev23.has(p.area_key) && same) renumbered++;
+    if (same) {
+      if (same.class !== p.class) want25.changed.push(p.id);
+    } else if (links.some((l) => l.kind === 'split' && prev23.has(l.area_key))) want25.split.push(p.id);
+    else want25.entered.push(p.id);
+  }
+  for (const { properties: p } of a23) if (!keys25.has(p.area_key) && !followed.has(p.area_key)) want25.left.push(p.id);
+  const got25 = await lb(page, () => window.lagesbild.changes);
+  const sorted = (x) => JSON.stringify([...(x || [])].sort());
+  check('list 2025: the API names the 2025 splits and the renumbering', want25.split.length > 0 && renumbered > 0, JSON.stringify({ ...want25, renumbered }));
+  check('list 2025 against 2023: entered, split, changed class and left follow the cross-year identity',
+    ['entered', 'split', 'changed', 'left'].every((k) => sorted(got25[k]) === sorted(want25[k])), `page ${JSON.stringify(got25)} vs ${JSON.stringify(want25)}`);
+  const dom25 = await lb(page, () => {
+    const h = document.querySelector('#set-changes .changes-summary');
+    const n = (k) => document.querySelectorAll(`#set-changes details[data-change="${k}"] li`).length;
+    return { summary: { ...h.dataset }, lists: { entered: n('entered'), split: n('split'), changed: n('changed'), left: n('left') } };
+  });
+  check('list 2025: the side bar lists the same changes', ['entered', 'split', 'changed', 'left'].every((k) =>
+    Number(dom25.summary[k]) === want25[k].length && dom25.lists[k] === want25[k].length), JSON.stringify(dom25));
+  // "Visa förändringar": the outlines on the map mark the same areas, the removed ones dashed.
+  await page.check('#show-changes');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('changes') === '1', null, { timeout: TIMEOUT });
+  await waitIdle(page);
+  const marked = await lb(page, () => {
+    const m = window.lagesbild.map;
+    const by = {};
+    for (const f of m.getSource('areas').serialize().data.features) if (f.properties.change) (by[f.properties.change] ||= []).push(f.properties.id);
+    const drawn = m.queryRenderedFeatures({ layers: ['areas-change'] }).length;
+    return { vis: m.getLayoutProperty('areas-change', 'visibility'), left: m.getLayoutProperty('areas-left', 'visibility'), by, drawn,
+      leftN: m.getSource('areas-left').serialize().data.features.length };
+  });
+  check('list 2025: "Visa förändringar" outlines the entered, split and changed areas on the map and dashes the removed',
+    marked.vis === 'visible' && marked.left === 'visible' && ['entered', 'split', 'changed'].every((k) => sorted(marked.by[k]) === sorted(want25[k])) &&
+    marked.drawn > 0 && marked.leftN === want25.left.length, JSON.stringify(marked));
+  await shot(page, 'analyst-list-changes');
+  await page.uncheck('#show-changes');
 
   step('h3 filters');
   // The H3 layer follows the category filter and the period.
@@ -242,19 +353,81 @@ try {
   const p28 = await lb(page, () => window.lagesbild.period);
   check('period 28 days changes the H3 layer', short.sig !== all.sig && p28.from < p28.to, `12 months ${all.n} cells ${all.sum}, 28 days ${short.n} cells ${short.sum}`);
   step('playback');
-  // Playback: one month.
-  await page.click('#month-next');
-  await page.waitForFunction(() => Boolean(window.lagesbild.state.month), null, { timeout: TIMEOUT });
-  await page.click('#month-clear');
+  // Playback over 12 months: ▶ shows the first month, then the next (the H3 tiles ask for that
+  // month only, the cells change); "Spela upp" steps by itself until paused; "Hela perioden"
+  // goes back to the whole period.
   await page.selectOption('#period-preset', '12m');
+  await page.waitForFunction(() => window.lagesbild.state.preset === '12m', null, { timeout: TIMEOUT });
+  await waitIdle(page);
+  const whole = await cellSum(page);
+  const p12 = await lb(page, () => window.lagesbild.period);
+  const h3Query = () => lb(page, () => {
+    const q = new URL(window.lagesbild.map.getSource('h3').serialize().tiles[0].replace('{z}/{x}/{y}', '0/0/0')).searchParams;
+    return { from: q.get('from'), to: q.get('to'), month: window.lagesbild.state.month, label: document.getElementById('month-label').textContent };
+  });
+  const lastDay = (m) => new Date(Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)), 0)).toISOString().slice(0, 10);
+  const nextMonth = (m) => new Date(Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)), 1)).toISOString().slice(0, 7);
+  const m1 = p12.from.slice(0, 7);
+  const m2 = nextMonth(m1);
+  await page.click('#month-next');
+  await page.waitForFunction((m) => window.lagesbild.state.month === m, m1, { timeout: TIMEOUT });
+  await waitIdle(page);
+  const q1 = await h3Query();
+  const one = await cellSum(page);
+  check('playback ▶: the first month of the period, in the H3 tiles and the label', q1.from === p12.from && q1.to === lastDay(m1) && /1 av 1[23]/.test(q1.label),
+    JSON.stringify(q1));
+  check('playback: one month draws other cells, with no more incidents than the whole period', one.sig !== whole.sig && one.atLeast <= whole.atLeast,
+    `month ${one.n} cells ${one.atLeast}, period ${whole.n} cells ${whole.atLeast}`);
+  await page.click('#month-next');
+  await page.waitForFunction((m) => window.lagesbild.state.month === m, m2, { timeout: TIMEOUT });
+  const q2 = await h3Query();
+  check('playback ▶ again: the next month', q2.from === `${m2}-01` && q2.to === lastDay(m2) && /2 av/.test(q2.label), JSON.stringify(q2));
+  await page.click('#play-button');
+  await page.waitForFunction((m) => window.lagesbild.state.month > m, m2, { timeout: TIMEOUT, polling: 100 });
+  const playing = await lb(page, () => document.getElementById('play-button').getAttribute('aria-pressed'));
+  await page.click('#play-button');
+  const paused = await lb(page, () => ({ pressed: document.getElementById('play-button').getAttribute('aria-pressed'), month: window.lagesbild.state.month }));
+  await page.waitForTimeout(2000);
+  const still = await lb(page, () => window.lagesbild.state.month);
+  check('"Spela upp" animates month by month and "Pausa" stops it', playing === 'true' && paused.pressed === 'false' && still === paused.month,
+    JSON.stringify({ playing, paused, still }));
+  await page.click('#month-clear');
+  await page.waitForFunction(() => window.lagesbild.state.month === null, null, { timeout: TIMEOUT });
+  const q0 = await h3Query();
+  check('"Hela perioden" shows the whole period again', q0.from === p12.from && q0.to === p12.to && !new URLSearchParams(await lb(page, () => location.search)).has('month'),
+    JSON.stringify(q0));
   await page.evaluate(() => window.lagesbild.map.fitBounds([[10.9, 55.3], [24.2, 69.1]], { animate: false }));
   await waitTable(page);
 
   step('choropleth');
   // Colour by an indicator: a choropleth with a legend.
-  await page.selectOption('#color-by', 'rate');
-  check('colour by rate shows class breaks', await lb(page, () => window.lagesbild.color === 'rate' && document.querySelectorAll('#legend li').length >= 2));
+  for (const key of ['count', 'rate', 'smoothed', 'change', 'trend', 'score']) {
+    await page.selectOption('#color-by', key);
+    const ch = await lb(page, () => ({ color: window.lagesbild.color, items: document.querySelectorAll('#legend li').length,
+      title: (document.querySelector('#legend .legend-title') || {}).textContent,
+      fill: JSON.stringify(window.lagesbild.map.getPaintProperty('areas-fill', 'fill-color')).slice(0, 12) }));
+    check(`colour by ${key}: a choropleth with a legend and class breaks`, ch.color === key && ch.items >= 3 && Boolean(ch.title) && ch.fill.startsWith('["match"'),
+      JSON.stringify(ch));
+  }
   await page.selectOption('#color-by', 'class');
+
+  step('borders');
+  // Kommun, län and police-region borders with their labels (the region layer is off by default).
+  await page.check('input[data-layer="polisregioner"]');
+  await waitIdle(page);
+  const borderCount = () => lb(page, () => {
+    const m = window.lagesbild.map;
+    const n = (id) => m.queryRenderedFeatures({ layers: [id] }).length;
+    return { kommun: n('kommun-line'), lan: n('lan-line'), region: n('region-line'), regionLabels: n('label-region'), lanLabels: n('label-lan'), kommunLabels: n('label-kommun') };
+  });
+  const national = await borderCount(); // the region names at national scale, län and kommun names from zoom 6 and 7
+  await page.evaluate(() => window.lagesbild.map.jumpTo({ center: [15.6, 58.4], zoom: 7.3 }));
+  await waitIdle(page);
+  const regional = await borderCount();
+  check('kommun, län and police-region borders with labels', national.kommun > 0 && national.lan > 0 && national.region > 0 && national.regionLabels > 0 &&
+    regional.lanLabels > 0 && regional.kommunLabels > 0, JSON.stringify({ national, regional }));
+  await page.evaluate(() => window.lagesbild.map.fitBounds([[10.9, 55.3], [24.2, 69.1]], { animate: false }));
+  await page.uncheck('input[data-layer="polisregioner"]');
 
   step('table');
   // Table: sort, weights, then the panel against the API.
@@ -270,6 +443,23 @@ try {
     }, before, { timeout: TIMEOUT });
     const sortState = await lb(page, (k) => document.querySelector(`#area-table th[data-sort-key="${k}"]`).getAttribute('aria-sort'), key);
     check('sorting the table changes the order', sortState === 'ascending' || sortState === 'descending', `${key}: aria-sort ${sortState}`);
+    // Every indicator column: shown from "Kolumner", sorted by its header, missing values last.
+    await page.evaluate(() => { document.querySelector('#area-table [data-action="all-columns"]').click(); });
+    const sortKeys = await lb(page, () => [...document.querySelectorAll('#area-table th[data-sort-key]')].map((th) => th.dataset.sortKey)
+      .filter((k) => k !== 'name' && k !== 'rank'));
+    const unsorted = [];
+    for (const k of sortKeys) {
+      await page.click(`#area-table th[data-sort-key="${k}"] button`);
+      const col = await lb(page, (key) => ({ dir: document.querySelector(`#area-table th[data-sort-key="${key}"]`).getAttribute('aria-sort'),
+        values: [...document.querySelectorAll(`#area-table tr[data-area-id] [data-col="${key}"]`)].map((td) => td.dataset.value) }), k);
+      const nums = col.values.map((v) => (v === '' || v === undefined || Number.isNaN(Number(v)) ? null : Number(v)));
+      const present = nums.filter((v) => v !== null);
+      const lastPresent = nums.map((v) => v !== null).lastIndexOf(true);
+      const ordered = present.every((v, i) => i === 0 || (col.dir === 'ascending' ? v >= present[i - 1] : v <= present[i - 1]));
+      if (!['ascending', 'descending'].includes(col.dir) || !ordered || nums.slice(0, lastPresent).includes(null) || present.length < 2) unsorted.push(`${k} (${col.dir})`);
+    }
+    check('the table sorts by every indicator, missing values last', sortKeys.length >= 10 && unsorted.length === 0, `${sortKeys.length} columns; not sorted: ${unsorted}`);
+    await page.evaluate(() => { document.querySelector('#area-table [data-action="default-columns"]').click(); });
     const rankOrder = async () => lb(page, () => [...document.querySelectorAll('#area-table tr[data-area-id]')]
       .map((tr) => [tr.dataset.areaId, Number(tr.querySelector('td[data-col="rank"]').textContent)])
       .sort((a, b) => a[1] - b[1]).map((x) => x[0]));
@@ -287,6 +477,29 @@ try {
       return rows.join() !== r0.join();
     }, rank0, { timeout: TIMEOUT, polling: 200 });
     check('changing a weight moves the ranking', true);
+    await waitTable(page);
+    // Each area's contributions to its score, as the API's ranking gives them (the CSV link
+    // carries the table's query), and both CSV downloads.
+    await page.waitForFunction(() => document.getElementById('area-table').dataset.ready === 'true' &&
+      document.getElementById('table-csv').getAttribute('href').includes('weights='), null, { timeout: TIMEOUT });
+    const csvHref = await lb(page, () => document.getElementById('table-csv').getAttribute('href'));
+    const rankAPI = await api(page, csvHref.replace(/format=csv&?/, '').replace(/[?&]$/, ''));
+    await page.click('#area-table tr[data-area-id] .lb-expand');
+    const contrib = await lb(page, () => {
+      const tr = document.querySelector('#area-table tr[data-area-id]');
+      const d = document.querySelector(`#area-table tr[data-detail-for="${CSS.escape(tr.dataset.areaId)}"]`);
+      return { id: tr.dataset.areaId, parts: d ? Object.fromEntries([...d.querySelectorAll('td[data-contribution]')].map((td) => [td.dataset.contribution, td.dataset.value])) : null };
+    });
+    const ranked = rankAPI.body && (rankAPI.body.areas || []).find((a) => a.area.id === contrib.id);
+    const apiParts = (ranked && ranked.contributions) || {};
+    check('an area\'s contributions to its score are shown as the API computes them', rankAPI.status === 200 && contrib.parts && Object.keys(contrib.parts).length >= 3 &&
+      Object.entries(contrib.parts).every(([k, v]) => (v === '' ? !Number.isFinite(apiParts[k]) : Math.abs(Number(v) - apiParts[k]) < 1e-9)),
+      `${JSON.stringify(contrib)} vs ${JSON.stringify(apiParts)} (${csvHref})`);
+    for (const id of ['table-csv', 'table-csv-summaries']) {
+      const href = await lb(page, (x) => document.getElementById(x).getAttribute('href'), id);
+      const csv = await apiText(page, href);
+      check(`${id}: a CSV download of the table's query`, csv.status === 200 && /text\/csv/.test(csv.type) && csv.text.split('\n').length > 10, `${href}: ${csv.status} ${csv.type}`);
+    }
   }
 
   step('panel');
@@ -332,8 +545,81 @@ try {
   }
   check('panel numbers equal the API summary', matched > 0 && mismatched.length === 0, `${matched} compared; ${mismatched.join('; ')}`);
   if (stubPanel) result.skipped.push('the full area panel (web/js/panel.js is the development stub; only the count card was compared)');
+  const pv = await lb(page, () => {
+    const P = document.getElementById('area-panel');
+    const cardsBy = Object.fromEntries([...P.querySelectorAll('.lb-card[data-indicator]')].map((c) => [c.dataset.indicator, {
+      value: c.dataset.value, detail: (c.querySelector('.lb-card-detail') || {}).textContent || '',
+      mark: (c.querySelector('.lb-card-mark') || {}).textContent || '' }]));
+    const plot = P.querySelector('.lb-chart-plot');
+    return {
+      cards: cardsBy,
+      chart: plot ? plot.getAttribute('aria-label') : null, canvas: Boolean(P.querySelector('.lb-chart-plot canvas')),
+      lq: Object.fromEntries([...P.querySelectorAll('tr[data-group] td[data-indicator="location_quotient"]')].map((td) => [td.closest('tr').dataset.group, td.dataset.value])),
+      agencies: [...P.querySelectorAll('li[data-agency]')].map((li) => li.dataset.agency).sort(),
+      history: [...P.querySelectorAll('tr[data-year]')].map((tr) => Number(tr.dataset.year)),
+      current: (P.querySelector('tr[data-year][aria-current="true"]') || { dataset: {} }).dataset.year,
+      report: (P.querySelector('a[data-action="report"]') || { getAttribute: () => null }).getAttribute('href'),
+      synthetic: Boolean(P.querySelector('.lb-synthetic')),
+    };
+  });
+  const sb = sum.body;
+  const t = sb.total;
+  // Confidence intervals: every card whose indicator has an interval shows it.
+  const withCI = ['rate_per_1000', 'smoothed_rate_per_1000', 'rate_ratio_rest_of_kommun'].filter((k) => t[k] && !t[k].suppressed && Number.isFinite(t[k].lower));
+  check('panel: the rates carry their 95 % confidence intervals', withCI.every((k) => pv.cards[k] && pv.cards[k].detail.includes('95 % KI')),
+    `${withCI}: ${JSON.stringify(withCI.map((k) => pv.cards[k]))}`);
+  // Significance of the change and of the trend, as the API tests them.
+  const sigText = (sig) => (sig === true ? 'Statistiskt säkerställd' : sig === false ? 'Inte statistiskt säkerställd' : 'Signifikans kan inte prövas');
+  check('panel: the change against the comparison period with its significance', t.change.suppressed || pv.cards.change_percent.mark.startsWith(sigText(t.change.significant)),
+    `${JSON.stringify(pv.cards.change_percent)}, API significant ${t.change.significant}`);
+  check('panel: the trend with the Mann–Kendall test\'s verdict', t.trend.suppressed || pv.cards.sen_slope_per_month.mark.startsWith(sigText(t.trend.significant)),
+    JSON.stringify(pv.cards.sen_slope_per_month));
+  // Estimated and suppressed values are marked, with the reason.
+  const marksOK = Object.entries(pv.cards).every(([, c]) => c.value !== 'suppressed' || c.mark.length > 10);
+  check('panel: an estimated population is marked "Uppskattat", every withheld value says why', marksOK &&
+    (!sb.population || !sb.population.estimated || pv.cards.population.mark.startsWith('Uppskattat')), JSON.stringify(pv.cards));
+  check('panel: the monthly trend chart is drawn and states the trend test\'s result', pv.canvas && pv.chart &&
+    (t.trend.suppressed ? pv.chart.includes('Ingen trendanalys') : pv.chart.includes(`Mann–Kendall över ${t.trend.months} månader`) &&
+      pv.chart.includes(t.trend.significant ? 'statistiskt säkerställd' : 'ingen statistiskt säkerställd trend')), pv.chart);
+  const lqWant = Object.fromEntries((sb.groups || []).map((g) => [g.group, g.location_quotient && !g.location_quotient.suppressed ? String(g.location_quotient.value) : 'suppressed']));
+  check('panel: the group mix shows the API\'s location quotients', Object.keys(lqWant).length > 0 && JSON.stringify(pv.lq) === JSON.stringify(lqWant),
+    `${JSON.stringify(pv.lq)} vs ${JSON.stringify(lqWant)}`);
+  check('panel: the agencies present are the API\'s', JSON.stringify(pv.agencies) === JSON.stringify(((sb.presence && sb.presence.agencies) || []).map((a) => a.code).sort()),
+    JSON.stringify(pv.agencies));
+  const histWant = (sb.classification_history || []).map((h) => h.year).sort((a, b) => a - b);
+  check('panel: the classification history across all lists, the current list marked', histWant.length > 1 &&
+    JSON.stringify(pv.history) === JSON.stringify(histWant) && pv.current === '2025', `${pv.history} vs ${histWant}, current ${pv.current}`);
+  check('panel: the synthetic-data mark', pv.synthetic === Boolean(sb.provenance && sb.provenance.synthetic));
+  const report = await apiText(page, pv.report || '/missing');
+  check('panel: the report button opens the printable area report of the same period', pv.report === `/api/v1/areas/${first}/report?from=${period.from}&to=${period.to}` &&
+    report.status === 200 && /text\/html/.test(report.type) && report.text.includes(sb.area.name), `${pv.report}: ${report.status} ${report.type}`);
+  // Hot spots: the API's hot cells are drawn on the map.
+  const hotWant = ((sb.hot_spots && sb.hot_spots.cells && sb.hot_spots.cells.features) || []).map((f) => f.properties.h3).sort();
   await waitIdle(page);
-  await page.screenshot({ path: `${shots}/analyst-area.png` });
+  const hotGot = await lb(page, () => {
+    const m = window.lagesbild.map;
+    return { src: [...new Set(m.querySourceFeatures('hotspots').map((f) => f.properties.h3))].sort(), drawn: m.queryRenderedFeatures({ layers: ['hotspots-fill'] }).length };
+  });
+  check('panel: the hot spots are drawn on the map', JSON.stringify(hotGot.src) === JSON.stringify(hotWant) && (hotWant.length === 0 || hotGot.drawn > 0),
+    `${hotWant.length} hot cells from the API, ${hotGot.src.length} in the layer, ${hotGot.drawn} drawn`);
+  if (hotWant.length === 0) result.skipped.push(`hot spots drawn: ${first} has no hot cell in the demo data`);
+  // Hover: the area under the pointer is named.
+  const firstFeature = (await api(page, `/api/v1/areas/${first}`)).body;
+  const pt = await screenPoint(page, firstFeature.properties.label_point);
+  await page.mouse.move(pt.x - 3, pt.y - 3);
+  await page.mouse.move(pt.x, pt.y);
+  await page.waitForSelector('.hover-popup', { timeout: 10000 });
+  const tip = await page.textContent('.hover-popup');
+  check('hovering an area shows its name, class and kommun', tip.includes(firstFeature.properties.name) && tip.includes(firstFeature.properties.class_label), tip);
+  // A click on the map opens the area under the pointer.
+  await page.evaluate(() => document.querySelector('[data-action="close"]').click());
+  await page.waitForFunction(() => window.lagesbild.state.area === null, null, { timeout: TIMEOUT });
+  await page.mouse.click(pt.x, pt.y);
+  await waitPanel(page, first);
+  check('a click on an area opens its panel', await lb(page, (id) => window.lagesbild.state.area === id, first));
+  await page.mouse.move(5, 300);
+  await waitIdle(page);
+  await shot(page, 'analyst-area');
 
   step('presence');
   // Agency presence: the layer renders offices and operations from the narvaro tiles; the
@@ -376,6 +662,13 @@ try {
     `${agency}: ${pOne.offices} rendered of ${pAll.offices}, ${counts[agency]} expected`);
   await page.selectOption('#agency-select', '');
   await page.waitForFunction(() => !new URLSearchParams(location.search).has('agency'), null, { timeout: TIMEOUT });
+  // The agencies' observations: off by default (no request), fetched when switched on.
+  const obsBefore = await lb(page, () => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/observations')).length);
+  await page.check('input[data-layer="observationer"]');
+  await page.waitForFunction(() => window.lagesbild.map.getSource('observationer').serialize().data.features.length > 0 &&
+    window.lagesbild.map.getLayoutProperty('observationer', 'visibility') === 'visible', null, { timeout: TIMEOUT, polling: 200 });
+  check('observations: no request until the layer is on, then the records the API returns', obsBefore === 0);
+  await page.uncheck('input[data-layer="observationer"]');
 
   step('period presets');
   // Each preset sets the period of the URL, the period line, the table (the API's answer) and
@@ -454,8 +747,9 @@ try {
   await page.check('input[data-layer="narvaro"]');
   await page.selectOption('#period-preset', '3m');
   await page.selectOption('#color-by', 'count');
-  await page.waitForFunction(() => /color=count/.test(location.search) && /period=3m/.test(location.search) && /narvaro/.test(location.search),
-    null, { timeout: TIMEOUT }); // the URL is written debounced
+  await page.click('#month-next'); // the playback month is part of the view
+  await page.waitForFunction(() => /color=count/.test(location.search) && /period=3m/.test(location.search) && /narvaro/.test(location.search) &&
+    /month=/.test(location.search), null, { timeout: TIMEOUT }); // the URL is written debounced
   // The weight moved in the table step is in the link.
   check('the moved weight is in the URL', await lb(page, () => /(^|,)[a-z_]+:/.test(new URLSearchParams(location.search).get('weights') || '')),
     await lb(page, () => location.search));
@@ -480,10 +774,13 @@ try {
   result.bench.reloadToMapWarmMs = Date.now() - tWarm;
   await page2.waitForFunction((id) => document.getElementById('area-panel').dataset.areaId === id, first, { timeout: TIMEOUT });
   const viewB = await lb(page2, () => ({ s: window.lagesbild.state, c: window.lagesbild.map.getCenter(), z: window.lagesbild.map.getZoom() }));
-  for (const k of ['set', 'preset', 'compare', 'color', 'area']) {
+  for (const k of ['set', 'preset', 'compare', 'color', 'area', 'month']) {
     check(`shared URL restores ${k}`, viewA.s[k] === viewB.s[k], `${viewA.s[k]} vs ${viewB.s[k]}`);
   }
   check('shared URL restores the layers', JSON.stringify(viewA.s.layers) === JSON.stringify(viewB.s.layers));
+  check('shared URL restores the filters (category groups, agencies) and the H3 and presence tiles', JSON.stringify([viewA.s.groups, viewA.s.agencies]) ===
+    JSON.stringify([viewB.s.groups, viewB.s.agencies]) && (await lb(page, () => [window.lagesbild.h3Tiles, window.lagesbild.narvaroTiles].join())) ===
+    (await lb(page2, () => [window.lagesbild.h3Tiles, window.lagesbild.narvaroTiles].join())));
   // Weights: the sliders and the ranking's request carry the shared weights.
   await waitTable(page2);
   const sliders = (pg) => lb(pg, () => Object.fromEntries([...document.querySelectorAll('input[type="range"][data-weight]')].map((i) => [i.dataset.weight, i.value])));
@@ -493,7 +790,7 @@ try {
     `${viewA.s.weights} vs ${viewB.s.weights}; sliders ${JSON.stringify(slA)} vs ${JSON.stringify(slB)}`);
   check('shared URL restores the position', Math.abs(viewA.z - viewB.z) < 0.05 && Math.abs(viewA.c.lng - viewB.c.lng) < 0.01 && Math.abs(viewA.c.lat - viewB.c.lat) < 0.01,
     `${JSON.stringify(viewA)} vs ${JSON.stringify(viewB)}`);
-  await page2.screenshot({ path: `${shots}/shared-url.png` });
+  await shot(page2, 'shared-url');
   await axe(page2, 'analyst');
   // A saved profile: chosen, it replaces the weights in the URL and a reload restores it.
   const profile = await lb(page2, () => [...document.querySelectorAll('#profile-select option')].map((o) => o.value).find(Boolean) || null);
@@ -524,6 +821,70 @@ try {
   await page2.keyboard.press('Enter');
   await page2.waitForFunction(() => /SO|UOP/.test(document.getElementById('area-panel').dataset.areaId || '') &&
     window.lagesbild.state.area !== null, null, { timeout: TIMEOUT });
+  const rinkeby = await lb(page2, () => document.getElementById('area-panel').dataset.areaId);
+  check('search by area name opens the area', (await api(page2, `/api/v1/areas/${rinkeby}`)).body.properties.name === 'Rinkeby');
+  await waitPanel(page2, rinkeby);
+
+  step('print');
+  // Print styles: the map and the open area, no controls.
+  await page2.emulateMedia({ media: 'print' });
+  const pr = await lb(page2, () => {
+    const shown = (e) => Boolean(e) && getComputedStyle(e).display !== 'none';
+    return { sidebar: shown(document.getElementById('sidebar')), search: shown(document.querySelector('.search')), tabs: shown(document.querySelector('.tabs')),
+      map: Math.round(document.querySelector('.map-wrap').getBoundingClientRect().height), panel: shown(document.getElementById('area-panel')),
+      footer: shown(document.querySelector('#area-panel .lb-panel-footer')), values: shown(document.querySelector('#area-panel .lb-chart-values')),
+      badge: shown(document.getElementById('demo-badge')) };
+  });
+  check('print: the map, the open area and the synthetic badge; no side bar, search, tabs or buttons', !pr.sidebar && !pr.search && !pr.tabs && pr.map > 200 &&
+    pr.panel && !pr.footer && pr.values && pr.badge, JSON.stringify(pr));
+  await page2.pdf({ path: `${shots}/print-area.pdf`, format: 'A4', printBackground: true }).catch(() => {});
+  await page2.emulateMedia({ media: 'screen' });
+
+  step('search');
+  // A kommun: the map moves to it. A lokalpolisområde: the map fits its areas.
+  const labelsFC = (await api(page2, '/styles/labels.geojson')).body;
+  const pick = async (text, kind) => {
+    await page2.fill('#search', '');
+    await page2.locator('#search').focus();
+    await page2.keyboard.type(text);
+    await page2.waitForSelector(`#search-results li[data-kind="${kind}"]`, { timeout: TIMEOUT });
+    await page2.click(`#search-results li[data-kind="${kind}"]`);
+    await page2.waitForFunction(() => !window.lagesbild.map.isMoving(), null, { timeout: TIMEOUT, polling: 200 });
+    await page2.waitForTimeout(300);
+    await page2.waitForFunction(() => !window.lagesbild.map.isMoving(), null, { timeout: TIMEOUT, polling: 200 });
+  };
+  await pick('Botkyrka', 'kommun');
+  const bk = labelsFC.features.find((f) => f.properties.kind === 'kommun' && f.properties.namn === 'Botkyrka');
+  const at = await lb(page2, () => ({ c: window.lagesbild.map.getCenter(), z: window.lagesbild.map.getZoom() }));
+  check('search by kommun name moves the map to the kommun', bk && Math.abs(at.c.lng - bk.geometry.coordinates[0]) < 0.02 &&
+    Math.abs(at.c.lat - bk.geometry.coordinates[1]) < 0.02 && at.z >= 9.5, JSON.stringify(at));
+  await pick('Järva', 'lpo');
+  const jarva = (await api(page2, '/api/v1/areas?set=2025')).body.features.filter((f) => f.properties.lpo_namn === 'Järva');
+  check('search by lokalpolisområde name fits the map to its areas', jarva.length > 1 && (await within(page2, jarva.map((f) => f.bbox))) &&
+    (await lb(page2, () => window.lagesbild.map.getZoom())) > 10, `${jarva.length} areas`);
+
+  step('keyboard');
+  // The table by keyboard: a row takes focus, Enter opens its area, Esc closes it; the tabs
+  // follow the arrow keys.
+  await page2.click('#tab-table');
+  await waitTable(page2);
+  const row = await lb(page2, () => document.querySelector('#area-table tr[data-area-id]').dataset.areaId);
+  await page2.focus(`#area-table tr[data-area-id="${row}"]`);
+  await page2.keyboard.press('Enter');
+  await waitPanel(page2, row);
+  check('Enter on a table row opens its area', await lb(page2, (id) => window.lagesbild.state.area === id && document.getElementById('tab-panel').getAttribute('aria-selected') === 'true', row));
+  await page2.focus('#tab-panel');
+  await page2.keyboard.press('ArrowLeft');
+  check('the arrow keys move between the tabs', await lb(page2, () => document.activeElement.id === 'tab-table' && !document.getElementById('area-table').hidden));
+  await page2.keyboard.press('Escape');
+  await page2.waitForFunction(() => window.lagesbild.state.area === null, null, { timeout: TIMEOUT });
+  check('Esc closes the area', await lb(page2, () => !document.getElementById('area-panel').dataset.areaId));
+  await page2.locator('#map').focus();
+  const z0 = await lb(page2, () => window.lagesbild.map.getZoom());
+  await page2.focus('.maplibregl-canvas');
+  await page2.keyboard.press('+');
+  await page2.waitForFunction((z) => window.lagesbild.map.getZoom() > z + 0.5, z0, { timeout: TIMEOUT });
+  check('the map zooms with the keyboard', true);
   const owned = new Map([...w.owned, ...w2.owned]);
   result.bench.ownJsCssGzipBytes = [...owned.values()].reduce((a, b) => a + b, 0);
   result.bench.ownFiles = owned.size;
@@ -531,15 +892,7 @@ try {
 
   step('tablet');
   // ---- tablet: 820×1180 ------------------------------------------------------------
-  const tctx = await browser.newContext({ viewport: { width: 820, height: 1180 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm', hasTouch: true });
-  await tctx.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname !== '127.0.0.1' && u.protocol !== 'data:' && u.protocol !== 'blob:') {
-      result.offsite++;
-      return route.abort();
-    }
-    return route.continue();
-  });
+  const tctx = await newContext({ viewport: { width: 820, height: 1180 }, hasTouch: true });
   const tpage = await tctx.newPage();
   const tw = watch(tpage, 'tablet');
   await login(tpage, tw, env.LAGESBILD_NATIONAL_USER, env.LAGESBILD_NATIONAL_PASSWORD);
@@ -557,7 +910,7 @@ try {
       .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')}:${Math.round(e.getBoundingClientRect().right)}`);
     return { sw: document.documentElement.scrollWidth, cw, wide };
   });
-  await tpage.screenshot({ path: `${shots}/tablet.png` });
+  await shot(tpage, 'tablet');
   let sc = await scroll();
   check('tablet: no horizontal scroll', sc.sw <= sc.cw, JSON.stringify(sc));
   // The side drawer: Tab to its toggle, open it with Enter, Tab into it.
@@ -588,8 +941,32 @@ try {
   sc = await scroll();
   check('tablet: no horizontal scroll with the drawer open', sc.sw <= sc.cw, JSON.stringify(sc));
   await waitIdle(tpage);
-  await tpage.screenshot({ path: `${shots}/tablet.png` });
+  await shot(tpage, 'tablet');
   await tctx.close();
+
+  step('regional');
+  // ---- regional analyst: opens on the region's areas, sees nothing outside it ---------------
+  if (!env.LAGESBILD_REGIONAL_USER) {
+    result.skipped.push('the regional analyst (LAGESBILD_REGIONAL_USER not set)');
+  } else {
+    const rctx = await newContext();
+    const rpage = await rctx.newPage();
+    const rw = watch(rpage, 'regional');
+    await login(rpage, rw, env.LAGESBILD_REGIONAL_USER, env.LAGESBILD_REGIONAL_PASSWORD);
+    await waitTable(rpage);
+    await waitIdle(rpage);
+    const ra = (await api(rpage, '/api/v1/areas?set=2025')).body.features;
+    const raIds = ra.map((f) => f.id).sort();
+    check('regional: the API returns only the region\'s areas', ra.length > 0 && ra.every((f) => f.properties.region_kod === env.LAGESBILD_REGIONAL_REGION));
+    check('regional: the map shows the region\'s areas and no others', JSON.stringify(await renderedAreas(rpage)) === JSON.stringify(raIds));
+    const rz = await lb(rpage, () => window.lagesbild.map.getZoom());
+    check('regional: opens on the region (zoomed to its areas, not Sweden)', rz > 6 && (await within(rpage, ra.map((f) => f.bbox))), `zoom ${rz}`);
+    check('regional: the table lists the region\'s areas', JSON.stringify((await tableRows(rpage)).sort()) === JSON.stringify(raIds));
+    const scopeText = await rpage.textContent('#session-scope');
+    check('regional: the header names the scope with the API\'s region name', scopeText.includes(ra[0].properties.region_namn), scopeText);
+    await shot(rpage, 'regional');
+    await rctx.close();
+  }
 
   step('lpo');
   // ---- LPO journey -----------------------------------------------------------------
@@ -611,11 +988,52 @@ try {
   const lrows = await tableRows(lpage);
   check('LPO: only own areas listed', lrows.length > 0 && lrows.every((id) => ownIds.includes(id)), `${lrows}`);
   check('LPO: the overview is offered', await lb(lpage, () => !document.getElementById('tab-overview').hidden));
-  await lpage.screenshot({ path: `${shots}/lpo.png` });
+  check('LPO: the map holds all own areas', await within(lpage, own.body.features.map((f) => f.bbox)));
+  const firstOwn = [...own.body.features].sort((a, b) => a.properties.name.localeCompare(b.properties.name, 'sv'))[0].id;
+  check('LPO: the first area (by name) is the one open', (await lb(lpage, () => document.getElementById('area-panel').dataset.areaId)) === firstOwn);
+  await shot(lpage, 'lpo');
   await lpage.click('#tab-overview');
-  await lpage.screenshot({ path: `${shots}/lpo-overview.png` });
+  await lpage.waitForFunction((n) => document.querySelectorAll('#overview .lb-ov-card[data-area-id]').length === n &&
+    document.querySelectorAll('#overview .lb-ov-card canvas, #overview .lb-ov-card svg').length > 0, ownIds.length, { timeout: TIMEOUT });
+  const ov = await lb(lpage, () => {
+    const cards = [...document.querySelectorAll('#overview .lb-ov-card[data-area-id]')];
+    return { ids: cards.map((c) => c.dataset.areaId).sort(), tops: cards.map((c) => Math.round(c.getBoundingClientRect().top)),
+      counts: Object.fromEntries(cards.map((c) => [c.dataset.areaId, (c.querySelector('[data-indicator="count"]') || { dataset: {} }).dataset.value])) };
+  });
+  check('LPO: the overview compares the own areas side by side', JSON.stringify(ov.ids) === JSON.stringify(ownIds) && ov.tops.length > 1 && ov.tops[0] === ov.tops[1],
+    JSON.stringify(ov));
+  const lperiod = await lb(lpage, () => window.lagesbild.period);
+  const lsum = await api(lpage, `/api/v1/areas/${ownIds[0]}/summary?from=${lperiod.from}&to=${lperiod.to}`);
+  const lc = lsum.body.total.count;
+  check('LPO: the overview\'s numbers are the API\'s', ov.counts[ownIds[0]] === (lc.suppressed ? 'suppressed' : String(lc.value)), `${ov.counts[ownIds[0]]} vs ${JSON.stringify(lc)}`);
+  await shot(lpage, 'lpo-overview');
   await axe(lpage, 'lpo');
   await lctx.close();
+
+  step('operator basemap');
+  // LAGESBILD_BASEMAP_STYLE puts the service's layers over an operator's basemap (the server
+  // side: TestBasemapStyle). Here the page gets such a style — no offline land, lakes or place
+  // names, the operator's own first layer — and still draws the areas and the cells.
+  const bctx = await newContext();
+  await bctx.route('**/styles/lagesbild.json', async (route) => {
+    const resp = await route.fetch();
+    const st = await resp.json();
+    const offline = new Set(['land', 'lan-fill', 'lakes']);
+    st.layers = [{ id: 'operator-background', type: 'background', paint: { 'background-color': '#ece6da' } },
+      ...st.layers.filter((l) => l.type !== 'background' && !offline.has(l.id) && !l.id.startsWith('label-place-'))];
+    for (const id of Object.keys(st.sources)) if (!st.layers.some((l) => l.source === id)) delete st.sources[id];
+    await route.fulfill({ response: resp, json: st });
+  });
+  const bpage = await bctx.newPage();
+  const bw = watch(bpage, 'operator basemap');
+  await login(bpage, bw, env.LAGESBILD_NATIONAL_USER, env.LAGESBILD_NATIONAL_PASSWORD);
+  await waitCells(bpage);
+  await waitIdle(bpage);
+  const bIds = (await api(bpage, '/api/v1/areas?set=2025')).body.features.map((f) => f.id).sort();
+  const bLayers = await lb(bpage, () => window.lagesbild.map.getStyle().layers.map((l) => l.id));
+  check('an operator\'s basemap: its layer first, no offline land, the areas and cells drawn over it', bLayers[0] === 'operator-background' &&
+    !bLayers.includes('land') && JSON.stringify(await renderedAreas(bpage)) === JSON.stringify(bIds), `${bLayers.slice(0, 4)}`);
+  await bctx.close();
 
   step('outage');
   // ---- outage (last: the Go test stops the database) ---------------------------
@@ -638,14 +1056,14 @@ try {
     }));
     check('outage: the banner says the service is temporarily unavailable', Boolean(o.banner) && o.banner.includes('tillfälligt otillgänglig'));
     check('outage: the login form is not shown', !o.login);
-    await outagePage.screenshot({ path: `${shots}/outage.png` });
+    await shot(outagePage, 'outage');
   }
   await octx.close();
   result.ok = result.problems.length === 0 && result.offsite === 0;
   if (result.offsite) result.problems.push(`${result.offsite} requests off 127.0.0.1`);
 } catch (err) {
   result.problems.unshift(`${result.step || 'login'}: ${err.message.split('\n')[0]}`);
-  if (outagePage) await outagePage.screenshot({ path: `${shots}/failure.png` }).catch(() => {});
+  if (outagePage) await shot(outagePage, 'failure').catch(() => {});
 } finally {
   await browser.close();
 }
