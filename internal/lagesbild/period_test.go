@@ -52,7 +52,9 @@ type newestStub struct {
 	err error
 }
 
-func (n newestStub) NewestIncidentDay(context.Context) (time.Time, bool, error) { return n.day, n.ok, n.err }
+func (n newestStub) NewestIncidentDay(context.Context) (time.Time, bool, error) {
+	return n.day, n.ok, n.err
+}
 
 // TestNewestOrToday: the newest incident day as a date, or today in Sweden without incidents
 // (23:30 UTC on 31 December is already New Year's Day in Stockholm), and the store's error.
