@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,10 +71,9 @@ func cmdUser(ctx context.Context, cfg config, logger *slog.Logger, args []string
 		name, args = args[0], args[1:]
 	}
 	fs := flags("user "+sub, stderr)
-	role := fs.String("role", "", "nationell, regional, lokal, gis, admin or myndighet")
-	scope := fs.String("scope", "", "all, REGIONKOD, OMRADESKOD or their names (comma-separated)")
+	acct := addAccountFlags(fs, true)
+	role, scope, agency := acct.role, acct.scope, acct.agency
 	display := fs.String("name", "", "the person's full name")
-	agency := fs.String("agency", "", "myndighet: the agency (skv, fk, mv, kfm, ...); police roles are pm")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -162,9 +162,8 @@ func cmdToken(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		id, args = args[0], args[1:]
 	}
 	fs := flags("token "+sub, stderr)
-	role := fs.String("role", "", "nationell, regional, lokal, gis, admin or myndighet")
-	scope := fs.String("scope", "", "all, REGIONKOD, OMRADESKOD or their names (comma-separated)")
-	agency := fs.String("agency", "", "myndighet: the agency (skv, fk, mv, kfm, ...); police roles are pm")
+	acct := addAccountFlags(fs, true)
+	role, scope, agency := acct.role, acct.scope, acct.agency
 	layers := fs.String("layers", "", "gis: comma-separated layers (default: all but handelser)")
 	maxRes := fs.Int("max-res", 0, "gis: finest H3 resolution (default 7)")
 	expires := fs.String("expires", "90d", "lifetime (90d, 12h, 1y) or an end date")
@@ -248,14 +247,9 @@ func cmdAudit(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	q := auth.AuditQuery{Subject: *subject, Action: *action, Resource: *resource, Limit: *limit}
-	if *since != "" {
-		t, err := time.Parse(time.RFC3339, *since)
-		if err != nil {
-			if t, err = time.ParseInLocation(time.DateOnly, *since, time.Local); err != nil {
-				return fmt.Errorf("audit: --since %q is not an RFC 3339 time or a date: %w", *since, errUsage)
-			}
-		}
-		q.Since = &t
+	var err error
+	if q.Since, err = sinceFlag("audit", *since); err != nil {
+		return err
 	}
 	db, err := openDatabase(ctx, cfg, logger, false)
 	if err != nil {
@@ -271,35 +265,64 @@ func cmdAudit(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if err := auditCLI(ctx, db, "read", "audit", map[string]any{"user": *subject, "action": *action, "resource": *resource}); err != nil {
 		return err
 	}
-	if *asJSON {
-		for _, e := range rows {
-			if err := writeJSONLine(stdout, e); err != nil {
+	return printRows(stdout, *asJSON, rows, "TIME\tUSER\tROLE\tSCOPE\tACTION\tRESOURCE\tRESULT\tSTATUS\tCLIENT\tREQUEST",
+		func(e auth.AuditEntry) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s", e.At.Format(time.RFC3339), e.Subject, e.Role, e.Scope,
+				e.Action, e.Resource, e.Result, e.Status, e.Client, e.RequestID)
+		})
+}
+
+// sinceFlag reads a --since value of command cmd: an RFC 3339 time or a date (local midnight);
+// empty: nil.
+func sinceFlag(cmd, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		if t, err = time.ParseInLocation(time.DateOnly, v, time.Local); err != nil {
+			return nil, fmt.Errorf("%s: --since %q is not an RFC 3339 time or a date: %w", cmd, v, errUsage)
+		}
+	}
+	return &t, nil
+}
+
+// printRows writes rows as one JSON object per line, or as a table: the tab-separated header
+// and one line per row.
+func printRows[T any](w io.Writer, asJSON bool, rows []T, header string, line func(T) string) error {
+	if asJSON {
+		for _, r := range rows {
+			if err := writeJSONLine(w, r); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tUSER\tROLE\tSCOPE\tACTION\tRESOURCE\tRESULT\tSTATUS\tCLIENT\tREQUEST")
-	for _, e := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", e.At.Format(time.RFC3339), e.Subject, e.Role, e.Scope,
-			e.Action, e.Resource, e.Result, e.Status, e.Client, e.RequestID)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, line(r))
 	}
 	return tw.Flush()
 }
 
-// demoUsers are the accounts `lagesbild demo` and `serve --demo` create, one per role.
-var demoUsers = []struct {
-	name  string
-	role  auth.Role
-	scope string
-	label string
-}{
-	{"demo-nationell", auth.RoleNationell, "all", "nationell analytiker (hela landet)"},
-	{"demo-regional", auth.RoleRegional, "5300", "regional analytiker, polisregion Stockholm"},
-	{"demo-lokal", auth.RoleLokal, "531350", "lokalpolisområdeschef, LPO Järva (531350)"},
-	{"demo-gis", auth.RoleGIS, "5400", "GIS-användare, polisregion Öst, grova celler"},
-	{"demo-admin", auth.RoleAdmin, "", "administratör (användare, tokens, import, logg)"},
+// demoAccount is one account `lagesbild demo` and `serve --demo` create.
+type demoAccount struct {
+	name   string
+	role   auth.Role
+	agency string // myndighet: the agency; police roles are pm
+	scope  string
+	label  string
+}
+
+// demoUsers are the police's demo accounts, one per role; demoAgencyUsers (demo_samverkan.go)
+// are the other agencies'.
+var demoUsers = []demoAccount{
+	{"demo-nationell", auth.RoleNationell, "", "", "nationell analytiker (hela landet)"},
+	{"demo-regional", auth.RoleRegional, "", "5300", "regional analytiker, polisregion Stockholm"},
+	{"demo-lokal", auth.RoleLokal, "", "531350", "lokalpolisområdeschef, LPO Järva (531350)"},
+	{"demo-gis", auth.RoleGIS, "", "5400", "GIS-användare, polisregion Öst, grova celler"},
+	{"demo-admin", auth.RoleAdmin, "", "", "administratör (användare, tokens, import, logg)"},
 }
 
 // ensureDemoUsers creates the demo accounts, or gives them new random passwords, and prints
@@ -307,17 +330,14 @@ var demoUsers = []struct {
 func ensureDemoUsers(ctx context.Context, db *database, stdout io.Writer) error {
 	svc := auth.NewService(db, true)
 	fmt.Fprintln(stdout, "demo: log in with these DEMO accounts (synthetic data only; refused outside demo mode):")
-	for _, d := range demoUsers {
+	for _, d := range append(append([]demoAccount{}, demoUsers...), demoAgencyUsers...) {
 		pw, _, err := auth.NewToken()
 		if err != nil {
 			return err
 		}
 		pw = "demo-" + pw[4:20]
-		scope := d.scope
-		if d.role == auth.RoleNationell {
-			scope = ""
-		}
-		_, err = svc.CreateUser(ctx, auth.NewUser{Username: d.name, DisplayName: d.label, Password: pw, Role: d.role, Scope: scope, Demo: true})
+		_, err = svc.CreateUser(ctx, auth.NewUser{Username: d.name, DisplayName: d.label, Password: pw, Role: d.role,
+			Scope: d.scope, Agency: d.agency, Demo: true})
 		if errors.Is(err, lagesbild.ErrConflict) {
 			var hash string
 			if hash, err = auth.HashPassword(pw); err == nil {
@@ -329,10 +349,26 @@ func ensureDemoUsers(ctx context.Context, db *database, stdout io.Writer) error 
 		}
 		fmt.Fprintf(stdout, "  %-15s  %-28s  %s\n", d.name, pw, d.label)
 	}
-	if err := ensureDemoAgencyUsers(ctx, db, stdout); err != nil { // demo_samverkan.go
-		return err
-	}
 	return auditCLI(ctx, db, "admin", "user/demo-*", map[string]any{"op": "demo users"})
+}
+
+// accountFlags give an account, a token or a command-line caller its role, scope and (for
+// myndighet) agency.
+type accountFlags struct {
+	role, scope, agency *string
+}
+
+func addAccountFlags(fs *flag.FlagSet, withAgency bool) accountFlags {
+	f := accountFlags{
+		role:  fs.String("role", "", "nationell, regional, lokal, gis, admin or myndighet"),
+		scope: fs.String("scope", "", "all, REGIONKOD, OMRADESKOD or their names (comma-separated)"),
+	}
+	if withAgency {
+		f.agency = fs.String("agency", "", "myndighet: the agency (skv, fk, mv, kfm, ...); police roles are pm")
+	} else {
+		f.agency = new(string)
+	}
+	return f
 }
 
 func writeJSONLine(w io.Writer, v any) error {

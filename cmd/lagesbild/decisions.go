@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -137,22 +136,12 @@ func cmdDecision(ctx context.Context, cfg config, logger *slog.Logger, args []st
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			for _, d := range ds {
-				if err := writeJSONLine(stdout, d); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tAGENCIES\tSCOPE\tVALID FROM\tVALID UNTIL\tSTATUS")
 		now := time.Now()
-		for _, d := range ds {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Name, strings.Join(d.Agencies, ","), decisionScope(d),
-				d.ValidFrom.Format(time.RFC3339), d.ValidUntil.Format(time.RFC3339), decisionStatus(d, now))
-		}
-		return tw.Flush()
+		return printRows(stdout, *asJSON, ds, "ID\tNAME\tAGENCIES\tSCOPE\tVALID FROM\tVALID UNTIL\tSTATUS",
+			func(d lagesbild.Decision) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", d.ID, d.Name, strings.Join(d.Agencies, ","), decisionScope(d),
+					d.ValidFrom.Format(time.RFC3339), d.ValidUntil.Format(time.RFC3339), decisionStatus(d, now))
+			})
 	}
 	return fmt.Errorf("decision: unknown subcommand %q: %w", sub, errUsage)
 }
@@ -224,14 +213,9 @@ func cmdDisclosures(ctx context.Context, cfg config, logger *slog.Logger, args [
 		return err
 	}
 	q := lagesbild.DisclosureQuery{Owner: *agency, Limit: *limit}
-	if *since != "" {
-		t, err := time.Parse(time.RFC3339, *since)
-		if err != nil {
-			if t, err = time.ParseInLocation(time.DateOnly, *since, time.Local); err != nil {
-				return fmt.Errorf("disclosures: --since %q is not an RFC 3339 time or a date: %w", *since, errUsage)
-			}
-		}
-		q.Since = &t
+	var err error
+	if q.Since, err = sinceFlag("disclosures", *since); err != nil {
+		return err
 	}
 	db, err := openDatabase(ctx, cfg, logger, false)
 	if err != nil {
@@ -245,21 +229,11 @@ func cmdDisclosures(ctx context.Context, cfg config, logger *slog.Logger, args [
 	if err := auditCLI(ctx, db, "read", "disclosures", map[string]any{"agency": *agency, "rows": len(rows)}); err != nil {
 		return err
 	}
-	if *asJSON {
-		for _, r := range rows {
-			if err := writeJSONLine(stdout, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "AT\tOWNER\tREAD BY\tREADER AGENCY\tDECISION\tRECORDS\tRESOURCE")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.At.Format(time.RFC3339), r.OwnerAgency, r.Subject, r.ReaderAgency,
-			r.DecisionID, r.Records, r.Resource)
-	}
-	return tw.Flush()
+	return printRows(stdout, *asJSON, rows, "AT\tOWNER\tREAD BY\tREADER AGENCY\tDECISION\tRECORDS\tRESOURCE",
+		func(r lagesbild.Disclosure) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%d\t%s", r.At.Format(time.RFC3339), r.OwnerAgency, r.Subject, r.ReaderAgency,
+				r.DecisionID, r.Records, r.Resource)
+		})
 }
 
 // cmdImportObservations imports agencies' observations, one transaction per file.

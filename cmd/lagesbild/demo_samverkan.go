@@ -13,14 +13,12 @@ import (
 )
 
 // demoAgencyUsers are the demo accounts of the other agencies (role myndighet).
-var demoAgencyUsers = []struct {
-	name, agency, scope, label string
-}{
-	{"demo-skv", "skv", "5300,5400", "analytiker, Skatteverket (regionerna Stockholm och Öst)"},
-	{"demo-fk", "fk", "5300", "analytiker, Försäkringskassan (region Stockholm)"},
-	{"demo-mv", "mv", "all", "analytiker, Migrationsverket (hela landet)"},
-	{"demo-kfm", "kfm", "all", "analytiker, Kronofogdemyndigheten (hela landet)"},
-	{"demo-kvv", "kvv", "5400", "analytiker, Kriminalvården (region Öst)"},
+var demoAgencyUsers = []demoAccount{
+	{"demo-skv", auth.RoleMyndighet, "skv", "5300,5400", "analytiker, Skatteverket (regionerna Stockholm och Öst)"},
+	{"demo-fk", auth.RoleMyndighet, "fk", "5300", "analytiker, Försäkringskassan (region Stockholm)"},
+	{"demo-mv", auth.RoleMyndighet, "mv", "all", "analytiker, Migrationsverket (hela landet)"},
+	{"demo-kfm", auth.RoleMyndighet, "kfm", "all", "analytiker, Kronofogdemyndigheten (hela landet)"},
+	{"demo-kvv", auth.RoleMyndighet, "kvv", "5400", "analytiker, Kriminalvården (region Öst)"},
 }
 
 // loadDemoObservations stores the demo's two SYNTHETIC samverkansbeslut and the agencies'
@@ -44,30 +42,5 @@ func loadDemoObservations(ctx context.Context, db *database, in demo.Input, o de
 	}
 	fmt.Fprintf(stdout, "demo: %d SYNTHETIC observations of five agencies under %d synthetic samverkansbeslut (%d new)\n",
 		rep.Read, len(demo.Decisions), rep.Inserted)
-	return nil
-}
-
-// ensureDemoAgencyUsers creates (or re-passwords) the agencies' demo accounts.
-func ensureDemoAgencyUsers(ctx context.Context, db *database, stdout io.Writer) error {
-	svc := auth.NewService(db, true)
-	for _, d := range demoAgencyUsers {
-		pw, _, err := auth.NewToken()
-		if err != nil {
-			return err
-		}
-		pw = "demo-" + pw[4:20]
-		_, err = svc.CreateUser(ctx, auth.NewUser{Username: d.name, DisplayName: d.label, Password: pw, Role: auth.RoleMyndighet,
-			Scope: d.scope, Agency: d.agency, Demo: true})
-		if errors.Is(err, lagesbild.ErrConflict) {
-			var hash string
-			if hash, err = auth.HashPassword(pw); err == nil {
-				err = db.SetPassword(ctx, d.name, hash)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("demo user %s: %w", d.name, err)
-		}
-		fmt.Fprintf(stdout, "  %-15s  %-28s  %s\n", d.name, pw, d.label)
-	}
 	return nil
 }

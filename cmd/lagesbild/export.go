@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,17 +19,14 @@ import (
 
 // callerFlags are the flags naming whose view a command-line export or seed takes: a role and
 // a scope, or (without --role) the API token in LAGESBILD_TOKEN.
-type callerFlags struct {
-	role, scope *string
-}
+type callerFlags struct{ accountFlags }
 
-func addCallerFlags(fs interface {
-	String(name, value, usage string) *string
-}) callerFlags {
-	return callerFlags{
-		role:  fs.String("role", "", "act as this role (nationell, regional, lokal, gis); without it, as the API token in LAGESBILD_TOKEN"),
-		scope: fs.String("scope", "", "with --role: all, REGIONKOD, OMRADESKOD or their names"),
-	}
+func addCallerFlags(fs *flag.FlagSet) callerFlags {
+	f := callerFlags{addAccountFlags(fs, false)}
+	// The usage says what these flags mean here (an export reads the police's data only).
+	fs.Lookup("role").Usage = "act as this role (nationell, regional, lokal, gis); without it, as the API token in LAGESBILD_TOKEN"
+	fs.Lookup("scope").Usage = "with --role: all, REGIONKOD, OMRADESKOD or their names"
+	return f
 }
 
 // identity resolves the caller: a role and scope checked as for a new account, or a token

@@ -18,6 +18,7 @@ import (
 
 	"github.com/paulmach/orb/encoding/mvt"
 
+	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/pmtiles"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 )
@@ -192,6 +193,63 @@ func TestExport(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "scope (String) = lpo:"+lpo) || !strings.Contains(string(out), "synthetic (Integer(Boolean)) = 1") {
 			t.Errorf("lagesbild_export: %v\n%s", err, out)
 		}
+		// What period, scope and data version it holds.
+		for _, re := range []string{`period_from \(Date\) = 20[0-9]{2}/[0-9]{2}/[0-9]{2}`, `period_to \(Date\) = 20[0-9]{2}/[0-9]{2}/[0-9]{2}`,
+			`data_version \(Integer\) = [1-9][0-9]*`, `scope_label \(String\) = lokalpolisområde Järva`, `exported_at \(DateTime\) = 20`, `set \(Integer\) = 2025`} {
+			if !regexp.MustCompile(re).Match(out) {
+				t.Errorf("lagesbild_export lacks %s:\n%s", re, out)
+			}
+		}
+		// Every export of a table has the same column types, whatever its values (all null, all
+		// whole numbers): the counts are integers, the dates dates, the hours reals.
+		for table, cols := range map[string][]string{"h3_r7": {"total: Integer", "skjutning: Integer", "misshandel_hot: Integer"},
+			"omraden_2025": {"classified_from: Date", "classified_until: Date"}, "narvaro_kontor": {"staffed_hours_per_week: Real"},
+			"narvaro_insatser": {"person_hours: Real"}} {
+			if gpRep.Features[table] == 0 {
+				continue
+			}
+			out, _ := exec.Command("ogrinfo", "-ro", "-so", gp, table).CombinedOutput()
+			for _, c := range cols {
+				if !strings.Contains(string(out), "\n"+c+" ") {
+					t.Errorf("%s: no column %q:\n%s", table, c, out)
+				}
+			}
+		}
+		// The same rules as the API: no count of 1–4 in any column of the H3 cells, no cell and no
+		// area outside the scope (ogrinfo's SQL over the file).
+		sqlCount := func(sql string) int {
+			t.Helper()
+			out, err := exec.Command("ogrinfo", "-ro", "-q", "-sql", sql, gp).CombinedOutput()
+			m := regexp.MustCompile(`n \(Integer\) = ([0-9]+)`).FindSubmatch(out)
+			if err != nil || m == nil {
+				t.Fatalf("ogrinfo -sql %s: %v\n%s", sql, err, out)
+			}
+			n, _ := strconv.Atoi(string(m[1]))
+			return n
+		}
+		small := []string{"CAST(total AS INTEGER) BETWEEN 1 AND 4"}
+		for _, g := range lagesbild.CategoryGroups {
+			small = append(small, "CAST("+string(g.Group)+" AS INTEGER) BETWEEN 1 AND 4")
+		}
+		if n := sqlCount("SELECT count(*) AS n FROM h3_r7 WHERE " + strings.Join(small, " OR ")); n != 0 {
+			t.Errorf("h3_r7: %d cells with a count of 1–4", n)
+		}
+		if n := sqlCount("SELECT count(*) AS n FROM h3_r7 WHERE total IS NULL AND NOT total_suppressed"); n != 0 {
+			t.Errorf("h3_r7: %d cells with no total that do not say it is suppressed", n)
+		}
+		if n := sqlCount("SELECT count(*) AS n FROM omraden_2025 WHERE lpo_kod IS NULL OR lpo_kod <> '" + lpo + "'"); n != 0 {
+			t.Errorf("omraden_2025: %d areas outside lokalpolisområde %s", n, lpo)
+		}
+		out, _ = exec.Command("ogrinfo", "-ro", "-q", "-sql", "SELECT cell FROM h3_r7", gp).CombinedOutput()
+		cells := regexp.MustCompile(`cell \(String\) = ([0-9a-f]+)`).FindAllSubmatch(out, -1)
+		if len(cells) != gpRep.Features["h3_r7"] {
+			t.Errorf("h3_r7: %d cells read, %d reported", len(cells), gpRep.Features["h3_r7"])
+		}
+		for _, c := range cells {
+			if !inScope[string(c[1])] {
+				t.Errorf("h3_r7: cell %s outside the scope", c[1])
+			}
+		}
 		// An area's coordinates are metres (easting about 670 000, northing about 6 590 000).
 		out, _ = exec.Command("ogrinfo", "-ro", "-so", gp, "omraden_2025").CombinedOutput()
 		if !regexp.MustCompile(`Extent: \(6[0-9]{5}\.[0-9]+, 65[0-9]{5}\.[0-9]+\)`).Match(out) {
@@ -211,7 +269,9 @@ func TestExport(t *testing.T) {
 				t.Fatalf("%v: %s", err, line)
 			}
 			n++
-			if e.Role != "lokal" || e.Scope != "lpo:"+lpo || !strings.HasPrefix(e.Resource, "export/") || e.Params["data_version"] == nil || e.Params["file"] == nil {
+			if e.Role != "lokal" || e.Scope != "lpo:"+lpo || !strings.HasPrefix(e.Resource, "export/") || e.Params["data_version"] == nil || e.Params["file"] == nil ||
+				e.Params["period_from"] == "" || e.Params["period_from"] == nil || e.Params["period_to"] == nil || e.Params["set"] == nil ||
+				(e.Params["tiles"] == nil && e.Params["features"] == nil) {
 				t.Errorf("audit row %+v", e)
 			}
 		}

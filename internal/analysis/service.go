@@ -80,14 +80,11 @@ func day(t time.Time) time.Time { return lagesbild.Day(t) }
 
 // newest is the newest incident day, or today in Sweden when there are none.
 func (s *Service) newest(ctx context.Context) (time.Time, error) {
-	newest, ok, err := s.store.NewestIncidentDay(ctx)
+	newest, err := lagesbild.NewestOrToday(ctx, s.store, s.now)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("analysis: newest day: %w", err)
 	}
-	if !ok {
-		return lagesbild.StockholmToday(s.now()), nil
-	}
-	return day(newest), nil
+	return newest, nil
 }
 
 // period resolves q's period as the summaries do: 12 months ending the newest incident day by

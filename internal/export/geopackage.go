@@ -27,17 +27,25 @@ type gpkgLayer struct {
 	collection, table, tileLayer, geometryType string
 	timed                                      bool // takes the period
 	res                                        int  // H3 resolution, 0 for none
+	// types fixes the OGR type of columns (name, OGR SQL type) whose values may all be null or
+	// all whole numbers in one export: GDAL reads a column of nulls from GeoJSON as a string,
+	// and every export of a layer should have the same schema for the QGIS projects built on it.
+	types [][2]string
 }
 
 func gpkgLayers(set int) []gpkgLayer {
+	counts := [][2]string{{"total", "integer"}}
+	for _, g := range lagesbild.CategoryGroups {
+		counts = append(counts, [2]string{string(g.Group), "integer"})
+	}
 	return []gpkgLayer{
-		{fmt.Sprintf("omraden-%d", set), fmt.Sprintf("omraden_%d", set), "omraden", "MULTIPOLYGON", false, 0},
-		{"kommuner", "kommuner", "kommuner", "MULTIPOLYGON", false, 0},
-		{"lan", "lan", "lan", "MULTIPOLYGON", false, 0},
-		{"polisregioner", "polisregioner", "polisregioner", "MULTIPOLYGON", false, 0},
-		{"h3-r7", "h3_r7", "h3", "POLYGON", true, 7},
-		{"narvaro-kontor", "narvaro_kontor", "narvaro", "POINT", false, 0},
-		{"narvaro-insatser", "narvaro_insatser", "narvaro", "MULTIPOLYGON", true, 0},
+		{fmt.Sprintf("omraden-%d", set), fmt.Sprintf("omraden_%d", set), "omraden", "MULTIPOLYGON", false, 0, [][2]string{{"classified_until", "date"}}},
+		{"kommuner", "kommuner", "kommuner", "MULTIPOLYGON", false, 0, nil},
+		{"lan", "lan", "lan", "MULTIPOLYGON", false, 0, nil},
+		{"polisregioner", "polisregioner", "polisregioner", "MULTIPOLYGON", false, 0, nil},
+		{"h3-r7", "h3_r7", "h3", "POLYGON", true, 7, counts},
+		{"narvaro-kontor", "narvaro_kontor", "narvaro", "POINT", false, 0, [][2]string{{"staffed_hours_per_week", "float"}}},
+		{"narvaro-insatser", "narvaro_insatser", "narvaro", "MULTIPOLYGON", true, 0, [][2]string{{"person_hours", "float"}}},
 	}
 }
 
@@ -50,6 +58,10 @@ func GeoPackage(ctx context.Context, store Store, req Request, path string) (Rep
 	ogr, err := exec.LookPath("ogr2ogr")
 	if err != nil {
 		return Report{}, fmt.Errorf("export: a GeoPackage is written by GDAL's ogr2ogr, which is not installed (Debian: apt-get install gdal-bin): %w", lagesbild.ErrUnavailable)
+	}
+	ogrinfo, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		return Report{}, fmt.Errorf("export: a GeoPackage's column types are set with GDAL's ogrinfo, which is not installed (Debian: apt-get install gdal-bin): %w", lagesbild.ErrUnavailable)
 	}
 	tmp, err := tempPath(path)
 	if err != nil {
@@ -91,6 +103,11 @@ func GeoPackage(ctx context.Context, store Store, req Request, path string) (Rep
 		}
 		if err := ogr2ogr(ctx, ogr, tmp, file, l.table, l.geometryType, desc, len(tables) > 0); err != nil {
 			return Report{}, err
+		}
+		if n > 0 { // an empty table has no columns to fix
+			if err := fixTypes(ctx, ogrinfo, tmp, l.table, l.types); err != nil {
+				return Report{}, err
+			}
 		}
 		rep.Features[l.table] = n
 		tables = append(tables, l.table)
@@ -190,6 +207,20 @@ func ogr2ogr(ctx context.Context, bin, gpkg, src, table, geomType, desc string, 
 			return fmt.Errorf("export: ogr2ogr %s: %s", table, strings.TrimSpace(string(out)))
 		}
 		return fmt.Errorf("export: ogr2ogr: %w", err)
+	}
+	return nil
+}
+
+// fixTypes sets the OGR type of columns of table with GDAL's ALTER TABLE … ALTER COLUMN … TYPE
+// (OGR SQL; the GeoPackage driver rewrites the column). Names and types are the constants of
+// gpkgLayers, never input.
+func fixTypes(ctx context.Context, bin, gpkg, table string, types [][2]string) error {
+	for _, c := range types {
+		sql := fmt.Sprintf(`ALTER TABLE %s ALTER COLUMN "%s" TYPE %s`, table, c[0], c[1])
+		out, err := exec.CommandContext(ctx, bin, "-q", "-dialect", "OGRSQL", "-sql", sql, gpkg).CombinedOutput()
+		if err != nil || strings.Contains(string(out), "ERROR") {
+			return fmt.Errorf("export: ogrinfo %s: %v %s", sql, err, strings.TrimSpace(string(out)))
+		}
 	}
 	return nil
 }

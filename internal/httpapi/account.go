@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -225,13 +226,14 @@ type userView struct {
 	DisplayName string     `json:"display_name"`
 	Role        string     `json:"role"`
 	Scope       string     `json:"scope"`
+	Agency      string     `json:"agency"`
 	Demo        bool       `json:"demo"`
 	CreatedAt   time.Time  `json:"created_at"`
 	DisabledAt  *time.Time `json:"disabled_at"`
 }
 
 func viewUser(u auth.User) userView {
-	return userView{u.ID, u.Username, u.DisplayName, string(u.Role), u.Scope.String(), u.Demo, u.CreatedAt, u.DisabledAt}
+	return userView{u.ID, u.Username, u.DisplayName, string(u.Role), u.Scope.String(), u.Agency, u.Demo, u.CreatedAt, u.DisabledAt}
 }
 
 type tokenView struct {
@@ -239,6 +241,7 @@ type tokenView struct {
 	Name       string     `json:"name"`
 	Role       string     `json:"role"`
 	Scope      string     `json:"scope"`
+	Agency     string     `json:"agency"`
 	Layers     []string   `json:"layers"`
 	MaxRes     int        `json:"max_res"`
 	CreatedBy  string     `json:"created_by"`
@@ -250,7 +253,7 @@ type tokenView struct {
 }
 
 func viewToken(t auth.Token) tokenView {
-	return tokenView{t.ID, t.Name, string(t.Role), t.Scope.String(), t.Layers, t.MaxRes, t.CreatedBy, t.CreatedAt,
+	return tokenView{t.ID, t.Name, string(t.Role), t.Scope.String(), t.Agency, t.Layers, t.MaxRes, t.CreatedBy, t.CreatedAt,
 		t.ExpiresAt, t.RevokedAt, t.LastUsedAt, ""}
 }
 
@@ -274,12 +277,13 @@ func (s *Server) adminRoutes(r chi.Router) {
 			Password    string `json:"password"`
 			Role        string `json:"role"`
 			Scope       string `json:"scope"`
+			Agency      string `json:"agency"` // myndighet: the agency; police roles are pm
 		}
 		if err := readJSON(r, &body); err != nil {
 			return err
 		}
 		u, err := s.Auth.CreateUser(r.Context(), auth.NewUser{Username: body.Username, DisplayName: body.DisplayName,
-			Password: body.Password, Role: auth.Role(body.Role), Scope: body.Scope})
+			Password: body.Password, Role: auth.Role(body.Role), Scope: body.Scope, Agency: body.Agency})
 		if err != nil {
 			return err
 		}
@@ -317,12 +321,14 @@ func (s *Server) adminRoutes(r chi.Router) {
 			Layers  []string `json:"layers"`
 			MaxRes  int      `json:"max_res"`
 			Expires string   `json:"expires"`
+			Agency  string   `json:"agency"`
 		}
 		if err := readJSON(r, &body); err != nil {
 			return err
 		}
 		plain, t, err := s.Auth.CreateToken(r.Context(), auth.TokenRequest{Name: body.Name, Role: auth.Role(body.Role),
-			Scope: body.Scope, Layers: body.Layers, MaxRes: body.MaxRes, Expires: body.Expires, CreatedBy: identity(r).Subject})
+			Scope: body.Scope, Layers: body.Layers, MaxRes: body.MaxRes, Expires: body.Expires, CreatedBy: identity(r).Subject,
+			Agency: body.Agency})
 		if err != nil {
 			return err
 		}
@@ -346,6 +352,50 @@ func (s *Server) adminRoutes(r chi.Router) {
 	r.Get("/audit", s.handle(s.handleAudit))
 }
 
+// logRange reads the since and until of a log listing (the audit log, the disclosure log): an
+// RFC 3339 time or a date (its first instant, UTC; with untilDayInclusive an until date
+// includes its whole day).
+func logRange(q url.Values, untilDayInclusive bool) (since, until *time.Time, err error) {
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"since", &since}, {"until", &until}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			d, derr := time.Parse(time.DateOnly, v)
+			if derr != nil || d.Year() < 2000 || d.Year() > 2100 {
+				return nil, nil, lagesbild.Invalid(p.name, "%q is not an RFC 3339 time or a date YYYY-MM-DD from 2000 to 2100", truncate(v, 40))
+			}
+			if p.name == "until" && untilDayInclusive {
+				d = d.AddDate(0, 0, 1)
+			}
+			t = d
+		}
+		*p.dst = &t
+	}
+	if since != nil && until != nil && !since.Before(*until) {
+		return nil, nil, lagesbild.Invalid("until", "is not after since")
+	}
+	return since, until, nil
+}
+
+// limitParam reads the limit parameter: a whole number from 1 to maxN; absent: def.
+func limitParam(q url.Values, def, maxN int) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxN {
+		return 0, lagesbild.Invalid("limit", "%q is not a whole number from 1 to %d", truncate(v, 20), maxN)
+	}
+	return n, nil
+}
+
 // usernamePattern is the form of a user name (auth.CreateUser and the app_user table check it).
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
 
@@ -367,22 +417,9 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	var aq auth.AuditQuery
-	for _, p := range []struct {
-		name string
-		dst  **time.Time
-	}{{"since", &aq.Since}, {"until", &aq.Until}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				if d, derr := time.Parse(time.DateOnly, v); derr == nil {
-					t, err = d, nil
-				}
-			}
-			if err != nil {
-				return lagesbild.Invalid(p.name, "%q is not an RFC 3339 time or a date", truncate(v, 40))
-			}
-			*p.dst = &t
-		}
+	var err error
+	if aq.Since, aq.Until, err = logRange(q, false); err != nil {
+		return err
 	}
 	aq.Subject, aq.Action, aq.Resource = q.Get("subject"), q.Get("action"), q.Get("resource")
 	if aq.Action != "" && !slices.Contains(auditActions, aq.Action) {
@@ -393,12 +430,8 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 			return lagesbild.Invalid(p.name, "must be text of at most 300 characters without control characters")
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return lagesbild.Invalid("limit", "%q is not a number 1–10000", truncate(v, 20))
-		}
-		aq.Limit = n
+	if aq.Limit, err = limitParam(q, 0, 10000); err != nil {
+		return err
 	}
 	rows, err := s.Auth.Store.Audit(r.Context(), aq)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/summary"
+	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
 // analysisEnv is the demo data at scale 0.05 behind the analyst's endpoints, with a national
@@ -53,7 +54,8 @@ func TestAnalysisAPI(t *testing.T) {
 	db, dbURL := pgtest.New(t)
 	loadDemo(t, db, demo.Options{Seed: 11, Scale: 0.05}, true)
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{}),
-		Analysis: analysis.New(db, analysis.Options{}), Profiles: db, Imports: newImportService(t, db), Features: db}
+		Analysis: analysis.New(db, analysis.Options{}), Profiles: db, Imports: newImportService(t, db), Features: db,
+		Tiles: tiles.NewService(db, db, 16<<20)}
 	h := asNational(t, db, api)
 	e := &analysisEnv{srv: httptest.NewServer(h), tokens: map[string]string{}, dbURL: dbURL}
 	t.Cleanup(e.srv.Close)

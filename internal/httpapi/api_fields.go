@@ -240,7 +240,8 @@ var apiFields = map[string]string{
 
 	// caller, accounts, tokens, audit
 	"subject":      "Who: a user name, token:ID or jwt:SUB.",
-	"role":         "The role: nationell, regional, lokal, gis or admin.",
+	"role":         "The role: nationell, regional, lokal, gis, admin or myndighet (another agency's analyst).",
+	"agency":       "The agency the account or token belongs to (pm for the police roles; skv, fk, mv, kfm, … for myndighet).",
 	"scope":        "The scope as --scope reads it (all, region:5300, lpo:531240, …).",
 	"regions":      "Police regions of the scope.",
 	"lpos":         "Lokalpolisområden of the scope.",

@@ -124,6 +124,7 @@ type (
 		Password    string `json:"password"`
 		Role        string `json:"role"`
 		Scope       string `json:"scope"`
+		Agency      string `json:"agency"` // myndighet: the agency (skv, fk, ...); police roles: pm
 	}
 	newTokenDoc struct {
 		Name    string   `json:"name"`
@@ -132,6 +133,7 @@ type (
 		Layers  []string `json:"layers"`
 		MaxRes  int      `json:"max_res"`
 		Expires string   `json:"expires"`
+		Agency  string   `json:"agency"` // myndighet: the agency; police roles: pm
 	}
 	profileBodyDoc struct {
 		RegionCode  string             `json:"region_code"`

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -97,4 +99,76 @@ func checkOGCEmerging(t *testing.T, e *analysisEnv) {
 	if status, _ := e.get(t, "gis", "/ogc/collections/emerging-5500/items"); status != http.StatusForbidden {
 		t.Errorf("a gis token reads res-8 emerging hot spots: %d", status)
 	}
+
+	// The same cells as the vector tile layer emerging: the tile holding a hot cell draws it
+	// with the collection's category and months, and every cell it draws is one of the
+	// collection's with the same properties; no counts. Another region's analyst, a
+	// lokalpolisområde (a lokal scope holds no region) and a gis token (res ≤ 7) get no cells.
+	byCell := map[string]map[string]any{}
+	for _, f := range all.Features {
+		byCell[f.ID] = f.Properties
+	}
+	ring, _ := hot.Features[0].Geometry["coordinates"].([]any)
+	var lon, lat float64
+	if len(ring) > 0 {
+		pts, _ := ring[0].([]any)
+		for _, p := range pts[:len(pts)-1] {
+			xy := p.([]any)
+			lon, lat = lon+xy[0].(float64)/float64(len(pts)-1), lat+xy[1].(float64)/float64(len(pts)-1)
+		}
+	}
+	const z = 11
+	tx, ty := tileOf(lon, lat, z)
+	path := fmt.Sprintf("/tiles/emerging/%d/%d/%d.mvt", z, tx, ty)
+	status, body = e.get(t, "", path)
+	if status != http.StatusOK {
+		t.Fatalf("%s: %d %.200s", path, status, body)
+	}
+	n, ls := tileFeatureCount(t, body, "emerging")
+	found := false
+	for _, l := range ls {
+		for _, f := range l.Features {
+			cell, _ := f.Properties["cell"].(string)
+			want, ok := byCell[cell]
+			if !ok {
+				t.Errorf("%s: cell %s is not in the collection", path, cell)
+				continue
+			}
+			for _, k := range []string{"category", "kommun_code", "first_month", "last_month"} {
+				if f.Properties[k] != want[k] {
+					t.Errorf("%s: cell %s %s %v, the collection %v", path, cell, k, f.Properties[k], want[k])
+				}
+			}
+			for _, k := range []string{"hot_months", "cold_months"} {
+				if got, _ := f.Properties[k].(float64); got != want[k].(float64) {
+					t.Errorf("%s: cell %s %s %v, the collection %v", path, cell, k, f.Properties[k], want[k])
+				}
+			}
+			if _, ok := f.Properties["count"]; ok {
+				t.Errorf("%s: a count in cell %s", path, cell)
+			}
+			found = found || cell == hot.Features[0].ID
+		}
+	}
+	if !found {
+		t.Errorf("%s (%d cells): the hot cell %s is not drawn", path, n, hot.Features[0].ID)
+	}
+	for _, who := range []string{"syd", "orebro", "gis"} {
+		status, body := e.get(t, who, path)
+		n := 0
+		if status == http.StatusOK {
+			n, _ = tileFeatureCount(t, body, "emerging")
+		}
+		if (status != http.StatusNoContent && status != http.StatusOK && status != http.StatusForbidden) || n != 0 {
+			t.Errorf("%s reads %d emerging cells of Väst in %s: %d", who, n, path, status)
+		}
+	}
+}
+
+// tileOf is the WebMercatorQuad tile holding lon, lat at zoom z.
+func tileOf(lon, lat float64, z int) (x, y int) {
+	n := math.Exp2(float64(z))
+	x = int((lon + 180) / 360 * n)
+	y = int((1 - math.Log(math.Tan(lat*math.Pi/180)+1/math.Cos(lat*math.Pi/180))/math.Pi) / 2 * n)
+	return x, y
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -152,4 +153,28 @@ func TestOGCWithGDAL(t *testing.T) {
 	mu.Lock()
 	t.Logf("GDAL with -where made %d requests", len(requests))
 	mu.Unlock()
+
+	// ogr2ogr copies a collection to a GeoPackage in SWEREF 99 TM as a QGIS user does: every page,
+	// every feature, coordinates in metres.
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		t.Fatal("ogr2ogr is missing beside ogrinfo")
+	}
+	gpkg := t.TempDir() + "/omraden.gpkg"
+	ogrinfoAs(t, ogr2ogr, token, "-f", "GPKG", "-t_srs", "EPSG:3006", "-oo", "PAGE_SIZE=20", gpkg, ds, "omraden-2015")
+	out = ogrinfoAs(t, bin, "", "-ro", "-so", gpkg, "omraden-2015")
+	if !strings.Contains(out, "Feature Count: 53") || !strings.Contains(out, `ID["EPSG",3006]`) {
+		t.Errorf("ogr2ogr's GeoPackage: not 53 features in EPSG:3006:\n%s", out)
+	}
+	// The areas from Malmö to Gävle: eastings of 200 000–900 000 m, northings 6.1–6.8 million.
+	m := regexp.MustCompile(`Extent: \(([0-9.]+), ([0-9.]+)\) - \(([0-9.]+), ([0-9.]+)\)`).FindStringSubmatch(out)
+	var ext [4]float64
+	for i := range ext {
+		if m != nil {
+			ext[i], _ = strconv.ParseFloat(m[i+1], 64)
+		}
+	}
+	if m == nil || ext[0] < 2e5 || ext[2] > 9e5 || ext[1] < 6.1e6 || ext[3] > 6.8e6 || ext[2]-ext[0] < 1e5 {
+		t.Errorf("ogr2ogr's GeoPackage extent %v is not SWEREF 99 TM metres:\n%s", ext, out)
+	}
 }

@@ -68,7 +68,7 @@ func (s *Server) openAPI(base string) oas {
 		paths["/collections/{collectionId}/tiles"] = oasGet("getCollectionVectorTilesets", "Samlingens vektortileset.",
 			[]oas{oasRef("parameters/collectionId")}, "Listan av tileset", anyObject, jsonType)
 		paths["/collections/{collectionId}/tiles/{tileMatrixSetId}"] = oasGet("getCollectionVectorTileset",
-			"Metadata om samlingens tileset i WebMercatorQuad.",
+			"Metadata om samlingens tileset i WebMercatorQuad eller SWEREF99TM (SWEREF 99 TM, EPSG:3006).",
 			[]oas{oasRef("parameters/collectionId"), oasRef("parameters/tileMatrixSetId")}, "Tilesetets metadata", anyObject, jsonType)
 		tile := oasGet("getCollectionVectorTile", "En vektortile (Mapbox Vector Tile). tileRow räknas från norr. "+
 			"Filterparametrarna för /tiles (from, to, category, agency, fields) går igenom.", tileParams,
@@ -144,8 +144,8 @@ func (s *Server) openAPI(base string) oas {
 						"samlingar utan tid ignorerar det.",
 					"schema": oas{"type": "string"}},
 				"tileMatrixSetId": oas{"name": "tileMatrixSetId", "in": "path", "required": true,
-					"schema": oas{"type": "string", "enum": []string{webMercatorQuad}}},
-				"tileMatrix": intParam("tileMatrix", "Zoomnivån", 0),
+					"schema": oas{"type": "string", "enum": tileMatrixSetIDs}},
+				"tileMatrix": intParam("tileMatrix", "Zoomnivån (WebMercatorQuad) eller nivån i SWEREF99TM", 0),
 				"tileRow":    intParam("tileRow", "Raden, från norr", 0),
 				"tileCol":    intParam("tileCol", "Kolumnen, från väster", 0),
 			},

@@ -47,6 +47,10 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 		"/ogc/collections/kommuner/items/0180?crs=" + url.QueryEscape(uri3857),
 		"/ogc/collections/kommuner/items?filter=" + url.QueryEscape("namn ="),
 		"/ogc/collections/kommuner/items?crs=EPSG:9999",
+		"/ogc/collections/kommuner/tiles", "/ogc/collections/kommuner/tiles/WebMercatorQuad",
+		"/ogc/collections/kommuner/tiles/SWEREF99TM", "/ogc/tileMatrixSets", "/ogc/tileMatrixSets/WebMercatorQuad",
+		"/ogc/tileMatrixSets/SWEREF99TM", "/ogc/collections/kommuner/tiles/SWEREF99TM/3/1/1",
+		"/ogc/collections/omraden-2025/tiles/WebMercatorQuad/14/4812/9007",
 	} {
 		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 		if err != nil {

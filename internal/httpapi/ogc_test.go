@@ -788,7 +788,8 @@ func TestOGCTiles(t *testing.T) {
 		}
 	}
 	ogcJSON(t, srv.URL+"/ogc/collections/omraden-2025/tiles", "application/json", &sets)
-	if len(sets.Tilesets) != 1 || sets.Tilesets[0].DataType != "vector" ||
+	// WebMercatorQuad first, then SWEREF99TM (TestOGCTilesSweref99TM).
+	if len(sets.Tilesets) != 2 || sets.Tilesets[0].DataType != "vector" ||
 		sets.Tilesets[0].TileMatrixSetURI != "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad" {
 		t.Fatalf("tilesets %+v", sets)
 	}
@@ -829,7 +830,7 @@ func TestOGCTiles(t *testing.T) {
 	}
 	var list struct{ TileMatrixSets []struct{ ID string } }
 	ogcJSON(t, srv.URL+"/ogc/tileMatrixSets", "application/json", &list)
-	if len(list.TileMatrixSets) != 1 || list.TileMatrixSets[0].ID != "WebMercatorQuad" {
+	if len(list.TileMatrixSets) != 2 || list.TileMatrixSets[0].ID != "WebMercatorQuad" || list.TileMatrixSets[1].ID != "SWEREF99TM" {
 		t.Errorf("tile matrix sets %+v", list)
 	}
 

@@ -4,7 +4,9 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -12,8 +14,9 @@ import (
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
-// OGC API – Tiles: each collection has one vector tileset in WebMercatorQuad, served by the tile
-// layers of /tiles (serveTile). The tile matrix set is generated from its definition.
+// OGC API – Tiles: each collection has a vector tileset in WebMercatorQuad, served by the tile
+// layers of /tiles (serveTile), and one in SWEREF 99 TM (tiles.Sweref99TM, drawn in EPSG:3006).
+// The tile matrix sets are generated from their definitions.
 
 const (
 	webMercatorQuad    = "WebMercatorQuad"
@@ -23,7 +26,11 @@ const (
 	webMercatorMaxZoom = 24
 	// webMercatorHalf is half the width of the Web Mercator square in metres (π·6378137).
 	webMercatorHalf = 20037508.3427892
+	epsg3006        = "http://www.opengis.net/def/crs/EPSG/0/3006"
 )
+
+// tileMatrixSetIDs are the tile matrix sets every tileset is offered in, in their order.
+var tileMatrixSetIDs = []string{webMercatorQuad, tiles.Sweref99TM.ID}
 
 var tilesConformance = []string{
 	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
@@ -65,9 +72,9 @@ func tileLayerFor(collection string) (collectionTiles, bool) {
 	return collectionTiles{layer: l, set: set}, ok
 }
 
-// tileTemplate is the templated href of one tile of a collection.
-func tileTemplate(base, collection string) string {
-	return base + "/collections/" + collection + "/tiles/" + webMercatorQuad + "/{tileMatrix}/{tileRow}/{tileCol}"
+// tileTemplate is the templated href of one tile of a collection in tile matrix set tms.
+func tileTemplate(base, collection, tms string) string {
+	return base + "/collections/" + collection + "/tiles/" + tms + "/{tileMatrix}/{tileRow}/{tileCol}"
 }
 
 // tileRowCol returns the WebMercatorQuad tile (row from the north) holding lon/lat at zoom z.
@@ -88,29 +95,52 @@ type tileMatrixLimits struct {
 	MaxTileCol int    `json:"maxTileCol"`
 }
 
-// tilesetJSON is the tileset metadata of one collection (OGC API – Tiles, tileset.yaml).
-func (s *Server) tilesetJSON(base string, c lagesbild.Collection, ct collectionTiles, summary bool) map[string]any {
-	href := base + "/collections/" + c.ID + "/tiles/" + webMercatorQuad
+// tilesetJSON is the tileset metadata of one collection in tile matrix set tms (OGC API –
+// Tiles, tileset.yaml).
+func (s *Server) tilesetJSON(base string, c lagesbild.Collection, ct collectionTiles, tms string, summary bool) map[string]any {
+	href := base + "/collections/" + c.ID + "/tiles/" + tms
+	crs, title := epsg3857, webMercatorQuad
+	if tms != webMercatorQuad {
+		crs, title = epsg3006, tiles.Sweref99TM.Title
+	}
 	out := map[string]any{
-		"title":            c.Title + " – vektortiles",
-		"dataType":         "vector",
-		"crs":              epsg3857,
-		"tileMatrixSetURI": webMercatorQuadURI,
+		"title":    c.Title + " – vektortiles (" + tms + ")",
+		"dataType": "vector",
+		"crs":      crs,
 		"links": []ogcLink{
 			{Href: href, Rel: "self", Type: jsonType, Title: "Tilesetets metadata"},
-			{Href: base + "/tileMatrixSets/" + webMercatorQuad, Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", Type: jsonType, Title: "WebMercatorQuad"},
-			{Href: tileTemplate(base, c.ID), Rel: "item", Type: mvtType, Title: "En vektortile", Templated: true},
+			{Href: base + "/tileMatrixSets/" + tms, Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", Type: jsonType, Title: title},
+			{Href: tileTemplate(base, c.ID, tms), Rel: "item", Type: mvtType, Title: "En vektortile", Templated: true},
 		},
+	}
+	if tms == webMercatorQuad {
+		out["tileMatrixSetURI"] = webMercatorQuadURI
+	} else {
+		// Not in the OGC register: its URI is the definition's own address (GDAL's OGCAPI driver
+		// picks a tileset by this member).
+		out["tileMatrixSetURI"] = base + "/tileMatrixSets/" + tms
 	}
 	if summary {
 		return out
 	}
 	l, b := ct.layer, c.BBox
+	lo, hi := l.MinZoom, l.MaxZoom
 	var limits []tileMatrixLimits
-	for z := l.MinZoom; z <= l.MaxZoom; z++ {
-		r0, c0 := tileRowCol(b.MinLon, b.MaxLat, z)
-		r1, c1 := tileRowCol(b.MaxLon, b.MinLat, z)
-		limits = append(limits, tileMatrixLimits{strconv.Itoa(z), r0, r1, c0, c1})
+	if tms == webMercatorQuad {
+		for z := lo; z <= hi; z++ {
+			r0, c0 := tileRowCol(b.MinLon, b.MaxLat, z)
+			r1, c1 := tileRowCol(b.MaxLon, b.MinLat, z)
+			limits = append(limits, tileMatrixLimits{strconv.Itoa(z), r0, r1, c0, c1})
+		}
+	} else {
+		g := tiles.Sweref99TM
+		lo, hi = g.MatrixRange(l)
+		w, s, e, n := swerefExtent(b)
+		for z := lo; z <= hi; z++ {
+			r0, c0 := g.TileAt(z, w, n)
+			r1, c1 := g.TileAt(z, e, s)
+			limits = append(limits, tileMatrixLimits{strconv.Itoa(z), r0, r1, c0, c1})
+		}
 	}
 	props := map[string]any{}
 	for _, f := range l.Fields {
@@ -130,11 +160,27 @@ func (s *Server) tilesetJSON(base string, c lagesbild.Collection, ct collectionT
 	out["layers"] = []map[string]any{{
 		"id": l.Name, "title": c.Title, "description": l.Description, "dataType": "vector",
 		"geometryType": c.GeometryType, "geometryDimension": dim,
-		"minTileMatrix": strconv.Itoa(l.MinZoom), "maxTileMatrix": strconv.Itoa(l.MaxZoom),
+		"minTileMatrix": strconv.Itoa(lo), "maxTileMatrix": strconv.Itoa(hi),
 		"attribution":      l.Attribution,
 		"propertiesSchema": map[string]any{"type": "object", "properties": props},
 	}}
 	return out
+}
+
+// swerefExtent is the extent in SWEREF 99 TM (west, south, east, north in metres) of a WGS84
+// box: its edges, sampled, projected (they bend in EPSG:3006).
+func swerefExtent(b lagesbild.BBox) (w, s, e, n float64) {
+	w, s, e, n = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	const steps = 16
+	for i := 0; i <= steps; i++ {
+		f := float64(i) / steps
+		lon, lat := b.MinLon+f*(b.MaxLon-b.MinLon), b.MinLat+f*(b.MaxLat-b.MinLat)
+		for _, p := range [][2]float64{{lon, b.MinLat}, {lon, b.MaxLat}, {b.MinLon, lat}, {b.MaxLon, lat}} {
+			x, y := tiles.ToSweref99TM(p[0], p[1])
+			w, s, e, n = math.Min(w, x), math.Min(s, y), math.Max(e, x), math.Max(n, y)
+		}
+	}
+	return w, s, e, n
 }
 
 // tileCollection finds the collection of a tile resource and its layer.
@@ -148,11 +194,13 @@ func (s *Server) tileCollection(r *http.Request) (lagesbild.Collection, collecti
 	return c, ct, err
 }
 
-func checkTileMatrixSet(r *http.Request) error {
-	if id := chi.URLParam(r, "tileMatrixSetId"); id != webMercatorQuad {
-		return notFound("there is no tile matrix set %q; the only one is %s", truncate(id, 40), webMercatorQuad)
+// checkTileMatrixSet returns the tile matrix set of the path; 404 for an unknown one.
+func checkTileMatrixSet(r *http.Request) (string, error) {
+	id := chi.URLParam(r, "tileMatrixSetId")
+	if !slices.Contains(tileMatrixSetIDs, id) {
+		return "", notFound("there is no tile matrix set %q; there are %s", truncate(id, 40), strings.Join(tileMatrixSetIDs, " and "))
 	}
-	return nil
+	return id, nil
 }
 
 func (s *Server) handleOGCTilesets(w http.ResponseWriter, r *http.Request) error {
@@ -166,7 +214,7 @@ func (s *Server) handleOGCTilesets(w http.ResponseWriter, r *http.Request) error
 	base := s.ogcBase(r)
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{
 		"links":    []ogcLink{{Href: base + "/collections/" + c.ID + "/tiles", Rel: "self", Type: jsonType, Title: "Tileset"}},
-		"tilesets": []map[string]any{s.tilesetJSON(base, c, ct, true)},
+		"tilesets": []map[string]any{s.tilesetJSON(base, c, ct, webMercatorQuad, true), s.tilesetJSON(base, c, ct, tiles.Sweref99TM.ID, true)},
 	})
 	return nil
 }
@@ -175,14 +223,15 @@ func (s *Server) handleOGCTileset(w http.ResponseWriter, r *http.Request) error 
 	if err := checkOGCParams(r.URL.Query()); err != nil {
 		return err
 	}
-	if err := checkTileMatrixSet(r); err != nil {
+	tms, err := checkTileMatrixSet(r)
+	if err != nil {
 		return err
 	}
 	c, ct, err := s.tileCollection(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, jsonType, s.tilesetJSON(s.ogcBase(r), c, ct, false))
+	writeJSON(w, http.StatusOK, jsonType, s.tilesetJSON(s.ogcBase(r), c, ct, tms, false))
 	return nil
 }
 
@@ -191,7 +240,8 @@ func (s *Server) handleOGCTileset(w http.ResponseWriter, r *http.Request) error 
 // the tileset (tile matrix or row/column out of range) is 404. Other query parameters (the
 // filters of /tiles) pass through; the police list of an omraden collection is fixed by its id.
 func (s *Server) handleOGCTile(w http.ResponseWriter, r *http.Request) error {
-	if err := checkTileMatrixSet(r); err != nil {
+	tms, err := checkTileMatrixSet(r)
+	if err != nil {
 		return err
 	}
 	id := chi.URLParam(r, "collectionId")
@@ -209,17 +259,31 @@ func (s *Server) handleOGCTile(w http.ResponseWriter, r *http.Request) error {
 		v[i] = n
 	}
 	z, row, col := v[0], v[1], v[2]
-	if z < ct.layer.MinZoom || z > ct.layer.MaxZoom || z > webMercatorMaxZoom {
-		return notFound("tile matrix %d is not in this tileset (%d to %d)", z, ct.layer.MinZoom, ct.layer.MaxZoom)
-	}
-	if n := 1 << z; row < 0 || col < 0 || row >= n || col >= n {
-		return notFound("tile %d/%d/%d is outside tile matrix %d (rows and columns 0 to %d)", z, row, col, z, n-1)
-	}
 	if ct.set != "" {
 		q := r.URL.Query()
 		q.Set("set", ct.set)
 		r = r.Clone(r.Context())
 		r.URL.RawQuery = q.Encode()
+	}
+	if tms != webMercatorQuad {
+		g := tiles.Sweref99TM
+		if lo, hi := g.MatrixRange(ct.layer); z < lo || z > hi {
+			return notFound("tile matrix %d is not in this tileset (%d to %d)", z, lo, hi)
+		}
+		if n := g.MatrixSize(z); row < 0 || col < 0 || row >= n || col >= n {
+			return notFound("tile %d/%d/%d is outside tile matrix %d (rows and columns 0 to %d)", z, row, col, z, n-1)
+		}
+		req, err := tiles.ParseGridRequest(g, ct.layer.Name, z, row, col, r.URL.Query())
+		if err != nil {
+			return err
+		}
+		return s.serveTileRequest(w, r, req)
+	}
+	if z < ct.layer.MinZoom || z > ct.layer.MaxZoom || z > webMercatorMaxZoom {
+		return notFound("tile matrix %d is not in this tileset (%d to %d)", z, ct.layer.MinZoom, ct.layer.MaxZoom)
+	}
+	if n := 1 << z; row < 0 || col < 0 || row >= n || col >= n {
+		return notFound("tile %d/%d/%d is outside tile matrix %d (rows and columns 0 to %d)", z, row, col, z, n-1)
 	}
 	return s.serveTile(w, r, ct.layer.Name, z, col, row)
 }
@@ -263,16 +327,47 @@ func webMercatorQuadJSON(base string) map[string]any {
 	}
 }
 
+// sweref99TMJSON is tiles.Sweref99TM in the JSON encoding of OGC Two Dimensional Tile Matrix
+// Set 2.0: positions in the axis order of EPSG:3006, northing first; 256-pixel tiles, 0.28 mm
+// pixels.
+func sweref99TMJSON(base string) map[string]any {
+	g := tiles.Sweref99TM
+	matrices := make([]tileMatrix, 0, g.MaxMatrix+1)
+	for z := 0; z <= g.MaxMatrix; z++ {
+		n := g.MatrixSize(z)
+		matrices = append(matrices, tileMatrix{
+			ID: strconv.Itoa(z), ScaleDenominator: g.CellSize(z) / 0.00028, CellSize: g.CellSize(z), CornerOfOrigin: "topLeft",
+			PointOfOrigin: [2]float64{g.OriginN, g.OriginE}, TileWidth: 256, TileHeight: 256, MatrixWidth: n, MatrixHeight: n,
+		})
+	}
+	span := g.Span0 * g.Tile0
+	return map[string]any{
+		"id":          g.ID,
+		"title":       g.Title,
+		"description": "Rutnät i SWEREF 99 TM med samma origo och upplösningar som Lantmäteriets tjänster (4096 m per pixel på nivå 0 till 0,5 m på nivå 13).",
+		"crs":         epsg3006,
+		"orderedAxes": []string{"N", "E"},
+		"boundingBox": map[string]any{"lowerLeft": []float64{g.OriginN - span, g.OriginE},
+			"upperRight": []float64{g.OriginN, g.OriginE + span}, "crs": epsg3006, "orderedAxes": []string{"N", "E"}},
+		"tileMatrices": matrices,
+		"links":        []ogcLink{{Href: base + "/tileMatrixSets/" + g.ID, Rel: "self", Type: jsonType, Title: g.ID}},
+	}
+}
+
 func (s *Server) handleOGCTileMatrixSets(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOGCParams(r.URL.Query()); err != nil {
 		return err
 	}
 	base := s.ogcBase(r)
+	g := tiles.Sweref99TM
 	writeJSON(w, http.StatusOK, jsonType, map[string]any{
 		"links": []ogcLink{{Href: base + "/tileMatrixSets", Rel: "self", Type: jsonType, Title: "Tile matrix sets"}},
 		"tileMatrixSets": []map[string]any{{
 			"id": webMercatorQuad, "title": "Google Maps Compatible for the World", "uri": webMercatorQuadURI, "crs": epsg3857,
 			"links": []ogcLink{{Href: base + "/tileMatrixSets/" + webMercatorQuad, Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", Type: jsonType, Title: webMercatorQuad}},
+		}, {
+			"id": g.ID, "title": g.Title, "crs": epsg3006,
+			"links": []ogcLink{{Href: base + "/tileMatrixSets/" + g.ID, Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", Type: jsonType, Title: g.ID}},
 		}},
 	})
 	return nil
@@ -282,9 +377,14 @@ func (s *Server) handleOGCTileMatrixSet(w http.ResponseWriter, r *http.Request) 
 	if err := checkOGCParams(r.URL.Query()); err != nil {
 		return err
 	}
-	if err := checkTileMatrixSet(r); err != nil {
+	tms, err := checkTileMatrixSet(r)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, jsonType, webMercatorQuadJSON(s.ogcBase(r)))
+	if tms == webMercatorQuad {
+		writeJSON(w, http.StatusOK, jsonType, webMercatorQuadJSON(s.ogcBase(r)))
+	} else {
+		writeJSON(w, http.StatusOK, jsonType, sweref99TMJSON(s.ogcBase(r)))
+	}
 	return nil
 }

@@ -157,7 +157,7 @@ func (s *Server) handleAreaReport(w http.ResponseWriter, r *http.Request) error 
 	var b strings.Builder
 	d := reportData{S: sm, Rows: append([]summary.GroupSummary{sm.Total}, sm.Groups...), Chart: monthlyChart(sm.Monthly),
 		Effects: s.effectSection(r, sm.Area.ID), Analyses: s.analysesSection(r, sm)}
-	if d.Joint, err = s.jointSection(r, sm); err != nil {
+	if d.Joint, err = s.jointSection(w, r, sm); err != nil {
 		return err
 	}
 	if err := reportPage.Execute(&b, d); err != nil {

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -252,6 +252,34 @@ var (
 	categoryParam = regexp.MustCompile(`^[a-z][a-z0-9_]{1,49}$`)
 )
 
+// observationDays reads from and to (dates, both inclusive) as instants [from, to) of Swedish
+// days, as the observations' times and months are kept (a monthly indicator is at its month's
+// first instant, Swedish time) and as periodQuery reads a summary's period.
+func observationDays(v url.Values) (from, to *time.Time, err error) {
+	day := func(name string) (*time.Time, error) {
+		d, err := parseDay(name, v.Get(name))
+		if d == nil || err != nil {
+			return nil, err
+		}
+		t := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, swedish())
+		return &t, nil
+	}
+	if from, err = day("from"); err != nil {
+		return nil, nil, err
+	}
+	if to, err = day("to"); err != nil {
+		return nil, nil, err
+	}
+	if to != nil {
+		end := time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, swedish())
+		if from != nil && !from.Before(end) {
+			return nil, nil, lagesbild.Invalid("to", "is before from")
+		}
+		to = &end
+	}
+	return from, to, nil
+}
+
 // observationQuery parses the filters of GET /api/v1/observations.
 func observationQuery(r *http.Request) (lagesbild.ObservationQuery, bool, error) {
 	v := r.URL.Query()
@@ -260,18 +288,8 @@ func observationQuery(r *http.Request) (lagesbild.ObservationQuery, bool, error)
 		return q, false, err
 	}
 	var err error
-	if q.From, err = parseDay("from", v.Get("from")); err != nil {
+	if q.From, q.To, err = observationDays(v); err != nil {
 		return q, false, err
-	}
-	if q.To, err = parseDay("to", v.Get("to")); err != nil {
-		return q, false, err
-	}
-	if q.To != nil {
-		end := q.To.AddDate(0, 0, 1)
-		q.To = &end
-		if q.From != nil && !q.From.Before(end) {
-			return q, false, lagesbild.Invalid("to", "is before from")
-		}
 	}
 	if q.Region = v.Get("region"); q.Region != "" && !regionParam.MatchString(q.Region) {
 		return q, false, lagesbild.Invalid("region", "%q is not a REGIONKOD (5100–5700)", truncate(q.Region, 40))
@@ -297,13 +315,8 @@ func observationQuery(r *http.Request) (lagesbild.ObservationQuery, bool, error)
 		}
 		q.BBox = &bb
 	}
-	q.Limit = 1000
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 10000 {
-			return q, false, lagesbild.Invalid("limit", "%q is not a whole number from 1 to 10000", truncate(l, 20))
-		}
-		q.Limit = n
+	if q.Limit, err = limitParam(v, 1000, 10000); err != nil {
+		return q, false, err
 	}
 	geo := false
 	switch f := v.Get("format"); f {
@@ -317,11 +330,20 @@ func observationQuery(r *http.Request) (lagesbild.ObservationQuery, bool, error)
 	return q, geo, nil
 }
 
-// observationView is a listed observation with its owner and basis spelled out.
+// observationView is a listed observation with its owner and basis spelled out; another
+// agency's count of 1–4 is withheld (value null, suppressed true).
 type observationView struct {
 	lagesbild.ObservationRow
+	Value      *int   `json:"value"`
+	Suppressed bool   `json:"suppressed,omitempty"`
 	AgencyName string `json:"agency_name"`
 	Basis      string `json:"basis"`
+}
+
+// viewObservation labels o, shown under decision ("" for the caller's own agency's).
+func viewObservation(o lagesbild.ObservationRow, decision string) observationView {
+	v := samverkan.ListedValue(o, decision == "")
+	return observationView{ObservationRow: o, Value: v, Suppressed: v == nil, AgencyName: lagesbild.AgencyName(o.Agency), Basis: basisOf(decision)}
 }
 
 func basisOf(decision string) string {
@@ -348,8 +370,7 @@ func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) erro
 	rows := slices.DeleteFunc(rd.Rows, func(o lagesbild.ObservationRow) bool { return o.Sensitive })
 	ds := disclosedOf(rows, rd.Visibility)
 	noteDisclosures(r, ds)
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Vary", "Cookie, Authorization")
+	privateNoStore(w)
 	if geo {
 		type feature struct {
 			Type       string          `json:"type"`
@@ -364,8 +385,7 @@ func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) erro
 			if len(g) == 0 {
 				g = json.RawMessage("null")
 			}
-			feats = append(feats, feature{Type: "Feature", ID: o.ID, Geometry: g,
-				Properties: observationView{ObservationRow: o, AgencyName: lagesbild.AgencyName(o.Agency), Basis: basisOf(dec)}})
+			feats = append(feats, feature{Type: "Feature", ID: o.ID, Geometry: g, Properties: viewObservation(o, dec)})
 		}
 		writeJSON(w, http.StatusOK, "application/geo+json", map[string]any{"type": "FeatureCollection", "features": feats,
 			"note": observationsNote, "disclosed": ds})
@@ -374,7 +394,7 @@ func (s *Server) handleObservations(w http.ResponseWriter, r *http.Request) erro
 	out := make([]observationView, 0, len(rows))
 	for _, o := range rows {
 		dec, _ := rd.Visibility.Allows(o)
-		out = append(out, observationView{ObservationRow: o, AgencyName: lagesbild.AgencyName(o.Agency), Basis: basisOf(dec)})
+		out = append(out, viewObservation(o, dec))
 	}
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"observations": out, "note": observationsNote, "disclosed": ds})
 	return nil
@@ -406,21 +426,14 @@ func (s *Server) handleAreaObservations(w http.ResponseWriter, r *http.Request) 
 	}
 	q := lagesbild.ObservationQuery{AreaID: chi.URLParam(r, "id"), Limit: 100000}
 	var err error
-	if q.From, err = parseDay("from", v.Get("from")); err == nil {
-		q.To, err = parseDay("to", v.Get("to"))
-	}
-	if err != nil {
+	if q.From, q.To, err = observationDays(v); err != nil {
 		return err
-	}
-	if q.To != nil {
-		end := q.To.AddDate(0, 0, 1)
-		q.To = &end
 	}
 	pic, err := s.joinedPicture(r, q)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
+	privateNoStore(w)
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"area_id": q.AreaID, "from": v.Get("from"), "to": v.Get("to"),
 		"observations": pic})
 	return nil
@@ -439,6 +452,14 @@ func (s *Server) joinedPicture(r *http.Request, q lagesbild.ObservationQuery) (*
 	noteDisclosures(r, rd.Disclosures)
 	pic := samverkan.BuildPicture(rd.Rows, rd.Visibility)
 	return &pic, nil
+}
+
+// privateNoStore marks a response that carries observations: never stored by a browser or a
+// proxy, so a decision that expires or is revoked cannot live on in a cache (such responses
+// have no ETag either).
+func privateNoStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Vary", "Cookie, Authorization")
 }
 
 func (s *Server) handleObservationCategories(w http.ResponseWriter, r *http.Request) error {
@@ -505,22 +526,11 @@ func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) error
 		q.Owner = id.Agency
 	}
 	var err error
-	if q.Since, err = parseDay("since", v.Get("since")); err == nil {
-		q.Until, err = parseDay("until", v.Get("until"))
-	}
-	if err != nil {
+	if q.Since, q.Until, err = logRange(v, true); err != nil {
 		return err
 	}
-	if q.Until != nil {
-		end := q.Until.AddDate(0, 0, 1)
-		q.Until = &end
-	}
-	if l := v.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 10000 {
-			return lagesbild.Invalid("limit", "%q is not a whole number from 1 to 10000", truncate(l, 20))
-		}
-		q.Limit = n
+	if q.Limit, err = limitParam(v, 1000, 10000); err != nil {
+		return err
 	}
 	rows, err := s.Samverkan.Store.Disclosures(r.Context(), q)
 	if err != nil {
@@ -533,7 +543,7 @@ func (s *Server) handleDisclosures(w http.ResponseWriter, r *http.Request) error
 	if owner == "" {
 		owner = "alla"
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
+	privateNoStore(w)
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{"agency": owner, "disclosures": rows,
 		"note": strings.TrimSpace("Utlämnanden av myndighetens uppgifter: vem som läste, när, hur många poster och enligt vilket samverkansbeslut.")})
 	return nil

@@ -70,7 +70,7 @@ func (s *Server) obsFeatures(r *http.Request, q lagesbild.ObservationQuery) ([]o
 	feats := make([]ogcFeature, 0, len(rows))
 	for _, o := range rows {
 		dec, _ := rd.Visibility.Allows(o)
-		props, err := json.Marshal(observationView{ObservationRow: o, AgencyName: lagesbild.AgencyName(o.Agency), Basis: basisOf(dec)})
+		props, err := json.Marshal(viewObservation(o, dec))
 		if err != nil {
 			return nil, nil, rd.Visibility, err
 		}
@@ -115,7 +115,7 @@ func (s *Server) handleObsItems(w http.ResponseWriter, r *http.Request) error {
 		p.Set("offset", strconv.Itoa(hi))
 		fc.Links = append(fc.Links, ogcLink{Href: items + "?" + p.Encode(), Rel: "next", Type: geoJSON, Title: "Nästa sida"})
 	}
-	w.Header().Set("Cache-Control", "private, no-store")
+	privateNoStore(w)
 	w.Header().Set("Content-Crs", "<"+crs84+">")
 	writeJSON(w, http.StatusOK, geoJSON, fc)
 	return nil
@@ -137,7 +137,7 @@ func (s *Server) handleObsItem(w http.ResponseWriter, r *http.Request) error {
 	for i, f := range all {
 		if f.ID == fid {
 			noteDisclosures(r, disclosedOf(rows[i:i+1], vis))
-			w.Header().Set("Cache-Control", "private, no-store")
+			privateNoStore(w)
 			writeJSON(w, http.StatusOK, geoJSON, f)
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -32,12 +33,13 @@ func periodQuery(p summary.PeriodJSON, areaID string) lagesbild.ObservationQuery
 	return q
 }
 
-func swedish() *time.Location {
+// swedish is Swedish time, loaded once (time/tzdata is linked in by internal/samverkan).
+var swedish = sync.OnceValue(func() *time.Location {
 	if loc, err := time.LoadLocation("Europe/Stockholm"); err == nil {
 		return loc
 	}
 	return time.UTC
-}
+})
 
 // jointSummary is an area summary with the observations the caller may see.
 type jointSummary struct {
@@ -46,11 +48,12 @@ type jointSummary struct {
 }
 
 // withObservations adds the joint picture to an area summary (nil when the caller reads none).
-func (s *Server) withObservations(r *http.Request, sm *summary.Summary) (any, error) {
+func (s *Server) withObservations(w http.ResponseWriter, r *http.Request, sm *summary.Summary) (any, error) {
 	pic, err := s.joinedPicture(r, periodQuery(sm.Period, sm.Area.ID))
 	if err != nil || pic == nil {
 		return sm, err
 	}
+	privateNoStore(w)
 	return jointSummary{Summary: sm, Observations: pic}, nil
 }
 
@@ -61,10 +64,11 @@ type jointPriority struct {
 }
 
 // withRankingObservations adds, per listed area, the observations the caller may see.
-func (s *Server) withRankingObservations(r *http.Request, pr *summary.Priority) (any, error) {
+func (s *Server) withRankingObservations(w http.ResponseWriter, r *http.Request, pr *summary.Priority) (any, error) {
 	if s.Samverkan == nil || !identity(r).CanReadObservations() {
 		return pr, nil
 	}
+	privateNoStore(w)
 	q := periodQuery(pr.Period, "")
 	q.Region = pr.Region
 	rd, err := s.Samverkan.Observations(r.Context(), q)
@@ -94,11 +98,12 @@ func (s *Server) withRankingObservations(r *http.Request, pr *summary.Priority) 
 
 // jointSection is the report's "Myndigheternas observationer" section, empty for a caller who
 // reads no observations.
-func (s *Server) jointSection(r *http.Request, sm *summary.Summary) (template.HTML, error) {
+func (s *Server) jointSection(w http.ResponseWriter, r *http.Request, sm *summary.Summary) (template.HTML, error) {
 	pic, err := s.joinedPicture(r, periodQuery(sm.Period, sm.Area.ID))
 	if err != nil || pic == nil {
 		return "", err
 	}
+	privateNoStore(w)
 	return pictureHTML(*pic), nil
 }
 

@@ -129,7 +129,7 @@ func (s *Server) handleAreaSummary(w http.ResponseWriter, r *http.Request) error
 		writeCSV(w, summaryCSV(sm))
 		return nil
 	}
-	out, err := s.withObservations(r, sm) // the joint picture (samverkan_report.go)
+	out, err := s.withObservations(w, r, sm) // the joint picture (samverkan_report.go)
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) error {
 		writeCSV(w, priorityCSV(pr))
 		return nil
 	}
-	out, err := s.withRankingObservations(r, pr) // the joint picture (samverkan_report.go)
+	out, err := s.withRankingObservations(w, r, pr) // the joint picture (samverkan_report.go)
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,11 @@ func (s *Server) serveTileStrings(w http.ResponseWriter, r *http.Request, layers
 	if err != nil {
 		return err
 	}
+	return s.serveTileRequest(w, r, req)
+}
+
+// serveTileRequest answers a validated tile request: layer access, ETag, the cached tile.
+func (s *Server) serveTileRequest(w http.ResponseWriter, r *http.Request, req tiles.Request) error {
 	id := identity(r)
 	names := make([]string, len(req.Layers))
 	for i, l := range req.Layers {

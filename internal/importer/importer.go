@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -46,6 +47,7 @@ func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, fil
 		o.Rejects = &lagesbild.Rejects{}
 	}
 	p := &pipeline{r: r, file: file, o: o, workers: runtime.GOMAXPROCS(0)}
+	defer p.stop()
 	rep, err := store.ImportIncidents(ctx, lagesbild.IncidentBatch{
 		File:         file,
 		Next:         p.next,
@@ -65,95 +67,196 @@ func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, fil
 	return rep, nil
 }
 
-// pipeline pulls records from the reader in batches, bins the exact ones in parallel, and hands
-// them out one by one. Memory stays bounded by one batch (and the first rejected records).
+// pipeline pulls records from the reader in batches and hands them out one by one, in three
+// stages that overlap: one goroutine parses batch k+2 while another bins batch k+1 (exact
+// points on every core) and the store copies batch k. Memory stays bounded by the batches in
+// flight (and the first rejected records). Rejects, Progress and UnknownTypes are used by the
+// parsing goroutine only, and the store reads them after the last record (the channels order
+// those reads after the writes).
 type pipeline struct {
 	r       Reader
 	file    string
 	o       Options
 	workers int
-	buf     []lagesbild.Incident
+	started bool
+	batches chan batch
+	free    chan []lagesbild.Incident
+	done    chan struct{}
+	wg      sync.WaitGroup
+	once    sync.Once
+	cur     batch
 	pos     int
-	read    int
 	fatal   error
-	eof     bool
-	points  []orb.Point
-	cells   []uint64
-	places  []uint64
-	exact   []int
+}
+
+// batch is one batch of records, or the error that ended reading (nil at EOF with no records).
+type batch struct {
+	recs []lagesbild.Incident
+	err  error
+}
+
+const inFlight = 2
+
+func (p *pipeline) start() {
+	p.started = true
+	parsed := make(chan batch, inFlight)
+	p.batches = make(chan batch, inFlight)
+	p.free = make(chan []lagesbild.Incident, 2*inFlight+2)
+	p.done = make(chan struct{})
+	p.wg.Add(2)
+	go func() { defer p.wg.Done(); p.parse(parsed) }()
+	go func() { defer p.wg.Done(); p.binAll(parsed) }()
+}
+
+// stop releases the goroutines when the store ends before the last record (an error) and waits
+// for them, so that nothing writes to the rejects once the import has returned.
+func (p *pipeline) stop() {
+	if !p.started {
+		return
+	}
+	p.closeDone()
+	p.wg.Wait()
+}
+
+func (p *pipeline) closeDone() {
+	p.once.Do(func() { close(p.done) })
 }
 
 func (p *pipeline) next() (lagesbild.Incident, error) {
-	for p.pos >= len(p.buf) {
-		if p.eof {
+	if !p.started {
+		p.start()
+	}
+	for p.pos >= len(p.cur.recs) {
+		if p.cur.recs != nil {
+			select {
+			case p.free <- p.cur.recs[:0]:
+			default:
+			}
+			p.cur.recs = nil
+		}
+		b, ok := <-p.batches
+		if !ok {
 			return lagesbild.Incident{}, io.EOF
 		}
-		if err := p.fill(); err != nil {
-			p.fatal = err
-			return lagesbild.Incident{}, err
+		if b.err != nil {
+			p.fatal = b.err
+			return lagesbild.Incident{}, b.err
 		}
+		p.cur, p.pos = b, 0
 	}
-	inc := p.buf[p.pos]
+	inc := p.cur.recs[p.pos]
 	p.pos++
 	return inc, nil
 }
 
-func (p *pipeline) fill() error {
-	p.buf, p.pos = p.buf[:0], 0
-	p.points, p.exact = p.points[:0], p.exact[:0]
-	for len(p.buf) < batchSize {
-		inc, err := p.r.Next()
-		if errors.Is(err, io.EOF) {
-			p.eof = true
-			break
+// parse reads batches of records until EOF or a fatal error.
+func (p *pipeline) parse(out chan<- batch) {
+	defer close(out)
+	read := 0
+	for {
+		var buf []lagesbild.Incident
+		select {
+		case buf = <-p.free:
+		default:
+			buf = make([]lagesbild.Incident, 0, batchSize)
 		}
-		var ve *lagesbild.ValidationError
-		if errors.As(err, &ve) {
-			p.read++
-			p.o.Rejects.Add(lagesbild.ImportError{File: p.file, Line: ve.Line, Field: ve.Field, Reason: ve.Reason})
-			continue
+		eof := false
+		for len(buf) < batchSize {
+			inc, err := p.r.Next()
+			if errors.Is(err, io.EOF) {
+				eof = true
+				break
+			}
+			var ve *lagesbild.ValidationError
+			if errors.As(err, &ve) {
+				read++
+				p.o.Rejects.Add(lagesbild.ImportError{File: p.file, Line: ve.Line, Field: ve.Field, Reason: ve.Reason})
+				continue
+			}
+			if err != nil {
+				select {
+				case out <- batch{err: err}:
+				case <-p.done:
+				}
+				return
+			}
+			read++
+			buf = append(buf, inc)
 		}
-		if err != nil {
-			return err
+		if p.o.Progress != nil {
+			p.o.Progress(read)
 		}
-		p.read++
-		if inc.Precision == lagesbild.PrecisionExact {
-			p.exact = append(p.exact, len(p.buf))
-			p.points = append(p.points, inc.Point)
+		if len(buf) > 0 {
+			select {
+			case out <- batch{recs: buf}:
+			case <-p.done:
+				return
+			}
 		}
-		p.buf = append(p.buf, inc)
+		if eof {
+			return
+		}
 	}
-	if p.o.Progress != nil {
-		p.o.Progress(p.read)
+}
+
+// binAll bins the exact points of each parsed batch and passes it on.
+func (p *pipeline) binAll(in <-chan batch) {
+	defer close(p.batches)
+	var points []orb.Point
+	var exact []int
+	var cells, places []uint64
+	for b := range in {
+		if b.err == nil {
+			points, exact = points[:0], exact[:0]
+			for i := range b.recs {
+				if b.recs[i].Precision == lagesbild.PrecisionExact {
+					exact = append(exact, i)
+					points = append(points, b.recs[i].Point)
+				}
+			}
+			cells, places = grow(cells, len(points)), grow(places, len(points))
+			b.err = bin(b.recs, exact, points, cells, places, p.workers)
+		}
+		select {
+		case p.batches <- b:
+		case <-p.done:
+			for range in { // let parse end
+			}
+			return
+		}
+		if b.err != nil {
+			p.closeDone()
+			for range in {
+			}
+			return
+		}
 	}
-	return p.bin()
+}
+
+func grow(s []uint64, n int) []uint64 {
+	if cap(s) < n {
+		return make([]uint64, n)
+	}
+	return s[:n]
 }
 
 // bin computes the base-resolution cell of every exact point in parallel, then its parents.
-func (p *pipeline) bin() error {
-	if len(p.points) == 0 {
+func bin(recs []lagesbild.Incident, exact []int, points []orb.Point, cells, places []uint64, workers int) error {
+	if len(points) == 0 {
 		return nil
 	}
-	if cap(p.cells) < len(p.points) {
-		p.cells = make([]uint64, len(p.points))
-	}
-	p.cells = p.cells[:len(p.points)]
-	if err := hexgrid.Bin(p.points, hexgrid.BaseRes, p.cells, p.workers); err != nil {
+	if err := hexgrid.Bin(points, hexgrid.BaseRes, cells, workers); err != nil {
 		return err
 	}
-	if cap(p.places) < len(p.points) {
-		p.places = make([]uint64, len(p.points))
-	}
-	p.places = p.places[:len(p.points)]
-	if err := hexgrid.Bin(p.points, hexgrid.PlaceRes, p.places, p.workers); err != nil {
+	if err := hexgrid.Bin(points, hexgrid.PlaceRes, places, workers); err != nil {
 		return err
 	}
-	for k, idx := range p.exact {
-		inc := &p.buf[idx]
-		inc.Cells[4] = p.cells[k]
-		inc.PlaceCell = p.places[k]
+	for k, idx := range exact {
+		inc := &recs[idx]
+		inc.Cells[4] = cells[k]
+		inc.PlaceCell = places[k]
 		for res := 5; res < hexgrid.BaseRes; res++ {
-			parent, err := hexgrid.Parent(p.cells[k], res)
+			parent, err := hexgrid.Parent(cells[k], res)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", inc.Line, err)
 			}

@@ -175,36 +175,40 @@ func checkModel(t *testing.T, db *postgis.DB, conn *pgx.Conn, centre orb.Point) 
 	}
 	// Noon UTC is the same day in Europe/Stockholm, as the period's ends are compared.
 	noonStart, noonEnd := day("2024-09-01").Add(12*time.Hour), day("2025-02-28").Add(12*time.Hour)
-	// OGC h3-r7 items: the same cells, counts and numberMatched, with and without a bbox and a period.
-	for _, q := range []lagesbild.FeatureQuery{{Limit: 1000},
-		{Limit: 1000, BBox: &lagesbild.BBox{MinLon: 10, MinLat: 55, MaxLon: 24, MaxLat: 69}},
-		{Limit: 1000, Time: &lagesbild.Interval{Start: &noonStart, End: &noonEnd}}} {
-		f := tiles.Filters{}
-		if q.Time != nil {
-			f.From, f.To = day("2024-09-01"), day("2025-02-28")
-		}
-		want := expectedCells(t, ctx, conn, 7, f)
-		page, err := db.Items(ctx, "h3-r7", q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if page.NumberMatched != len(want) || len(page.Features) != len(want) {
-			t.Errorf("h3-r7 %+v: %d matched, %d features, want %d", q, page.NumberMatched, len(page.Features), len(want))
-		}
-		for _, ft := range page.Features {
-			var props map[string]any
-			if err := json.Unmarshal(ft.Properties, &props); err != nil {
+	// OGC h3-r7 and h3-r8 items (resolution 8 is counted from incident, migration 00024): the
+	// same cells, counts and numberMatched, with and without a bbox and a period.
+	for _, res := range []int{7, 8} {
+		coll := fmt.Sprintf("h3-r%d", res)
+		for _, q := range []lagesbild.FeatureQuery{{Limit: 1000},
+			{Limit: 1000, BBox: &lagesbild.BBox{MinLon: 10, MinLat: 55, MaxLon: 24, MaxLat: 69}},
+			{Limit: 1000, Time: &lagesbild.Interval{Start: &noonStart, End: &noonEnd}}} {
+			f := tiles.Filters{}
+			if q.Time != nil {
+				f.From, f.To = day("2024-09-01"), day("2025-02-28")
+			}
+			want := expectedCells(t, ctx, conn, res, f)
+			page, err := db.Items(ctx, coll, q)
+			if err != nil {
 				t.Fatal(err)
 			}
-			counts, total := want[ft.ID], 0
-			for g, n := range counts {
-				total += n
-				if v, ok := props[g].(float64); ok && int(v) != n {
-					t.Errorf("h3-r7 cell %s %s = %v, want %d", ft.ID, g, v, n)
-				}
+			if page.NumberMatched != len(want) || len(page.Features) != len(want) {
+				t.Errorf("%s %+v: %d matched, %d features, want %d", coll, q, page.NumberMatched, len(page.Features), len(want))
 			}
-			if v, ok := props["total"].(float64); ok && int(v) != total {
-				t.Errorf("h3-r7 cell %s total = %v, want %d", ft.ID, v, total)
+			for _, ft := range page.Features {
+				var props map[string]any
+				if err := json.Unmarshal(ft.Properties, &props); err != nil {
+					t.Fatal(err)
+				}
+				counts, total := want[ft.ID], 0
+				for g, n := range counts {
+					total += n
+					if v, ok := props[g].(float64); ok && int(v) != n {
+						t.Errorf("%s cell %s %s = %v, want %d", coll, ft.ID, g, v, n)
+					}
+				}
+				if v, ok := props["total"].(float64); ok && int(v) != total {
+					t.Errorf("%s cell %s total = %v, want %d", coll, ft.ID, v, total)
+				}
 			}
 		}
 	}
@@ -222,8 +226,8 @@ func tileRes(z int) int {
 }
 
 // TestModelAnswersAsIncidents is the invariant of issue 14's storage model: whatever the
-// aggregates keep (resolutions 5–8 per day, resolution 9 from incident), the h3 tiles and the
-// OGC h3-r7 items give the counts a recount of incident gives, after an import, after updates
+// aggregates keep (resolutions 5–7 per day, resolutions 8 and 9 from incident), the h3 tiles and the
+// OGC h3-r7 and h3-r8 items give the counts a recount of incident gives, after an import, after updates
 // (records moved, regrouped and redated) and after deleting records; and every aggregate stays
 // equal to its recount.
 func TestModelAnswersAsIncidents(t *testing.T) {

@@ -1,6 +1,7 @@
 package lagesbild
 
 import (
+	"context"
 	"time"
 )
 
@@ -44,6 +45,25 @@ func StockholmToday(now time.Time) time.Time {
 		loc = time.UTC
 	}
 	return Day(now.In(loc))
+}
+
+// NewestSource knows the newest day with an incident (the summaries' and the analyses' stores).
+type NewestSource interface {
+	// NewestIncidentDay is the latest day with an incident; ok is false when there are none.
+	NewestIncidentDay(ctx context.Context) (day time.Time, ok bool, err error)
+}
+
+// NewestOrToday is the newest incident day of src as a date, or today in Sweden (by now) when
+// there are no incidents: the default end of a period.
+func NewestOrToday(ctx context.Context, src NewestSource, now func() time.Time) (time.Time, error) {
+	newest, ok, err := src.NewestIncidentDay(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !ok {
+		return StockholmToday(now()), nil
+	}
+	return Day(newest), nil
 }
 
 // ResolvePeriod is the period of a request with optional bounds: both given, that range; one

@@ -1,6 +1,7 @@
 package lagesbild
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"testing"
@@ -42,5 +43,31 @@ func TestResolvePeriod(t *testing.T) {
 	}
 	if prev := (Period{From: *d("2025-03-01"), To: *d("2025-03-31")}).Previous(); prev.From != *d("2025-01-29") || prev.To != *d("2025-02-28") {
 		t.Errorf("previous of March 2025: %v", prev)
+	}
+}
+
+type newestStub struct {
+	day time.Time
+	ok  bool
+	err error
+}
+
+func (n newestStub) NewestIncidentDay(context.Context) (time.Time, bool, error) { return n.day, n.ok, n.err }
+
+// TestNewestOrToday: the newest incident day as a date, or today in Sweden without incidents
+// (23:30 UTC on 31 December is already New Year's Day in Stockholm), and the store's error.
+func TestNewestOrToday(t *testing.T) {
+	now := func() time.Time { return time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC) }
+	ctx := context.Background()
+	if got, err := NewestOrToday(ctx, newestStub{day: time.Date(2025, 6, 3, 14, 0, 0, 0, time.UTC), ok: true}, now); err != nil ||
+		!got.Equal(time.Date(2025, 6, 3, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("with incidents: %v, %v", got, err)
+	}
+	if got, err := NewestOrToday(ctx, newestStub{}, now); err != nil || !got.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("without incidents: %v, %v", got, err)
+	}
+	boom := errors.New("boom")
+	if _, err := NewestOrToday(ctx, newestStub{err: boom}, now); !errors.Is(err, boom) {
+		t.Errorf("error: %v", err)
 	}
 }

@@ -66,6 +66,8 @@ type DB struct {
 	// imports bounds the imports of this process: one runs (they are serialised in the
 	// database) and Limits.Imports-1 wait; more are refused at once with ErrUnavailable.
 	imports chan struct{}
+	// emerging remembers the emerging hot spots the emerging tile layer draws (tile_emerging.go).
+	emerging emergingMemo
 }
 
 // Class is a kind of read made for a caller, with its own statement timeout and bound on how many
@@ -232,6 +234,10 @@ func Open(ctx context.Context, url string, o Options, logger *slog.Logger) (*DB,
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
 	cfg.ConnConfig.RuntimeParams["application_name"] = o.ApplicationName
 	cfg.ConnConfig.RuntimeParams["timezone"] = "Europe/Stockholm"
+	// An import stages a file in temporary tables (a million rows are about 250 MB); with the
+	// default 8 MB of local buffers they are written out and read back page by page. The
+	// buffers are taken only as temporary tables fill them.
+	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "256MB"
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = ConnectTimeout
 	}

@@ -147,6 +147,14 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 				rep.UnknownTypes[t] += n
 			}
 		}
+		start = time.Now()
+		if err := db.runSteps(ctx, tx, "incident_unchanged"); err != nil {
+			return err
+		}
+		if err := dropUnchanged(ctx, tx, src.read); err != nil {
+			return err
+		}
+		db.logger.Debug("import step", "step", "unchanged", "ms", time.Since(start).Milliseconds())
 		if err := collectRejects(ctx, tx, query("incident_duplicates"), b.File, rejects); err != nil {
 			return err
 		}
@@ -218,6 +226,36 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		return rep, fmt.Errorf("postgis: import %s: %w", b.File, err)
 	}
 	return rep, nil
+}
+
+// dropUnchanged takes the lines of stage_same (unchanged records) out of stage_incident: by
+// deleting them when they are few, else by copying the others to a new staging table, which
+// takes the old one's name (deleting most of a million rows costs more than copying none).
+func dropUnchanged(ctx context.Context, tx pgx.Tx, staged int) error {
+	var same int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM stage_same`).Scan(&same); err != nil {
+		return translate(err)
+	}
+	var stmts []string
+	switch {
+	case same == 0:
+		return nil
+	case 2*same < staged:
+		stmts = []string{`DELETE FROM stage_incident WHERE line IN (SELECT line FROM stage_same)`}
+	default:
+		stmts = []string{
+			`CREATE TEMP TABLE stage_changed ON COMMIT DROP AS
+			 SELECT * FROM stage_incident WHERE line NOT IN (SELECT line FROM stage_same)`,
+			`DROP TABLE stage_incident`,
+			`ALTER TABLE stage_changed RENAME TO stage_incident`,
+		}
+	}
+	for _, q := range append(stmts, `ANALYZE stage_incident`) {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
 
 // runSteps runs the statements of one SQL file one by one, so that an error and a slow step can

@@ -131,7 +131,9 @@ func beginImport(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('lagesbild-import'))`); err != nil {
 		return translate(err)
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '1h'`); err != nil {
+	// Sorts and hashes over a file's staged rows (duplicates, the join with incident, the
+	// aggregate deltas) stay in memory instead of spilling to temporary files.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '1h'; SET LOCAL work_mem = '256MB'`); err != nil {
 		return translate(err)
 	}
 	return nil

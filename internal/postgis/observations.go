@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
@@ -150,40 +151,25 @@ func (db *DB) Categories(ctx context.Context) ([]lagesbild.ObservationCategory, 
 }
 
 // Disclosures reads, as the caller, the disclosure log (migration 00023's disclosures():
-// an agency's own, admins any).
+// an agency's own, admins any), at most 10 000 rows.
 func (db *DB) Disclosures(ctx context.Context, q lagesbild.DisclosureQuery) ([]lagesbild.Disclosure, error) {
+	return db.disclosures(ctx, q, 10000)
+}
+
+// AllDisclosures reads the disclosure log as an administrator (the CLI): one agency's or, with an
+// empty Owner, every agency's, at most 100 000 rows.
+func (db *DB) AllDisclosures(ctx context.Context, q lagesbild.DisclosureQuery) ([]lagesbild.Disclosure, error) {
+	admin := auth.Identity{Subject: "cli", Role: auth.RoleAdmin}
+	return db.disclosures(auth.WithIdentity(ctx, admin), q, 100000)
+}
+
+func (db *DB) disclosures(ctx context.Context, q lagesbild.DisclosureQuery, maxRows int) ([]lagesbild.Disclosure, error) {
 	limit := q.Limit
-	if limit <= 0 || limit > 10000 {
+	if limit <= 0 || limit > maxRows {
 		limit = 1000
 	}
 	var out []lagesbild.Disclosure
 	err := db.scoped(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT at, subject, reader_agency, role, owner_agency, coalesce(decision_id, ''), records,
-			resource, request_id FROM disclosures($1, $2, $3, $4)`, nullable(strings.TrimSpace(q.Owner)), q.Since, q.Until, limit)
-		if err != nil {
-			return translate(err)
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[lagesbild.Disclosure])
-		return translate(err)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgis: disclosures: %w", err)
-	}
-	return out, nil
-}
-
-// AllDisclosures reads the disclosure log as an administrator (the CLI): one agency's or, with an
-// empty Owner, every agency's.
-func (db *DB) AllDisclosures(ctx context.Context, q lagesbild.DisclosureQuery) ([]lagesbild.Disclosure, error) {
-	limit := q.Limit
-	if limit <= 0 || limit > 100000 {
-		limit = 1000
-	}
-	var out []lagesbild.Disclosure
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('lagesbild.role', 'admin', true)`); err != nil {
-			return translate(err)
-		}
 		rows, err := tx.Query(ctx, `SELECT at, subject, reader_agency, role, owner_agency, coalesce(decision_id, ''), records,
 			resource, request_id FROM disclosures($1, $2, $3, $4)`, nullable(strings.TrimSpace(q.Owner)), q.Since, q.Until, limit)
 		if err != nil {

@@ -57,6 +57,7 @@ var tileLayers = func() map[string]*tileLayer {
 		{meta: mustLayer("polisregioner"), props: [][2]string{{"kod", "b.code"}, {"namn", "b.name"}}, build: boundary("police_region")},
 		{meta: mustLayer("h3"), props: h3Props(), build: buildH3},
 		{meta: mustLayer("narvaro"), props: narvaroOffice, build: buildNarvaro},
+		{meta: mustLayer("emerging"), props: emergingProps, build: buildEmerging},
 		{meta: mustLayer("handelser"), counted: true, build: buildHandelser,
 			props: [][2]string{{"category", "i.category"}, {"category_group", "i.category_group"}, {"agency", "i.agency"},
 				{"occurred_at", "extract(epoch FROM i.occurred_at)::bigint"}, {"synthetic", "i.source = 'synthetic-demo'"}}},
@@ -88,8 +89,8 @@ func buildOmraden(ctx context.Context, db *DB, l *tileLayer, _ int, f tiles.Filt
 
 // buildH3 picks the source of the h3 layer's counts: one row per cell (h3_cell_total) for the
 // unfiltered view; per group and agency (h3_total) with a category or agency filter; per day
-// (h3_agg) with a date filter; and at resolution 9, which the aggregates do not keep
-// (migration 00019), the incidents of the tile's cells.
+// (h3_agg) with a date filter; and at resolutions 8 and 9, which the aggregates do not keep
+// (migrations 00019, 00024), the incidents of the tile's cells.
 func buildH3(_ context.Context, _ *DB, l *tileLayer, z int, f tiles.Filters) (string, []any, error) {
 	props := selectProps(l.props, f.Fields, false)
 	res := tileRes(z, f)
@@ -100,7 +101,7 @@ func buildH3(_ context.Context, _ *DB, l *tileLayer, z int, f tiles.Filters) (st
 	switch {
 	case from == nil && to == nil && groups == nil && agencies == nil:
 		sql, args = h3CellsSQL, []any{res}
-	case res == 9:
+	case res >= 8:
 		sql, args = h3IncidentSQL, []any{res, from, to, groups, agencies}
 	case from == nil && to == nil:
 		sql, args = h3TotalSQL, []any{res, groups, agencies}
@@ -299,14 +300,20 @@ func (db *DB) renderTile(ctx context.Context, layer string, z, x, y int, f tiles
 	if sql == "" {
 		return nil, nil
 	}
-	args := append([]any{z, x, y}, extra...)
+	return db.runTile(ctx, l, boundsSQL+sql, append([]any{z, x, y}, extra...), z, x, y)
+}
+
+// runTile runs a layer's tile query (the bounds CTE and the layer's query) in the caller's
+// scope; a counted layer over MaxTilePoints is an error.
+func (db *DB) runTile(ctx context.Context, l *tileLayer, sql string, args []any, z, x, y int) ([]byte, error) {
+	layer := l.meta.Name
 	var mvt []byte
 	var n int64
-	err = db.scopedAs(ctx, ClassTile, func(tx pgx.Tx) error {
+	err := db.scopedAs(ctx, ClassTile, func(tx pgx.Tx) error {
 		if l.counted {
-			return translate(tx.QueryRow(ctx, boundsSQL+sql, args...).Scan(&mvt, &n))
+			return translate(tx.QueryRow(ctx, sql, args...).Scan(&mvt, &n))
 		}
-		return translate(tx.QueryRow(ctx, boundsSQL+sql, args...).Scan(&mvt))
+		return translate(tx.QueryRow(ctx, sql, args...).Scan(&mvt))
 	})
 	if err == nil && n > MaxTilePoints {
 		return nil, fmt.Errorf("postgis: %w", lagesbild.Public(lagesbild.ErrInvalid, "tile %d/%d/%d holds more than %d incidents; zoom in or filter", z, x, y, MaxTilePoints))

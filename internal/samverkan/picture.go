@@ -133,3 +133,16 @@ func BuildPicture(rows []lagesbild.ObservationRow, v Visibility) Picture {
 	})
 	return out
 }
+
+// ListedValue is the value of an observation as a listing shows it: the caller's own agency's
+// as stored; another agency's single record (value 1) as it is, since sharing the record is
+// what the decision allows; but another agency's count of 1–4 (an indicator, or a record that
+// counts several) is a small count, so nil.
+func ListedValue(o lagesbild.ObservationRow, own bool) *int {
+	v := o.Value
+	if own || (o.Kind == lagesbild.ObservationRecord && v == 1) {
+		return &v
+	}
+	shown, _ := risk.SuppressCount(v)
+	return shown
+}

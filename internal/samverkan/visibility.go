@@ -2,12 +2,8 @@ package samverkan
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/lagesbild/lagesbild/internal/auth"
@@ -42,19 +38,6 @@ func (s *Service) Visibility(ctx context.Context) (Visibility, error) {
 		}
 	}
 	return v, nil
-}
-
-// Key identifies what the visibility depends on — the agency, the geography and each decision
-// in force with its revision — for cache keys and ETags: a decision that expires, is revoked or
-// changes gives a new key at once.
-func (v Visibility) Key() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s", v.Agency, v.Scope)
-	for _, d := range v.Decisions {
-		fmt.Fprintf(&b, "|%s@%d", d.ID, d.Revision)
-	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:12])
 }
 
 func (v Visibility) inGeography(o lagesbild.ObservationRow) bool {

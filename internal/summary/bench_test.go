@@ -10,21 +10,19 @@ import (
 
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/postgis"
+	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/summary"
 )
 
 // BenchmarkList computes the summaries of every area of the 2025 list over 12 months, as
-// GET /api/v1/summaries does, against the database named by LAGESBILD_BENCH_DATABASE_URL (1 M
-// incidents, see docs/benchmarks.md), for a national caller, a regional one (5300, Stockholm)
+// GET /api/v1/summaries does, against the database named by LAGESBILD_BENCH_DATABASE_URL or LAGESBILD_BENCH_DB_NAME
+// (1 M incidents, see docs/benchmarks.md), for a national caller, a regional one (5300, Stockholm)
 // and a lokal one (531270, Södertälje), whose reads row-level security filters. "cold" builds a
 // new Service for every iteration, so nothing is served from its cache; "cached" repeats the
 // request on one Service. Without the variable it is skipped: it needs a loaded database, not a
 // test one.
 func BenchmarkList(b *testing.B) {
-	url := os.Getenv("LAGESBILD_BENCH_DATABASE_URL")
-	if url == "" {
-		b.Skip("set LAGESBILD_BENCH_DATABASE_URL to a database loaded with 1 M incidents")
-	}
+	url := benchURL(b)
 	ctx := context.Background()
 	// The pool as serve opens it (default size), so concurrency is what production gets.
 	db, err := postgis.Open(ctx, url, postgis.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -74,10 +72,7 @@ func BenchmarkList(b *testing.B) {
 // "cached" has the list cached and measures the area's own reads (history, and the kommun's
 // counts per cell and group for the per-group hot spots) and the per-group Gi*.
 func BenchmarkArea(b *testing.B) {
-	url := os.Getenv("LAGESBILD_BENCH_DATABASE_URL")
-	if url == "" {
-		b.Skip("set LAGESBILD_BENCH_DATABASE_URL to a database loaded with 1 M incidents")
-	}
+	url := benchURL(b)
 	ctx := context.Background()
 	db, err := postgis.Open(ctx, url, postgis.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -109,4 +104,21 @@ func BenchmarkArea(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchURL is the database of the benchmarks: LAGESBILD_BENCH_DATABASE_URL, or the database
+// LAGESBILD_BENCH_DB_NAME of the project-managed cluster (lagesbild demo --scale 2.5 into it);
+// without either the benchmark is skipped.
+func benchURL(b *testing.B) string {
+	url := os.Getenv("LAGESBILD_BENCH_DATABASE_URL")
+	if name := os.Getenv("LAGESBILD_BENCH_DB_NAME"); url == "" && name != "" {
+		var err error
+		if url, err = postgis.SetDatabaseURL(pgtest.ServerURL(b), name); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if url == "" {
+		b.Skip("set LAGESBILD_BENCH_DATABASE_URL (or LAGESBILD_BENCH_DB_NAME) to a database loaded with 1 M incidents")
+	}
+	return url
 }

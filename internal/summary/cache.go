@@ -147,3 +147,45 @@ func (c *listCache) peek(key listKey) *listData {
 	}
 	return nil
 }
+
+// The per-area results an area summary adds to a cached list (listData.mu guards them).
+
+// comparisonsOf returns the comparisons of area id remembered with the list.
+func (l *listData) comparisonsOf(id string) ([]ComparisonSet, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.cmp[id]
+	return c, ok
+}
+
+// rememberComparisons keeps the CompStat comparisons of area id with the list: they depend on
+// the same data version, scope and period as the list, so the next summary of the area does
+// not count them again.
+func (l *listData) rememberComparisons(id string, c []ComparisonSet) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cmp == nil {
+		l.cmp = map[string][]ComparisonSet{}
+	}
+	l.cmp[id] = c
+}
+
+// groupHotSpots returns the per-group hot spots of area id remembered with the list.
+func (l *listData) groupHotSpots(id string) ([]GroupHotSpots, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g, ok := l.groupHot[id]
+	return g, ok
+}
+
+// rememberGroupHotSpots keeps the per-group hot spots of area id with the list, so that the
+// next summary or report of the area over the same data, scope and period does not read the
+// kommun's daily rows again.
+func (l *listData) rememberGroupHotSpots(id string, g []GroupHotSpots) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.groupHot == nil {
+		l.groupHot = map[string][]GroupHotSpots{}
+	}
+	l.groupHot[id] = g
+}

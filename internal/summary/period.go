@@ -15,12 +15,9 @@ type Period = lagesbild.Period
 // (or today); one bound alone gives 12 months from or to it.
 func (s *Service) Period(ctx context.Context, q Query) (Period, error) {
 	return lagesbild.ResolvePeriod(q.From, q.To, func() (time.Time, error) {
-		newest, ok, err := s.store.NewestIncidentDay(ctx)
+		newest, err := lagesbild.NewestOrToday(ctx, s.store, s.now)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("summary: period: %w", err)
-		}
-		if !ok {
-			return lagesbild.StockholmToday(s.now()), nil
 		}
 		return newest, nil
 	})

@@ -190,8 +190,19 @@ func (s *Service) renderNow(ctx context.Context, etag string, req Request) (Tile
 	for _, l := range req.Layers {
 		// Tiles of several layers are the concatenation of the layers' tiles (MVT is a
 		// repeated field of layers).
-		b, err := s.src.Tile(ctx, l.Name, req.Z, req.X, req.Y, req.Filters)
+		var b []byte
+		var err error
+		if req.Grid == "" {
+			b, err = s.src.Tile(ctx, l.Name, req.Z, req.X, req.Y, req.Filters)
+		} else if gs, ok := s.src.(GridSource); ok {
+			b, err = gs.GridTile(ctx, req.Grid, l.Name, req.Z, req.X, req.Y, req.Filters)
+		} else {
+			err = fmt.Errorf("the tile source draws no tiles in %s: %w", req.Grid, lagesbild.ErrNotFound)
+		}
 		if err != nil {
+			if req.Grid != "" {
+				return Tile{}, fmt.Errorf("tiles: %s %s %d/%d/%d: %w", l.Name, req.Grid, req.Z, req.Y, req.X, err)
+			}
 			return Tile{}, fmt.Errorf("tiles: %s %d/%d/%d: %w", l.Name, req.Z, req.X, req.Y, err)
 		}
 		raw.Write(b)

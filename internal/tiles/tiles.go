@@ -75,6 +75,16 @@ var Layers = []Layer{
 			{"agencies", "String", "operation: agency codes, comma separated"}, {"staffed_hours_per_week", "Number", ""},
 			{"starts", "Number", "operation start, Unix seconds"}, {"ends", "Number", "operation end, Unix seconds"},
 			{"person_hours", "Number", ""}, {"area_id", "String", ""}, {"synthetic", "Boolean", "generated demo data"}}},
+	{Name: "emerging", Description: "Emerging hot spots: res-8 H3 cells with a pattern (Gi* per month over each kommun's grid, the last 24 whole months, " +
+		"all groups together; Mann-Kendall on the z-scores; ArcGIS's categories) of the police regions in the caller's scope; no counts", MinZoom: 5, MaxZoom: 16,
+		Attribution: "Händelsedata: deltagande myndigheter (demo: syntetisk)",
+		Fields: []Field{{"cell", "String", "H3 index (resolution 8)"}, {"kommun_code", "String", "the kommun whose grid the cell belongs to"},
+			{"category", "String", "new_hot_spot, consecutive_hot_spot, intensifying_hot_spot, persistent_hot_spot, diminishing_hot_spot, " +
+				"sporadic_hot_spot, oscillating_hot_spot, historical_hot_spot or the same _cold_spot"},
+			{"hot_months", "Number", "months significant as a hot spot (90 %, FDR)"}, {"cold_months", "Number", "months significant as a cold spot"},
+			{"trend_z", "Number", "Mann-Kendall Z of the cell's Gi* z-scores per month"}, {"trend_p", "Number", "the trend's p-value (two-sided)"},
+			{"final_z", "Number", "the Gi* z-score of the last month"}, {"first_month", "String", "first month of the series (YYYY-MM)"},
+			{"last_month", "String", "last whole month of the series (YYYY-MM)"}}},
 	{Name: "handelser", Description: "Exact incident points (only from zoom 14)", MinZoom: 14, MaxZoom: 16, Filtered: true,
 		Attribution: "Händelsedata: deltagande myndigheter (demo: syntetisk)",
 		Fields: []Field{{"category", "String", ""}, {"category_group", "String", ""}, {"agency", "String", ""},
@@ -132,6 +142,9 @@ type Request struct {
 	Layers  []Layer
 	Z, X, Y int
 	Filters Filters
+	// Grid is the ID of the Grid (Sweref99TM) when the tile is not of WebMercatorQuad; then Z
+	// is its tile matrix, X the column and Y the row (ParseGridRequest).
+	Grid string
 }
 
 // Key identifies the tile in the cache (without scope and data version).
@@ -140,7 +153,11 @@ func (r Request) Key() string {
 	for i, l := range r.Layers {
 		names[i] = l.Name
 	}
-	return fmt.Sprintf("%s/%d/%d/%d?%s", strings.Join(names, ","), r.Z, r.X, r.Y, r.Filters.Key())
+	key := fmt.Sprintf("%s/%d/%d/%d?%s", strings.Join(names, ","), r.Z, r.X, r.Y, r.Filters.Key())
+	if r.Grid != "" {
+		key = r.Grid + ":" + key
+	}
+	return key
 }
 
 // listItem matches ^[a-z0-9_]{1,40}$ (a layer or list item name), without a regular
@@ -323,4 +340,10 @@ func valueList(q url.Values, name string, known func(string) bool) ([]string, er
 // Source renders one layer of one tile as uncompressed MVT; an empty slice for no features.
 type Source interface {
 	Tile(ctx context.Context, layer string, z, x, y int, f Filters) ([]byte, error)
+}
+
+// GridSource is a Source that also renders tiles of a Grid (Sweref99TM): z is the tile
+// matrix, x the column and y the row of grid, a Grid's ID.
+type GridSource interface {
+	GridTile(ctx context.Context, grid, layer string, z, x, y int, f Filters) ([]byte, error)
 }

@@ -74,6 +74,7 @@
         bounds: [[header.minLon, header.minLat], [header.maxLon, header.maxLat]], fitBoundsOptions: { padding: 20 },
         attributionControl: { customAttribution: meta.attribution || '' } });
       map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+      window.offlineMap = map; // for the browser test (web/test/offline.mjs)
       map.once('idle', function () {
         window.offlineFeatures = map.queryRenderedFeatures().length;
         document.body.dataset.state = 'rendered';

@@ -1,7 +1,8 @@
 -- Exact incidents per H3 cell of resolution $11 (6, 7 or 8) as OGC API features: one page ordered by cell, and
 -- how many cells match. Counts are raw here: the store applies the small-count rule before they
 -- leave it. A cell is a feature when it has an h3_cell_total row, or h3_agg rows in the period (their
--- n is never 0: rows reaching 0 are deleted). Only the page's cells are aggregated, so a page costs the same
+-- n is never 0: rows reaching 0 are deleted; at resolution 8, which h3_agg does not keep, incidents
+-- in the period). Only the page's cells are aggregated, so a page costs the same
 -- wherever it starts. Cell polygons come from h3_cell (filled by the import); a cell without one
 -- has a null geometry and never matches a bbox.
 -- $1–$4: bbox in WGS84, all NULL for none (see features_areas.sql); $5: limit; $6: offset;
@@ -35,13 +36,24 @@ WITH env AS (
     SELECT a.cell
     FROM h3_agg a
     WHERE NOT ($8::timestamptz IS NULL AND $9::timestamptz IS NULL)
-      AND a.res = $11::int
+      AND a.res = $11::int AND $11::int < 8
       AND ($7::bigint IS NULL OR a.cell = $7)
       AND ($8::timestamptz IS NULL OR a.day >= ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
       AND ($9::timestamptz IS NULL OR a.day <= ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
       AND ($1::float8 IS NULL OR a.cell IN (
             SELECT hc.cell FROM h3_cell hc
             WHERE hc.res = $11::int::smallint AND ST_Intersects(hc.geom, (SELECT g FROM env))))
+    UNION
+    -- Resolution 8 with a period: the aggregates keep no res-8 rows (migration 00024); the
+    -- cells with incidents in the period come from incident, scoped by cell (h3_res8_days).
+    SELECT a.cell
+    FROM h3_res8_days(coalesce(($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date, '-infinity'),
+                      coalesce(($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date, 'infinity')) a
+    WHERE NOT ($8::timestamptz IS NULL AND $9::timestamptz IS NULL) AND $11::int = 8
+      AND ($7::bigint IS NULL OR a.cell = $7)
+      AND ($1::float8 IS NULL OR a.cell IN (
+            SELECT hc.cell FROM h3_cell hc
+            WHERE hc.res = 8 AND ST_Intersects(hc.geom, (SELECT g FROM env))))
 ), c AS (
     SELECT c0.cell FROM c0 LEFT JOIN h3_cell hc ON hc.cell = c0.cell
     WHERE /*FILTER*/true
@@ -51,16 +63,23 @@ WITH env AS (
     SELECT t.cell, t.category_group, sum(t.n)::int AS n
     FROM h3_total t
     WHERE $8::timestamptz IS NULL AND $9::timestamptz IS NULL
-      AND t.res = $11::int AND t.cell IN (SELECT cell FROM p)
+      AND t.res = $11::int AND $11::int < 8 AND t.cell IN (SELECT cell FROM p)
     GROUP BY t.cell, t.category_group
     UNION ALL
     SELECT a.cell, a.category_group, sum(a.n)::int AS n
     FROM h3_agg a
     WHERE NOT ($8::timestamptz IS NULL AND $9::timestamptz IS NULL)
-      AND a.res = $11::int AND a.cell IN (SELECT cell FROM p)
+      AND a.res = $11::int AND $11::int < 8 AND a.cell IN (SELECT cell FROM p)
       AND ($8::timestamptz IS NULL OR a.day >= ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
       AND ($9::timestamptz IS NULL OR a.day <= ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
     GROUP BY a.cell, a.category_group
+    UNION ALL
+    -- Resolution 8, with or without a period: the page's cells counted from incident.
+    SELECT f.cell, f.category_group, f.n
+    FROM h3_fine_counts(8, array(SELECT cell FROM p WHERE $11::int = 8),
+                        ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date,
+                        ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date, NULL, NULL) f
+    WHERE $11::int = 8
 ), page AS (
     SELECT g.cell, sum(g.n)::int AS total, json_object_agg(g.category_group, g.n) AS groups
     FROM g

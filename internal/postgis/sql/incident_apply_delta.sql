@@ -28,10 +28,10 @@ GROUP BY l.level, l.code, c.day, c.category_group, c.agency, c.precision
 HAVING sum(c.n) <> 0;
 
 UPDATE h3_agg a SET n = a.n + d.n FROM d_h3 d
-WHERE d.n < 0 AND d.res <= 8 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
+WHERE d.n < 0 AND d.res <= 7 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
--- h3_agg and h3_total hold resolutions 5-8 (migration 00019); the res-9 deltas of d_h3 feed
--- h3_cell_total only.
+-- h3_agg and h3_total hold resolutions 5-7 (migrations 00019, 00024); the res-8 and res-9
+-- deltas of d_h3 feed h3_cell_total and (res 8) hotspot_month only.
 -- In key order: the primary key's B-tree is then filled page by page instead of at random.
 -- New rows take their cell's scope columns (row-level security reads them). Cells new in this
 -- batch (new_cell, from storeCells) have no rows yet: theirs are inserted without the conflict
@@ -39,18 +39,18 @@ WHERE d.n < 0 AND d.res <= 8 AND (a.res, a.cell, a.day, a.category_group, a.agen
 INSERT INTO h3_agg (res, cell, day, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.day, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3 d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND d.res <= 8 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 7 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.day, d.category_group, d.agency;
 
 INSERT INTO h3_agg AS a (res, cell, day, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.day, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3 d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND d.res <= 8 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 7 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.day, d.category_group, d.agency
 ON CONFLICT (res, cell, day, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_agg a USING d_h3 d
-WHERE d.n < 0 AND d.res <= 8 AND a.n = 0
+WHERE d.n < 0 AND d.res <= 7 AND a.n = 0
   AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
 
 -- The res-8 deltas per calendar month, under the kommun(er) of each cell (h3_cell_kommun: the
@@ -83,23 +83,23 @@ SELECT res, cell, category_group, agency, sum(n)::int AS n
 FROM d_h3 GROUP BY res, cell, category_group, agency HAVING sum(n) <> 0;
 
 UPDATE h3_total a SET n = a.n + d.n FROM d_h3_total d
-WHERE d.n < 0 AND d.res <= 8 AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
+WHERE d.n < 0 AND d.res <= 7 AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
 
 INSERT INTO h3_total (res, cell, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3_total d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND d.res <= 8 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 7 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.category_group, d.agency;
 
 INSERT INTO h3_total AS a (res, cell, category_group, agency, n, region_code, lpo_codes)
 SELECT d.res, d.cell, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3_total d JOIN h3_cell c ON c.cell = d.cell
-WHERE d.n > 0 AND d.res <= 8 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
+WHERE d.n > 0 AND d.res <= 7 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
 ORDER BY d.res, d.cell, d.category_group, d.agency
 ON CONFLICT (res, cell, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_total a USING d_h3_total d
-WHERE d.n < 0 AND d.res <= 8 AND a.n = 0
+WHERE d.n < 0 AND d.res <= 7 AND a.n = 0
   AND (a.res, a.cell, a.category_group, a.agency) = (d.res, d.cell, d.category_group, d.agency);
 
 -- The same deltas per cell, for the one-row-per-cell table of the default map view; one column

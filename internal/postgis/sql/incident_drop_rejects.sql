@@ -2,7 +2,4 @@
 -- same conditions, so the report need not hold every rejected line.
 DELETE FROM resolved r
 WHERE r.region_res IS NULL
-   OR r.line IN (SELECT line
-                 FROM (SELECT line, first_value(line) OVER (PARTITION BY source, source_id ORDER BY line) AS first
-                       FROM stage_incident) d
-                 WHERE line <> first)
+   OR r.line IN (SELECT line FROM stage_dup)

@@ -1,7 +1,5 @@
--- Records that repeat a (source, source_id) earlier in the same file.
+-- Records that repeat a (source, source_id) earlier in the same file (stage_dup, from
+-- incident_unchanged).
 SELECT line, 'source_id', format('%s repeats the record of line %s', source_id, first)
-FROM (SELECT line, source_id,
-             first_value(line) OVER (PARTITION BY source, source_id ORDER BY line) AS first
-      FROM stage_incident) d
-WHERE line <> first
+FROM stage_dup
 ORDER BY line

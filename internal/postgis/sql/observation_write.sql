@@ -1,6 +1,9 @@
 -- Observations, upserted by (source, source_id); unchanged rows are left alone. The scope
 -- columns come from the geometry: the police region and kommun of its point on surface (the
--- nearest region for a point at sea), the areas of every list it intersects and their LPOs.
+-- nearest region for a point at sea), the areas of every list whose interior its interior
+-- meets, and their LPOs. Interiors, not ST_Intersects: an area's indicator (the area's own
+-- polygon) would otherwise count in every neighbouring area it touches along the boundary, and
+-- a decision scoped to the neighbour would share it (migration 00028 explains).
 WITH g AS (
     SELECT s.*, coalesce(a.geom,
         CASE WHEN s.polygon IS NOT NULL THEN ST_Transform(ST_SetSRID(ST_GeomFromWKB(s.polygon), 4326), 3006)
@@ -11,9 +14,9 @@ WITH g AS (
         coalesce((SELECT r.code FROM police_region r WHERE ST_Intersects(r.geom, pos.pt) ORDER BY r.code LIMIT 1),
                  (SELECT r.code FROM police_region r ORDER BY r.geom <-> pos.pt, r.code LIMIT 1)) AS region_code,
         (SELECT k.code FROM kommun k WHERE ST_Intersects(k.geom, pos.pt) ORDER BY k.code LIMIT 1) AS kommun_code,
-        coalesce((SELECT array_agg(a.id ORDER BY a.id) FROM area a WHERE a.geom && g.geom AND ST_Intersects(a.geom, g.geom)), '{}') AS area_ids,
+        coalesce((SELECT array_agg(a.id ORDER BY a.id) FROM area a WHERE a.geom && g.geom AND ST_Relate(a.geom, g.geom, 'T********')), '{}') AS area_ids,
         coalesce((SELECT array_agg(DISTINCT a.lpo_code ORDER BY a.lpo_code) FROM area a
-                  WHERE a.lpo_code IS NOT NULL AND a.geom && g.geom AND ST_Intersects(a.geom, g.geom)), '{}') AS lpo_codes
+                  WHERE a.lpo_code IS NOT NULL AND a.geom && g.geom AND ST_Relate(a.geom, g.geom, 'T********')), '{}') AS lpo_codes
     FROM g CROSS JOIN LATERAL (SELECT ST_PointOnSurface(g.geom) AS pt) pos
 )
 INSERT INTO observation AS t (source, source_id, agency, kind, category, observed_at, value, precision, area_id, h3, geom,

@@ -1,4 +1,4 @@
--- The h3 layer with a date filter: the daily counts (h3_agg, resolutions 5–8) of the cells in the
+-- The h3 layer with a date filter: the daily counts (h3_agg, resolutions 5–7) of the cells in the
 -- tile at resolution $4; $5 from, $6 to (days, inclusive, NULL = open), $7 groups, $8 agencies
 -- (NULL = all). Counts below k are suppressed in the properties. The cost follows the number of
 -- cells in the tile and days, never the number of incidents.

@@ -1,5 +1,5 @@
 -- The h3 layer with a category or agency filter and no dates: the per-group and agency counts
--- (h3_total, resolutions 5–8) of the cells in the tile at resolution $4; $5 groups, $6 agencies
+-- (h3_total, resolutions 5–7) of the cells in the tile at resolution $4; $5 groups, $6 agencies
 -- (NULL = all). Counts below k are suppressed in the properties. The cost follows the number of
 -- cells in the tile, never the number of incidents.
 SELECT ST_AsMVT(t, 'h3', 4096, 'geom', 'fid') FROM (

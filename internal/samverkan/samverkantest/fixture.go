@@ -1,6 +1,6 @@
 // Package samverkantest is the shared fixture of the agency matrix tests: decisions that are
-// valid, expired, for another region and without a member, and observations of several
-// agencies under each, in one database.
+// valid, expired, for another region, without a member and revoked, and observations of
+// several agencies under each, in one database.
 package samverkantest
 
 import (
@@ -19,6 +19,14 @@ const (
 	Expired   = "SB-EXPIRED"   // pm, skv, fk; Öst (5400); ended 2021
 	Other     = "SB-OTHER"     // skv, fk; Syd (5600) only; in force
 	NotMember = "SB-NOTMEMBER" // skv, mv; Stockholm; in force (fk and pm are not members)
+	Revoked   = "SB-REVOKED"   // pm, skv, fk; Stockholm; in its period but revoked at load
+)
+
+// Fixture counts: every observation, and those of the sensitive category (fk
+// misstankt_bedrageri under Valid), which are never listed, only counted in totals.
+const (
+	Total     = 41
+	Sensitive = 5
 )
 
 // Places: Tensta (2025-SO9, region 5300, LPO Järva 531350), Skäggetorp (region 5400, LPO
@@ -43,6 +51,7 @@ func CSV() string {
 		{"skv-own", "skv", "folkbokforingskontroll", "", tensta},
 		{"fk-valid", "fk", "felaktig_utbetalning", Valid, tensta},
 		{"fk-sens", "fk", "misstankt_bedrageri", Valid, tensta},
+		{"fk-revoked", "fk", "felaktig_utbetalning", Revoked, tensta},
 	}
 	for _, r := range rows {
 		lat, lon, _ := strings.Cut(r.place, ",")
@@ -70,14 +79,19 @@ func Load(t testing.TB, db *postgis.DB) *samverkan.Service {
 			Scope: "5600", ValidFrom: "2020-01-01", ValidUntil: "2099-12-31", DecidedBy: "Regionala samverkansrådet Syd", DecidedAt: "2020-01-01"},
 		{ID: NotMember, Name: "Skv och Mv", Purpose: "Arbetsplatskontroller", Agencies: []string{"skv", "mv"},
 			Scope: "Stockholm", ValidFrom: "2020-01-01", ValidUntil: "2099-12-31", DecidedBy: "Operativa rådet", DecidedAt: "2020-01-01"},
+		{ID: Revoked, Name: "Återkallat", Purpose: "Samverkan som återkallats", Agencies: []string{"pm", "skv", "fk"},
+			Scope: "5300", ValidFrom: "2020-01-01", ValidUntil: "2099-12-31", DecidedBy: "Regionala samverkansrådet Stockholm", DecidedAt: "2020-01-01"},
 	} {
 		if _, err := s.CreateDecision(ctx, in, "test-admin"); err != nil {
 			t.Fatalf("decision %s: %v", in.ID, err)
 		}
 	}
 	rep, err := s.Import(ctx, strings.NewReader(CSV()), "fixture.csv", samverkan.ImportOptions{Source: "matrix", Synthetic: true})
-	if err != nil || rep.Inserted != 36 {
+	if err != nil || rep.Inserted != Total {
 		t.Fatalf("fixture import: %+v, %v", rep, err)
+	}
+	if _, err := s.RevokeDecision(ctx, Revoked, "test-admin"); err != nil {
+		t.Fatalf("revoke %s: %v", Revoked, err)
 	}
 	return s
 }
@@ -91,27 +105,35 @@ var (
 	Regional  = auth.Identity{Subject: "pm-regional", Role: auth.RoleRegional, Agency: "pm", Scope: auth.Scope{Regions: []string{"5300"}}}
 	RegionOst = auth.Identity{Subject: "pm-ost", Role: auth.RoleRegional, Agency: "pm", Scope: auth.Scope{Regions: []string{"5400"}}}
 	Lokal     = auth.Identity{Subject: "pm-lokal", Role: auth.RoleLokal, Agency: "pm", Scope: auth.Scope{LPOs: []string{"540210"}}}
+	Jarva     = auth.Identity{Subject: "pm-jarva", Role: auth.RoleLokal, Agency: "pm", Scope: auth.Scope{LPOs: []string{"531350"}}}
 	Admin     = auth.Identity{Subject: "admin", Role: auth.RoleAdmin, Agency: "pm"}
 )
 
 // Expected is how many observation rows each identity may see in the fixture, and from which
-// (owner, decision) pairs of other agencies.
+// (owner, decision) pairs of other agencies; AfterRevoke is how many once Valid is revoked too.
 type Expected struct {
-	ID        auth.Identity
-	Rows      int
-	Disclosed map[[2]string]int
+	ID          auth.Identity
+	Rows        int
+	Disclosed   map[[2]string]int
+	AfterRevoke int
 }
 
-// Matrix lists every identity with what it may see.
+// Matrix lists every identity with what it may see. skv sees its own 25 wherever they lie
+// (scope all) and fk's 11 under Valid, never fk's under Revoked; fk (Stockholm) its own 16,
+// under Revoked too, and skv's 5 under Valid, not those under Other (Syd only), NotMember or
+// Expired; mv skv's 5 under NotMember; the police of Stockholm and of LPO Järva what Valid
+// shares in Tensta; the police of Öst and of Linköping nothing (Expired ended); admins read no
+// observations.
 func Matrix() []Expected {
 	return []Expected{
-		{SKV, 25 + 11, map[[2]string]int{{"fk", Valid}: 11}},
-		{FK, 5 + 6 + 5, map[[2]string]int{{"skv", Valid}: 5}},
-		{MV, 5, map[[2]string]int{{"skv", NotMember}: 5}},
-		{KFM, 0, nil},
-		{Regional, 5 + 11, map[[2]string]int{{"skv", Valid}: 5, {"fk", Valid}: 11}},
-		{RegionOst, 0, nil},
-		{Lokal, 0, nil},
-		{Admin, 0, nil},
+		{SKV, 25 + 11, map[[2]string]int{{"fk", Valid}: 11}, 25},
+		{FK, 5 + 6 + 5 + 5, map[[2]string]int{{"skv", Valid}: 5}, 16},
+		{MV, 5, map[[2]string]int{{"skv", NotMember}: 5}, 5},
+		{KFM, 0, nil, 0},
+		{Regional, 5 + 11, map[[2]string]int{{"skv", Valid}: 5, {"fk", Valid}: 11}, 0},
+		{Jarva, 5 + 11, map[[2]string]int{{"skv", Valid}: 5, {"fk", Valid}: 11}, 0},
+		{RegionOst, 0, nil, 0},
+		{Lokal, 0, nil, 0},
+		{Admin, 0, nil, 0},
 	}
 }
