@@ -40,6 +40,36 @@ var h3Steps = []struct {
 	Colour string `json:"colour"`
 }{{5, "#eff3ff"}, {20, "#bdd7e7"}, {50, "#6baed6"}, {150, "#3182bd"}, {500, "#08519c"}, {2000, "#08306b"}}
 
+// EmergingColour is how one category of the emerging hot-spot layer (tiles "emerging", issue 12)
+// is drawn, with its Swedish label: the one palette of the style and the page's legend. Hot
+// spots in reds (the strongest patterns darkest), cold spots in a blue-green ramp that the
+// incident cells' blues do not share.
+type EmergingColour struct {
+	Category string `json:"category"`
+	Label    string `json:"label"`
+	Colour   string `json:"colour"`
+}
+
+// EmergingPalette lists the hot-spot categories, then the cold-spot ones (ArcGIS's order).
+var EmergingPalette = []EmergingColour{
+	{"new_hot_spot", "Ny brännpunkt", "#67000d"},
+	{"consecutive_hot_spot", "Brännpunkt i följd", "#a50f15"},
+	{"intensifying_hot_spot", "Förstärkt brännpunkt", "#d7301f"},
+	{"persistent_hot_spot", "Ihållande brännpunkt", "#ef6548"},
+	{"diminishing_hot_spot", "Avtagande brännpunkt", "#fc8d59"},
+	{"sporadic_hot_spot", "Sporadisk brännpunkt", "#fdbb84"},
+	{"oscillating_hot_spot", "Växlande brännpunkt", "#e7298a"},
+	{"historical_hot_spot", "Historisk brännpunkt", "#c994c7"},
+	{"new_cold_spot", "Ny kallpunkt", "#014636"},
+	{"consecutive_cold_spot", "Kallpunkt i följd", "#016c59"},
+	{"intensifying_cold_spot", "Förstärkt kallpunkt", "#02818a"},
+	{"persistent_cold_spot", "Ihållande kallpunkt", "#3690c0"},
+	{"diminishing_cold_spot", "Avtagande kallpunkt", "#67a9cf"},
+	{"sporadic_cold_spot", "Sporadisk kallpunkt", "#a6bddb"},
+	{"oscillating_cold_spot", "Växlande kallpunkt", "#8c96c6"},
+	{"historical_cold_spot", "Historisk kallpunkt", "#d0d1e6"},
+}
+
 // waterColour is the sea and the lakes of the offline basemap.
 const waterColour = "#c6d8e4"
 
@@ -175,11 +205,16 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 	for i, g := range lagesbild.CategoryGroups {
 		groups[i] = obj{"group": string(g.Group), "label": g.Label}
 	}
+	emergingColour := []any{"match", []any{"get", "category"}}
+	for _, e := range EmergingPalette {
+		emergingColour = append(emergingColour, e.Category, e.Colour)
+	}
+	emergingColour = append(emergingColour, unknownClass.Fill)
 	labelPaint := obj{"text-color": "#27313b", "text-halo-color": "rgba(255,255,255,0.92)", "text-halo-width": 1.4}
 
 	sources := obj{
 		"omraden": src("omraden"), "kommuner": src("kommuner"), "lan": src("lan"), "polisregioner": src("polisregioner"),
-		"h3": src("h3"), "narvaro": src("narvaro"),
+		"h3": src("h3"), "narvaro": src("narvaro"), "emerging": src("emerging"),
 		"labels": obj{"type": "geojson", "data": base + "/styles/labels.geojson"},
 	}
 	var layers []any
@@ -211,6 +246,10 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 			"filter":   []any{"all", []any{"==", []any{"get", "suppressed"}, true}, []any{"has", "total_min"}},
 			"metadata": obj{"lagesbild:group": "h3"},
 			"paint":    obj{"line-color": "rgba(39,49,59,0.55)", "line-width": zoomInterp(8, 0.6, 13, 1.2), "line-dasharray": []any{2, 2}}},
+		// Emerging hot spots (off by default): res-8 cells coloured by their category.
+		obj{"id": "emerging-fill", "type": "fill", "source": "emerging", "source-layer": "emerging", "minzoom": 5,
+			"metadata": obj{"lagesbild:group": "emerging"}, "layout": obj{"visibility": "none"},
+			"paint": obj{"fill-color": emergingColour, "fill-opacity": 0.7, "fill-outline-color": "rgba(255,255,255,0.5)"}},
 		obj{"id": "kommun-line", "type": "line", "source": "kommuner", "source-layer": "kommuner",
 			"metadata": obj{"lagesbild:group": "kommuner"},
 			"paint":    obj{"line-color": "#98a2ad", "line-width": zoomInterp(4, 0.3, 8, 0.8, 12, 1.2)}},
@@ -272,6 +311,7 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 			"lagesbild:h3_steps":        h3Steps,
 			"lagesbild:h3_suppressed":   h3Suppressed,
 			"lagesbild:agencies":        agencies,
+			"lagesbild:emerging":        EmergingPalette,
 			"lagesbild:category_groups": groups,
 			"lagesbild:basemap":         map[bool]string{true: "operator", false: "offline"}[s.Basemap != nil],
 		},

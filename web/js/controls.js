@@ -106,6 +106,27 @@ export function renderGroups(fieldset, groups, selected, onChange) {
   }
 }
 
+// renderEmergingLegend lists the emerging hot-spot categories of the style's palette: the hot
+// spots, then the cold spots, each in two columns.
+export function renderEmergingLegend(box, palette) {
+  box.replaceChildren();
+  box.appendChild(el('p', 'legend-title', 'Framväxande brännpunkter'));
+  box.appendChild(el('p', 'legend-note', 'Gi* per månad i varje kommuns H3-rutnät de senaste 24 hela månaderna, trend enligt Mann–Kendall. Bara celler med ett mönster visas; inga antal.'));
+  for (const [kind, title] of [['_hot_spot', 'Brännpunkter (fler händelser än omgivningen)'], ['_cold_spot', 'Kallpunkter (färre händelser än omgivningen)']]) {
+    const items = palette.filter((c) => c.category.endsWith(kind));
+    if (!items.length) continue;
+    box.appendChild(el('p', 'legend-subtitle', title));
+    const ul = el('ul', 'legend-grid');
+    for (const c of items) {
+      const li = el('li');
+      li.dataset.category = c.category;
+      li.append(swatch(c.colour), el('span', 'legend-label', c.label));
+      ul.appendChild(li);
+    }
+    box.appendChild(ul);
+  }
+}
+
 export function renderAgencies(select, legend, agencies, selected) {
   select.replaceChildren(new Option('Alla myndigheter', ''));
   for (const a of agencies) select.append(new Option(a.name, a.code, false, selected.includes(a.code)));

@@ -18,6 +18,14 @@ function linesOf(hits) {
   }
   const office = hits.find((h) => h.layer.id === 'narvaro-office');
   if (office) return [office.properties.name, 'Myndighetskontor'];
+  const emerging = hits.find((h) => h.layer.id === 'emerging-fill');
+  if (emerging) {
+    const p = emerging.properties;
+    const months = p.category && String(p.category).endsWith('_cold_spot') ? p.cold_months : p.hot_months;
+    const labels = (window.lagesbild && window.lagesbild.emergingLabels) || {};
+    return [labels[p.category] || p.category, `Signifikant ${months} av månaderna ${p.first_month} – ${p.last_month}`,
+      `Trend (Mann–Kendall): Z = ${Number(p.trend_z).toFixed(1).replace('.', ',')}, p = ${Number(p.trend_p).toFixed(3).replace('.', ',')}`];
+  }
   const hot = hits.find((h) => h.layer.id === 'hotspots-fill');
   const cell = hits.find((h) => h.layer.id === 'h3-fill');
   if (!cell && hot) return ['Het cell', `Getis–Ord Gi*, ${hot.properties.level} %`];
@@ -40,7 +48,7 @@ export function wireHover(map, { onSelect }) {
     popup = null;
   };
   map.on('mousemove', (ev) => {
-    const layers = ['areas-fill', 'areas-point', 'narvaro-office', 'hotspots-fill', 'h3-fill']
+    const layers = ['areas-fill', 'areas-point', 'narvaro-office', 'hotspots-fill', 'emerging-fill', 'h3-fill']
       .filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
     const hits = map.queryRenderedFeatures(ev.point, { layers });
     map.getCanvas().style.cursor = hits.some((h) => AREA_LAYERS.includes(h.layer.id)) ? 'pointer' : '';

@@ -17,7 +17,7 @@ import { api, ApiError, onSessionExpired, onUnavailable, stats } from './api.js'
 import { state, save, periodOf, comparisonOf, monthsOf, monthRange, PRESET_LABELS } from './state.js';
 import { createMap, setLayerGroup, setChangesVisible, tileURL, waitForIdle, SWEDEN_BOUNDS } from './map.js';
 import { INDICATORS, labelPoints, boundsOf, diffLists, markChanges, indicatorValues, choropleth } from './layers.js';
-import { fillColorSelect, renderClassLegend, renderChoroplethLegend, renderH3Legend, renderGroups, renderAgencies, renderChanges } from './controls.js';
+import { fillColorSelect, renderClassLegend, renderChoroplethLegend, renderH3Legend, renderEmergingLegend, renderGroups, renderAgencies, renderChanges } from './controls.js';
 import { createSearch } from './search.js';
 import { createAreaPanel, setClassLabels } from './panel.js';
 import { createSession } from './session.js';
@@ -38,7 +38,7 @@ const els = {
   demoBadge: $('demo-badge'), syntheticNote: $('synthetic-note'), preset: $('period-preset'),
   custom: $('period-custom'), from: $('period-from'), to: $('period-to'), compare: $('compare-select'),
   periodInfo: $('period-info'), showChanges: $('show-changes'), changes: $('set-changes'), colorBy: $('color-by'),
-  legend: $('legend'), groups: $('group-filter'), h3Legend: $('h3-legend'), agency: $('agency-select'),
+  legend: $('legend'), groups: $('group-filter'), h3Legend: $('h3-legend'), emergingLegend: $('emerging-legend'), agency: $('agency-select'),
   presenceLegend: $('presence-legend'), play: $('play-button'), prev: $('month-prev'), next: $('month-next'),
   monthClear: $('month-clear'), monthLabel: $('month-label'), search: $('search'), searchResults: $('search-results'),
 };
@@ -161,6 +161,7 @@ function applyLayers() {
   if (map.getLayer('lan-fill')) map.setLayoutProperty('lan-fill', 'visibility', 'visible');
   for (const [k, on] of Object.entries(state.layers)) setLayerGroup(map, k, on);
   setChangesVisible(map, state.changes, state.layers.omraden);
+  els.emergingLegend.hidden = !state.layers.emerging;
   if (me) showObservations(map, state.layers.observationer, me.role);
   // With the incident cells on, the areas turn lighter so that the cells show through.
   const sel = ['boolean', ['feature-state', 'selected'], false];
@@ -464,6 +465,8 @@ async function loadAll(gen) {
   for (const c of meta['lagesbild:classes'] || []) document.documentElement.style.setProperty(`--lb-class-${c.class}`, c.fill);
   setClassLabels(meta['lagesbild:classes']);
   renderH3Legend(els.h3Legend, meta['lagesbild:h3_steps'] || [], meta['lagesbild:h3_suppressed']);
+  renderEmergingLegend(els.emergingLegend, meta['lagesbild:emerging'] || []);
+  pub.emergingLabels = Object.fromEntries((meta['lagesbild:emerging'] || []).map((c) => [c.category, c.label]));
   renderGroups(els.groups, meta['lagesbild:category_groups'] || [], state.groups, (groups) => {
     state.groups = groups;
     save();

@@ -17,6 +17,7 @@ export const LAYER_GROUPS = {
   omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left'],
   h3: ['h3-fill', 'h3-atleast'],
   narvaro: ['narvaro-operation', 'narvaro-office'],
+  emerging: ['emerging-fill'],
   observationer: ['observationer'],
   kommuner: ['kommun-line', 'label-kommun'],
   lan: ['lan-line', 'label-lan'],
@@ -39,6 +40,7 @@ function pageStyle(style, origin) {
   for (const id of ['h3', 'narvaro']) {
     st.sources[id] = { type: 'vector', tiles: [`${origin}/tiles/${id}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 };
   }
+  if (st.sources.emerging) st.sources.emerging = { type: 'vector', tiles: [`${origin}/tiles/emerging/{z}/{x}/{y}.mvt`], minzoom: 5, maxzoom: 16 };
   for (const id of ['kommuner', 'lan', 'polisregioner']) {
     st.sources[id] = { type: 'vector', tiles: [`${origin}/tiles/${id}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 };
   }

@@ -11,6 +11,7 @@ const ROLE_LABELS = {
   nationell: 'Nationell analytiker',
   regional: 'Regional analytiker (samverkansråd)',
   lokal: 'Lokalpolisområdeschef',
+  myndighet: 'Myndighetsanalytiker',
   gis: 'GIS-token',
   admin: 'Administratör',
 };

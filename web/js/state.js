@@ -5,7 +5,7 @@
 
 // Layers the user can switch on and off, with their default.
 export const LAYER_DEFAULTS = {
-  omraden: true, h3: true, narvaro: false, observationer: false, kommuner: true, lan: true, polisregioner: false, labels: true,
+  omraden: true, h3: true, narvaro: false, emerging: false, observationer: false, kommuner: true, lan: true, polisregioner: false, labels: true,
 };
 
 export const PRESETS = ['28d', '3m', 'ytd', '12m', 'custom'];
