@@ -64,7 +64,8 @@ func TestBrowserJourneys(t *testing.T) {
 		"LAGESBILD_NATIONAL_USER=demo-nationell", "LAGESBILD_NATIONAL_PASSWORD="+passwords["demo-nationell"],
 		"LAGESBILD_LOKAL_USER=demo-lokal", "LAGESBILD_LOKAL_PASSWORD="+passwords["demo-lokal"],
 		"LAGESBILD_REGIONAL_USER=demo-regional", "LAGESBILD_REGIONAL_PASSWORD="+passwords["demo-regional"], "LAGESBILD_REGIONAL_REGION=5300",
-		"LAGESBILD_LOKAL_LPO=531350")
+		"LAGESBILD_LOKAL_LPO=531350",
+		"LAGESBILD_AGENCY_USER=demo-skv", "LAGESBILD_AGENCY_PASSWORD="+passwords["demo-skv"])
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -256,6 +256,16 @@ try {
     for (const c of palette) for (const col of [c.fill, c.line]) if (text.includes(col.toLowerCase())) copies.push(`${m}: ${col}`);
     for (const c of palette) if (text.includes(`'${c.label.toLowerCase()}'`)) copies.push(`${m}: '${c.label}'`);
   }
+  // Everyone: an offline basemap from the project's own files and labels with local fonts.
+  const bm = await lb(page, () => {
+    const m = window.lagesbild.map;
+    const st = m.getStyle();
+    const src = (id) => (st.sources[id] && typeof st.sources[id].data === 'string' ? new URL(st.sources[id].data, location.href).pathname : '');
+    return { glyphs: st.glyphs || null, faces: Object.keys(m.style.stylesheet['font-faces'] || {}), land: src('land'), lakes: src('lakes'), places: src('places'),
+      drawn: m.queryRenderedFeatures({ layers: ['land'] }).length };
+  });
+  check('offline basemap from the service\'s own files, labels from local fonts (no glyph server)', !bm.glyphs && bm.faces.length >= 2 &&
+    bm.land === '/basemap/countries.geojson' && bm.lakes === '/basemap/lakes.geojson' && bm.places === '/basemap/places.geojson' && bm.drawn > 0, JSON.stringify(bm));
   check('no JS or CSS file of the page holds a copy of the class palette', modules.length >= 10 && copies.length === 0, `${modules.length} files; ${copies.join(', ')}`);
 
   step('list year');
@@ -965,7 +975,145 @@ try {
     const scopeText = await rpage.textContent('#session-scope');
     check('regional: the header names the scope with the API\'s region name', scopeText.includes(ra[0].properties.region_namn), scopeText);
     await shot(rpage, 'regional');
+
+    step('observations');
+    // The agencies' observations as the regional analyst (the police of Stockholm) sees them:
+    // the records shared under the demo's samverkansbeslut, filtered by each agency's vocabulary,
+    // and a record's popup naming owner, category, time and basis.
+    const obsAPI = (await api(rpage, '/api/v1/observations?format=geojson&kind=record&limit=10000')).body.features
+      .filter((f) => f.geometry && f.geometry.type === 'Point');
+    await rpage.check('input[data-layer="observationer"]');
+    await rpage.waitForFunction((n) => window.lagesbild.map.getSource('observationer').serialize().data.features.length === n &&
+      document.querySelector('.observationer-ctrl'), obsAPI.length, { timeout: TIMEOUT, polling: 200 });
+    const agenciesAPI = [...new Set(obsAPI.map((f) => f.properties.agency))].sort();
+    const ctrl = await lb(rpage, () => [...document.querySelectorAll('.observationer-ctrl fieldset')].map((fs) => ({
+      agency: fs.querySelector('legend input').id.replace(/^obs-/, ''),
+      basis: fs.querySelector('.obs-basis').textContent,
+      categories: [...fs.querySelectorAll('.obs-category input')].map((i) => i.id).sort(),
+    })));
+    check('observations: the layer holds the records the API returns, one vocabulary per agency in the control',
+      obsAPI.length > 0 && JSON.stringify(ctrl.map((c) => c.agency).sort()) === JSON.stringify(agenciesAPI) &&
+      ctrl.every((c) => c.basis.length > 0 && c.categories.length === new Set(obsAPI.filter((f) => f.properties.agency === c.agency).map((f) => f.properties.category)).size),
+      `${obsAPI.length} records; agencies ${agenciesAPI}; control ${JSON.stringify(ctrl)}`);
+    // Zoom to the busiest kommun's records (the layer starts at zoom 11).
+    const byKommun = new Map();
+    for (const f of obsAPI) byKommun.set(f.properties.kommun_code, [...(byKommun.get(f.properties.kommun_code) || []), f]);
+    const busiest = [...byKommun.values()].sort((a, b) => b.length - a.length)[0];
+    const mid = busiest[Math.floor(busiest.length / 2)].geometry.coordinates;
+    await lb(rpage, (c) => window.lagesbild.map.jumpTo({ center: c, zoom: 13 }), mid);
+    await waitIdle(rpage);
+    const obsRendered = () => lb(rpage, () => window.lagesbild.map.queryRenderedFeatures({ layers: ['observationer'] })
+      .map((f) => `${f.properties.agency}/${f.properties.category}`));
+    const o0 = await obsRendered();
+    check('observations: records are drawn from zoom 11', o0.length > 0, `${o0.length} rendered`);
+    const shownAgencies = [...new Set(o0.map((k) => k.split('/')[0]))];
+    const off = shownAgencies[0];
+    await rpage.uncheck(`#obs-${off}`);
+    await waitIdle(rpage);
+    const o1 = await obsRendered();
+    check(`observations: switching off ${off} in the control hides its records, the others stay`,
+      o1.every((k) => !k.startsWith(`${off}/`)) && o1.length === o0.filter((k) => !k.startsWith(`${off}/`)).length, `${o0.length} → ${o1.length}`);
+    await rpage.check(`#obs-${off}`);
+    const oneCat = o0[0];
+    const [ca, cc] = oneCat.split('/');
+    await rpage.uncheck(`#obs-${ca}-${cc}`);
+    await waitIdle(rpage);
+    const o2 = await obsRendered();
+    check('observations: one category of an agency\'s vocabulary filters the layer', o2.every((k) => k !== oneCat) &&
+      o2.length === o0.filter((k) => k !== oneCat).length && (await lb(rpage, (id) => document.getElementById(id).indeterminate || !document.getElementById(id).checked, `obs-${ca}`)),
+      `${o0.length} → ${o2.length} without ${oneCat}`);
+    await rpage.check(`#obs-${ca}-${cc}`);
+    await waitIdle(rpage);
+    // A click on a record opens its popup (the control is moved aside first: it lies over the map).
+    await lb(rpage, () => { document.querySelector('.observationer-ctrl').open = false; });
+    const target = await lb(rpage, () => {
+      const m = window.lagesbild.map;
+      const fs = m.queryRenderedFeatures({ layers: ['observationer'] });
+      const w = m.getCanvas().clientWidth;
+      const f = fs.map((x) => ({ x, p: m.project(x.geometry.coordinates) })).filter(({ p }) => p.x > 320 && p.x < w - 80 && p.y > 120)[0];
+      return f && { props: f.x.properties, ll: f.x.geometry.coordinates };
+    });
+    const pt = await screenPoint(rpage, target.ll);
+    await rpage.mouse.click(pt.x, pt.y);
+    await rpage.waitForSelector('.obs-popup', { timeout: TIMEOUT });
+    const popup = await rpage.textContent('.obs-popup');
+    const rec = obsAPI.find((f) => String(f.id) === String(target.props.id)) || { properties: target.props };
+    check('observations: a click on a record names owner, category, time and basis',
+      popup.includes(rec.properties.agency_name) && popup.includes(rec.properties.category_label) && popup.includes(rec.properties.basis) && /\d{4}-\d{2}-\d{2}/.test(popup), popup);
+    await lb(rpage, () => { document.querySelector('.observationer-ctrl').open = true; });
+    await shot(rpage, 'observations');
+    await rpage.click('.obs-popup ~ .maplibregl-popup-close-button').catch(() => {});
+    await rpage.uncheck('input[data-layer="observationer"]');
+    check('observations: the control goes with the layer', await lb(rpage, () => !document.querySelector('.observationer-ctrl')));
+
+    step('emerging hot spots');
+    // The emerging hot-spot tiles (issue 12): colours and Swedish labels from the style, the
+    // cells those of the API's analysis of the region.
+    const rstyle = (await api(rpage, '/styles/lagesbild.json')).body;
+    const epal = rstyle.metadata['lagesbild:emerging'] || [];
+    const eleg = await lb(rpage, () => ({ hidden: document.getElementById('emerging-legend').hidden,
+      items: [...document.querySelectorAll('#emerging-legend li')].map((li) => [li.dataset.category, li.querySelector('.legend-label').textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor]) }));
+    const rgb = (hex) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)})`;
+    check('emerging: the legend is the style\'s palette with its Swedish labels, hidden while the layer is off',
+      eleg.hidden && epal.length === 16 && JSON.stringify(eleg.items) === JSON.stringify(epal.map((c) => [c.category, c.label, rgb(c.colour)])), JSON.stringify(eleg));
+    const styleFill = JSON.stringify(rstyle.layers.find((l) => l.id === 'emerging-fill').paint['fill-color']);
+    await rpage.check('input[data-layer="emerging"]');
+    await rpage.uncheck('input[data-layer="h3"]');
+    await lb(rpage, () => window.lagesbild.map.jumpTo({ center: [17.95, 59.36], zoom: 9.3 }));
+    await waitIdle(rpage);
+    const eAPI = new Map((await api(rpage, `/api/v1/emerging-hot-spots?region=${env.LAGESBILD_REGIONAL_REGION}&format=geojson`)).body.features
+      .map((f) => [f.properties.cell, f.properties.category]));
+    const eGot = await lb(rpage, () => {
+      const m = window.lagesbild.map;
+      return { fill: JSON.stringify(m.getPaintProperty('emerging-fill', 'fill-color')), legend: !document.getElementById('emerging-legend').hidden,
+        cells: [...new Map(m.queryRenderedFeatures({ layers: ['emerging-fill'] }).map((f) => [f.properties.cell, f.properties.category])).entries()] };
+    });
+    const eBad = eGot.cells.filter(([c, cat]) => eAPI.get(c) !== cat);
+    check('emerging: the layer draws the API\'s cells and categories in the style\'s colours, with its legend',
+      eGot.cells.length > 0 && eBad.length === 0 && eGot.fill === styleFill && eGot.legend, `${eGot.cells.length} drawn, ${eAPI.size} from the API, ${eBad.length} differ: ${JSON.stringify(eBad.slice(0, 3))}`);
+    const ecell = await lb(rpage, () => {
+      const m = window.lagesbild.map;
+      const centre = (f) => {
+        const ring = f.geometry.coordinates[0];
+        return ring.slice(0, -1).reduce((a, p) => [a[0] + p[0] / (ring.length - 1), a[1] + p[1] / (ring.length - 1)], [0, 0]);
+      };
+      const w = m.getCanvas().clientWidth;
+      const f = m.queryRenderedFeatures({ layers: ['emerging-fill'] }).filter((x) => x.geometry.type === 'Polygon').find((x) => {
+        const p = m.project(centre(x));
+        return p.x > 20 && p.x < w - 60 && p.y > 20 && !m.queryRenderedFeatures(p, { layers: ['areas-fill', 'areas-point', 'narvaro-office'] }).length;
+      });
+      return f ? { c: centre(f), category: f.properties.category } : null;
+    });
+    if (ecell) {
+      const ep = await screenPoint(rpage, ecell.c);
+      await rpage.mouse.move(ep.x, ep.y);
+      await rpage.waitForSelector('.hover-popup', { timeout: TIMEOUT });
+      const etip = await rpage.textContent('.hover-popup');
+      const elabel = epal.find((c) => c.category === ecell.category).label;
+      check('emerging: hovering a cell names its category in Swedish and its trend test', etip.includes(elabel) && etip.includes('Mann–Kendall'), etip);
+    }
+    await rpage.mouse.move(5, 5);
+    await shot(rpage, 'emerging');
     await rctx.close();
+  }
+
+  step('agency analyst');
+  // An analyst of another agency (role myndighet) reads observations through the OGC API, not
+  // the police's map layers: the page says so and asks for nothing the role may not read.
+  if (!env.LAGESBILD_AGENCY_USER) {
+    result.skipped.push('the agency analyst (LAGESBILD_AGENCY_USER not set)');
+  } else {
+    const actx = await newContext();
+    const apage = await actx.newPage();
+    const aw = watch(apage, 'agency');
+    await login(apage, aw, env.LAGESBILD_AGENCY_USER, env.LAGESBILD_AGENCY_PASSWORD).catch(() => {});
+    await apage.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: TIMEOUT });
+    const amsg = await apage.textContent('#error');
+    const asked = await lb(apage, () => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+      .filter((x) => x.startsWith('/api/') || x.startsWith('/tiles') || x.startsWith('/styles')));
+    check('agency analyst: the page points to the OGC observations and asks for no police data (no 403)',
+      amsg.includes('/ogc/collections/observationer/items') && asked.every((x) => x === '/api/v1/me' || x === '/api/v1/session'), `${amsg}; ${asked}`);
+    await actx.close();
   }
 
   step('lpo');
