@@ -8,6 +8,8 @@
 // owner, category, time and basis. Records of sensitive categories never come (they count only
 // in totals); indicators per area are in the area panel's summary, not here.
 
+import { maplibregl } from './map.js';
+
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const LAYER = 'observationer';
 export const OBSERVATION_MINZOOM = 11;
@@ -61,7 +63,7 @@ class VocabularyControl {
   }
 
   onAdd() {
-    const box = el('details', { className: 'maplibregl-ctrl maplibregl-ctrl-group observationer-ctrl' });
+    const box = el('details', { className: 'maplibregl-ctrl maplibregl-ctrl-group observationer-ctrl', open: true });
     box.append(el('summary', {}, 'Myndigheternas observationer'));
     box.append(el('p', {}, `Syns från zoomnivå ${OBSERVATION_MINZOOM}. Andra myndigheters uppgifter visas bara enligt ett gällande samverkansbeslut; varje läsning loggas.`));
     for (const v of this.list) {
@@ -133,9 +135,8 @@ export function addObservations(map, agencies) {
   });
   map.on('click', LAYER, (e) => {
     const f = e.features && e.features[0];
-    const Popup = globalThis.maplibregl && globalThis.maplibregl.Popup;
-    if (!f || !Popup) return;
-    new Popup({ closeButton: true }).setLngLat(f.geometry.coordinates).setDOMContent(popupContent(f.properties || {})).addTo(map);
+    if (!f) return;
+    new maplibregl.Popup({ closeButton: true, className: 'obs-popup-box', maxWidth: '300px' }).setLngLat(f.geometry.coordinates).setDOMContent(popupContent(f.properties || {})).addTo(map);
   });
   map.on('mouseenter', LAYER, () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', LAYER, () => { map.getCanvas().style.cursor = ''; });

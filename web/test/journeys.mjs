@@ -1060,13 +1060,17 @@ try {
     await rpage.check('input[data-layer="emerging"]');
     await rpage.uncheck('input[data-layer="h3"]');
     await lb(rpage, () => window.lagesbild.map.jumpTo({ center: [17.95, 59.36], zoom: 9.3 }));
-    await waitIdle(rpage);
+    await rpage.waitForFunction(() => {
+      const m = window.lagesbild.map;
+      return m.loaded() && m.isSourceLoaded('emerging') && m.queryRenderedFeatures({ layers: ['emerging-fill'] }).length > 0;
+    }, null, { timeout: TIMEOUT, polling: 500 });
     const eAPI = new Map((await api(rpage, `/api/v1/emerging-hot-spots?region=${env.LAGESBILD_REGIONAL_REGION}&format=geojson`)).body.features
-      .map((f) => [f.properties.cell, f.properties.category]));
+      .map((f) => [`${f.properties.cell}/${f.properties.kommun_code}`, f.properties.category]));
+    // A cell on a kommun border is in each kommun's grid: keyed by cell and kommun.
     const eGot = await lb(rpage, () => {
       const m = window.lagesbild.map;
       return { fill: JSON.stringify(m.getPaintProperty('emerging-fill', 'fill-color')), legend: !document.getElementById('emerging-legend').hidden,
-        cells: [...new Map(m.queryRenderedFeatures({ layers: ['emerging-fill'] }).map((f) => [f.properties.cell, f.properties.category])).entries()] };
+        cells: [...new Map(m.queryRenderedFeatures({ layers: ['emerging-fill'] }).map((f) => [`${f.properties.cell}/${f.properties.kommun_code}`, f.properties.category])).entries()] };
     });
     const eBad = eGot.cells.filter(([c, cat]) => eAPI.get(c) !== cat);
     check('emerging: the layer draws the API\'s cells and categories in the style\'s colours, with its legend',
