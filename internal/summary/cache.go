@@ -29,6 +29,7 @@ type listKey struct {
 	scope    string // auth.Identity.CacheKey
 	year     int
 	from, to time.Time
+	area     string // the Part of one area's summary (Service.areas); empty: the whole list
 }
 
 type listEntry struct {
@@ -125,9 +126,9 @@ func (s *Service) cacheKey(ctx context.Context, year int, p Period) (key listKey
 func (s *Service) cached(ctx context.Context, year int, p Period) (*listData, error) {
 	key, ok := s.cacheKey(ctx, year, p)
 	if !ok {
-		return s.compute(ctx, year, p)
+		return s.compute(ctx, year, p, Part{})
 	}
-	return s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, year, p) })
+	return s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, year, p, Part{}) })
 }
 
 // peek returns the list of key if it is computed and cached, without waiting or computing.
