@@ -131,6 +131,22 @@ func (s *Service) cached(ctx context.Context, year int, p Period) (*listData, er
 	return s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, year, p, Part{}) })
 }
 
+// parts counts the entries of the areas' parts of the list of key (key.area empty).
+func (c *listCache) parts(key listKey) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k := range c.entries {
+		if k.area != "" {
+			k.area = ""
+			if k == key {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // peek returns the list of key if it is computed and cached, without waiting or computing.
 func (c *listCache) peek(key listKey) *listData {
 	c.mu.Lock()

@@ -101,6 +101,11 @@ type Query struct {
 // areaCacheFactor: a Service keeps this many single-area parts per list it keeps.
 const areaCacheFactor = 8
 
+// partsBeforeList: once this many areas of one list (data version, scope, period) have been
+// computed as parts, the next area's summary computes and caches the whole list instead, so
+// that browsing a list's areas costs about one list rather than a part per area.
+const partsBeforeList = 4
+
 // Area returns the summary of one area: its row of the list's computation, with the
 // classification history and the hot-spot shares of each group, which only a single area gets
 // (they need the kommun's daily counts per cell and group; see groupHotSpots). When the list is
@@ -153,6 +158,8 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	}
 	switch {
 	case list != nil:
+	case keyed && s.areas.parts(key) >= partsBeforeList:
+		list, err = s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, a.Set, p, Part{}) })
 	case keyed:
 		list, err = s.areas.get(ctx, partKey, func() (*listData, error) { return s.compute(ctx, a.Set, p, part) })
 	default:
