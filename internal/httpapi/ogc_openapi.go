@@ -64,7 +64,9 @@ func (s *Server) openAPI(base string) oas {
 	}
 	if s.Tiles != nil {
 		tileParams := []oas{oasRef("parameters/collectionId"), oasRef("parameters/tileMatrixSetId"),
-			oasRef("parameters/tileMatrix"), oasRef("parameters/tileRow"), oasRef("parameters/tileCol")}
+			oasRef("parameters/tileMatrix"), oasRef("parameters/tileRow"), oasRef("parameters/tileCol"),
+			{"name": "f", "in": "query", "required": false, "description": "Format; bara Mapbox Vector Tile (mvt).",
+				"schema": oas{"type": "string", "enum": []string{"mvt"}}}}
 		paths["/collections/{collectionId}/tiles"] = oasGet("getCollectionVectorTilesets", "Samlingens vektortileset.",
 			[]oas{oasRef("parameters/collectionId")}, "Listan av tileset", anyObject, jsonType)
 		paths["/collections/{collectionId}/tiles/{tileMatrixSetId}"] = oasGet("getCollectionVectorTileset",
