@@ -191,7 +191,7 @@ func TestOGCWithGDAL(t *testing.T) {
 // before the GML driver's option exists, so a CMake build never has it (fixed in GDAL 3.7.1,
 // OSGeo/gdal#7993); the driver then returns no dataset, silently, for every vector tileset of
 // any server. The test records what the installed GDAL does with the tileset and requires
-// nothing of it (docs/ogc.md, "GDAL and the tilesets").
+// nothing of it (README, "GDAL and the tilesets").
 func TestOGCTilesWithGDAL(t *testing.T) {
 	bin, err := exec.LookPath("ogrinfo")
 	if err != nil {
