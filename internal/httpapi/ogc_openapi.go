@@ -64,9 +64,7 @@ func (s *Server) openAPI(base string) oas {
 	}
 	if s.Tiles != nil {
 		tileParams := []oas{oasRef("parameters/collectionId"), oasRef("parameters/tileMatrixSetId"),
-			oasRef("parameters/tileMatrix"), oasRef("parameters/tileRow"), oasRef("parameters/tileCol"),
-			{"name": "f", "in": "query", "required": false, "description": "Format; bara Mapbox Vector Tile (mvt).",
-				"schema": oas{"type": "string", "enum": []string{"mvt"}}}}
+			oasRef("parameters/tileMatrix"), oasRef("parameters/tileRow"), oasRef("parameters/tileCol")}
 		paths["/collections/{collectionId}/tiles"] = oasGet("getCollectionVectorTilesets", "Samlingens vektortileset.",
 			[]oas{oasRef("parameters/collectionId")}, "Listan av tileset", anyObject, jsonType)
 		paths["/collections/{collectionId}/tiles/{tileMatrixSetId}"] = oasGet("getCollectionVectorTileset",
@@ -76,6 +74,10 @@ func (s *Server) openAPI(base string) oas {
 			"Filterparametrarna för /tiles (from, to, category, agency, fields) går igenom.", tileParams,
 			"Tilen", oas{"type": "string", "format": "binary"}, mvtType)
 		tile["get"].(oas)["responses"].(oas)["204"] = oas{"description": "Tilen är tom"}
+		// A tile's one format is MVT: its f (oasGet's last parameter) names that, not JSON.
+		tp := tile["get"].(oas)["parameters"].([]oas)
+		tp[len(tp)-1] = oas{"name": "f", "in": "query", "required": false, "description": "Format; bara Mapbox Vector Tile (mvt).",
+			"schema": oas{"type": "string", "enum": []string{"mvt"}}}
 		paths["/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"] = tile
 		paths["/tileMatrixSets"] = oasGet("getTileMatrixSetsList", "Tile matrix sets.", nil, "Listan", anyObject, jsonType)
 		paths["/tileMatrixSets/{tileMatrixSetId}"] = oasGet("getTileMatrixSet", "Definitionen av en tile matrix set.",
