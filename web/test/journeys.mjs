@@ -260,7 +260,16 @@ try {
   const bm = await lb(page, () => {
     const m = window.lagesbild.map;
     const st = m.getStyle();
-    const src = (id) => (st.sources[id] && typeof st.sources[id].data === 'string' ? new URL(st.sources[id].data, location.href).pathname : '');
+    const fetched = performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname);
+    const src = (id) => {
+      if (!st.sources[id]) return '';
+      const file = `/basemap/${{ land: 'countries', lakes: 'lakes', places: 'places' }[id]}.geojson`;
+      const d = m.getSource(id).serialize().data;
+      const url = typeof d === 'string' ? d : d && typeof d.url === 'string' ? d.url : null;
+      if (url) return new URL(url, location.href).pathname;
+      // MapLibre may hold the parsed data: then the file must have been fetched from the service.
+      return fetched.includes(file) || (d && d.type === 'FeatureCollection') ? file : '';
+    };
     return { glyphs: st.glyphs || null, faces: Object.keys(m.style.stylesheet['font-faces'] || {}), land: src('land'), lakes: src('lakes'), places: src('places'),
       drawn: m.queryRenderedFeatures({ layers: ['land'] }).length };
   });
@@ -1030,7 +1039,7 @@ try {
       const m = window.lagesbild.map;
       const fs = m.queryRenderedFeatures({ layers: ['observationer'] });
       const w = m.getCanvas().clientWidth;
-      const f = fs.map((x) => ({ x, p: m.project(x.geometry.coordinates) })).filter(({ p }) => p.x > 320 && p.x < w - 80 && p.y > 120)[0];
+      const f = fs.map((x) => ({ x, p: m.project(x.geometry.coordinates) })).filter(({ p }) => p.x > 460 && p.x < w - 170 && p.y > 200)[0];
       return f && { props: f.x.properties, ll: f.x.geometry.coordinates };
     });
     const pt = await screenPoint(rpage, target.ll);
