@@ -1039,9 +1039,12 @@ try {
       const m = window.lagesbild.map;
       const fs = m.queryRenderedFeatures({ layers: ['observationer'] });
       const w = m.getCanvas().clientWidth;
-      const f = fs.map((x) => ({ x, p: m.project(x.geometry.coordinates) })).filter(({ p }) => p.x > 460 && p.x < w - 170 && p.y > 200)[0];
-      return f && { props: f.x.properties, ll: f.x.geometry.coordinates };
+      const f = fs[0];
+      // Move the record right of the control so that its popup is not under it.
+      m.easeTo({ center: f.geometry.coordinates, offset: [Math.round(w * 0.2), 40], duration: 0 });
+      return { props: f.properties, ll: f.geometry.coordinates };
     });
+    await waitIdle(rpage);
     const pt = await screenPoint(rpage, target.ll);
     await rpage.mouse.click(pt.x, pt.y);
     await rpage.waitForSelector('.obs-popup', { timeout: TIMEOUT });
