@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -217,6 +218,9 @@ func (s *Server) handleDecisionWrite(update bool) http.HandlerFunc {
 			}
 		} else {
 			d, err = s.Samverkan.CreateDecision(r.Context(), in, by)
+			if errors.Is(err, lagesbild.ErrConflict) {
+				err = newError(lagesbild.ErrConflict, "a samverkansbeslut %s exists already", truncate(in.ID, 40))
+			}
 		}
 		if err != nil {
 			return err
@@ -498,7 +502,13 @@ func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request)
 	case errors.As(err, &mbe):
 		return errTooLarge
 	case errors.Is(err, lagesbild.ErrInvalid) && rep.Rejected > 0:
-		writeJSON(w, http.StatusUnprocessableEntity, "application/json", rep)
+		// As POST /imports: the one error type, with the report naming every bad record.
+		var body apiError
+		body.Error.Code, body.Error.Message = "rejected", fmt.Sprintf("%d records were rejected; nothing was stored", rep.Rejected)
+		writeJSON(w, http.StatusUnprocessableEntity, "application/json", struct {
+			apiError
+			Report lagesbild.ImportReport `json:"report"`
+		}{body, rep})
 	case err != nil:
 		return err
 	default:

@@ -609,7 +609,8 @@ func TestAgencyMatrix(t *testing.T) {
 		}
 		other := strings.ReplaceAll(csv, "fk-post-1,fk,felaktig_utbetalning", "fk-post-2,skv,kontrollbesok")
 		code, body := fk.do(t, h, "POST", "/api/v1/observations?source=fk-api&format=csv", other)
-		if code != http.StatusUnprocessableEntity || listLen(body, "errors") != 1 {
+		rep, _ := body["report"].(map[string]any)
+		if e, _ := body["error"].(map[string]any); code != http.StatusUnprocessableEntity || listLen(rep, "errors") != 1 || e["code"] != "rejected" {
 			t.Errorf("fk adds skv's observation: %d %v, want 422 naming the record", code, body)
 		}
 		if code, _ := byName["admin"].do(t, h, "POST", "/api/v1/observations?source=x&format=xml", csv); code != http.StatusBadRequest {
