@@ -25,7 +25,7 @@ import (
 // the region report) and of the summary and ranking with their observations against the
 // served OpenAPI document, with kin-openapi, errors (400, 401, 403, 404, 409, 422) included.
 func TestSamverkanOpenAPI(t *testing.T) {
-	db, _ := pgtest.New(t)
+	db, dbURL := pgtest.New(t)
 	svc := samverkantest.Load(t, db)
 	ctx := context.Background()
 	authSvc := auth.NewService(db, false)
@@ -128,6 +128,23 @@ func TestSamverkanOpenAPI(t *testing.T) {
 	c.ok(t, adm, http.MethodPost, "/api/v1/decisions/SB-OPENAPI/revoke", 200, nil)
 	c.ok(t, adm, http.MethodPost, "/api/v1/decisions/SB-NONE/revoke", 404, nil)
 	c.ok(t, adm, http.MethodGet, "/api/v1/decisions/SB-OPENAPI", 200, nil)
+	// Each change through the API is in the audit log (and the decision's history, above).
+	var audit []struct {
+		Action, Resource, Result string
+		Status                   int
+	}
+	if err := json.Unmarshal(c.ok(t, adm, http.MethodGet, "/api/v1/admin/audit?resource=/api/v1/decisions&limit=100", 200, nil), &audit); err != nil {
+		t.Fatal(err)
+	}
+	changes := map[string]int{}
+	for _, a := range audit {
+		if a.Action == "write" && a.Result == "ok" {
+			changes[a.Resource]++
+		}
+	}
+	if changes["/api/v1/decisions"] != 1 || changes["/api/v1/decisions/SB-OPENAPI"] != 1 || changes["/api/v1/decisions/SB-OPENAPI/revoke"] != 1 {
+		t.Errorf("the decision's create, change and revocation audited as %v (%d rows)", changes, len(audit))
+	}
 
 	// Observations through the API: stored, a rejected record (422 naming it), a wrong format.
 	csv := "source_id,agency,category,time,classification,decision,lat,lon\n" +
@@ -159,6 +176,25 @@ func TestSamverkanOpenAPI(t *testing.T) {
 	if status, _ := c.do(t, "gis-none", http.MethodPost, "/api/v1/observations?source=fk-api", "text/csv", []byte(csv)); status != http.StatusUnauthorized {
 		t.Errorf("POST observations without a token: %d, want 401", status)
 	}
+
+	// A disclosure cannot happen without its row: with the audit insert refused, another
+	// agency's observations are not sent (503, the one error type, nothing of the data).
+	owner := pgtest.Conn(t, dbURL)
+	if _, err := owner.Exec(ctx, `REVOKE INSERT ON audit_log FROM lagesbild_reader`); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/observations", "/api/v1/areas/2025-SO9/observations", "/api/v1/disclosures"} {
+		b := c.ok(t, skv, http.MethodGet, path, http.StatusServiceUnavailable, nil)
+		for _, leak := range []string{samverkantest.Valid, "felaktig_utbetalning", "fk", "Delat enligt"} {
+			if strings.Contains(string(b), leak) {
+				t.Errorf("GET %s without audit: the body holds %q: %.200s", path, leak, b)
+			}
+		}
+	}
+	if _, err := owner.Exec(ctx, `GRANT INSERT ON audit_log TO lagesbild_reader`); err != nil {
+		t.Fatal(err)
+	}
+	c.ok(t, skv, http.MethodGet, "/api/v1/observations", 200, nil)
 
 	// Every operation of the joint lägesbild was checked, and the summary and ranking with their
 	// observations.

@@ -681,6 +681,7 @@ func TestAgencyMatrix(t *testing.T) {
 		}{
 			{reg, "GET", "/api/v1/regions/5300/report?from=2025-99-01", "", "from"},
 			{reg, "GET", "/api/v1/regions/5300/report?set=1e9", "", "set"},
+			{reg, "GET", "/api/v1/regions/5300/report?to=" + url.QueryEscape("2025-05-31' OR 1=1"), "", "to"},
 			{reg, "GET", "/api/v1/regions/" + url.PathEscape("5300'--") + "/report", "", "code"},
 			{reg, "GET", "/api/v1/regions/5300/report?agency=skv", "", "agency"},
 			{fk, "POST", "/api/v1/observations?source=" + url.QueryEscape("a\x00b") + "&format=csv", "source_id\n", "source"},
