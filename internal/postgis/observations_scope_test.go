@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
@@ -95,5 +96,44 @@ func TestObservationDecisionAreaScope(t *testing.T) {
 				t.Errorf("%s: the service allows kfm's observation %d (%s, areas %v, LPOs %v): %v, want %v", agency, o.ID, o.DecisionID, o.AreaIDs, o.LPOCodes, ok, w[o.ID])
 			}
 		}
+	}
+}
+
+// TestObservationDecisionExpiresOnTime: a decision whose period ends while nobody changes it
+// shares nothing from that instant on — in row-level security (now() of the read) and in the
+// service's read alike, with no cache in between.
+func TestObservationDecisionExpiresOnTime(t *testing.T) {
+	db, _ := pgtest.New(t)
+	svc := samverkantest.Load(t, db)
+	ctx := context.Background()
+	until := time.Now().Add(3 * time.Second)
+	if _, err := svc.CreateDecision(ctx, samverkan.DecisionInput{ID: "SB-SOON", Name: "Kort", Purpose: "Löper ut strax",
+		Agencies: []string{"kfm", "skv"}, Scope: "5300", ValidFrom: "2020-01-01", ValidUntil: until.Format(time.RFC3339Nano),
+		DecidedBy: "Operativa rådet", DecidedAt: "2020-01-01"}, "test-admin"); err != nil {
+		t.Fatal(err)
+	}
+	csv := "source_id,agency,category,time,classification,decision,lat,lon\nkfm-soon,kfm,utmatning,2025-05-10 12:00,sekretess,SB-SOON,59.3945,17.9051\n"
+	if rep, err := svc.Import(ctx, strings.NewReader(csv), "soon.csv", samverkan.ImportOptions{Source: "soon"}); err != nil || rep.Inserted != 1 {
+		t.Fatalf("import: %+v, %v", rep, err)
+	}
+	skv := auth.WithIdentity(ctx, samverkantest.SKV)
+	seen := func() (policy, service int) {
+		t.Helper()
+		rows, err := db.Observations(skv, lagesbild.ObservationQuery{Agency: "kfm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := svc.Observations(skv, lagesbild.ObservationQuery{Agency: "kfm"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rows), len(rd.Rows)
+	}
+	if p, s := seen(); p != 1 || s != 1 {
+		t.Fatalf("before the end: skv sees %d (policy) and %d (service) of kfm's, want 1", p, s)
+	}
+	time.Sleep(time.Until(until) + 200*time.Millisecond)
+	if p, s := seen(); p != 0 || s != 0 {
+		t.Errorf("after the end: skv sees %d (policy) and %d (service) of kfm's, want 0", p, s)
 	}
 }
