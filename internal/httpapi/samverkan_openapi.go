@@ -65,8 +65,8 @@ type (
 var samverkanParams = map[string]apiParam{
 	"decision":         {"decision", "path", true, strSchema("A samverkansbeslut's id (letters, digits, '.', '_', '-'; at most 40), such as SB-2026-STHLM-1.")},
 	"regionCode":       {"code", "path", true, strSchema("A police region (REGIONKOD 5100–5700, such as 5300).")},
-	"obsFrom":          {"from", "query", false, dateSchema("Only observations on or after this day (Swedish time)")},
-	"obsTo":            {"to", "query", false, dateSchema("Only observations on or before this day (Swedish time)")},
+	"obsFrom":          {"from", "query", false, dateSchema("Only observations on or after this day, Swedish time")},
+	"obsTo":            {"to", "query", false, dateSchema("Only observations on or before this day, Swedish time")},
 	"obsRegion":        {"region", "query", false, strSchema("Only observations in this police region (REGIONKOD 5100–5700).")},
 	"obsArea":          {"area", "query", false, strSchema("Only observations in this area (an area id such as 2025-SO9).")},
 	"obsAgency":        {"agency", "query", false, strSchema("Only this agency's observations (an agency code: pm, skv, fk, mv, kfm, ...).")},
