@@ -496,10 +496,22 @@ func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request)
 		o.OnlyAgency = id.Agency
 	}
 	body := http.MaxBytesReader(w, r.Body, s.Limits.maxImportBytes())
+	// Every rejected record is named: the first ones in the report, all of them in a CSV file
+	// linked from it (as POST /imports), kept an hour for the caller.
+	sp := &spool{}
+	var spillErr error
+	o.Spill = func(e lagesbild.ImportError) error {
+		err := sp.add(e)
+		if err != nil && spillErr == nil {
+			spillErr = err
+		}
+		return err
+	}
 	rep, err := s.Samverkan.Import(r.Context(), body, "request", o)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
+		sp.remove()
 		return errTooLarge
 	case errors.Is(err, lagesbild.ErrInvalid) && rep.Rejected > 0:
 		// As POST /imports: the one error type, with the report naming every bad record.
@@ -507,11 +519,14 @@ func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request)
 		body.Error.Code, body.Error.Message = "rejected", fmt.Sprintf("%d records were rejected; nothing was stored", rep.Rejected)
 		writeJSON(w, http.StatusUnprocessableEntity, "application/json", struct {
 			apiError
-			Report lagesbild.ImportReport `json:"report"`
-		}{body, rep})
+			Report  lagesbild.ImportReport `json:"report"`
+			Rejects *rejectLink            `json:"rejects,omitempty"`
+		}{body, rep, s.keepSpool(r, sp, rep, spillErr)})
 	case err != nil:
+		sp.remove()
 		return err
 	default:
+		sp.remove()
 		writeJSON(w, http.StatusOK, "application/json", rep)
 	}
 	return nil

@@ -56,8 +56,9 @@ type (
 		Note        string                 `json:"note"`
 	}
 	observationRejectedDoc struct {
-		Error  apiErrorBody           `json:"error"`
-		Report lagesbild.ImportReport `json:"report"`
+		Error   apiErrorBody           `json:"error"`
+		Report  lagesbild.ImportReport `json:"report"`
+		Rejects *rejectLink            `json:"rejects,omitempty"`
 	}
 )
 
