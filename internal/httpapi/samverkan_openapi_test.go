@@ -172,36 +172,39 @@ func TestSamverkanOpenAPI(t *testing.T) {
 		t.Errorf("POST another agency's observation: %d %s, want 422 naming line 2", status, b)
 	}
 	// More bad records than a report names: the full list, for fk alone, as a CSV file.
-	var many strings.Builder
-	many.WriteString("source_id,agency,category,time,classification,decision,lat,lon\n")
-	for i := range 150 {
-		fmt.Fprintf(&many, "fk-bad-%d,fk,felaktig_utbetalning,not a time,sekretess,,59.3945,17.9051\n", i)
-	}
-	status, b = c.do(t, fk, http.MethodPost, "/api/v1/observations?source=fk-api&format=csv", "text/csv", []byte(many.String()))
-	var full struct {
-		Report struct {
-			Rejected      int `json:"rejected"`
-			ErrorsOmitted int `json:"errors_omitted"`
-		} `json:"report"`
-		Rejects struct {
-			URL   string `json:"url"`
-			Count int    `json:"count"`
-		} `json:"rejects"`
-	}
-	_ = json.Unmarshal(b, &full)
-	if status != http.StatusUnprocessableEntity || full.Report.Rejected != 150 || full.Report.ErrorsOmitted != 50 || full.Rejects.Count != 150 {
-		t.Errorf("150 bad observations: %d %.300s", status, b)
-	}
-	if path, ok := strings.CutPrefix(full.Rejects.URL, e.srv.URL); ok {
-		status, list := c.do(t, fk, http.MethodGet, path, "", nil)
-		if lines := strings.Count(string(list), "\n"); status != 200 || lines != 151 {
-			t.Errorf("the full reject list: %d, %d lines, want 151", status, lines)
+	// Rejected while reading (a bad time) and by the database (a decision fk takes no part in).
+	for _, bad := range []string{"not a time,sekretess,", "2025-06-01 10:00,sekretess," + samverkantest.NotMember} {
+		var many strings.Builder
+		many.WriteString("source_id,agency,category,time,classification,decision,lat,lon\n")
+		for i := range 150 {
+			fmt.Fprintf(&many, "fk-bad-%d,fk,felaktig_utbetalning,%s,59.3945,17.9051\n", i, bad)
 		}
-		if status, _ := c.do(t, skv, http.MethodGet, path, "", nil); status != http.StatusNotFound {
-			t.Errorf("skv reads fk's reject list: %d, want 404", status)
+		status, b = c.do(t, fk, http.MethodPost, "/api/v1/observations?source=fk-api&format=csv", "text/csv", []byte(many.String()))
+		var full struct {
+			Report struct {
+				Rejected      int `json:"rejected"`
+				ErrorsOmitted int `json:"errors_omitted"`
+			} `json:"report"`
+			Rejects struct {
+				URL   string `json:"url"`
+				Count int    `json:"count"`
+			} `json:"rejects"`
 		}
-	} else {
-		t.Errorf("no full reject list: %.300s", b)
+		_ = json.Unmarshal(b, &full)
+		if status != http.StatusUnprocessableEntity || full.Report.Rejected != 150 || full.Report.ErrorsOmitted != 50 || full.Rejects.Count != 150 {
+			t.Errorf("150 bad observations: %d %.300s", status, b)
+		}
+		if path, ok := strings.CutPrefix(full.Rejects.URL, e.srv.URL); ok {
+			status, list := c.do(t, fk, http.MethodGet, path, "", nil)
+			if lines := strings.Count(string(list), "\n"); status != 200 || lines != 151 {
+				t.Errorf("the full reject list: %d, %d lines, want 151", status, lines)
+			}
+			if status, _ := c.do(t, skv, http.MethodGet, path, "", nil); status != http.StatusNotFound {
+				t.Errorf("skv reads fk's reject list: %d, want 404", status)
+			}
+		} else {
+			t.Errorf("no full reject list: %.300s", b)
+		}
 	}
 	if status, _ := c.do(t, fk, http.MethodPost, "/api/v1/observations?source=fk-api&format=xml", "text/csv", []byte(csv)); status != http.StatusBadRequest {
 		t.Errorf("format=xml: %d, want 400", status)

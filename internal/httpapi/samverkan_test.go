@@ -809,7 +809,7 @@ func TestJointDemoRegionReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs); err != nil {
+	if _, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs, nil); err != nil {
 		t.Fatal(err)
 	}
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{}),

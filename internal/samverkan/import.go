@@ -81,7 +81,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, o Import
 	if len(obs) == 0 {
 		return rep, nil
 	}
-	return s.Store.ImportObservations(ctx, file, source, obs)
+	return s.Store.ImportObservations(ctx, file, source, obs, o.Spill)
 }
 
 func sourceName(s string) (string, string) {
