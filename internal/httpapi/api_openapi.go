@@ -196,7 +196,7 @@ func coreOperations() []apiOp {
 			params: []string{"since", "until", "subject", "action", "resource", "auditLimit"}, status: 200, resp: []auth.AuditEntry{}, errs: []int{400}},
 		{method: "POST", path: "/imports", id: "importFile", summary: "Import one file given as the request body (admin). Atomic: 422 with the report when records were rejected and nothing was stored.",
 			params: []string{"kind", "importFormat", "source", "skip_invalid", "file"}, status: 200, resp: importDoc{}, errs: []int{400, 408, 413, 422}},
-		{method: "GET", path: "/imports/rejects/{id}", id: "getImportRejects", summary: "The full list of an import's rejected records as CSV, kept an hour for the user who imported (admin; an agency's analyst for its POST /observations).",
+		{method: "GET", path: "/imports/rejects/{id}", id: "getImportRejects", summary: "The full list of an import's rejected records as CSV, kept an hour for the user who imported (admin).",
 			params: []string{"rejectsId"}, status: 200, alt: withCSV, errs: []int{404}},
 		{method: "GET", path: "/area-sets", id: "listAreaSets", summary: "The police's lists of utsatta områden (2015–2025).", status: 200, resp: areaSetsDoc{}},
 		{method: "GET", path: "/areas", id: "listAreas", summary: "The areas of one list in the caller's scope, as GeoJSON in WGS84.", params: []string{"set"}, status: 200, resp: areaCollectionDoc{}, media: geoJSON, errs: []int{400, 404}},

@@ -36,12 +36,14 @@ func (s *Server) routes() http.Handler {
 			r.Post("/session", s.handle(s.handleLogin))
 			r.Delete("/session", s.handle(s.handleLogout))
 		}
-		if s.Imports != nil || s.Samverkan != nil {
+		if s.Imports != nil {
 			// A file too large to hold back for the audit row: the handler writes the row first.
-			// An agency's analyst reads the list of its own rejected observations (each list is
-			// kept for the one who imported).
+			r.With(s.authenticated, s.allow(auth.Identity.CanAdmin, "import data")).Get("/imports/rejects/{id}", s.handle(s.handleRejectFile))
+		}
+		if s.Samverkan != nil {
+			// The same for POST /observations: each list is kept for the one who posted.
 			r.With(s.authenticated, s.allow(func(id auth.Identity) bool { return id.CanAdmin() || id.CanReadObservations() },
-				"import data")).Get("/imports/rejects/{id}", s.handle(s.handleRejectFile))
+				"add observations")).Get("/observations/rejects/{id}", s.handle(s.handleRejectFile))
 		}
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticated)

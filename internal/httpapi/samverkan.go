@@ -521,7 +521,7 @@ func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request)
 			apiError
 			Report  lagesbild.ImportReport `json:"report"`
 			Rejects *rejectLink            `json:"rejects,omitempty"`
-		}{body, rep, s.keepSpool(r, sp, rep, spillErr)})
+		}{body, rep, s.keepSpoolAt(r, sp, rep, spillErr, "/api/v1/observations/rejects/")})
 	case err != nil:
 		sp.remove()
 		return err

@@ -110,6 +110,8 @@ func samverkanOperations() []apiOp {
 			params: obs, status: 200, resp: observationListDoc{}, altResp: map[string]any{geoJSON: observationCollectionDoc{}}, errs: []int{400}},
 		{method: "POST", path: "/observations", id: "addObservations", summary: "Add observations (CSV or GeoJSON body): an agency's analyst its own agency's, an admin any agency's. 422 with the report, naming every bad record, when any was rejected and nothing was stored.",
 			params: []string{"obsSource", "obsImportFormat"}, rawBody: obsBody, status: 200, resp: lagesbild.ImportReport{}, errs: []int{400, 413, 422}},
+		{method: "GET", path: "/observations/rejects/{id}", id: "getObservationRejects", summary: "The full list of the records a POST /observations rejected, as CSV, kept an hour for the one who posted.",
+			params: []string{"rejectsId"}, status: 200, alt: map[string]*openapi3.Schema{csvMedia: csvSchema}, errs: []int{404}},
 		{method: "GET", path: "/observation-categories", id: "listObservationCategories", summary: "The agencies' vocabularies of observation categories (sensitive ones count only in totals).",
 			status: 200, resp: observationCategoriesDoc{}},
 		{method: "GET", path: "/areas/{id}/observations", id: "getAreaObservations", summary: "The observations part of one area's joint lägesbild: per agency and basis, totals and categories (counts 1–4 withheld).",
