@@ -127,6 +127,11 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 			t.Errorf("%s: %d rows whose scope columns are not their cell's", table, n)
 		}
 	}
+	// The import writes the bodies of cell_region_at and cell_lpos out (storeCells): the same rule.
+	if n := scalar(t, db, `SELECT count(*) FROM h3_cell
+		WHERE region_code IS DISTINCT FROM cell_region(geom) OR lpo_codes <> cell_lpos(geom)`); n != 0 {
+		t.Errorf("%d cells whose scope columns differ from cell_region and cell_lpos", n)
+	}
 	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT cell, res FROM h3_agg) a
 		WHERE NOT EXISTS (SELECT 1 FROM h3_cell c WHERE c.cell = a.cell AND c.res = a.res)`); n != 0 {
 		t.Errorf("%d aggregated cells have no polygon", n)
