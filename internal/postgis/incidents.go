@@ -33,20 +33,34 @@ type incidentRows struct {
 	read         int
 	perPrecision map[lagesbild.Precision]int
 	cells        map[uint64]struct{} // distinct cells of the batch, all resolutions
+	// source and known: the content hash of each record of source the database holds (nil: no
+	// comparison). A record found there unchanged is not sent; its line and key go to skipped,
+	// which the store stages after COPY, for the duplicate check.
+	source  string
+	known   map[string][16]byte
+	skipped [][]any
 }
 
 func (s *incidentRows) Next() bool {
-	inc, err := s.next()
-	if err != nil {
-		if !errors.Is(err, io.EOF) {
-			s.err = err
+	for {
+		inc, err := s.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.err = err
+			}
+			return false
 		}
-		return false
+		s.read++
+		s.perPrecision[inc.Precision]++
+		if s.known != nil && inc.Source == s.source {
+			if h, ok := s.known[inc.SourceID]; ok && h == contentHash(&inc) {
+				s.skipped = append(s.skipped, []any{inc.Line, inc.Source, inc.SourceID})
+				continue
+			}
+		}
+		s.cur = inc
+		return true
 	}
-	s.cur = inc
-	s.read++
-	s.perPrecision[inc.Precision]++
-	return true
 }
 
 func (s *incidentRows) Values() ([]any, error) {
@@ -71,15 +85,59 @@ func (s *incidentRows) Values() ([]any, error) {
 	s.vals = append(s.vals[:0], i.Line, i.Source, i.SourceID, i.OccurredAt, i.PublishedAt, i.Category, string(i.Group),
 		i.Agency, nullable(i.Classification), nullable(i.SamverkanID), string(i.Precision), nullable(i.KommunCode),
 		nullable(i.LanCode), lon, lat, cells[0], cells[1], cells[2], cells[3], cells[4], place,
-		nullable(i.LocationName), nullable(i.Title), nullable(i.Summary), nullable(i.URL), contentHash(i))
+		nullable(i.LocationName), nullable(i.Title), nullable(i.Summary), nullable(i.URL), s.hash(i))
 	return s.vals, nil
 }
 
 func (s *incidentRows) Err() error { return s.err }
 
+func (s *incidentRows) hash(i *lagesbild.Incident) []byte {
+	h := contentHash(i)
+	return h[:]
+}
+
+// maxKnown bounds the fingerprints loaded for the comparison before COPY (≈ 80 bytes each in
+// memory); a source holding more is compared in the database only.
+const maxKnown = 2_000_000
+
+// loadKnown returns the content hash of each stored record of source, or nil when source is
+// not known or holds more than maxKnown records. It runs in the import's transaction, after
+// the import lock: no other import changes incident until it commits.
+func loadKnown(ctx context.Context, tx pgx.Tx, source string) (map[string][16]byte, error) {
+	if source == "" {
+		return nil, nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM incident WHERE source = $1 LIMIT $2) x`, source, maxKnown+1).Scan(&n); err != nil {
+		return nil, translate(err)
+	}
+	if n == 0 || n > maxKnown {
+		return nil, nil
+	}
+	known := make(map[string][16]byte, n)
+	rows, err := tx.Query(ctx, `SELECT source_id, content_hash FROM incident WHERE source = $1`, source)
+	if err != nil {
+		return nil, translate(err)
+	}
+	var id string
+	var h []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &h}, func() error {
+		var k [16]byte
+		if len(h) == len(k) { // any other length cannot match; the database decides
+			copy(k[:], h)
+			known[id] = k
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return known, nil
+}
+
 // contentHash fingerprints everything stored about an incident, so a re-import can tell an
 // unchanged record from a changed one without comparing column by column.
-func contentHash(i *lagesbild.Incident) []byte {
+func contentHash(i *lagesbild.Incident) [16]byte {
 	h := sha256.New()
 	var buf [8]byte
 	put := func(s string) {
@@ -103,7 +161,9 @@ func contentHash(i *lagesbild.Incident) []byte {
 	}
 	putF(i.Point[0])
 	putF(i.Point[1])
-	return h.Sum(nil)[:16]
+	var out [16]byte
+	copy(out[:], h.Sum(nil))
+	return out
 }
 
 // ImportIncidents stores one batch in one transaction: stage with COPY, find duplicates and
@@ -133,14 +193,30 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 			return translate(err)
 		}
 		start := time.Now()
+		// Records of the file's source stored with the same content need not be sent: they
+		// are compared here (a re-import of an unchanged file then sends none).
+		src.source = b.Source
+		if src.known, err = loadKnown(ctx, tx, b.Source); err != nil {
+			return err
+		}
+		db.logger.Debug("import step", "step", "known", "ms", time.Since(start).Milliseconds(), "records", len(src.known))
+		start = time.Now()
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_incident"}, stageColumns, src); err != nil {
 			if src.err != nil {
 				return src.err // the reader's own error, e.g. a fatal parse error
 			}
 			return fmt.Errorf("copy: %w", translate(err))
 		}
+		src.known = nil
 		rep.Read = src.read
-		db.logger.Debug("import step", "step", "copy", "ms", time.Since(start).Milliseconds(), "rows", src.read)
+		if len(src.skipped) > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_skipped"}, []string{"line", "source", "source_id"}, pgx.CopyFromRows(src.skipped)); err != nil {
+				return fmt.Errorf("copy: %w", translate(err))
+			}
+		}
+		staged := src.read - len(src.skipped)
+		src.skipped = nil
+		db.logger.Debug("import step", "step", "copy", "ms", time.Since(start).Milliseconds(), "rows", src.read, "unchanged_unsent", src.read-staged)
 		rep.Read += rejects.Total() // the records rejected before the store
 		if b.UnknownTypes != nil {
 			for t, n := range b.UnknownTypes() {
@@ -151,7 +227,7 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		if err := db.runSteps(ctx, tx, "incident_unchanged"); err != nil {
 			return err
 		}
-		if err := dropUnchanged(ctx, tx, src.read); err != nil {
+		if err := dropUnchanged(ctx, tx, staged); err != nil {
 			return err
 		}
 		db.logger.Debug("import step", "step", "unchanged", "ms", time.Since(start).Milliseconds())
