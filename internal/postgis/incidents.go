@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"strings"
@@ -37,8 +38,14 @@ type incidentRows struct {
 	// comparison). A record found there unchanged is not sent; its line and key go to skipped,
 	// which the store stages after COPY, for the duplicate check.
 	source  string
-	known   map[string][16]byte
-	skipped [][]any
+	known   map[uint64][16]byte
+	skipped []skippedRecord
+}
+
+// skippedRecord is a record found unchanged before COPY: its line and source id.
+type skippedRecord struct {
+	line int
+	id   string
 }
 
 func (s *incidentRows) Next() bool {
@@ -53,8 +60,8 @@ func (s *incidentRows) Next() bool {
 		s.read++
 		s.perPrecision[inc.Precision]++
 		if s.known != nil && inc.Source == s.source {
-			if h, ok := s.known[inc.SourceID]; ok && h == contentHash(&inc) {
-				s.skipped = append(s.skipped, []any{inc.Line, inc.Source, inc.SourceID})
+			if h, ok := s.known[knownKey(inc.SourceID)]; ok && h == knownSum(inc.SourceID, contentHash(&inc)) {
+				s.skipped = append(s.skipped, skippedRecord{inc.Line, inc.SourceID})
 				continue
 			}
 		}
@@ -96,14 +103,38 @@ func (s *incidentRows) hash(i *lagesbild.Incident) []byte {
 	return h[:]
 }
 
-// maxKnown bounds the fingerprints loaded for the comparison before COPY (≈ 80 bytes each in
+// maxKnown bounds the fingerprints loaded for the comparison before COPY (≈ 40 bytes each in
 // memory); a source holding more is compared in the database only.
 const maxKnown = 2_000_000
 
-// loadKnown returns the content hash of each stored record of source, or nil when source is
-// not known or holds more than maxKnown records. It runs in the import's transaction, after
-// the import lock: no other import changes incident until it commits.
-func loadKnown(ctx context.Context, tx pgx.Tx, source string) (map[string][16]byte, error) {
+// knownKey and knownSum file a stored record under a 64-bit hash of its source id, with a
+// 128-bit fingerprint of its id and content hash: a record passes for unchanged only when that
+// fingerprint matches, as certain as the database's own comparison of 128-bit content hashes
+// (a collision of the 64-bit key alone cannot make a record pass), in a third of the memory
+// of the ids themselves.
+func knownKey(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64()
+}
+
+func knownSum(id string, content [16]byte) [16]byte {
+	h := sha256.New()
+	var buf [8]byte
+	binary.LittleEndian.PutUint64(buf[:], uint64(len(id)))
+	h.Write(buf[:])
+	h.Write([]byte(id))
+	h.Write(content[:])
+	var out [16]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// loadKnown returns the fingerprints of the stored records of source (knownKey, knownSum), or
+// nil when source is not known or holds more than maxKnown records. It runs in the import's
+// transaction, after the import lock: no other import changes incident until it commits. Two
+// stored ids under one key keep neither (their records go to the database's comparison).
+func loadKnown(ctx context.Context, tx pgx.Tx, source string) (map[uint64][16]byte, error) {
 	if source == "" {
 		return nil, nil
 	}
@@ -114,7 +145,8 @@ func loadKnown(ctx context.Context, tx pgx.Tx, source string) (map[string][16]by
 	if n == 0 || n > maxKnown {
 		return nil, nil
 	}
-	known := make(map[string][16]byte, n)
+	known := make(map[uint64][16]byte, n)
+	clash := map[uint64]bool{}
 	rows, err := tx.Query(ctx, `SELECT source_id, content_hash FROM incident WHERE source = $1`, source)
 	if err != nil {
 		return nil, translate(err)
@@ -122,11 +154,18 @@ func loadKnown(ctx context.Context, tx pgx.Tx, source string) (map[string][16]by
 	var id string
 	var h []byte
 	_, err = pgx.ForEachRow(rows, []any{&id, &h}, func() error {
-		var k [16]byte
-		if len(h) == len(k) { // any other length cannot match; the database decides
-			copy(k[:], h)
-			known[id] = k
+		var c [16]byte
+		if len(h) != len(c) { // cannot match a record's hash; the database decides
+			return nil
 		}
+		copy(c[:], h)
+		k := knownKey(id)
+		if _, dup := known[k]; dup || clash[k] {
+			clash[k] = true
+			delete(known, k)
+			return nil
+		}
+		known[k] = knownSum(id, c)
 		return nil
 	})
 	if err != nil {
@@ -210,7 +249,16 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		src.known = nil
 		rep.Read = src.read
 		if len(src.skipped) > 0 {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_skipped"}, []string{"line", "source", "source_id"}, pgx.CopyFromRows(src.skipped)); err != nil {
+			k := 0
+			rows := pgx.CopyFromFunc(func() ([]any, error) {
+				if k >= len(src.skipped) {
+					return nil, nil
+				}
+				r := src.skipped[k]
+				k++
+				return []any{r.line, b.Source, r.id}, nil
+			})
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_skipped"}, []string{"line", "source", "source_id"}, rows); err != nil {
 				return fmt.Errorf("copy: %w", translate(err))
 			}
 		}
