@@ -37,8 +37,6 @@ type Options struct {
 	// Rejects, when set, collects the rejected records (its Spill gets the full list); the
 	// report lists only the first lagesbild.MaxReportErrors.
 	Rejects *lagesbild.Rejects
-	// Source is the source of every record of the file, when the format fixes it ("" if not).
-	Source string
 }
 
 const batchSize = 8192
@@ -57,7 +55,6 @@ func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, fil
 		CellBoundary: hexgrid.Boundary,
 		Rejects:      o.Rejects,
 		UnknownTypes: o.Unknown,
-		Source:       o.Source,
 	})
 	if p.fatal != nil {
 		return rep, fmt.Errorf("import %s: %w", file, p.fatal)

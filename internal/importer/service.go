@@ -63,10 +63,6 @@ func (s *Service) importIncidents(ctx context.Context, r io.Reader, file, format
 		return lagesbild.ImportReport{}, lagesbild.Invalid("source", "name the system the records come from")
 	}
 	o.Unknown = rd.UnknownTypes
-	o.Source = source
-	if format == FormatPolisen {
-		o.Source = ingest.SourcePolisen
-	}
 	return Incidents(ctx, s.Incidents, rd, file, o, s.Logger)
 }
 

@@ -250,9 +250,6 @@ type IncidentBatch struct {
 	// CellBoundary returns the WGS84 polygon of an H3 cell; the store keeps the polygons of the
 	// cells it has not seen before.
 	CellBoundary func(cell uint64) orb.Polygon
-	// Source is the source of the file's records when it has one ("" when not known): the
-	// store may then compare each record with what it holds of that source before sending it.
-	Source string
 }
 
 // IncidentStore stores incident batches atomically and keeps the aggregates in step.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"strings"
@@ -34,40 +33,20 @@ type incidentRows struct {
 	read         int
 	perPrecision map[lagesbild.Precision]int
 	cells        map[uint64]struct{} // distinct cells of the batch, all resolutions
-	// source and known: the content hash of each record of source the database holds (nil: no
-	// comparison). A record found there unchanged is not sent; its line and key go to skipped,
-	// which the store stages after COPY, for the duplicate check.
-	source  string
-	known   map[uint64][16]byte
-	skipped []skippedRecord
-}
-
-// skippedRecord is a record found unchanged before COPY: its line and source id.
-type skippedRecord struct {
-	line int
-	id   string
 }
 
 func (s *incidentRows) Next() bool {
-	for {
-		inc, err := s.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				s.err = err
-			}
-			return false
+	inc, err := s.next()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			s.err = err
 		}
-		s.read++
-		s.perPrecision[inc.Precision]++
-		if s.known != nil && inc.Source == s.source {
-			if h, ok := s.known[knownKey(inc.SourceID)]; ok && h == knownSum(inc.SourceID, contentHash(&inc)) {
-				s.skipped = append(s.skipped, skippedRecord{inc.Line, inc.SourceID})
-				continue
-			}
-		}
-		s.cur = inc
-		return true
+		return false
 	}
+	s.cur = inc
+	s.read++
+	s.perPrecision[inc.Precision]++
+	return true
 }
 
 func (s *incidentRows) Values() ([]any, error) {
@@ -92,91 +71,15 @@ func (s *incidentRows) Values() ([]any, error) {
 	s.vals = append(s.vals[:0], i.Line, i.Source, i.SourceID, i.OccurredAt, i.PublishedAt, i.Category, string(i.Group),
 		i.Agency, nullable(i.Classification), nullable(i.SamverkanID), string(i.Precision), nullable(i.KommunCode),
 		nullable(i.LanCode), lon, lat, cells[0], cells[1], cells[2], cells[3], cells[4], place,
-		nullable(i.LocationName), nullable(i.Title), nullable(i.Summary), nullable(i.URL), s.hash(i))
+		nullable(i.LocationName), nullable(i.Title), nullable(i.Summary), nullable(i.URL), contentHash(i))
 	return s.vals, nil
 }
 
 func (s *incidentRows) Err() error { return s.err }
 
-func (s *incidentRows) hash(i *lagesbild.Incident) []byte {
-	h := contentHash(i)
-	return h[:]
-}
-
-// maxKnown bounds the fingerprints loaded for the comparison before COPY (≈ 40 bytes each in
-// memory); a source holding more is compared in the database only.
-const maxKnown = 2_000_000
-
-// knownKey and knownSum file a stored record under a 64-bit hash of its source id, with a
-// 128-bit fingerprint of its id and content hash: a record passes for unchanged only when that
-// fingerprint matches, as certain as the database's own comparison of 128-bit content hashes
-// (a collision of the 64-bit key alone cannot make a record pass), in a third of the memory
-// of the ids themselves.
-func knownKey(id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return h.Sum64()
-}
-
-func knownSum(id string, content [16]byte) [16]byte {
-	h := sha256.New()
-	var buf [8]byte
-	binary.LittleEndian.PutUint64(buf[:], uint64(len(id)))
-	h.Write(buf[:])
-	h.Write([]byte(id))
-	h.Write(content[:])
-	var out [16]byte
-	copy(out[:], h.Sum(nil))
-	return out
-}
-
-// loadKnown returns the fingerprints of the stored records of source (knownKey, knownSum), or
-// nil when source is not known or holds more than maxKnown records. It runs in the import's
-// transaction, after the import lock: no other import changes incident until it commits. Two
-// stored ids under one key keep neither (their records go to the database's comparison).
-func loadKnown(ctx context.Context, tx pgx.Tx, source string) (map[uint64][16]byte, error) {
-	if source == "" {
-		return nil, nil
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM incident WHERE source = $1 LIMIT $2) x`, source, maxKnown+1).Scan(&n); err != nil {
-		return nil, translate(err)
-	}
-	if n == 0 || n > maxKnown {
-		return nil, nil
-	}
-	known := make(map[uint64][16]byte, n)
-	clash := map[uint64]bool{}
-	rows, err := tx.Query(ctx, `SELECT source_id, content_hash FROM incident WHERE source = $1`, source)
-	if err != nil {
-		return nil, translate(err)
-	}
-	var id string
-	var h []byte
-	_, err = pgx.ForEachRow(rows, []any{&id, &h}, func() error {
-		var c [16]byte
-		if len(h) != len(c) { // cannot match a record's hash; the database decides
-			return nil
-		}
-		copy(c[:], h)
-		k := knownKey(id)
-		if _, dup := known[k]; dup || clash[k] {
-			clash[k] = true
-			delete(known, k)
-			return nil
-		}
-		known[k] = knownSum(id, c)
-		return nil
-	})
-	if err != nil {
-		return nil, translate(err)
-	}
-	return known, nil
-}
-
 // contentHash fingerprints everything stored about an incident, so a re-import can tell an
 // unchanged record from a changed one without comparing column by column.
-func contentHash(i *lagesbild.Incident) [16]byte {
+func contentHash(i *lagesbild.Incident) []byte {
 	h := sha256.New()
 	var buf [8]byte
 	put := func(s string) {
@@ -200,9 +103,7 @@ func contentHash(i *lagesbild.Incident) [16]byte {
 	}
 	putF(i.Point[0])
 	putF(i.Point[1])
-	var out [16]byte
-	copy(out[:], h.Sum(nil))
-	return out
+	return h.Sum(nil)[:16]
 }
 
 // ImportIncidents stores one batch in one transaction: stage with COPY, find duplicates and
@@ -232,39 +133,14 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 			return translate(err)
 		}
 		start := time.Now()
-		// Records of the file's source stored with the same content need not be sent: they
-		// are compared here (a re-import of an unchanged file then sends none).
-		src.source = b.Source
-		if src.known, err = loadKnown(ctx, tx, b.Source); err != nil {
-			return err
-		}
-		db.logger.Debug("import step", "step", "known", "ms", time.Since(start).Milliseconds(), "records", len(src.known))
-		start = time.Now()
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_incident"}, stageColumns, src); err != nil {
 			if src.err != nil {
 				return src.err // the reader's own error, e.g. a fatal parse error
 			}
 			return fmt.Errorf("copy: %w", translate(err))
 		}
-		src.known = nil
 		rep.Read = src.read
-		if len(src.skipped) > 0 {
-			k := 0
-			rows := pgx.CopyFromFunc(func() ([]any, error) {
-				if k >= len(src.skipped) {
-					return nil, nil
-				}
-				r := src.skipped[k]
-				k++
-				return []any{r.line, b.Source, r.id}, nil
-			})
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_skipped"}, []string{"line", "source", "source_id"}, rows); err != nil {
-				return fmt.Errorf("copy: %w", translate(err))
-			}
-		}
-		staged := src.read - len(src.skipped)
-		src.skipped = nil
-		db.logger.Debug("import step", "step", "copy", "ms", time.Since(start).Milliseconds(), "rows", src.read, "unchanged_unsent", src.read-staged)
+		db.logger.Debug("import step", "step", "copy", "ms", time.Since(start).Milliseconds(), "rows", src.read)
 		rep.Read += rejects.Total() // the records rejected before the store
 		if b.UnknownTypes != nil {
 			for t, n := range b.UnknownTypes() {
@@ -275,7 +151,7 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		if err := db.runSteps(ctx, tx, "incident_unchanged"); err != nil {
 			return err
 		}
-		if err := dropUnchanged(ctx, tx, staged); err != nil {
+		if err := dropUnchanged(ctx, tx, src.read); err != nil {
 			return err
 		}
 		db.logger.Debug("import step", "step", "unchanged", "ms", time.Since(start).Milliseconds())

@@ -19,12 +19,4 @@ CREATE TEMP TABLE stage_incident (
     summary        text,
     url            text,
     content_hash   bytea NOT NULL
-) ON COMMIT DROP;
-
--- The records the store found unchanged before COPY and did not send (incidents.go,
--- loadKnown): their lines and keys still count for the duplicate check.
-CREATE TEMP TABLE stage_skipped (
-    line      integer NOT NULL,
-    source    text NOT NULL,
-    source_id text NOT NULL
 ) ON COMMIT DROP

@@ -1,17 +1,13 @@
 -- Records that repeat a (source, source_id) earlier in the same file, kept before the unchanged
 -- records leave the staging table (incident_duplicates reports them, incident_drop_rejects
--- drops them); the file's lines are those staged and those not sent because they were found
--- unchanged (stage_skipped). The repeated keys are found by hashing first: sorting a million
--- text keys for the window costs three times as much, and only the repeated ones need it.
+-- drops them). The repeated keys are found by hashing first: sorting a million text keys for
+-- the window costs three times as much, and only the repeated ones need it.
 CREATE TEMP TABLE stage_dup ON COMMIT DROP AS
-WITH f AS (SELECT line, source, source_id FROM stage_incident
-           UNION ALL
-           SELECT line, source, source_id FROM stage_skipped)
 SELECT line, source_id, first
-FROM (SELECT f.line, f.source_id,
-             first_value(f.line) OVER (PARTITION BY f.source, f.source_id ORDER BY f.line) AS first
-      FROM f
-      WHERE (f.source, f.source_id) IN (SELECT source, source_id FROM f
+FROM (SELECT s.line, s.source_id,
+             first_value(s.line) OVER (PARTITION BY s.source, s.source_id ORDER BY s.line) AS first
+      FROM stage_incident s
+      WHERE (s.source, s.source_id) IN (SELECT source, source_id FROM stage_incident
                                         GROUP BY source, source_id HAVING count(*) > 1)) d
 WHERE line <> first;
 
