@@ -338,7 +338,7 @@ func (db *DB) storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct
 	}
 	lap("copy")
 	// The new cells' scope columns drive row-level security on every H3 aggregate.
-	// The two subqueries are the bodies of cell_region_at and cell_lpos (migration 00025), written
+	// The two subqueries are the bodies of cell_region_at and cell_lpos (migration 00031), written
 	// out: PostgreSQL does not inline SQL functions holding subqueries, and calling them costs
 	// three times as much as the queries themselves (aggregatesConsistent compares every cell's
 	// columns with the functions). Each projection and the centroid are computed once per cell
