@@ -111,3 +111,48 @@ func TestOGCH3Paging(t *testing.T) {
 		t.Errorf("item %s: got %q", want[3], one.ID)
 	}
 }
+
+// TestOGCH3SyntheticFlag checks the synthetic property through the store's memo of what the
+// database holds (issue 13): every positioned incident synthetic, then a non-synthetic one
+// imported (the memo's data version is behind at once, and read again later), then as a caller
+// of one region.
+func TestOGCH3SyntheticFlag(t *testing.T) {
+	srv, db := ogcServer(t)
+	day := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	items := srv.URL + "/ogc/collections/h3-r7/items"
+	flags := func() map[string]any {
+		t.Helper()
+		var page ogcItems
+		ogcJSON(t, items, "application/geo+json", &page)
+		out := map[string]any{}
+		for _, f := range page.Features {
+			out[f.ID] = f.Properties["synthetic"]
+		}
+		return out
+	}
+	importIncidents(t, db, "synt.csv", incidentsAt("s", 6, 17.905, 59.3945, lagesbild.GroupRan, lagesbild.SourceSyntheticDemo, day))
+	got := flags()
+	if len(got) != 1 {
+		t.Fatalf("one cell expected: %v", got)
+	}
+	var synt string
+	for id, v := range got {
+		synt = id
+		if v != true {
+			t.Errorf("only synthetic incidents: cell %s synthetic %v", id, v)
+		}
+	}
+	importIncidents(t, db, "real.csv", incidentsAt("r", 6, 11.967, 57.707, lagesbild.GroupRan, "test", day))
+	for _, wait := range []time.Duration{0, 1100 * time.Millisecond} { // the memo behind, then read again
+		time.Sleep(wait)
+		got = flags()
+		if len(got) != 2 {
+			t.Fatalf("two cells expected: %v", got)
+		}
+		for id, v := range got {
+			if want := id == synt; v != want {
+				t.Errorf("after %v: cell %s synthetic %v, want %v", wait, id, v, want)
+			}
+		}
+	}
+}

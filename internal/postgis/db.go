@@ -68,6 +68,8 @@ type DB struct {
 	imports chan struct{}
 	// emerging remembers the emerging hot spots the emerging tile layer draws (tile_emerging.go).
 	emerging emergingMemo
+	// synthetic remembers whether the database holds synthetic incidents (features_h3.go).
+	synthetic syntheticMemo
 }
 
 // Class is a kind of read made for a caller, with its own statement timeout and bound on how many

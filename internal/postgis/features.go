@@ -182,7 +182,7 @@ func (db *DB) source(ctx context.Context, collection string) (featureSource, err
 		}}, nil
 	}
 	if res, ok := h3Collection(collection); ok {
-		return h3Source(res), nil
+		return db.h3Source(ctx, res), nil
 	}
 	y, ok := strings.CutPrefix(collection, areaCollectionPrefix)
 	if !ok || !listYear.MatchString(y) {
