@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,12 +303,37 @@ func TestExport(t *testing.T) {
 	t.Run("offline page", func(t *testing.T) { offlinePage(t, pm) })
 
 	t.Run("tiles seed", func(t *testing.T) {
-		senv := map[string]string{"LAGESBILD_DATA_DIR": t.TempDir()}
+		senv := map[string]string{"LAGESBILD_DATA_DIR": t.TempDir(), "LAGESBILD_ADMIN_ADDR": "127.0.0.1:0"}
 		for k, v := range env {
 			senv[k] = v
 		}
-		base, stop := service(t, senv)
+		base, stop, printed := serviceOutput(t, senv)
 		defer func() { _ = stop() }()
+		var admin string
+		for _, l := range printed {
+			if m := regexp.MustCompile(`admin address (127\.0\.0\.1:[0-9]+)`).FindStringSubmatch(l); m != nil {
+				admin = m[1]
+			}
+		}
+		// cacheStat reads one of the tile cache's gauges or counters from the admin server.
+		cacheStat := func(name string) int {
+			t.Helper()
+			if admin == "" {
+				t.Fatalf("serve printed no admin address: %q", printed)
+			}
+			resp, err := http.Get("http://" + admin + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			m := regexp.MustCompile(`(?m)^` + name + ` ([0-9.e+]+)$`).FindStringSubmatch(string(b))
+			if m == nil {
+				t.Fatalf("no %s in /metrics", name)
+			}
+			f, _ := strconv.ParseFloat(m[1], 64)
+			return int(f)
+		}
 		out, progress := runCLI(t, env, "tiles", "seed", "--zoom", "5-7", "--role", "lokal", "--scope", lpo, "--url", base)
 		// Järva's extent lies in one tile at each of zooms 5-7: 3 tiles of 5 layers.
 		if !strings.Contains(out, "seeded 15 tiles") || !strings.Contains(out, "0 failed") || !strings.Contains(progress, "15/15") {
@@ -317,9 +343,21 @@ func TestExport(t *testing.T) {
 		if _, err := fmt.Sscanf(out, "seeded 15 tiles: %d with data", &with); err != nil || with == 0 {
 			t.Errorf("no tile with data: %q", out)
 		}
+		// The tiles are in the server's cache: 15 more entries (empty tiles are cached too), and a
+		// second run of the same role and scope renders nothing, every tile a cache hit.
+		entries, hits, misses := cacheStat("lagesbild_tile_cache_entries"), cacheStat("lagesbild_tile_cache_hits_total"), cacheStat("lagesbild_tile_cache_misses_total")
+		if entries < 15 || misses < 15 {
+			t.Errorf("after the seed the tile cache holds %d tiles after %d misses, want at least 15", entries, misses)
+		}
+		if out, _ := runCLI(t, env, "tiles", "seed", "--zoom", "5-7", "--role", "lokal", "--scope", lpo, "--url", base); !strings.Contains(out, "seeded 15 tiles") {
+			t.Errorf("second tiles seed printed %q", out)
+		}
+		if h, m := cacheStat("lagesbild_tile_cache_hits_total"), cacheStat("lagesbild_tile_cache_misses_total"); h-hits < 15 || m != misses {
+			t.Errorf("the second seed had %d cache hits and %d misses, want 15 hits and no miss", h-hits, m-misses)
+		}
 		// The run's token is revoked at its end (and both steps are in the audit log).
 		audit, _ := runCLI(t, env, "audit", "--action", "admin", "--json")
-		if strings.Count(audit, `"for":"tiles seed"`) != 2 || !strings.Contains(audit, `"op":"revoke"`) {
+		if strings.Count(audit, `"for":"tiles seed"`) != 4 || !strings.Contains(audit, `"op":"revoke"`) {
 			t.Errorf("the seed token's creation and revocation are not both audited:\n%s", audit)
 		}
 	})

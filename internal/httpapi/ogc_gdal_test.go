@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -177,4 +178,125 @@ func TestOGCWithGDAL(t *testing.T) {
 	if m == nil || ext[0] < 2e5 || ext[2] > 9e5 || ext[1] < 6.1e6 || ext[3] > 6.8e6 || ext[2]-ext[0] < 1e5 {
 		t.Errorf("ogr2ogr's GeoPackage extent %v is not SWEREF 99 TM metres:\n%s", ext, out)
 	}
+}
+
+// TestOGCTilesWithGDAL reads the vector tiles with GDAL's MVT driver, a real client, under the
+// OGC paths (WebMercatorQuad and SWEREF99TM, the tileset's first item link, with f=mvt so that
+// GDAL takes the URL for one tile rather than a directory) and under the short paths (the
+// tileset's second item link): the same tile has the same features under both.
+//
+// GDAL's OGCAPI driver cannot open the tilesets in Debian 12's GDAL 3.6: the vector branch of
+// its InitWithTilesAPI is compiled only with OGR_ENABLE_DRIVER_GML (frmts/ogcapi/
+// gdalogcapidataset.cpp, "#ifdef OGR_ENABLE_DRIVER_GML"), which frmts/ogcapi/CMakeLists.txt sets
+// before the GML driver's option exists, so a CMake build never has it (fixed in GDAL 3.7.1,
+// OSGeo/gdal#7993); the driver then returns no dataset, silently, for every vector tileset of
+// any server. The test records what the installed GDAL does with the tileset and requires
+// nothing of it (README, "GDAL and the tilesets").
+func TestOGCTilesWithGDAL(t *testing.T) {
+	bin, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ogrinfo (GDAL) is not installed: run scripts/install-deps.sh gdal")
+		}
+		t.Skip("ogrinfo (GDAL) is not installed; scripts/install-deps.sh gdal (Debian: apt-get install gdal-bin) installs it")
+	}
+	db, _ := pgtest.New(t)
+	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Tiles: tiles.NewService(db, db, 1<<20), Logger: pgtest.Logger(t)}
+	api.Auth = auth.NewService(db, false)
+	token, _, err := api.Auth.CreateToken(context.Background(), auth.TokenRequest{Role: auth.RoleGIS, Scope: "all", CreatedBy: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
+	defer srv.Close()
+
+	// The tileset's item links: the OGC template first, the short one second.
+	var ts struct{ Links []struct{ Href, Rel string } }
+	for _, tms := range []string{"WebMercatorQuad", "SWEREF99TM"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/ogc/collections/kommuner/tiles/"+tms, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&ts)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var items []string
+		for _, l := range ts.Links {
+			if l.Rel == "item" {
+				items = append(items, l.Href)
+			}
+		}
+		short := srv.URL + "/tiles/kommuner/{tileMatrix}/{tileCol}/{tileRow}.mvt"
+		if tms != "WebMercatorQuad" {
+			short = srv.URL + "/tiles/SWEREF99TM/kommuner/{tileMatrix}/{tileCol}/{tileRow}.mvt"
+		}
+		if len(items) != 2 || items[0] != srv.URL+"/ogc/collections/kommuner/tiles/"+tms+"/{tileMatrix}/{tileRow}/{tileCol}" || items[1] != short {
+			t.Errorf("%s tileset item links %v, want the OGC and the short template", tms, items)
+		}
+	}
+
+	featureCount := func(out string) int {
+		m := regexp.MustCompile(`Feature Count: (\d+)`).FindStringSubmatch(out)
+		if m == nil {
+			return -1
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	// ogrinfo on one tile: X, Y, Z place it (GDAL reads its path as z/x/y only for the short one).
+	tile := func(url string, z, row, col int, args ...string) string {
+		a := append([]string{"-ro", "-oo", "METADATA_FILE=", "-oo", "Z=" + strconv.Itoa(z), "-oo", "X=" + strconv.Itoa(col),
+			"-oo", "Y=" + strconv.Itoa(row), "MVT:/vsicurl/" + url}, args...)
+		return ogrinfoAs(t, bin, token, a...)
+	}
+
+	// WebMercatorQuad 5/8/17 (row 8, column 17) holds most of southern and central Sweden.
+	ogc := tile(srv.URL+"/ogc/collections/kommuner/tiles/WebMercatorQuad/5/8/17?f=mvt", 5, 8, 17, "-so", "kommuner")
+	short := tile(srv.URL+"/tiles/kommuner/5/17/8.mvt", 5, 8, 17, "-so", "kommuner")
+	n := featureCount(ogc)
+	if n <= 0 || featureCount(short) != n || !strings.Contains(ogc, "Geometry: Polygon") {
+		t.Errorf("GDAL read %d kommuner from the OGC tile, %d from the short one:\n%s\n%s", n, featureCount(short), ogc, short)
+	}
+	// In EPSG:3857 metres, inside the tile (x 1 252 344–2 504 689, y 8 766 410–10 018 754).
+	m := regexp.MustCompile(`Extent: \(([0-9.-]+), ([0-9.-]+)\) - \(([0-9.-]+), ([0-9.-]+)\)`).FindStringSubmatch(ogc)
+	var ext [4]float64
+	for i := range ext {
+		if m != nil {
+			ext[i], _ = strconv.ParseFloat(m[i+1], 64)
+		}
+	}
+	if m == nil || ext[0] < 1252344-1 || ext[2] > 2504689+1 || ext[1] < 8766410-1 || ext[3] > 10018754+1 || !strings.Contains(ogc, `ID["EPSG",3857]`) {
+		t.Errorf("the OGC tile's extent %v is not inside tile 5/8/17 in EPSG:3857:\n%s", ext, ogc)
+	}
+	all := tile(srv.URL+"/ogc/collections/kommuner/tiles/WebMercatorQuad/5/8/17?f=mvt", 5, 8, 17, "-al", "-q")
+	// GDAL 3.6 counts every feature of the tile (Feature Count) but leaves out a few when it
+	// reads them (3 of 51 here; not investigated): most, with their attributes.
+	if c := strings.Count(all, "OGRFeature(kommuner)"); c < n*3/4 || c > n || !strings.Contains(all, "namn (String) = ") {
+		t.Errorf("ogrinfo -al read %d features of %d, or no namn:\n%.1500s", c, n, all)
+	}
+	t.Logf("GDAL's MVT driver: %d kommuner in WebMercatorQuad 5/8/17, extent %v", n, ext)
+
+	// SWEREF99TM matrix 1 row 1 column 2: Stockholm (E 674 000, N 6 580 000). The MVT driver
+	// places tiles in Web Mercator, so only the features are compared, not their coordinates.
+	g := tiles.Sweref99TM
+	row, col := g.TileAt(1, 674000, 6580000)
+	ogc = tile(srv.URL+"/ogc/collections/kommuner/tiles/SWEREF99TM/1/"+strconv.Itoa(row)+"/"+strconv.Itoa(col)+"?f=mvt", 1, row, col, "-so", "kommuner")
+	short = tile(srv.URL+"/tiles/SWEREF99TM/kommuner/1/"+strconv.Itoa(col)+"/"+strconv.Itoa(row)+".mvt", 1, row, col, "-so", "kommuner")
+	if n := featureCount(ogc); n <= 0 || featureCount(short) != n {
+		t.Errorf("GDAL read %d kommuner from SWEREF99TM 1/%d/%d, %d from the short path:\n%s\n%s", n, row, col, featureCount(short), ogc, short)
+	}
+
+	// What the installed GDAL's OGCAPI driver does with the tileset (see above): logged only.
+	ver, _ := exec.Command(bin, "--version").CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-ro", "-so", "OGCAPI:"+srv.URL+"/ogc/collections/kommuner")
+	cmd.Env = append(os.Environ(), "NO_PROXY=127.0.0.1,localhost", "GDAL_HTTP_HEADERS=Authorization: Bearer "+token)
+	out, err := cmd.CombinedOutput()
+	first, _, _ := strings.Cut(string(out), "\n")
+	t.Logf("%s: ogrinfo OGCAPI:…/collections/kommuner: err %v, %s", strings.TrimSpace(string(ver)), err, first)
 }

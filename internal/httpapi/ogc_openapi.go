@@ -74,6 +74,10 @@ func (s *Server) openAPI(base string) oas {
 			"Filterparametrarna för /tiles (from, to, category, agency, fields) går igenom.", tileParams,
 			"Tilen", oas{"type": "string", "format": "binary"}, mvtType)
 		tile["get"].(oas)["responses"].(oas)["204"] = oas{"description": "Tilen är tom"}
+		// A tile's one format is MVT: its f (oasGet's last parameter) names that, not JSON.
+		tp := tile["get"].(oas)["parameters"].([]oas)
+		tp[len(tp)-1] = oas{"name": "f", "in": "query", "required": false, "description": "Format; bara Mapbox Vector Tile (mvt).",
+			"schema": oas{"type": "string", "enum": []string{"mvt"}}}
 		paths["/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"] = tile
 		paths["/tileMatrixSets"] = oasGet("getTileMatrixSetsList", "Tile matrix sets.", nil, "Listan", anyObject, jsonType)
 		paths["/tileMatrixSets/{tileMatrixSetId}"] = oasGet("getTileMatrixSet", "Definitionen av en tile matrix set.",

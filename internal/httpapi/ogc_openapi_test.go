@@ -51,6 +51,7 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 		"/ogc/collections/kommuner/tiles/SWEREF99TM", "/ogc/tileMatrixSets", "/ogc/tileMatrixSets/WebMercatorQuad",
 		"/ogc/tileMatrixSets/SWEREF99TM", "/ogc/collections/kommuner/tiles/SWEREF99TM/3/1/1",
 		"/ogc/collections/omraden-2025/tiles/WebMercatorQuad/14/4812/9007",
+		"/ogc/collections/kommuner/tiles/SWEREF99TM/3/1/1?f=mvt",
 	} {
 		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 		if err != nil {

@@ -263,13 +263,26 @@ func TestOGCTilesSweref99TM(t *testing.T) {
 			path string
 			want int
 		}{
-			{"/ogc/collections/kommuner/tiles/SWEREF99TM/0/6/0", 404},     // row beyond matrix 0's 6
-			{"/ogc/collections/kommuner/tiles/SWEREF99TM/13/0/0", 404},    // beyond the layer's matrices
-			{"/ogc/collections/kommuner/tiles/SWEREF99TM/3/-1/0", 404},    // outside the matrix
-			{"/ogc/collections/kommuner/tiles/EPSG3006/3/0/0", 404},       // unknown tile matrix set
-			{"/ogc/tileMatrixSets/EPSG3006", 404},                         // unknown tile matrix set
-			{"/ogc/collections/kommuner/tiles/SWEREF99TM/0/0/0", 204},     // the Atlantic: empty
-			{"/ogc/collections/narvaro-kontor/tiles/SWEREF99TM/3/1/2", 0}, // presence draws (200 or 204)
+			{"/ogc/collections/kommuner/tiles/SWEREF99TM/0/6/0", 404},       // row beyond matrix 0's 6
+			{"/ogc/collections/kommuner/tiles/SWEREF99TM/13/0/0", 404},      // beyond the layer's matrices
+			{"/ogc/collections/kommuner/tiles/SWEREF99TM/3/-1/0", 404},      // outside the matrix
+			{"/ogc/collections/kommuner/tiles/EPSG3006/3/0/0", 404},         // unknown tile matrix set
+			{"/ogc/tileMatrixSets/EPSG3006", 404},                           // unknown tile matrix set
+			{"/ogc/collections/kommuner/tiles/SWEREF99TM/0/0/0", 204},       // the Atlantic: empty
+			{"/ogc/collections/narvaro-kontor/tiles/SWEREF99TM/3/1/2", 0},   // presence draws (200 or 204)
+			{"/ogc/collections/kommuner/tiles/SWEREF99TM/0/0/0?f=mvt", 204}, // the one format by name
+			{"/ogc/collections/kommuner/tiles/SWEREF99TM/0/0/0?f=json", 400},
+			{"/ogc/collections/kommuner/tiles/WebMercatorQuad/5/8/17?f=png", 400},
+			// The short paths of SWEREF99TM: z, x (column), y (row), as /tiles/{layers}/{z}/{x}/{y}.mvt.
+			{"/tiles/SWEREF99TM/kommuner/0/0/0.mvt", 204},
+			{"/tiles/SWEREF99TM/kommuner/0/0/6.mvt", 400},  // row beyond matrix 0's 6
+			{"/tiles/SWEREF99TM/kommuner/14/0/0.mvt", 400}, // beyond matrix 13
+			{"/tiles/SWEREF99TM/kommuner/3/x/0.mvt", 400},
+			{"/tiles/SWEREF99TM/kommuner/3/-1/0.mvt", 400},
+			{"/tiles/SWEREF99TM/kommuner/3/01/0.mvt", 400},
+			{"/tiles/SWEREF99TM/kommuner/3/0/0.png", 400},
+			{"/tiles/SWEREF99TM/nosuchlayer/3/0/0.mvt", 404}, // as /tiles/nosuchlayer/…
+			{"/tiles/SWEREF99TM/narvaro,kommuner/3/2/1.pbf", 0},
 		} {
 			resp, body := ogcGet(t, srv.URL+c.path)
 			if c.want == 0 {

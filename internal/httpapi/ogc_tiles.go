@@ -77,6 +77,21 @@ func tileTemplate(base, collection, tms string) string {
 	return base + "/collections/" + collection + "/tiles/" + tms + "/{tileMatrix}/{tileRow}/{tileCol}"
 }
 
+// shortTileTemplate is the templated href of the same tile under the short /tiles paths (the
+// WebMercatorQuad ones, or swerefShortPath), in the OGC variables: {z}/{x}/{y} is
+// {tileMatrix}/{tileCol}/{tileRow}. An omraden collection's police list is its set parameter.
+func shortTileTemplate(rootBase string, ct collectionTiles, tms string) string {
+	href := rootBase + "/tiles/"
+	if tms != webMercatorQuad {
+		href += tms + "/"
+	}
+	href += ct.layer.Name + "/{tileMatrix}/{tileCol}/{tileRow}.mvt"
+	if ct.set != "" {
+		href += "?set=" + ct.set
+	}
+	return href
+}
+
 // tileRowCol returns the WebMercatorQuad tile (row from the north) holding lon/lat at zoom z.
 func tileRowCol(lon, lat float64, z int) (row, col int) {
 	n := float64(int(1) << z)
@@ -111,6 +126,7 @@ func (s *Server) tilesetJSON(base string, c lagesbild.Collection, ct collectionT
 			{Href: href, Rel: "self", Type: jsonType, Title: "Tilesetets metadata"},
 			{Href: base + "/tileMatrixSets/" + tms, Rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", Type: jsonType, Title: title},
 			{Href: tileTemplate(base, c.ID, tms), Rel: "item", Type: mvtType, Title: "En vektortile", Templated: true},
+			{Href: shortTileTemplate(strings.TrimSuffix(base, "/ogc"), ct, tms), Rel: "item", Type: mvtType, Title: "Samma vektortile under den korta sökvägen", Templated: true},
 		},
 	}
 	if tms == webMercatorQuad {
@@ -259,9 +275,18 @@ func (s *Server) handleOGCTile(w http.ResponseWriter, r *http.Request) error {
 		v[i] = n
 	}
 	z, row, col := v[0], v[1], v[2]
-	if ct.set != "" {
-		q := r.URL.Query()
-		q.Set("set", ct.set)
+	// f (OGC API's format parameter) may name the one format; GDAL's MVT driver reads a tile
+	// whose URL does not end in a number only with it (?f=mvt).
+	q := r.URL.Query()
+	f, hasF := q["f"]
+	if hasF && (len(f) != 1 || f[0] != "mvt") {
+		return lagesbild.Invalid("f", "%q: tiles are Mapbox Vector Tiles only (f=mvt)", truncate(strings.Join(f, ","), 40))
+	}
+	if hasF || ct.set != "" {
+		q.Del("f")
+		if ct.set != "" {
+			q.Set("set", ct.set)
+		}
 		r = r.Clone(r.Context())
 		r.URL.RawQuery = q.Encode()
 	}

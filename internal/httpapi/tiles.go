@@ -43,12 +43,13 @@ func (s *Server) tileRoutes(r chi.Router) {
 		r.Get("/tiles", s.handleTileIndex)
 		r.Get("/tiles/{file}", s.handle(s.handleTileJSON))
 		r.Get("/tiles/{layers}/{z}/{x}/{file}", s.handle(s.handleTile))
+		r.Get(swerefShortPath, s.handle(s.handleSwerefTile))
 		r.Get("/styles/lagesbild.json", s.handle(s.handleStyle))
 		r.Get("/styles/labels.geojson", s.handle(s.handleLabels))
 		// The catch-all file server answers every method, so a preflight of a path that has
 		// only a GET route would reach it (404): each path gets its own OPTIONS route, which
 		// cors answers before authentication. HEAD is routed as GET (headAsGet).
-		for _, p := range []string{"/tiles", "/tiles/{file}", "/tiles/{layers}/{z}/{x}/{file}", "/styles/lagesbild.json", "/styles/labels.geojson", "/*"} {
+		for _, p := range []string{"/tiles", "/tiles/{file}", "/tiles/{layers}/{z}/{x}/{file}", swerefShortPath, "/styles/lagesbild.json", "/styles/labels.geojson", "/*"} {
 			r.Options(p, func(http.ResponseWriter, *http.Request) {})
 		}
 	})
@@ -61,6 +62,36 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) error {
 		return lagesbild.Invalid("y", "%q: want {y}.mvt or {y}.pbf", truncate(file, 40))
 	}
 	return s.serveTileStrings(w, r, chi.URLParam(r, "layers"), chi.URLParam(r, "z"), chi.URLParam(r, "x"), y)
+}
+
+// swerefShortPath is the short path of a tile of tiles.Sweref99TM, beside the OGC one
+// (/ogc/collections/{id}/tiles/SWEREF99TM/{tileMatrix}/{tileRow}/{tileCol}): z is the tile
+// matrix, x the column and y the row from the north, in the order of the WebMercatorQuad short
+// paths. It takes the same layers and filters as /tiles/{layers}/{z}/{x}/{y}.mvt.
+var swerefShortPath = "/tiles/" + tiles.Sweref99TM.ID + "/{layers}/{z}/{x}/{file}"
+
+func (s *Server) handleSwerefTile(w http.ResponseWriter, r *http.Request) error {
+	if s.Tiles == nil {
+		return notFound("vector tiles are not configured")
+	}
+	file := chi.URLParam(r, "file")
+	y, ext, ok := strings.Cut(file, ".")
+	if !ok || (ext != "mvt" && ext != "pbf") {
+		return lagesbild.Invalid("y", "%q: want {y}.mvt or {y}.pbf", truncate(file, 40))
+	}
+	var v [3]int
+	for i, p := range [][2]string{{"z", chi.URLParam(r, "z")}, {"x", chi.URLParam(r, "x")}, {"y", y}} {
+		n, err := strconv.Atoi(p[1])
+		if err != nil || len(p[1]) > 9 || p[1] == "" || (len(p[1]) > 1 && p[1][0] == '0') || p[1][0] == '+' || p[1][0] == '-' {
+			return lagesbild.Invalid(p[0], "%q is not a whole number", truncate(p[1], 40))
+		}
+		v[i] = n
+	}
+	req, err := tiles.ParseGridRequest(tiles.Sweref99TM, chi.URLParam(r, "layers"), v[0], v[2], v[1], r.URL.Query())
+	if err != nil {
+		return err
+	}
+	return s.serveTileRequest(w, r, req)
 }
 
 // serveTile writes one vector tile of a layer (or comma-separated layers) for z/x/y (XYZ, y from
