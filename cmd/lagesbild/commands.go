@@ -126,6 +126,8 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
+	analysisSvc := analysis.New(db, analysis.Options{})
+	db.UseEmerging(analysisSvc) // the emerging tile layer and collections
 	tileSvc := tiles.NewService(db, db, cfg.TileCacheBytes)
 	m := newMetrics(db.DB, tileSvc, authSvc)
 	spool.Watch(m.AuditSpoolRows, m.AuditSpoolBytes)
@@ -137,7 +139,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	api := &httpapi.Server{Basemap: basemap, Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
 		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db,
-		Analysis:  analysis.New(db, analysis.Options{}),
+		Analysis:  analysisSvc,
 		Samverkan: &samverkan.Service{DecisionStore: db, Store: db, Units: db, Logger: logger.With("component", "samverkan")},
 		Limits:    httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}
 	// Timeouts, body deadlines and the connection cap: httpapi.Limits (README, "Limits").

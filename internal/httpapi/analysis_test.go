@@ -53,8 +53,10 @@ func (e *analysisEnv) json(t *testing.T, path string, v any) {
 func TestAnalysisAPI(t *testing.T) {
 	db, dbURL := pgtest.New(t)
 	loadDemo(t, db, demo.Options{Seed: 11, Scale: 0.05}, true)
+	an := analysis.New(db, analysis.Options{})
+	db.UseEmerging(an) // as serve wires it: the tile layer and the collections share one analysis
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{}),
-		Analysis: analysis.New(db, analysis.Options{}), Profiles: db, Imports: newImportService(t, db), Features: db,
+		Analysis: an, Profiles: db, Imports: newImportService(t, db), Features: db,
 		Tiles: tiles.NewService(db, db, 16<<20)}
 	h := asNational(t, db, api)
 	e := &analysisEnv{srv: httptest.NewServer(h), tokens: map[string]string{}, dbURL: dbURL}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lagesbild/lagesbild/internal/analysis"
 	"github.com/lagesbild/lagesbild/internal/demo"
 	"github.com/lagesbild/lagesbild/internal/httpapi"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
@@ -65,6 +66,7 @@ func sweep(workers int, get func(z, x, y int) (int, string)) (map[int]int, []str
 func TestTilesWorldSweep(t *testing.T) {
 	db, _ := pgtest.New(t)
 	loadDemo(t, db, demo.Options{Seed: 7, Scale: 0.02}, false)
+	db.UseEmerging(analysis.New(db, analysis.Options{})) // as serve wires it: the emerging layer too
 	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Logger: pgtest.Logger(t), Tiles: tiles.NewService(db, db, 16<<20)}
 	srv := httptest.NewServer(asNational(t, db, api))
 	t.Cleanup(srv.Close)

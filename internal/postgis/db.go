@@ -66,8 +66,10 @@ type DB struct {
 	// imports bounds the imports of this process: one runs (they are serialised in the
 	// database) and Limits.Imports-1 wait; more are refused at once with ErrUnavailable.
 	imports chan struct{}
-	// emerging remembers the emerging hot spots the emerging tile layer draws (tile_emerging.go).
-	emerging emergingMemo
+	// emerging remembers the emerging hot spots the emerging tile layer draws (tile_emerging.go);
+	// emergingSource computes them (UseEmerging; nil: the layer is empty).
+	emerging       emergingMemo
+	emergingSource atomic.Pointer[emergingSourceBox]
 	// synthetic remembers whether the database holds synthetic incidents (features_h3.go).
 	synthetic syntheticMemo
 }

@@ -55,7 +55,7 @@ func checkHotSpotsWhoeverAsks(t *testing.T, db *postgis.DB, url, id string) {
 	}
 
 	// What the lokal caller got: hot cells of Tensta only, no area or kommun outside the scope.
-	areaCells, err := db.AreaCells(lokal, 2025)
+	areaCells, err := db.AreaCells(lokal, 2025, summary.Part{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func checkHotSpotsWhoeverAsks(t *testing.T, db *postgis.DB, url, id string) {
 	// The grid's reads: whole kommuner, but only those the caller may see an area in, and
 	// nothing without a scope. The counts are the service's (Gi*'s input), never published.
 	p := lokalSummaryPeriod(t, lokalSummary)
-	cells, err := db.KommunCellCounts(lokal, 2025, p)
+	cells, err := db.KommunCellCounts(lokal, 2025, summary.Part{}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func checkHotSpotsWhoeverAsks(t *testing.T, db *postgis.DB, url, id string) {
 			t.Errorf("the lokal caller's grid has a cell of kommun %s", c.Kommun)
 		}
 	}
-	nationalCells, err := db.KommunCellCounts(national, 2025, p)
+	nationalCells, err := db.KommunCellCounts(national, 2025, summary.Part{}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func checkHotSpotsWhoeverAsks(t *testing.T, db *postgis.DB, url, id string) {
 		"no identity":    bg,
 		"another region": auth.WithIdentity(bg, auth.Identity{Role: auth.RoleRegional, Scope: auth.Scope{Regions: []string{"5600"}}}),
 	} {
-		got, err := db.KommunCellCounts(ctx, 2025, p)
+		got, err := db.KommunCellCounts(ctx, 2025, summary.Part{}, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -167,28 +167,42 @@ func (db *DB) KommunGroupCounts(ctx context.Context, year int, p summary.Period)
 	}, periodArgs(year, p)...)
 }
 
-// AreaMonthlyCounts counts the incidents per area, group and month of list year.
-func (db *DB) AreaMonthlyCounts(ctx context.Context, year int, p summary.Period) ([]summary.MonthCount, error) {
+// AreaMonthlyCounts counts the incidents per area (or of part's area), group and month of list year.
+func (db *DB) AreaMonthlyCounts(ctx context.Context, year int, part summary.Part, p summary.Period) ([]summary.MonthCount, error) {
 	return collect(ctx, db, "summary_monthly", func(row pgx.CollectableRow) (summary.MonthCount, error) {
 		var c summary.MonthCount
 		err := row.Scan(&c.AreaID, &c.Group, &c.Month, &c.N)
 		return c, err
-	}, periodArgs(year, p)...)
+	}, append(periodArgs(year, p), partArea(part))...)
 }
 
 // KommunCellCounts returns the whole hot-spot grid of each kommun with an area of list year
 // visible to the caller, not clipped to the caller's cell scope (Gi* is computed over the whole
 // kommun grid): the res-8 cells with incidents in p and the list's area cells with N = 0. It is
 // the SECURITY DEFINER function hotspot_grid of migrations/00016; its counts are Gi*'s input
-// only and are never published.
-func (db *DB) KommunCellCounts(ctx context.Context, year int, p summary.Period) ([]summary.CellCount, error) {
-	return collect(ctx, db, "summary_cells", func(row pgx.CollectableRow) (summary.CellCount, error) {
+// only and are never published. Given a Part, the same rows of its kommun only, from
+// hotspot_grid_kommun of migrations/00030, which reads that kommun and the few that share a
+// cell with it instead of the whole list's.
+func (db *DB) KommunCellCounts(ctx context.Context, year int, part summary.Part, p summary.Period) ([]summary.CellCount, error) {
+	name, args := "summary_cells", periodArgs(year, p)
+	if !part.Whole() {
+		name, args = "summary_cells_kommun", append(args, part.Kommun)
+	}
+	return collect(ctx, db, name, func(row pgx.CollectableRow) (summary.CellCount, error) {
 		var c summary.CellCount
 		var cell int64
 		err := row.Scan(&c.Kommun, &cell, &c.N)
 		c.Cell = uint64(cell)
 		return c, err
-	}, periodArgs(year, p)...)
+	}, args...)
+}
+
+// partArea is the area argument of the summary queries: NULL for the whole list.
+func partArea(part summary.Part) any {
+	if part.Whole() {
+		return nil
+	}
+	return part.Area
 }
 
 // KommunGroupCellCounts returns the incidents per res-8 cell and category group of the whole of
@@ -207,42 +221,42 @@ func (db *DB) KommunGroupCellCounts(ctx context.Context, kommun string, p summar
 	}, kommun, p.From, p.To.AddDate(0, 0, 1))
 }
 
-// AreaCells returns the res-8 cells of the areas of list year.
-func (db *DB) AreaCells(ctx context.Context, year int) ([]summary.AreaCell, error) {
+// AreaCells returns the res-8 cells of the areas of list year (or of part's area).
+func (db *DB) AreaCells(ctx context.Context, year int, part summary.Part) ([]summary.AreaCell, error) {
 	return collect(ctx, db, "summary_area_cells", func(row pgx.CollectableRow) (summary.AreaCell, error) {
 		var c summary.AreaCell
 		var cell int64
 		err := row.Scan(&c.AreaID, &cell)
 		c.Cell = uint64(cell)
 		return c, err
-	}, year)
+	}, year, partArea(part))
 }
 
-// AreaOffices returns the offices within distanceM metres of the areas of list year.
-func (db *DB) AreaOffices(ctx context.Context, year int, distanceM float64) ([]summary.Office, error) {
+// AreaOffices returns the offices within distanceM metres of the areas of list year (or of part's).
+func (db *DB) AreaOffices(ctx context.Context, year int, part summary.Part, distanceM float64) ([]summary.Office, error) {
 	return collect(ctx, db, "summary_offices", func(row pgx.CollectableRow) (summary.Office, error) {
 		var o summary.Office
 		err := row.Scan(&o.AreaID, &o.Agency, &o.StaffedHoursPerWeek)
 		return o, err
-	}, year, distanceM)
+	}, year, distanceM, partArea(part))
 }
 
-// AreaOperations returns the operations on the areas of list year that started by until.
-func (db *DB) AreaOperations(ctx context.Context, year int, until time.Time) ([]summary.Operation, error) {
+// AreaOperations returns the operations on the areas of list year (or on part's area) that started by until.
+func (db *DB) AreaOperations(ctx context.Context, year int, part summary.Part, until time.Time) ([]summary.Operation, error) {
 	return collect(ctx, db, "summary_operations", func(row pgx.CollectableRow) (summary.Operation, error) {
 		var o summary.Operation
 		err := row.Scan(&o.AreaID, &o.Agencies, &o.Start, &o.End, &o.PersonHours)
 		return o, err
-	}, year, until)
+	}, year, until, partArea(part))
 }
 
-// AreaProvenance returns the distinct sources and agencies behind the areas' counts.
-func (db *DB) AreaProvenance(ctx context.Context, year int, p summary.Period) ([]summary.Provenance, error) {
+// AreaProvenance returns the distinct sources and agencies behind the areas' (or part's area's) counts.
+func (db *DB) AreaProvenance(ctx context.Context, year int, part summary.Part, p summary.Period) ([]summary.Provenance, error) {
 	return collect(ctx, db, "summary_provenance", func(row pgx.CollectableRow) (summary.Provenance, error) {
 		var v summary.Provenance
 		err := row.Scan(&v.AreaID, &v.Source, &v.Agency)
 		return v, err
-	}, periodArgs(year, p)...)
+	}, append(periodArgs(year, p), partArea(part))...)
 }
 
 // AreaHistory lists the area's key and its predecessors on every list.

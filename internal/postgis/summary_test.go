@@ -124,14 +124,14 @@ func TestSummaryStoreScoped(t *testing.T) {
 		if len(counts) != 1 || counts[0].AreaID != "2025-SO2" || counts[0].Now != 5 || counts[0].Before != 0 || counts[0].Group != "skjutning" {
 			t.Errorf("%v: counts %+v, want Rosengård's 5", p, counts)
 		}
-		monthly, err := db.AreaMonthlyCounts(ctx, 2025, p)
+		monthly, err := db.AreaMonthlyCounts(ctx, 2025, summary.Part{}, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(monthly) != 1 || monthly[0].N != 5 || !monthly[0].Month.Equal(day("2025-05-01")) {
 			t.Errorf("%v: monthly %+v", p, monthly)
 		}
-		cells, err := db.KommunCellCounts(ctx, 2025, p)
+		cells, err := db.KommunCellCounts(ctx, 2025, summary.Part{}, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,6 +27,26 @@ import (
 // not in SQL, so a region's result is remembered per data version and scope: a map view's tiles
 // share one computation, and an import (a new data version) starts afresh.
 
+// EmergingSource computes a police region's emerging hot spots: analysis.Service, which the
+// caller builds on this DB and passes to UseEmerging (this package reads; it does not construct
+// the analysis).
+type EmergingSource interface {
+	RegionEmerging(ctx context.Context, region string, q analysis.EmergingQuery) (*analysis.Emerging, error)
+}
+
+type emergingSourceBox struct{ src EmergingSource }
+
+// UseEmerging sets what computes the cells of the emerging tile layer (cmd/lagesbild passes the
+// analysis.Service the API's emerging-<REGIONKOD> collections use, so both show the same cells).
+// Until it is called the layer is empty.
+func (db *DB) UseEmerging(src EmergingSource) {
+	if src == nil {
+		db.emergingSource.Store(nil)
+		return
+	}
+	db.emergingSource.Store(&emergingSourceBox{src: src})
+}
+
 // emergingProps are the layer's properties (tiles.Layers' "emerging" fields).
 var emergingProps = [][2]string{{"cell", "to_hex(e.cell)"}, {"kommun_code", "e.kommun_code"}, {"category", "e.category"},
 	{"hot_months", "e.hot_months"}, {"cold_months", "e.cold_months"}, {"trend_z", "e.trend_z"}, {"trend_p", "e.trend_p"},
@@ -102,8 +122,9 @@ func (m *emergingMemo) get(ctx context.Context, key emergingKey, compute func() 
 
 // emergingRegions returns the results of every police region in the caller's scope.
 func (db *DB) emergingRegions(ctx context.Context) ([]*analysis.Emerging, error) {
+	box := db.emergingSource.Load()
 	id, ok := auth.FromContext(ctx)
-	if !ok || (!id.Scope.All && len(id.Scope.Regions) == 0) {
+	if box == nil || !ok || (!id.Scope.All && len(id.Scope.Regions) == 0) {
 		return nil, nil
 	}
 	var codes []string
@@ -121,7 +142,7 @@ func (db *DB) emergingRegions(ctx context.Context) ([]*analysis.Emerging, error)
 	if err != nil {
 		return nil, err
 	}
-	svc := analysis.New(db, analysis.Options{})
+	svc := box.src
 	var out []*analysis.Emerging
 	for _, code := range codes {
 		if !id.Scope.AllowsRegion(code) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/lagesbild/lagesbild/internal/analysis"
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
@@ -33,6 +34,7 @@ func BenchmarkEmergingTile(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		db.UseEmerging(analysis.New(db, analysis.Options{})) // as serve wires it
 		return db
 	}
 	for _, c := range []struct {

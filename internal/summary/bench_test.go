@@ -68,9 +68,10 @@ func BenchmarkList(b *testing.B) {
 // BenchmarkArea computes the summary of one area over 12 months, as GET
 // /api/v1/areas/{id}/summary does, for a national caller against the same database as
 // BenchmarkList: Rinkeby (Stockholm, the kommun with the most res-8 rows) and Skäggetorp
-// (Linköping). "cold" builds a new Service for every iteration, so the list is computed too;
-// "cached" has the list cached and measures the area's own reads (history, and the kommun's
-// counts per cell and group for the per-group hot spots) and the per-group Gi*.
+// (Linköping). "cold" builds a new Service for every iteration, so the area's part of the list
+// is computed (its own rows, the kommun's hot-spot grid, the whole list's counts for the
+// smoothing reference); "cached" has that part cached and measures the area's own reads
+// (history) and the per-group hot spots remembered with it.
 func BenchmarkArea(b *testing.B) {
 	url := benchURL(b)
 	ctx := context.Background()

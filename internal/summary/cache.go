@@ -29,6 +29,7 @@ type listKey struct {
 	scope    string // auth.Identity.CacheKey
 	year     int
 	from, to time.Time
+	area     string // the Part of one area's summary (Service.areas); empty: the whole list
 }
 
 type listEntry struct {
@@ -125,9 +126,25 @@ func (s *Service) cacheKey(ctx context.Context, year int, p Period) (key listKey
 func (s *Service) cached(ctx context.Context, year int, p Period) (*listData, error) {
 	key, ok := s.cacheKey(ctx, year, p)
 	if !ok {
-		return s.compute(ctx, year, p)
+		return s.compute(ctx, year, p, Part{})
 	}
-	return s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, year, p) })
+	return s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, year, p, Part{}) })
+}
+
+// parts counts the entries of the areas' parts of the list of key (key.area empty).
+func (c *listCache) parts(key listKey) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k := range c.entries {
+		if k.area != "" {
+			k.area = ""
+			if k == key {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // peek returns the list of key if it is computed and cached, without waiting or computing.

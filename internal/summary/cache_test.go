@@ -3,6 +3,7 @@ package summary
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -183,5 +184,62 @@ func TestListCacheEviction(t *testing.T) {
 	}
 	if len(c.entries) != 1 {
 		t.Errorf("entries of an old data version kept: %v", c.order)
+	}
+}
+
+// TestAreaPartsThenList: the summaries of the first areas of a list not cached are computed as
+// the areas' parts and cached each on its own; once partsBeforeList areas of the list have been,
+// the next one computes the whole list, which then serves every area and the list. Each way gives
+// the same summary.
+func TestAreaPartsThenList(t *testing.T) {
+	national := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	f := hotFake(t)
+	for i := range partsBeforeList + 1 {
+		a := f.areas[1]
+		a.ID, a.Key = fmt.Sprintf("2025-X%d", i), fmt.Sprintf("X%d", i)
+		f.areas = append(f.areas, a)
+	}
+	store := &versionedStore{fakeStore: f}
+	s := New(store, Options{})
+	summaryJSON := func(s *Service, id string) string {
+		t.Helper()
+		sm, err := s.Area(national, id, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(sm)
+		return string(b)
+	}
+	var parts []string
+	for i := range partsBeforeList {
+		id := f.areas[i].ID
+		parts = append(parts, summaryJSON(s, id))
+		if n := store.lists.Load(); n != int64(i+1) {
+			t.Errorf("area %d of the list: %d computations, want %d (a part each)", i+1, n, i+1)
+		}
+		if again := summaryJSON(s, id); again != parts[i] || store.lists.Load() != int64(i+1) {
+			t.Errorf("%s: its cached part was not used (%d computations)", id, store.lists.Load())
+		}
+	}
+	next := f.areas[partsBeforeList].ID
+	fromList := summaryJSON(s, next)
+	if n := store.lists.Load(); n != partsBeforeList+1 {
+		t.Errorf("%d computations, want %d: the list", n, partsBeforeList+1)
+	}
+	if len(s.cache.entries) != 1 {
+		t.Errorf("the list was not cached: %v", s.cache.order)
+	}
+	if cold := summaryJSON(New(store, Options{}), next); cold != fromList {
+		t.Errorf("%s: its part\n%s\nthe list's row\n%s", next, cold, fromList)
+	}
+	before := store.lists.Load()
+	for _, a := range f.areas {
+		summaryJSON(s, a.ID)
+	}
+	if _, err := s.List(national, 2025, Query{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.lists.Load(); n != before {
+		t.Errorf("the cached list and parts were not used: %d more computations", n-before)
 	}
 }

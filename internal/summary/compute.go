@@ -61,7 +61,12 @@ const (
 	keyViolent = "violent"
 )
 
-func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, error) {
+// compute computes the summaries of the list of year over p: of every area for the whole Part,
+// of part's area only otherwise, which reads that area's rows and its kommun's hot-spot grid
+// instead of every area's and kommun's (its result is the same: the smoothing reference reads
+// the counts of the whole list, and the kommun counts are read for every kommun of the list, since
+// the groups they hold decide the groups every summary lists).
+func (s *Service) compute(ctx context.Context, year int, p Period, part Part) (*listData, error) {
 	prev := p.Previous()
 	areas, err := s.store.SummaryAreas(ctx, year)
 	if err != nil {
@@ -85,13 +90,13 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 	}{
 		{"counts", func() (err error) { counts, err = s.store.AreaGroupCounts(ctx, year, p, prev); return }},
 		{"kommun counts", func() (err error) { kcounts, err = s.store.KommunGroupCounts(ctx, year, p); return }},
-		{"monthly counts", func() (err error) { monthly, err = s.store.AreaMonthlyCounts(ctx, year, p); return }},
-		{"cell counts", func() (err error) { cells, err = s.store.KommunCellCounts(ctx, year, p); return }},
-		{"area cells", func() (err error) { areaCells, err = s.store.AreaCells(ctx, year); return }},
-		{"offices", func() (err error) { offices, err = s.store.AreaOffices(ctx, year, s.distanceM); return }},
-		{"operations", func() (err error) { ops, err = s.store.AreaOperations(ctx, year, p.To); return }},
+		{"monthly counts", func() (err error) { monthly, err = s.store.AreaMonthlyCounts(ctx, year, part, p); return }},
+		{"cell counts", func() (err error) { cells, err = s.store.KommunCellCounts(ctx, year, part, p); return }},
+		{"area cells", func() (err error) { areaCells, err = s.store.AreaCells(ctx, year, part); return }},
+		{"offices", func() (err error) { offices, err = s.store.AreaOffices(ctx, year, part, s.distanceM); return }},
+		{"operations", func() (err error) { ops, err = s.store.AreaOperations(ctx, year, part, p.To); return }},
 		{"provenance", func() (err error) {
-			prov, err = s.store.AreaProvenance(ctx, year, Period{From: prev.From, To: p.To})
+			prov, err = s.store.AreaProvenance(ctx, year, part, Period{From: prev.From, To: p.To})
 			return
 		}},
 	}
@@ -176,6 +181,10 @@ func (s *Service) compute(ctx context.Context, year int, p Period) (*listData, e
 		}
 	}
 
+	if !part.Whole() { // the smoothing reference above is the whole list's; the rest is of one area
+		areas = slices.DeleteFunc(slices.Clone(areas), func(a AreaInfo) bool { return a.ID != part.Area })
+		cells = slices.DeleteFunc(slices.Clone(cells), func(c CellCount) bool { return c.Kommun != part.Kommun })
+	}
 	cellsOf := areaCellIndex(areaCells)
 	hot, hotCells, kommunCells := s.hotSpots(areas, cells, cellsOf)
 

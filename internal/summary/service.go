@@ -63,6 +63,9 @@ type Service struct {
 	sensitive map[string]bool
 	now       func() time.Time
 	cache     *listCache // nil: no caching
+	// areas holds the parts of lists computed for single areas whose list was not cached
+	// (Area), apart from the lists so that browsing areas does not evict them.
+	areas *listCache
 }
 
 // New returns a Service reading from store.
@@ -82,9 +85,9 @@ func New(store Store, o Options) *Service {
 	}
 	switch {
 	case o.CacheEntries == 0:
-		s.cache = newListCache(DefaultCacheEntries)
+		s.cache, s.areas = newListCache(DefaultCacheEntries), newListCache(areaCacheFactor*DefaultCacheEntries)
 	case o.CacheEntries > 0:
-		s.cache = newListCache(o.CacheEntries)
+		s.cache, s.areas = newListCache(o.CacheEntries), newListCache(areaCacheFactor*o.CacheEntries)
 	}
 	return s
 }
@@ -95,9 +98,19 @@ type Query struct {
 	Region   string     // police region code; empty: all
 }
 
+// areaCacheFactor: a Service keeps this many single-area parts per list it keeps.
+const areaCacheFactor = 8
+
+// partsBeforeList: once this many areas of one list (data version, scope, period) have been
+// computed as parts, the next area's summary computes and caches the whole list instead, so
+// that browsing a list's areas costs about one list rather than a part per area.
+const partsBeforeList = 4
+
 // Area returns the summary of one area: its row of the list's computation, with the
 // classification history and the hot-spot shares of each group, which only a single area gets
-// (they need the kommun's daily counts per cell and group; see groupHotSpots).
+// (they need the kommun's daily counts per cell and group; see groupHotSpots). When the list is
+// cached the row is taken from it; otherwise only the area's Part of the list is computed (the
+// same row: see compute) and cached on its own.
 func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error) {
 	a, err := s.store.SummaryArea(ctx, id)
 	if err != nil {
@@ -123,11 +136,18 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 		cmpErr           error
 		wg               sync.WaitGroup
 	)
+	part := Part{Area: a.ID, Kommun: a.KommunCode}
+	partKey := key
+	partKey.area = id
+	var list *listData // the cached list, or the cached part of it, when there is one
 	if keyed {
-		if l := s.cache.peek(key); l != nil {
-			groupHot, remembered = l.groupHotSpots(id)
-			comparisons, cmpRemembered = l.comparisonsOf(id)
+		if list = s.cache.peek(key); list == nil {
+			list = s.areas.peek(partKey)
 		}
+	}
+	if list != nil {
+		groupHot, remembered = list.groupHotSpots(id)
+		comparisons, cmpRemembered = list.comparisonsOf(id)
 	}
 	wg.Go(func() { hist, histErr = s.store.AreaHistory(ctx, a.Key) })
 	if !cmpRemembered {
@@ -136,11 +156,14 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if !remembered {
 		wg.Go(func() { groupCells, cellErr = s.store.KommunGroupCellCounts(ctx, a.KommunCode, p) })
 	}
-	var list *listData
-	if keyed {
-		list, err = s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, a.Set, p) })
-	} else {
-		list, err = s.compute(ctx, a.Set, p)
+	switch {
+	case list != nil:
+	case keyed && s.areas.parts(key) >= partsBeforeList:
+		list, err = s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, a.Set, p, Part{}) })
+	case keyed:
+		list, err = s.areas.get(ctx, partKey, func() (*listData, error) { return s.compute(ctx, a.Set, p, part) })
+	default:
+		list, err = s.compute(ctx, a.Set, p, part)
 	}
 	wg.Wait()
 	if err != nil {

@@ -93,8 +93,20 @@ type HistoryEntry struct {
 	ClassPolisen string `json:"class_polisen"`
 }
 
+// Part is the part of a list that a Store read covers: the zero Part the whole list; a Part with
+// an Area (and its Kommun) what the summary of that one area needs when its list is not computed:
+// the area's own rows, and the hot-spot grid of its kommun only.
+type Part struct {
+	Area   string // area id
+	Kommun string // the area's kommun code
+}
+
+// Whole reports whether p is the whole list.
+func (p Part) Whole() bool { return p.Area == "" }
+
 // Store is what the summaries need from the database. Every method but KommunGroupCellCounts
-// answers for a whole list at once (one set-based query per need), never per area. Methods
+// answers for a whole list at once (one set-based query per need), never per area, or, given a
+// Part, for what one area's summary needs of it, with the same rows for that area (kommun). Methods
 // taking a year return nothing for a year that is not a list; SummaryAreas returns
 // lagesbild.ErrNotFound for it.
 type Store interface {
@@ -106,22 +118,23 @@ type Store interface {
 	AreaGroupCounts(ctx context.Context, year int, now, before Period) ([]GroupCount, error)
 	// KommunGroupCounts counts the exactly located incidents of the kommuner of the list.
 	KommunGroupCounts(ctx context.Context, year int, p Period) ([]KommunCount, error)
-	AreaMonthlyCounts(ctx context.Context, year int, p Period) ([]MonthCount, error)
+	AreaMonthlyCounts(ctx context.Context, year int, part Part, p Period) ([]MonthCount, error)
 	// KommunCellCounts returns the hot-spot grid of every kommun with an area of the list the
 	// caller may see, whole, whoever asks (Gi* is computed over the whole kommun grid): the
 	// res-8 cells with incidents in the period (N > 0) and the cells of all of the list's areas
 	// in the kommun (N = 0 where they have none). Its counts may lie outside the caller's
-	// scope: they are Gi*'s input only, never published.
-	KommunCellCounts(ctx context.Context, year int, p Period) ([]CellCount, error)
-	AreaCells(ctx context.Context, year int) ([]AreaCell, error)
+	// scope: they are Gi*'s input only, never published. Given a Part, only the grid of its
+	// Kommun, the same rows.
+	KommunCellCounts(ctx context.Context, year int, part Part, p Period) ([]CellCount, error)
+	AreaCells(ctx context.Context, year int, part Part) ([]AreaCell, error)
 	// KommunGroupCellCounts returns the res-8 cells of the whole of one kommun with incidents in
 	// the period, per category group, with the same reach and the same restriction as
 	// KommunCellCounts (nothing for a kommun without an area the caller may see). It is the one method asked per kommun rather than per list: only the
 	// summary of a single area needs it.
 	KommunGroupCellCounts(ctx context.Context, kommun string, p Period) ([]GroupCellCount, error)
-	AreaOffices(ctx context.Context, year int, distanceM float64) ([]Office, error)
-	AreaOperations(ctx context.Context, year int, until time.Time) ([]Operation, error)
-	AreaProvenance(ctx context.Context, year int, p Period) ([]Provenance, error)
+	AreaOffices(ctx context.Context, year int, part Part, distanceM float64) ([]Office, error)
+	AreaOperations(ctx context.Context, year int, part Part, until time.Time) ([]Operation, error)
+	AreaProvenance(ctx context.Context, year int, part Part, p Period) ([]Provenance, error)
 	// AreaHistory lists the areas with the key or one of its predecessors on every list.
 	AreaHistory(ctx context.Context, areaKey string) ([]HistoryEntry, error)
 }

@@ -60,15 +60,15 @@ func (f *fakeStore) KommunGroupCounts(ctx context.Context, year int, p Period) (
 	return f.kommun, nil
 }
 
-func (f *fakeStore) AreaMonthlyCounts(ctx context.Context, year int, p Period) ([]MonthCount, error) {
+func (f *fakeStore) AreaMonthlyCounts(ctx context.Context, year int, part Part, p Period) ([]MonthCount, error) {
 	return f.monthly, nil
 }
 
-func (f *fakeStore) KommunCellCounts(ctx context.Context, year int, p Period) ([]CellCount, error) {
+func (f *fakeStore) KommunCellCounts(ctx context.Context, year int, part Part, p Period) ([]CellCount, error) {
 	return f.cells, nil
 }
 
-func (f *fakeStore) AreaCells(ctx context.Context, year int) ([]AreaCell, error) {
+func (f *fakeStore) AreaCells(ctx context.Context, year int, part Part) ([]AreaCell, error) {
 	return f.areaCells, nil
 }
 
@@ -79,16 +79,16 @@ func (f *fakeStore) KommunGroupCellCounts(ctx context.Context, kommun string, p 
 	return f.groupCells, nil
 }
 
-func (f *fakeStore) AreaOffices(ctx context.Context, year int, distanceM float64) ([]Office, error) {
+func (f *fakeStore) AreaOffices(ctx context.Context, year int, part Part, distanceM float64) ([]Office, error) {
 	return []Office{{AreaID: "2025-SO1", Agency: "pm", StaffedHoursPerWeek: 40}}, nil
 }
 
-func (f *fakeStore) AreaOperations(ctx context.Context, year int, until time.Time) ([]Operation, error) {
+func (f *fakeStore) AreaOperations(ctx context.Context, year int, part Part, until time.Time) ([]Operation, error) {
 	// 700 person-hours over 70 days, 40 of them inside the period.
 	return []Operation{{AreaID: "2025-SO1", Agencies: []string{"skv", "pm"}, Start: day("2024-12-02"), End: day("2025-02-09"), PersonHours: 700}}, nil
 }
 
-func (f *fakeStore) AreaProvenance(ctx context.Context, year int, p Period) ([]Provenance, error) {
+func (f *fakeStore) AreaProvenance(ctx context.Context, year int, part Part, p Period) ([]Provenance, error) {
 	return []Provenance{{AreaID: "2025-SO1", Source: lagesbild.SourceSyntheticDemo, Agency: "pm"}}, nil
 }
 
