@@ -267,7 +267,16 @@ func cmdImportObservations(ctx context.Context, cfg config, logger *slog.Logger,
 			defer f.Close()
 			r, name = f, filepath.Base(file)
 		}
-		rep, err := svc.Import(ctx, r, name, samverkan.ImportOptions{Source: *source, Format: *format})
+		// Every rejected record is named as it is found (not only the report's first ones), in
+		// bounded memory; the counts follow.
+		o := samverkan.ImportOptions{Source: *source, Format: *format}
+		if !*asJSON {
+			o.Spill = func(e lagesbild.ImportError) error {
+				_, err := fmt.Fprintf(stdout, "  %s:%d: %s: %s\n", e.File, e.Line, e.Field, e.Reason)
+				return err
+			}
+		}
+		rep, err := svc.Import(ctx, r, name, o)
 		if *asJSON {
 			if werr := writeJSONLine(stdout, rep); werr != nil {
 				return werr
@@ -275,9 +284,6 @@ func cmdImportObservations(ctx context.Context, cfg config, logger *slog.Logger,
 		} else {
 			fmt.Fprintf(stdout, "%s: %d read, %d inserted, %d updated, %d unchanged, %d rejected\n", name, rep.Read,
 				rep.Inserted, rep.Updated, rep.Unchanged, rep.Rejected)
-			for _, e := range rep.Errors {
-				fmt.Fprintf(stdout, "  %s:%d: %s: %s\n", e.File, e.Line, e.Field, e.Reason)
-			}
 		}
 		if err != nil {
 			if errors.Is(err, lagesbild.ErrInvalid) && rep.Rejected > 0 {

@@ -36,7 +36,7 @@ func loadDemoObservations(ctx context.Context, db *database, in demo.Input, o de
 	if err != nil {
 		return err
 	}
-	rep, err := db.ImportObservations(ctx, "synthetic-demo observations", lagesbild.SourceSyntheticDemo, obs)
+	rep, err := db.ImportObservations(ctx, "synthetic-demo observations", lagesbild.SourceSyntheticDemo, obs, nil)
 	if err != nil {
 		return fmt.Errorf("demo observations: %w", err)
 	}

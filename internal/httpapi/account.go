@@ -37,6 +37,9 @@ type me struct {
 	Demo      bool     `json:"demo"`
 	Via       string   `json:"via"`
 	CSRFToken string   `json:"csrf_token,omitempty"`
+	// Agency is the caller's agency (pm for the police roles): whose observations are its own.
+	Agency     string `json:"agency,omitempty"`
+	AgencyName string `json:"agency_name,omitempty"`
 }
 
 func meOf(id auth.Identity, csrf string) me {
@@ -47,7 +50,8 @@ func meOf(id auth.Identity, csrf string) me {
 		return s
 	}
 	return me{Subject: id.Subject, Role: string(id.Role), Scope: id.Scope.String(), Regions: nz(id.Scope.Regions),
-		LPOs: nz(id.Scope.LPOs), Layers: nz(id.Layers), MaxRes: id.MaxRes, Demo: id.Demo, Via: id.Via, CSRFToken: csrf}
+		LPOs: nz(id.Scope.LPOs), Layers: nz(id.Layers), MaxRes: id.MaxRes, Demo: id.Demo, Via: id.Via, CSRFToken: csrf,
+		Agency: id.Agency, AgencyName: lagesbild.AgencyName(id.Agency)}
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {

@@ -45,6 +45,10 @@ type apiOp struct {
 	media  string // of resp; application/json by default
 	// alt are other media types of the success response (CSV, HTML, GeoJSON), with schemas.
 	alt map[string]*openapi3.Schema
+	// altResp are other media types of the success response with a value of their body's type.
+	altResp map[string]any
+	// rawBody is a request body that is not JSON of a Go type (a file), or nil.
+	rawBody *openapi3.RequestBody
 	// errs are the error statuses besides 401, 403 and 500, which every operation can answer.
 	errs []int
 }
@@ -165,8 +169,13 @@ const csvMedia = "text/csv"
 
 var csvSchema = &openapi3.Schema{Type: &openapi3.Types{"string"}, Description: "CSV with a header row (UTF-8, comma-separated)."}
 
-// apiOperations lists every operation of /api/v1 (the router's routes; the test compares them).
+// apiOperations lists every operation of /api/v1 (the router's routes; the test compares them),
+// the joint lägesbild's (samverkan_openapi.go) last.
 func apiOperations() []apiOp {
+	return append(coreOperations(), samverkanOperations()...)
+}
+
+func coreOperations() []apiOp {
 	html := map[string]*openapi3.Schema{"text/html": {Type: &openapi3.Types{"string"}, Description: "A printable HTML page."}}
 	withCSV := map[string]*openapi3.Schema{csvMedia: csvSchema}
 	emergingGeo := map[string]*openapi3.Schema{geojsonType: nil} // filled with emergingLayerDoc's schema
@@ -196,13 +205,13 @@ func apiOperations() []apiOp {
 		{method: "GET", path: "/lan", id: "listLan", summary: "Län boundaries (SCB, generalised) with population.", status: 200, resp: boundaryCollectionDoc{}, media: geoJSON},
 		{method: "GET", path: "/polisregioner", id: "listPoliceRegions", summary: "Police regions (derived from the län) with population.", status: 200, resp: boundaryCollectionDoc{}, media: geoJSON},
 		{method: "GET", path: "/areas/{id}/summary", id: "getAreaSummary", summary: "One area's summary: counts, rates, trend, change, CompStat comparisons, LQ, hot spots, presence; JSON or CSV.",
-			params: []string{"areaId", "from", "to", "format"}, status: 200, resp: summary.Summary{}, alt: withCSV, errs: []int{400, 404}},
+			params: []string{"areaId", "from", "to", "format"}, status: 200, resp: jointSummary{}, alt: withCSV, errs: []int{400, 404}},
 		{method: "GET", path: "/areas/{id}/report", id: "getAreaReport", summary: "One area's printable report (HTML), with the effect follow-up of its latest operations.",
 			params: []string{"areaId", "from", "to", "format"}, status: 200, alt: html, errs: []int{400, 404}},
 		{method: "GET", path: "/summaries", id: "listSummaries", summary: "The summary of every area of a list in the caller's scope; JSON or CSV.",
 			params: []string{"set", "region", "from", "to", "format"}, status: 200, resp: summary.List{}, alt: withCSV, errs: []int{400, 404}},
 		{method: "GET", path: "/priority", id: "getPriority", summary: "The joint prioritisation: areas ranked by weighted components (an analyst tool, not a public ranking); JSON or CSV.",
-			params: []string{"set", "region", "from", "to", "format", "weights", "profile", "normalization"}, status: 200, resp: summary.Priority{}, alt: withCSV, errs: []int{400, 404}},
+			params: []string{"set", "region", "from", "to", "format", "weights", "profile", "normalization"}, status: 200, resp: jointPriority{}, alt: withCSV, errs: []int{400, 404}},
 		{method: "GET", path: "/priority/profiles", id: "listWeightProfiles", summary: "Saved weightings of the prioritisation the caller may use, and the default weights.", status: 200, resp: profilesDoc{}},
 		{method: "PUT", path: "/priority/profiles/{name}", id: "saveWeightProfile", summary: "Save a weighting (national for nationell, a region's for its regional analysts).",
 			params: []string{"profileName"}, body: profileBodyDoc{}, status: 204, errs: []int{400}},
@@ -543,7 +552,8 @@ func buildAPIDocument() (*openapi3.T, []string, error) {
 		OpenAPI: "3.0.3",
 		Info: &openapi3.Info{Title: "Lägesbild API", Version: "1.0.0",
 			Description: "The analysts' API of Lägesbild: areas, summaries, the joint prioritisation, CompStat comparisons, deviations and the analyst's tools " +
-				"(time profile, emerging hot spots, near repeat, effect follow-up). Every route but POST /session needs a session cookie (with X-CSRF-Token on writes) " +
+				"(time profile, emerging hot spots, near repeat, effect follow-up), and the joint lägesbild of the agencies (tag samverkan: samverkansbeslut, observations, " +
+				"the disclosure log, the samverkansråd region report). Every route but POST /session needs a session cookie (with X-CSRF-Token on writes) " +
 				"or an API token (Authorization: Bearer lgb_…), is limited to the caller's role and scope, and is audit-logged. Counts 1–4 are never shown " +
 				"(null with a reason). Synthetic demo data says so (source synthetic-demo). Map layers and GIS access: the OGC API at /ogc (its own description at /ogc/api)."},
 		Servers: openapi3.Servers{{URL: "/api/v1"}},
@@ -555,12 +565,24 @@ func buildAPIDocument() (*openapi3.T, []string, error) {
 			},
 		},
 		Security: openapi3.SecurityRequirements{{"session": {}}, {"token": {}}},
+		Tags: openapi3.Tags{{Name: samverkanTag, Description: "The joint lägesbild: another agency's data is shared only under a valid samverkansbeslut " +
+			"(lag (2016:774)) that both agencies take part in and that covers the place, and every such read is in the disclosure log."}},
+	}
+	samverkanIDs := map[string]bool{}
+	for _, op := range samverkanOperations() {
+		samverkanIDs[op.id] = true
 	}
 	for _, op := range apiOperations() {
 		o := openapi3.NewOperation()
 		o.OperationID, o.Summary = op.id, op.summary
+		if samverkanIDs[op.id] {
+			o.Tags = []string{samverkanTag}
+		}
 		for _, name := range op.params {
 			p, ok := apiParams[name]
+			if !ok {
+				p, ok = samverkanParams[name]
+			}
 			if !ok {
 				return nil, nil, fmt.Errorf("httpapi: openapi: %s %s: no parameter %q", op.method, op.path, name)
 			}
@@ -575,6 +597,9 @@ func buildAPIDocument() (*openapi3.T, []string, error) {
 			}
 			o.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
 				WithContent(openapi3.NewContentWithJSONSchemaRef(ref))}
+		}
+		if op.rawBody != nil {
+			o.RequestBody = &openapi3.RequestBodyRef{Value: op.rawBody}
 		}
 		if op.path == "/imports" {
 			o.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
@@ -594,6 +619,17 @@ func buildAPIDocument() (*openapi3.T, []string, error) {
 			}
 			ok.Content = openapi3.Content{media: openapi3.NewMediaType().WithSchemaRef(ref)}
 		}
+		for media, v := range op.altResp {
+			g.findNullable(reflect.TypeOf(v), map[reflect.Type]bool{})
+			ref, err := g.schemaFor(v)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok.Content == nil {
+				ok.Content = openapi3.Content{}
+			}
+			ok.Content[media] = openapi3.NewMediaType().WithSchemaRef(ref)
+		}
 		for media, s := range op.alt {
 			if ok.Content == nil {
 				ok.Content = openapi3.Content{}
@@ -610,7 +646,11 @@ func buildAPIDocument() (*openapi3.T, []string, error) {
 		}
 		for _, st := range statuses {
 			if st == 422 {
-				ref, err := g.schemaFor(importRejectedDoc{})
+				var rejected any = importRejectedDoc{}
+				if samverkanIDs[op.id] {
+					rejected = observationRejectedDoc{}
+				}
+				ref, err := g.schemaFor(rejected)
 				if err != nil {
 					return nil, nil, err
 				}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,7 +228,8 @@ func checkAPIOpenAPI(t *testing.T, e *analysisEnv) {
 
 	for _, pi := range doc.Paths.Map() {
 		for _, o := range pi.Operations() {
-			if !c.seen[o.OperationID] {
+			// The joint lägesbild's operations (a server with samverkan): TestSamverkanOpenAPI.
+			if !c.seen[o.OperationID] && !slices.Contains(o.Tags, "samverkan") {
 				t.Errorf("operation %s was not checked against a real response", o.OperationID)
 			}
 		}

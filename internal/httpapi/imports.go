@@ -274,6 +274,11 @@ type rejectLink struct {
 // keepSpool keeps the spool file when the report leaves records out, and returns its link;
 // otherwise (or when the file failed) it removes it.
 func (s *Server) keepSpool(r *http.Request, sp *spool, rep lagesbild.ImportReport, spillErr error) *rejectLink {
+	return s.keepSpoolAt(r, sp, rep, spillErr, "/api/v1/imports/rejects/")
+}
+
+// keepSpoolAt is keepSpool with the list's URL under route.
+func (s *Server) keepSpoolAt(r *http.Request, sp *spool, rep lagesbild.ImportReport, spillErr error, route string) *rejectLink {
 	if rep.ErrorsOmitted == 0 || sp.f == nil {
 		sp.remove()
 		return nil
@@ -285,7 +290,7 @@ func (s *Server) keepSpool(r *http.Request, sp *spool, rep lagesbild.ImportRepor
 		return nil
 	}
 	id, expires := s.rejects.add(sp.f.Name(), identity(r).Subject, time.Now())
-	return &rejectLink{URL: s.baseURL(r) + "/api/v1/imports/rejects/" + id, Count: rep.Rejected, ExpiresAt: expires}
+	return &rejectLink{URL: s.baseURL(r) + route + id, Count: rep.Rejected, ExpiresAt: expires}
 }
 
 // handleRejectFile streams the full reject list of an import: GET /api/v1/imports/rejects/{id}.

@@ -40,6 +40,11 @@ func (s *Server) routes() http.Handler {
 			// A file too large to hold back for the audit row: the handler writes the row first.
 			r.With(s.authenticated, s.allow(auth.Identity.CanAdmin, "import data")).Get("/imports/rejects/{id}", s.handle(s.handleRejectFile))
 		}
+		if s.Samverkan != nil {
+			// The same for POST /observations: each list is kept for the one who posted.
+			r.With(s.authenticated, s.allow(func(id auth.Identity) bool { return id.CanAdmin() || id.CanReadObservations() },
+				"add observations")).Get("/observations/rejects/{id}", s.handle(s.handleRejectFile))
+		}
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticated)
 			r.Use(s.audited)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -217,6 +218,9 @@ func (s *Server) handleDecisionWrite(update bool) http.HandlerFunc {
 			}
 		} else {
 			d, err = s.Samverkan.CreateDecision(r.Context(), in, by)
+			if errors.Is(err, lagesbild.ErrConflict) {
+				err = newError(lagesbild.ErrConflict, "a samverkansbeslut %s exists already", truncate(in.ID, 40))
+			}
 		}
 		if err != nil {
 			return err
@@ -492,16 +496,37 @@ func (s *Server) handleObservationImport(w http.ResponseWriter, r *http.Request)
 		o.OnlyAgency = id.Agency
 	}
 	body := http.MaxBytesReader(w, r.Body, s.Limits.maxImportBytes())
+	// Every rejected record is named: the first ones in the report, all of them in a CSV file
+	// linked from it (as POST /imports), kept an hour for the caller.
+	sp := &spool{}
+	var spillErr error
+	o.Spill = func(e lagesbild.ImportError) error {
+		err := sp.add(e)
+		if err != nil && spillErr == nil {
+			spillErr = err
+		}
+		return err
+	}
 	rep, err := s.Samverkan.Import(r.Context(), body, "request", o)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
+		sp.remove()
 		return errTooLarge
 	case errors.Is(err, lagesbild.ErrInvalid) && rep.Rejected > 0:
-		writeJSON(w, http.StatusUnprocessableEntity, "application/json", rep)
+		// As POST /imports: the one error type, with the report naming every bad record.
+		var body apiError
+		body.Error.Code, body.Error.Message = "rejected", fmt.Sprintf("%d records were rejected; nothing was stored", rep.Rejected)
+		writeJSON(w, http.StatusUnprocessableEntity, "application/json", struct {
+			apiError
+			Report  lagesbild.ImportReport `json:"report"`
+			Rejects *rejectLink            `json:"rejects,omitempty"`
+		}{body, rep, s.keepSpoolAt(r, sp, rep, spillErr, "/api/v1/observations/rejects/")})
 	case err != nil:
+		sp.remove()
 		return err
 	default:
+		sp.remove()
 		writeJSON(w, http.StatusOK, "application/json", rep)
 	}
 	return nil

@@ -610,7 +610,8 @@ func TestAgencyMatrix(t *testing.T) {
 		}
 		other := strings.ReplaceAll(csv, "fk-post-1,fk,felaktig_utbetalning", "fk-post-2,skv,kontrollbesok")
 		code, body := fk.do(t, h, "POST", "/api/v1/observations?source=fk-api&format=csv", other)
-		if code != http.StatusUnprocessableEntity || listLen(body, "errors") != 1 {
+		rep, _ := body["report"].(map[string]any)
+		if e, _ := body["error"].(map[string]any); code != http.StatusUnprocessableEntity || listLen(rep, "errors") != 1 || e["code"] != "rejected" {
 			t.Errorf("fk adds skv's observation: %d %v, want 422 naming the record", code, body)
 		}
 		if code, _ := byName["admin"].do(t, h, "POST", "/api/v1/observations?source=x&format=xml", csv); code != http.StatusBadRequest {
@@ -681,6 +682,7 @@ func TestAgencyMatrix(t *testing.T) {
 		}{
 			{reg, "GET", "/api/v1/regions/5300/report?from=2025-99-01", "", "from"},
 			{reg, "GET", "/api/v1/regions/5300/report?set=1e9", "", "set"},
+			{reg, "GET", "/api/v1/regions/5300/report?to=" + url.QueryEscape("2025-05-31' OR 1=1"), "", "to"},
 			{reg, "GET", "/api/v1/regions/" + url.PathEscape("5300'--") + "/report", "", "code"},
 			{reg, "GET", "/api/v1/regions/5300/report?agency=skv", "", "agency"},
 			{fk, "POST", "/api/v1/observations?source=" + url.QueryEscape("a\x00b") + "&format=csv", "source_id\n", "source"},
@@ -808,7 +810,7 @@ func TestJointDemoRegionReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs); err != nil {
+	if _, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs, nil); err != nil {
 		t.Fatal(err)
 	}
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Summaries: summary.New(db, summary.Options{}),

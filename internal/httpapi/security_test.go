@@ -945,6 +945,36 @@ func TestJWTEndToEnd(t *testing.T) {
 		t.Errorf("area outside the JWT's scope: %d, want 403", resp.StatusCode)
 	}
 
+	// An agency analyst's JWT (issue 15): its agency from the claim lagesbild_agency; it reads
+	// no incident data. A myndighet without an agency, or a police role of another agency, is
+	// refused.
+	agencyClaims := func(role, agency string) map[string]any {
+		c := claims(now.Add(10 * time.Minute))
+		c["lagesbild_role"], c["lagesbild_scope"] = role, "all"
+		if agency != "" {
+			c["lagesbild_agency"] = agency
+		}
+		return c
+	}
+	skvJWT := sign(key, agencyClaims("myndighet", "skv"))
+	resp, b = secDo(t, e.srv.URL, http.MethodGet, "/api/v1/me", nil, bearer(skvJWT)...)
+	var meAgency struct {
+		Role, Agency, Via string
+	}
+	if err := json.Unmarshal(b, &meAgency); resp.StatusCode != 200 || err != nil || meAgency.Role != "myndighet" || meAgency.Agency != "skv" || meAgency.Via != "jwt" {
+		t.Errorf("me with an agency analyst's JWT: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := secDo(t, e.srv.URL, http.MethodGet, "/api/v1/areas?set=2025", nil, bearer(skvJWT)...); resp.StatusCode != 403 {
+		t.Errorf("an agency analyst's JWT reads the police's areas: %d, want 403", resp.StatusCode)
+	}
+	for name, c := range map[string]map[string]any{"myndighet without an agency": agencyClaims("myndighet", ""),
+		"a police role of skv": agencyClaims("regional", "skv"), "a hostile agency": agencyClaims("myndighet", "skv'--")} {
+		resp, b := secDo(t, e.srv.URL, http.MethodGet, "/api/v1/me", nil, bearer(sign(key, c))...)
+		if er := errorBody(t, resp, b); resp.StatusCode != 401 || er.Error.Code != "unauthenticated" {
+			t.Errorf("JWT of %s: %d %.200s, want 401", name, resp.StatusCode, b)
+		}
+	}
+
 	for name, tok := range map[string]string{
 		"expired":        sign(key, claims(now.Add(-time.Minute))),
 		"wrongly signed": sign(otherKey, claims(now.Add(10*time.Minute))),

@@ -127,6 +127,11 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 			t.Errorf("%s: %d rows whose scope columns are not their cell's", table, n)
 		}
 	}
+	// The import writes the bodies of cell_region_at and cell_lpos out (storeCells): the same rule.
+	if n := scalar(t, db, `SELECT count(*) FROM h3_cell
+		WHERE region_code IS DISTINCT FROM cell_region(geom) OR lpo_codes <> cell_lpos(geom)`); n != 0 {
+		t.Errorf("%d cells whose scope columns differ from cell_region and cell_lpos", n)
+	}
 	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT cell, res FROM h3_agg) a
 		WHERE NOT EXISTS (SELECT 1 FROM h3_cell c WHERE c.cell = a.cell AND c.res = a.res)`); n != 0 {
 		t.Errorf("%d aggregated cells have no polygon", n)
@@ -242,11 +247,40 @@ func TestImportIdempotentAndAggregates(t *testing.T) {
 
 	before := snapshot(t, db)
 	rep, err = run(t, store, fixture(), importer.Options{})
-	if err != nil || rep.Unchanged != 5 || rep.Inserted+rep.Updated != 0 {
+	if err != nil || rep.Read != 5 || rep.Unchanged != 5 || rep.Inserted+rep.Updated != 0 {
 		t.Fatalf("re-import: %+v, %v", rep, err)
 	}
 	if after := snapshot(t, db); after != before {
 		t.Errorf("re-importing the same records changed the database")
+	}
+
+	// A record repeated in a file is rejected naming the repeat, also when one of the two is
+	// stored unchanged (unchanged records leave the staging table before most steps).
+	t1, t1moved := fixture()[0].(lagesbild.Incident), fixture()[0].(lagesbild.Incident)
+	t1moved.Point = orb.Point{17.9051, 59.3946}
+	for name, pair := range map[string][2]lagesbild.Incident{"unchanged first": {t1, t1moved}, "unchanged second": {t1moved, t1}, "both unchanged": {t1, t1}} {
+		pair[0].Line, pair[1].Line = 2, 3
+		for _, skip := range []bool{false, true} {
+			rep, err = run(t, store, toAny(pair[0], pair[1]), importer.Options{SkipInvalid: skip})
+			if len(rep.Errors) != 1 || rep.Errors[0].Line != 3 || rep.Errors[0].Field != "source_id" {
+				t.Errorf("%s (skip invalid %v): errors %+v, want line 3 repeating line 2", name, skip, rep.Errors)
+			}
+			if skip != (err == nil) || rep.Read != 2 || rep.Rejected != 1 {
+				t.Errorf("%s (skip invalid %v): %+v, %v", name, skip, rep, err)
+			}
+			if skip && name == "unchanged second" {
+				if rep.Updated != 1 {
+					t.Errorf("%s: %+v, want line 2 stored", name, rep)
+				}
+				if _, err := run(t, store, toAny(t1), importer.Options{}); err != nil { // back as it was
+					t.Fatal(err)
+				}
+				aggregatesConsistent(t, db)
+				before = snapshot(t, db) // the record's import and the data version moved on
+			} else if after := snapshot(t, db); after != before {
+				t.Errorf("%s (skip invalid %v) changed the database", name, skip)
+			}
+		}
 	}
 
 	// A changed record is updated and the aggregates follow: t1 moves to central Stockholm.

@@ -185,7 +185,9 @@ type ObservationStore interface {
 	// source id); when any record is rejected (an unknown area, category or decision, a
 	// decision the owning agency is no member of, a place outside Sweden, a repeated source
 	// id) the report names each by file, line and field and nothing is stored (ErrInvalid).
-	ImportObservations(ctx context.Context, file, source string, obs []Observation) (ImportReport, error)
+	// spill, when not nil, receives every rejected record (the report names the first
+	// MaxReportErrors), as Rejects.Spill.
+	ImportObservations(ctx context.Context, file, source string, obs []Observation, spill func(ImportError) error) (ImportReport, error)
 	// Observations reads, as the caller in ctx (row-level security), the observations q selects.
 	Observations(ctx context.Context, q ObservationQuery) ([]ObservationRow, error)
 	Categories(ctx context.Context) ([]ObservationCategory, error)

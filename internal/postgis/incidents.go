@@ -162,7 +162,7 @@ func (db *DB) ImportIncidents(ctx context.Context, b lagesbild.IncidentBatch) (l
 		// The cells' polygons first: kommun and area assignment classify the batch's cells
 		// (incident_resolve), and the aggregate step files the hot-spot deltas under the kommun
 		// of each res-8 cell, which storeCells records for the new ones.
-		newCells, err := storeCells(ctx, tx, src.cells, b.CellBoundary)
+		newCells, err := db.storeCells(ctx, tx, src.cells, b.CellBoundary)
 		if err != nil {
 			return fmt.Errorf("cells: %w", err)
 		}
@@ -240,6 +240,9 @@ func dropUnchanged(ctx context.Context, tx pgx.Tx, staged int) error {
 	switch {
 	case same == 0:
 		return nil
+	case same == staged:
+		// An unchanged file: nothing is left (stage_same holds each line once).
+		stmts = []string{`TRUNCATE stage_incident`}
 	case 2*same < staged:
 		stmts = []string{`DELETE FROM stage_incident WHERE line IN (SELECT line FROM stage_same)`}
 	default:
@@ -279,7 +282,12 @@ func (db *DB) runSteps(ctx context.Context, tx pgx.Tx, step string, args ...any)
 // storeCells adds the polygons of the batch's cells that are not stored yet, and lists those
 // cells in the temporary table new_cell: they hold no aggregate rows yet, so the aggregate step
 // inserts their rows without looking for conflicts. It reports how many cells were new.
-func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, boundary func(uint64) orb.Polygon) (int, error) {
+func (db *DB) storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, boundary func(uint64) orb.Polygon) (int, error) {
+	start := time.Now()
+	lap := func(part string) {
+		db.logger.Debug("import step", "step", "cells", "part", part, "ms", time.Since(start).Milliseconds())
+		start = time.Now()
+	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE new_cell (cell bigint PRIMARY KEY) ON COMMIT DROP`); err != nil {
 		return 0, translate(err)
 	}
@@ -301,6 +309,7 @@ func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, bound
 	if err != nil {
 		return 0, translate(err)
 	}
+	lap("missing")
 	if len(missing) == 0 {
 		return 0, nil
 	}
@@ -327,23 +336,42 @@ func storeCells(ctx context.Context, tx pgx.Tx, cells map[uint64]struct{}, bound
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stage_cell"}, []string{"cell", "res", "geom"}, src); err != nil {
 		return 0, translate(err)
 	}
+	lap("copy")
 	// The new cells' scope columns drive row-level security on every H3 aggregate.
+	// The two subqueries are the bodies of cell_region_at and cell_lpos (migration 00031), written
+	// out: PostgreSQL does not inline SQL functions holding subqueries, and calling them costs
+	// three times as much as the queries themselves (aggregatesConsistent compares every cell's
+	// columns with the functions). Each projection and the centroid are computed once per cell
+	// (the OFFSET 0 keep the planner from copying the expressions into every use), and the rows
+	// go in key order into the B-tree indexes.
 	_, err = tx.Exec(ctx, `INSERT INTO h3_cell (cell, res, geom, geom_3857, region_code, lpo_codes)
-		SELECT cell, res, g3006, ST_Transform(g, 3857), cell_region(g3006), cell_lpos(g3006)
-		FROM (SELECT cell, res, g, ST_Transform(g, 3006) AS g3006
-		      FROM (SELECT cell, res, ST_SetSRID(ST_GeomFromWKB(geom), 4326) AS g FROM stage_cell) s) t
+		SELECT cell, res, g3006, g3857,
+		       coalesce((SELECT min(r.region_code) FROM police_region_part r WHERE ST_Intersects(r.geom, centre)),
+		                (SELECT r.code FROM police_region r ORDER BY r.geom <-> centre, r.code LIMIT 1)),
+		       coalesce((SELECT array_agg(DISTINCT a.lpo_code ORDER BY a.lpo_code)
+		                 FROM area_part ap JOIN area a ON a.id = ap.area_id
+		                 WHERE a.lpo_code IS NOT NULL AND ap.geom && g3006 AND ST_Intersects(ap.geom, g3006)), '{}')
+		FROM (SELECT cell, res, g3006, g3857, ST_Centroid(g3006) AS centre
+		      FROM (SELECT cell, res, ST_Transform(g, 3006) AS g3006, ST_Transform(g, 3857) AS g3857
+		            FROM (SELECT cell, res, ST_SetSRID(ST_GeomFromWKB(geom), 4326) AS g FROM stage_cell) s
+		            OFFSET 0) t
+		      OFFSET 0) u
+		ORDER BY cell
 		ON CONFLICT (cell) DO NOTHING`)
 	if err != nil {
 		return 0, translate(err)
 	}
+	lap("insert")
 	if _, err := tx.Exec(ctx, `INSERT INTO new_cell SELECT cell FROM stage_cell ON CONFLICT DO NOTHING; ANALYZE new_cell`); err != nil {
 		return 0, translate(err)
 	}
+	lap("new_cell")
 	// New res-8 cells join the hot-spot grid of the kommun holding their centre (and any counts
 	// h3_agg already holds for them join hotspot_month).
 	if _, err = tx.Exec(ctx, `SELECT refresh_cell_kommun($1)`, missing); err != nil {
 		return 0, translate(err)
 	}
+	lap("kommun")
 	return len(missing), nil
 }
 

@@ -16,14 +16,15 @@ import (
 // ImportObservations stores the observations of one file in one transaction, upserted by
 // (source, source_id). Records the database cannot accept (an unknown area, category or
 // decision, a decision the owner is no member of, a place outside Sweden) reject the file.
-func (db *DB) ImportObservations(ctx context.Context, file, source string, obs []lagesbild.Observation) (lagesbild.ImportReport, error) {
+// spill, when not nil, receives every rejected record.
+func (db *DB) ImportObservations(ctx context.Context, file, source string, obs []lagesbild.Observation, spill func(lagesbild.ImportError) error) (lagesbild.ImportReport, error) {
 	release, err := db.importSlot()
 	if err != nil {
 		return lagesbild.ImportReport{}, err
 	}
 	defer release()
 	rep := lagesbild.ImportReport{Read: len(obs), PerPrecision: map[lagesbild.Precision]int{}, UnknownTypes: map[string]int{}}
-	var rejects lagesbild.Rejects
+	rejects := lagesbild.Rejects{Spill: spill}
 	errInvalid := errors.New("rejected")
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := beginImport(ctx, tx); err != nil {

@@ -277,7 +277,7 @@ func TestDemoObservations(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		rep, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs)
+		rep, err := db.ImportObservations(ctx, "demo", lagesbild.SourceSyntheticDemo, obs, nil)
 		if err != nil {
 			t.Fatalf("%+v %v", rep, err)
 		}

@@ -23,6 +23,9 @@ type ImportOptions struct {
 	// only its own agency's observations).
 	OnlyAgency string
 	Synthetic  bool
+	// Spill, when set, receives every rejected record in order (the full list; the report
+	// names the first lagesbild.MaxReportErrors). After its first error it is not called again.
+	Spill func(lagesbild.ImportError) error
 }
 
 // Import reads one file of observations and stores it atomically: when any record is bad the
@@ -36,7 +39,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, o Import
 	if _, reason := sourceName(source); reason != "" {
 		return rep, lagesbild.Invalid("source", "%s", reason)
 	}
-	var rejects lagesbild.Rejects
+	rejects := lagesbild.Rejects{Spill: o.Spill}
 	var obs []lagesbild.Observation
 	rd := ingest.NewObservationReader(r, file, o.Format)
 	for {
@@ -78,7 +81,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, o Import
 	if len(obs) == 0 {
 		return rep, nil
 	}
-	return s.Store.ImportObservations(ctx, file, source, obs)
+	return s.Store.ImportObservations(ctx, file, source, obs, o.Spill)
 }
 
 func sourceName(s string) (string, string) {
