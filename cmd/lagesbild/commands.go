@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -52,6 +53,12 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	demoMode := fs.Bool("demo", false, "demo mode: load the synthetic demo data into a database without incidents")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if cfg.MemoryLimit > 0 {
+		// A soft limit: under many concurrent responses the heap would otherwise grow to twice
+		// the live data before a collection (issue 13: RSS 351 MB under make load).
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+		logger.Info("memory limit", "bytes", cfg.MemoryLimit, "tile_cache_bytes", cfg.TileCacheBytes)
 	}
 	db, err := openDatabase(ctx, cfg, logger, true)
 	if err != nil {

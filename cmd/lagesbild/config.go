@@ -26,6 +26,10 @@ type config struct {
 	PublicURL string // base of absolute URLs in TileJSON and OGC links; empty: the request's host
 	// TileCacheBytes bounds the in-process cache of gzipped tiles.
 	TileCacheBytes int64
+	// MemoryLimit is the Go runtime's soft memory limit for serve (LAGESBILD_MEMORY_LIMIT):
+	// the GC works harder as the heap nears it instead of letting it grow to twice the live
+	// data. 0: none; -1: GOMEMLIMIT is set and the runtime has it already.
+	MemoryLimit int64
 	// MaxImportBytes caps one file uploaded to POST /api/v1/imports (LAGESBILD_MAX_IMPORT_MB).
 	MaxImportBytes int64
 	// MaxConns caps the open HTTP connections (LAGESBILD_MAX_CONNS).
@@ -76,6 +80,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		bad("LAGESBILD_TILE_CACHE_MB: %q is not a whole number of megabytes", getenv("LAGESBILD_TILE_CACHE_MB"))
 	}
 	c.TileCacheBytes = int64(mb) << 20
+	c.MemoryLimit = memoryLimit(getenv, c.TileCacheBytes, bad)
 	importMB, err := strconv.Atoi(or(getenv("LAGESBILD_MAX_IMPORT_MB"), "64"))
 	if err != nil || importMB < 1 || importMB > 4096 {
 		return c, fmt.Errorf("LAGESBILD_MAX_IMPORT_MB: %q is not a whole number of megabytes (1–4096)", getenv("LAGESBILD_MAX_IMPORT_MB"))
@@ -140,6 +145,55 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// defaultMemoryLimit is the soft memory limit of serve unless LAGESBILD_MEMORY_LIMIT says
+// otherwise; with a tile cache bound above defaultMemoryLimit-128 MiB the limit is the cache
+// bound plus 128 MiB, so that a full cache does not keep the GC running.
+const defaultMemoryLimit = 250 << 20
+
+// memoryLimit reads LAGESBILD_MEMORY_LIMIT: a size in B, KiB, MiB, GiB (or kB, MB, GB), or 0 or
+// off for none; at least 64 MiB. GOMEMLIMIT, when set, wins (-1).
+func memoryLimit(getenv func(string) string, tileCache int64, bad func(string, ...any)) int64 {
+	raw := strings.TrimSpace(getenv("LAGESBILD_MEMORY_LIMIT"))
+	if strings.TrimSpace(getenv("GOMEMLIMIT")) != "" {
+		if raw != "" {
+			bad("LAGESBILD_MEMORY_LIMIT and GOMEMLIMIT are both set: set one")
+		}
+		return -1
+	}
+	if raw == "" {
+		return max(defaultMemoryLimit, tileCache+128<<20)
+	}
+	if raw == "0" || strings.EqualFold(raw, "off") {
+		return 0
+	}
+	n, err := parseSize(raw)
+	if err != nil || n < 64<<20 {
+		bad("LAGESBILD_MEMORY_LIMIT: %q is not a size of at least 64MiB (such as 250MiB or 1GiB), 0 or off", raw)
+		return 0
+	}
+	return n
+}
+
+// parseSize reads a whole number with an optional unit: B, KiB, MiB, GiB, kB, MB, GB.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(rest), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<50)/mult {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mult, nil
 }
 
 // checkHostPort checks a listen address: host:port, the port a number (0 picks a free one).

@@ -45,6 +45,30 @@ func TestConfig(t *testing.T) {
 	if strings.Contains(err.Error(), "hemligt") {
 		t.Errorf("error echoes a password:\n%v", err)
 	}
+	// The memory limit: the default follows the tile cache bound; sizes with units; off; GOMEMLIMIT wins.
+	for _, tc := range []struct {
+		kv   []string
+		want int64
+	}{
+		{nil, 384 << 20}, // the default tile cache (256 MiB) plus 128 MiB
+		{[]string{"LAGESBILD_TILE_CACHE_MB", "64"}, 250 << 20},
+		{[]string{"LAGESBILD_MEMORY_LIMIT", "300MiB"}, 300 << 20},
+		{[]string{"LAGESBILD_MEMORY_LIMIT", "1GiB"}, 1 << 30},
+		{[]string{"LAGESBILD_MEMORY_LIMIT", "500MB"}, 500e6},
+		{[]string{"LAGESBILD_MEMORY_LIMIT", "off"}, 0},
+		{[]string{"LAGESBILD_MEMORY_LIMIT", "0"}, 0},
+		{[]string{"GOMEMLIMIT", "200MiB"}, -1},
+	} {
+		if c, err := loadConfig(env(tc.kv...)); err != nil || c.MemoryLimit != tc.want {
+			t.Errorf("%v: memory limit %d, %v; want %d", tc.kv, c.MemoryLimit, err, tc.want)
+		}
+	}
+	for _, kv := range [][]string{{"LAGESBILD_MEMORY_LIMIT", "lots"}, {"LAGESBILD_MEMORY_LIMIT", "10MiB"},
+		{"LAGESBILD_MEMORY_LIMIT", "-5MiB"}, {"LAGESBILD_MEMORY_LIMIT", "250MiB", "GOMEMLIMIT", "250MiB"}} {
+		if _, err := loadConfig(env(kv...)); err == nil || !strings.Contains(err.Error(), "LAGESBILD_MEMORY_LIMIT") {
+			t.Errorf("%v: error %v, want one naming LAGESBILD_MEMORY_LIMIT", kv, err)
+		}
+	}
 	// The pools: sizes given, and an expensive-read bound that would take the whole reader pool.
 	c, err = loadConfig(env("LAGESBILD_DB_CONNS", "8", "LAGESBILD_DB_AUDIT_CONNS", "3", "LAGESBILD_DB_EXPENSIVE_READS", "6"))
 	if err != nil || c.DBConns != 8 || c.AuditConns != 3 || c.ExpensiveReads != 6 {

@@ -86,6 +86,9 @@ Environment:
   LAGESBILD_PUBLIC_URL base of absolute links (TileJSON, OGC); default: the request's host
   LAGESBILD_TILE_CACHE_MB
                        bound of the in-process tile cache (default 256)
+  LAGESBILD_MEMORY_LIMIT
+                       soft memory limit of serve for the Go runtime (such as 250MiB; 0 or off: none;
+                       default 250MiB, or the tile cache bound plus 128MiB if larger); GOMEMLIMIT wins
   LAGESBILD_DEMO_SCALE volume of the demo data, (0, 20] (default 1: about 400 000 incidents)
   LAGESBILD_DB_CONNS   connections of the owner pool and of the reader pool, each (default: the URL's
                        pool_max_conns, else 4 or the number of CPUs if more); replicas get as many

@@ -273,7 +273,7 @@ type ogcFeature struct {
 type ogcFeatureCollection struct {
 	Type           string       `json:"type"`
 	Features       []ogcFeature `json:"features"`
-	NumberMatched  int          `json:"numberMatched"`
+	NumberMatched  *int         `json:"numberMatched,omitempty"` // nil: not counted (optional in OGC API – Features)
 	NumberReturned int          `json:"numberReturned"`
 	TimeStamp      string       `json:"timeStamp"`
 	Links          []ogcLink    `json:"links"`
@@ -322,12 +322,15 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 	}
 	fc := ogcFeatureCollection{
 		Type: "FeatureCollection", Features: make([]ogcFeature, len(page.Features)),
-		NumberMatched: page.NumberMatched, NumberReturned: len(page.Features),
-		TimeStamp: time.Now().UTC().Format(time.RFC3339),
+		NumberReturned: len(page.Features),
+		TimeStamp:      time.Now().UTC().Format(time.RFC3339),
 		Links: []ogcLink{
 			{Href: self, Rel: "self", Type: geoJSON, Title: "Den här sidan"},
 			{Href: s.ogcBase(r) + "/collections/" + url.PathEscape(id), Rel: "collection", Type: jsonType, Title: "Samlingen"},
 		},
+	}
+	if !page.Uncounted {
+		fc.NumberMatched = new(page.NumberMatched)
 	}
 	found := map[string]bool{}
 	for i, f := range page.Features {
@@ -350,7 +353,7 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 		p.Set("offset", strconv.Itoa(offset))
 		return ogcLink{Href: items + "?" + p.Encode(), Rel: rel, Type: geoJSON, Title: title}
 	}
-	if fq.Offset+len(page.Features) < page.NumberMatched {
+	if page.More || !page.Uncounted && fq.Offset+len(page.Features) < page.NumberMatched {
 		fc.Links = append(fc.Links, pageLink(fq.Offset+fq.Limit, "next", "Nästa sida"))
 	}
 	if fq.Offset > 0 {

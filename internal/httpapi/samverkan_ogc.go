@@ -104,7 +104,7 @@ func (s *Server) handleObsItems(w http.ResponseWriter, r *http.Request) error {
 	page := all[lo:hi]
 	noteDisclosures(r, disclosedOf(rows[lo:hi], vis)) // only what leaves: the page's rows
 	items := s.ogcBase(r) + "/collections/" + obsCollection + "/items"
-	fc := ogcFeatureCollection{Type: "FeatureCollection", Features: page, NumberMatched: len(all), NumberReturned: len(page),
+	fc := ogcFeatureCollection{Type: "FeatureCollection", Features: page, NumberMatched: new(len(all)), NumberReturned: len(page),
 		TimeStamp: time.Now().UTC().Format(time.RFC3339),
 		Links:     []ogcLink{{Href: items, Rel: "self", Type: geoJSON, Title: "Den här sidan"}}}
 	if hi < len(all) {

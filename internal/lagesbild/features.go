@@ -91,6 +91,11 @@ type Feature struct {
 type FeaturePage struct {
 	Features      []Feature
 	NumberMatched int
+	// Uncounted says that the store did not count the matches (a count over a large result
+	// would cost more than the page; OGC API – Features lets numberMatched out): NumberMatched
+	// is 0 then, and More says whether features follow the page.
+	Uncounted bool
+	More      bool
 }
 
 // FeatureStore serves the collections of the OGC API – Features endpoint.

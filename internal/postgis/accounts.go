@@ -360,7 +360,7 @@ func (db *DB) Audit(ctx context.Context, q auth.AuditQuery) ([]auth.AuditEntry, 
 	}
 	q.Limit = min(q.Limit, 10000)
 	var out []auth.AuditEntry
-	err := db.scopedOn(ctx, db.reader, db.classes[ClassRead].timeoutMS, func(tx pgx.Tx) error { // the primary: the newest rows
+	err := db.scopedOn(ctx, db.reader, db.classes[ClassRead], func(tx pgx.Tx) error { // the primary: the newest rows
 		rows, err := tx.Query(ctx, `SELECT id, at, subject, role, scope, action, resource, params, result, status, request_id, client
 			FROM audit_log
 			WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)

@@ -70,6 +70,8 @@ type DB struct {
 	// emergingSource computes them (UseEmerging; nil: the layer is empty).
 	emerging       emergingMemo
 	emergingSource atomic.Pointer[emergingSourceBox]
+	// synthetic remembers whether the database holds synthetic incidents (features_h3.go).
+	synthetic syntheticMemo
 }
 
 // Class is a kind of read made for a caller, with its own statement timeout and bound on how many
@@ -107,8 +109,10 @@ type Limits struct {
 type queryClass struct {
 	name      string
 	timeoutMS string
-	sem       chan struct{}
-	wait      time.Duration
+	// parallel is max_parallel_workers_per_gather for the class's queries; "" keeps the server's.
+	parallel string
+	sem      chan struct{}
+	wait     time.Duration
 }
 
 func newClasses(l Limits, maxConns int32) [numClasses]*queryClass {
@@ -129,6 +133,9 @@ func newClasses(l Limits, maxConns int32) [numClasses]*queryClass {
 		out[c] = &queryClass{name: classNames[c], timeoutMS: fmt.Sprint(timeout[c].Milliseconds()),
 			sem: make(chan struct{}, conc[c]), wait: or(l.QueueWait, 5*time.Second)}
 	}
+	// An OGC page reads a page's worth of rows (features_h3.sql stops after it): parallel
+	// workers would only add processes on a busy machine (a Gather per page under make load).
+	out[ClassFeatures].parallel = "0"
 	return out
 }
 
@@ -396,12 +403,12 @@ func (db *DB) scopedAs(ctx context.Context, c Class, fn func(tx pgx.Tx) error) e
 	}
 	defer release()
 	return db.retryRead(ctx, func() error {
-		return db.routeRead(ctx, func(pool *pgxpool.Pool) error { return db.scopedOn(ctx, pool, q.timeoutMS, fn) })
+		return db.routeRead(ctx, func(pool *pgxpool.Pool) error { return db.scopedOn(ctx, pool, q, fn) })
 	})
 }
 
 // scopedOn is scoped on pool: the primary's reader pool or a read replica's.
-func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, timeoutMS string, fn func(tx pgx.Tx) error) error {
+func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, q *queryClass, fn func(tx pgx.Tx) error) error {
 	id, _ := auth.FromContext(ctx)
 	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -432,8 +439,9 @@ func (db *DB) scopedOn(ctx context.Context, pool *pgxpool.Pool, timeoutMS string
 		set_config('lagesbild.lpos', $3, true), set_config('lagesbild.role', $4, true),
 		set_config('statement_timeout', $5, true), set_config('lagesbild.agency', $6, true),
 		set_config('lagesbild.obs_all', $7, true), set_config('lagesbild.obs_regions', $8, true),
-		set_config('lagesbild.obs_lpos', $9, true)`, all, regions, lpos, string(id.Role), timeoutMS,
-		agency, obsAll, obsRegions, obsLPOs); err != nil {
+		set_config('lagesbild.obs_lpos', $9, true),
+		set_config('max_parallel_workers_per_gather', coalesce(nullif($10, ''), current_setting('max_parallel_workers_per_gather')), true)`,
+		all, regions, lpos, string(id.Role), q.timeoutMS, agency, obsAll, obsRegions, obsLPOs, q.parallel); err != nil {
 		return translate(err)
 	}
 	if err := fn(tx); err != nil {

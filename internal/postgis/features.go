@@ -125,7 +125,7 @@ type featureSource struct {
 	query   string
 	parseID func(id string) (any, bool)
 	extra   func(q lagesbild.FeatureQuery) []any
-	h3      bool   // the h3 query returns counts instead of properties
+	h3      bool   // the h3 query returns counts instead of properties, and counts only its page (pageCount)
 	coll    string // the collection id, for its queryables
 }
 
@@ -182,7 +182,7 @@ func (db *DB) source(ctx context.Context, collection string) (featureSource, err
 		}}, nil
 	}
 	if res, ok := h3Collection(collection); ok {
-		return h3Source(res), nil
+		return db.h3Source(ctx, res), nil
 	}
 	y, ok := strings.CutPrefix(collection, areaCollectionPrefix)
 	if !ok || !listYear.MatchString(y) {
@@ -286,7 +286,7 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 		if err != nil {
 			return lagesbild.FeaturePage{}, err
 		}
-		sql = strings.Replace(sql, filterMarker, where, 1)
+		sql = strings.ReplaceAll(sql, filterMarker, where) // once in each branch of a query
 	}
 	_, err = collectSQL(ctx, db, sql, func(r pgx.CollectableRow) (struct{}, error) {
 		var f lagesbild.Feature
@@ -309,7 +309,29 @@ func (db *DB) features(ctx context.Context, src featureSource, q lagesbild.Featu
 	if err != nil {
 		return lagesbild.FeaturePage{}, err
 	}
+	if src.h3 {
+		pageCount(&page, q)
+	}
 	return page, nil
+}
+
+// pageCount reads the first column of a query that counts only the features found from the
+// offset, at most limit + 1 (features_h3.sql), instead of every match: with more than the page
+// holds, the matches are not counted and more features follow; otherwise the page is the last
+// one and the count is exact, unless it is empty beyond the offset (how far beyond is unknown).
+func pageCount(page *lagesbild.FeaturePage, q lagesbild.FeatureQuery) {
+	found := page.NumberMatched
+	switch {
+	case found > q.Limit:
+		page.NumberMatched, page.Uncounted, page.More = 0, true, true
+		if len(page.Features) > q.Limit {
+			page.Features = page.Features[:q.Limit]
+		}
+	case found == 0 && q.Offset > 0:
+		page.NumberMatched, page.Uncounted = 0, true
+	default:
+		page.NumberMatched = q.Offset + found
+	}
 }
 
 // filterMarker is where a feature query's m CTE takes a compiled CQL2 filter.
