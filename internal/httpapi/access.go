@@ -324,6 +324,10 @@ func (s *Server) collectionAccess(next http.Handler) http.Handler {
 // role that may see them, and a gis token reads only its layers.
 func layerAccess(id auth.Identity, layers []string) error {
 	for _, l := range layers {
+		if !id.CanReadData() && !publicLayers[l] {
+			// An agency analyst reads the public geography only, never the police's data.
+			return forbidden("the role %s reads only the public geography layers (omraden, kommuner, lan, polisregioner), not %q", id.Role, l)
+		}
 		if l == "handelser" && !id.CanSeePoints() {
 			return forbidden("the role %s may not read incident points (layer handelser)", id.Role)
 		}
@@ -333,6 +337,12 @@ func layerAccess(id auth.Identity, layers []string) error {
 	}
 	return nil
 }
+
+// publicLayers are the tile layers of public geography: the SCB borders, the police regions and
+// the police's published lists of utsatta områden with their class (the police publish the
+// lists and their polygons). An agency analyst (myndighet) reads these and no other layer: the
+// incident cells, points, emerging hot spots and presence are the police's data.
+var publicLayers = map[string]bool{"omraden": true, "kommuner": true, "lan": true, "polisregioner": true}
 
 var areaIDPattern = regexp.MustCompile(`^[0-9]{4}-(SO|UOP)[0-9]{1,9}$`)
 

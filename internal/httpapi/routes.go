@@ -85,8 +85,9 @@ func (s *Server) routes() http.Handler {
 		r.Use(s.authenticated)
 		r.Use(s.audited)
 		r.Use(s.allow(func(id auth.Identity) bool { return id.CanReadData() || id.CanReadObservations() }, "read map layers"))
-		// Tiles are the police's data; an agency analyst reads only the OGC observations.
-		r.With(s.allow(auth.Identity.CanReadData, "read map layers")).Group(s.tileRoutes)
+		// An agency analyst reads the style and the public geography's tiles (layerAccess: borders
+		// and the police's published areas), never the police's incident or presence layers.
+		r.Group(s.tileRoutes)
 		s.ogcRoutes(r)
 	})
 

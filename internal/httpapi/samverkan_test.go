@@ -215,11 +215,40 @@ func TestAgencyMatrix(t *testing.T) {
 				t.Errorf("%s: OGC items %d with %d features, want %d", c.ID.Subject, code, listLen(body, "features"), listed(c.Expected))
 			}
 			if c.ID.Role == auth.RoleMyndighet {
-				// An agency analyst reads no police data: no other collection, no tiles.
-				for _, target := range []string{"/ogc/collections/kommuner/items", "/ogc/collections/omraden-2025/items", "/tiles/omraden/10/562/300.mvt"} {
+				// An agency analyst reads no police data: no other collection, no incident,
+				// cell, hot-spot or presence tile, no summary, ranking or report.
+				for _, target := range []string{"/ogc/collections/kommuner/items", "/ogc/collections/omraden-2025/items",
+					"/tiles/h3/10/562/300.mvt", "/tiles/handelser/14/9006/4812.mvt", "/tiles/narvaro/10/562/300.mvt", "/tiles/emerging/10/562/300.mvt",
+					"/tiles/omraden,h3/10/562/300.mvt", "/tiles/h3.json", "/api/v1/area-sets", "/api/v1/areas", "/api/v1/period",
+					"/api/v1/summaries?set=2025", "/api/v1/priority?set=2025", "/api/v1/areas/2025-SO9/summary"} {
 					if code, _ := c.do(t, h, "GET", target, ""); code != http.StatusForbidden {
 						t.Errorf("%s: GET %s = %d, want 403", c.ID.Subject, target, code)
 					}
+				}
+				// The map page's public geography: the style (without the police's layers),
+				// the border and area tiles, the labels.
+				for _, target := range []string{"/styles/lagesbild.json", "/styles/labels.geojson", "/tiles/omraden.json", "/tiles/kommuner.json",
+					"/tiles/lan/10/562/300.mvt", "/tiles/kommuner/10/562/300.mvt", "/tiles/polisregioner/10/562/300.mvt", "/tiles/omraden/10/562/300.mvt"} {
+					if code, _ := c.do(t, h, "GET", target, ""); code != 200 {
+						t.Errorf("%s: GET %s = %d, want 200", c.ID.Subject, target, code)
+					}
+				}
+				_, style := c.do(t, h, "GET", "/styles/lagesbild.json", "")
+				srcs, _ := style["sources"].(map[string]any)
+				for name := range srcs {
+					if name == "h3" || name == "narvaro" || name == "emerging" || name == "handelser" {
+						t.Errorf("%s: the style names the police's source %s", c.ID.Subject, name)
+					}
+				}
+				layers, _ := style["layers"].([]any)
+				for _, l := range layers {
+					if src, _ := l.(map[string]any)["source"].(string); src != "" && srcs[src] == nil {
+						t.Errorf("%s: style layer %v draws a source it does not have", c.ID.Subject, l.(map[string]any)["id"])
+					}
+				}
+				_, idx := c.do(t, h, "GET", "/tiles", "")
+				if n := listLen(idx, "layers"); n != 4 {
+					t.Errorf("%s: the tile index lists %d layers, want the 4 public ones", c.ID.Subject, n)
 				}
 				_, body = c.do(t, h, "GET", "/ogc/collections", "")
 				if listLen(body, "collections") != 1 {
@@ -458,16 +487,31 @@ func TestAgencyMatrix(t *testing.T) {
 			}
 		}
 		// Tiles, decoded, of every layer over Tensta: the police's data only, never an
-		// observation, whoever asks; an agency analyst reads no tiles at all.
+		// observation, whoever asks; an agency analyst reads only the public geography (the
+		// borders and the police's published areas), never a police record.
 		marks := observationMarks(t, svc)
+		publicSeen := map[string]int{}
 		for _, c := range callers {
 			for _, l := range tiles.Layers {
 				for _, zxy := range []string{"10/562/300", "14/9006/4812"} {
 					rec := c.get(t, h, "/tiles/"+l.Name+"/"+zxy+".mvt", nil)
 					switch {
 					case rec.Code == 200:
-						if !c.ID.CanReadData() {
+						public := l.Name == "omraden" || l.Name == "kommuner" || l.Name == "lan" || l.Name == "polisregioner"
+						if !c.ID.CanReadData() && !(public && c.ID.Role == auth.RoleMyndighet) {
 							t.Errorf("%s reads the tile %s/%s", c.ID.Subject, l.Name, zxy)
+						}
+						if !c.ID.CanReadData() {
+							// Only the public layers' own features: no incident, cell or presence.
+							_, ls := tileFeatureCount(t, rec.Body.Bytes(), l.Name)
+							for _, tl := range ls {
+								if tl.Name != l.Name || !public {
+									t.Errorf("%s: tile %s/%s carries the layer %s", c.ID.Subject, l.Name, zxy, tl.Name)
+								}
+							}
+						}
+						if c.ID.Role == auth.RoleMyndighet && public {
+							publicSeen[c.ID.Subject+" "+l.Name]++
 						}
 						noObservationInTile(t, c.ID.Subject+" "+l.Name+"/"+zxy, rec.Body.Bytes(), marks)
 					case rec.Code == http.StatusNoContent, rec.Code == http.StatusForbidden, rec.Code == http.StatusNotFound, rec.Code == http.StatusBadRequest:
@@ -475,6 +519,9 @@ func TestAgencyMatrix(t *testing.T) {
 						t.Errorf("%s: tile %s/%s gave %d", c.ID.Subject, l.Name, zxy, rec.Code)
 					}
 				}
+			}
+			if c.ID.Role == auth.RoleMyndighet && (publicSeen[c.ID.Subject+" kommuner"] == 0 || publicSeen[c.ID.Subject+" lan"] == 0) {
+				t.Errorf("%s: no kommun or län border tile over Tensta (%v)", c.ID.Subject, publicSeen)
 			}
 		}
 		// Exports: the CSV of the summary, the ranking and the lists, and the offline files, carry

@@ -302,6 +302,19 @@ func (s *Server) lagesbildStyle(r *http.Request) map[string]any {
 				"paint": obj{"text-color": map[bool]string{true: "#2f3a44", false: "#55606b"}[pl.rank < 3], "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.3}})
 		}
 	}
+	// A caller sees in the style only the tile layers it may read (an agency analyst: the public
+	// geography), so that a map from it asks for no tile it would be refused.
+	id := identity(r)
+	for name, src := range sources {
+		if !id.CanReadData() && src.(obj)["type"] == "vector" && layerAccess(id, []string{name}) != nil {
+			delete(sources, name)
+		}
+	}
+	layers = slices.DeleteFunc(layers, func(l any) bool {
+		name, ok := l.(obj)["source"].(string)
+		_, kept := sources[name]
+		return ok && !kept
+	})
 	style := obj{
 		"version": 8,
 		"name":    "Lägesbild",

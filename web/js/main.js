@@ -441,7 +441,51 @@ function onMapError(err) {
 
 // ---- loading ------------------------------------------------------------------
 
+// The layers an agency analyst (role myndighet) may see: the public geography and the
+// observations; the rest of the panel (period, list, incidents, presence, the area table) is
+// the police's data and stays hidden, so that the page asks for nothing it would be refused.
+const AGENCY_LAYERS = ['omraden', 'observationer', 'kommuner', 'lan', 'polisregioner'];
+const POLICE_CARDS = ['period-title', 'list-title', 'h3-title', 'presence-title'];
+
+function showPoliceParts(on) {
+  for (const id of POLICE_CARDS) {
+    const card = document.querySelector(`[aria-labelledby="${id}"]`);
+    if (card) card.hidden = !on;
+  }
+  for (const input of document.querySelectorAll('input[data-layer]')) {
+    input.closest('label').hidden = !on && !AGENCY_LAYERS.includes(input.dataset.layer);
+  }
+  document.body.classList.toggle('agency', !on);
+}
+
+async function loadAgency(gen) {
+  setLoading('Laddar kartan …');
+  const [st, lbl] = await Promise.all([api.get('/styles/lagesbild.json'), api.get('/styles/labels.geojson')]);
+  if (gen !== generation) return;
+  style = st;
+  labels = lbl;
+  const meta = style.metadata || {};
+  setClassLabels(meta['lagesbild:classes']);
+  showPoliceParts(false);
+  document.getElementById('side').hidden = true;
+  Object.assign(state.layers, { omraden: true, observationer: true, kommuner: true, lan: true, h3: false, narvaro: false, emerging: false, labels: false });
+  if (!pub.map) {
+    const s = structuredClone(style);
+    if (s.sources.labels) s.sources.labels.data = labels;
+    pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
+    wireMap(pub.map);
+    await new Promise((resolve) => pub.map.once('load', resolve));
+    addObservations(pub.map, meta['lagesbild:agencies']);
+  }
+  if (gen !== generation) return;
+  applyLayers();
+  setLoading('');
+  pub.ready = true;
+}
+
 async function loadAll(gen) {
+  if (me && me.role === 'myndighet') return loadAgency(gen);
+  showPoliceParts(true);
   setLoading('Laddar kartan …');
   const [st, sets, lbl, period] = await Promise.all([
     api.get('/styles/lagesbild.json'), api.get('/api/v1/area-sets'), api.get('/styles/labels.geojson'),
@@ -526,6 +570,7 @@ function reloadAll() {
     loadAll(gen).catch((err) => failed(gen, err));
     return;
   }
+  if (me && me.role === 'myndighet') return; // no area list: its areas are tiles
   loadSet(state.set, gen).catch((err) => failed(gen, err));
 }
 
@@ -688,6 +733,11 @@ function endSession() {
       if (src && src.type === 'vector') map.setLayoutProperty(l.id, 'visibility', 'none');
     }
     map.fitBounds(SWEDEN_BOUNDS, { padding: 16, animate: false });
+    if (document.body.classList.contains('agency')) {
+      // The agency analyst's map has no police layers: the next session builds its own.
+      map.remove();
+      pub.map = null;
+    }
   }
 }
 

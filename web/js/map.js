@@ -14,7 +14,7 @@ export const AREA_LAYERS = ['areas-fill', 'areas-point'];
 
 // The switchable layer groups and the map layers in each.
 export const LAYER_GROUPS = {
-  omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left'],
+  omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left', 'omraden-fill', 'omraden-line'],
   h3: ['h3-fill', 'h3-atleast'],
   narvaro: ['narvaro-operation', 'narvaro-office'],
   emerging: ['emerging-fill'],
@@ -35,10 +35,17 @@ function pageStyle(style, origin) {
   const areaFill = layerOf(st, 'omraden-fill');
   const areaLine = layerOf(st, 'omraden-line');
   const kommunLabel = layerOf(st, 'label-kommun');
-  st.layers = st.layers.filter((l) => l.source !== 'omraden');
-  delete st.sources.omraden;
+  // A style without the police's layers (an agency analyst's) keeps the areas as tiles: the
+  // page loads no area list for it.
+  const police = Boolean(st.sources.h3);
+  if (police) {
+    st.layers = st.layers.filter((l) => l.source !== 'omraden');
+    delete st.sources.omraden;
+  } else {
+    areaFill.paint['fill-opacity'] = 0.25;
+  }
   for (const id of ['h3', 'narvaro']) {
-    st.sources[id] = { type: 'vector', tiles: [`${origin}/tiles/${id}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 };
+    if (st.sources[id]) st.sources[id] = { type: 'vector', tiles: [`${origin}/tiles/${id}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 };
   }
   if (st.sources.emerging) st.sources.emerging = { type: 'vector', tiles: [`${origin}/tiles/emerging/{z}/{x}/{y}.mvt`], minzoom: 5, maxzoom: 16 };
   for (const id of ['kommuner', 'lan', 'polisregioner']) {

@@ -103,12 +103,6 @@ export function createSession({ onStart, onEnd, onUnavailable, onError }) {
       onError(`Din roll (${roleLabel(body.role)}) har inte tillgång till kartans uppgifter.`);
       return;
     }
-    if (body.role === 'myndighet') {
-      // The map's layers are the police's data; an agency analyst reads its observations
-      // through the OGC API (the page asks for nothing the role may not read).
-      onError('Kartan visar Polisens uppgifter. Som myndighetsanalytiker når du din myndighets observationer och dem som delas med er genom OGC-tjänsten: /ogc/collections/observationer/items.');
-      return;
-    }
     onStart(body, { focusMap });
   }
 

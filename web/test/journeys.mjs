@@ -1114,21 +1114,50 @@ try {
   }
 
   step('agency analyst');
-  // An analyst of another agency (role myndighet) reads observations through the OGC API, not
-  // the police's map layers: the page says so and asks for nothing the role may not read.
+  // An analyst of another agency (role myndighet) lands on the map with the public geography
+  // (borders, the police's published areas) and the observations it may see, and the page asks
+  // for nothing the role may not read: no incidents, cells, presence, summaries (no 403).
   if (!env.LAGESBILD_AGENCY_USER) {
     result.skipped.push('the agency analyst (LAGESBILD_AGENCY_USER not set)');
   } else {
     const actx = await newContext();
     const apage = await actx.newPage();
     const aw = watch(apage, 'agency');
-    await login(apage, aw, env.LAGESBILD_AGENCY_USER, env.LAGESBILD_AGENCY_PASSWORD).catch(() => {});
-    await apage.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: TIMEOUT });
-    const amsg = await apage.textContent('#error');
-    const asked = await lb(apage, () => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
-      .filter((x) => x.startsWith('/api/') || x.startsWith('/tiles') || x.startsWith('/styles')));
-    check('agency analyst: the page points to the OGC observations and asks for no police data (no 403)',
-      amsg.includes('/ogc/collections/observationer/items') && asked.every((x) => x === '/api/v1/me' || x === '/api/v1/session'), `${amsg}; ${asked}`);
+    await login(apage, aw, env.LAGESBILD_AGENCY_USER, env.LAGESBILD_AGENCY_PASSWORD);
+    await lb(apage, () => window.lagesbild.map.jumpTo({ center: [17.91, 59.395], zoom: 12.2 }));
+    await waitIdle(apage);
+    await apage.waitForSelector('.observationer-ctrl', { timeout: TIMEOUT });
+    const aview = await lb(apage, () => {
+      const m = window.lagesbild.map;
+      const vis = (id) => Boolean(m.getLayer(id)) && m.getLayoutProperty(id, 'visibility') !== 'none';
+      return {
+        layers: [...document.querySelectorAll('input[data-layer]')].filter((i) => !i.closest('label').hidden).map((i) => i.dataset.layer).sort(),
+        on: ['omraden-line', 'kommun-line', 'lan-line', 'observationer'].filter(vis),
+        police: Object.keys(m.getStyle().sources).filter((s) => ['h3', 'narvaro', 'emerging'].includes(s)),
+        areas: m.queryRenderedFeatures({ layers: ['omraden-line'] }).length,
+        obs: m.queryRenderedFeatures({ layers: ['observationer'] }).map((f) => f.properties),
+        asked: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+          .filter((x) => x.startsWith('/api/') || x.startsWith('/tiles') || x.startsWith('/styles')),
+      };
+    });
+    const apolice = aview.asked.filter((x) => /^\/tiles\/(h3|narvaro|emerging|handelser)|^\/api\/v1\/(areas|area-sets|period|summaries|priority|regions)/.test(x));
+    check('agency analyst: the map opens with borders, area outlines and the observations, and the layer panel offers only those',
+      JSON.stringify(aview.layers) === JSON.stringify(['kommuner', 'lan', 'observationer', 'omraden', 'polisregioner']) &&
+      aview.on.length === 4 && aview.police.length === 0 && aview.areas > 0, JSON.stringify({ ...aview, obs: aview.obs.length, asked: undefined }));
+    check('agency analyst: own and shared records drawn, each naming its owner and basis; no police data asked for (no 403)',
+      aview.obs.length > 0 && aview.obs.every((p) => p.agency && p.basis) && apolice.length === 0, `${aview.obs.length} records; asked ${apolice}`);
+    const aobs = await apage.evaluate(() => {
+      const m = window.lagesbild.map;
+      const f = m.queryRenderedFeatures({ layers: ['observationer'] })[0];
+      const p = m.project(f.geometry.coordinates);
+      const r = m.getCanvas().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y, agency: f.properties.agency_name || f.properties.agency, basis: f.properties.basis };
+    });
+    await apage.mouse.click(aobs.x, aobs.y);
+    await apage.waitForSelector('.obs-popup', { timeout: TIMEOUT });
+    const apop = await apage.textContent('.obs-popup');
+    check('agency analyst: a record\'s popup names its owner and the decision it is shared under', apop.includes(aobs.agency) && apop.includes(aobs.basis), apop);
+    await shot(apage, 'agency');
     await actx.close();
   }
 
