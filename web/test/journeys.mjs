@@ -221,6 +221,7 @@ async function shot(page, name, show = null) {
     if (s) s.scrollTop = 0;
     const e = sel && document.querySelector(sel);
     if (e) e.scrollIntoView({ block: 'center' });
+    if (document.scrollingElement) document.scrollingElement.scrollTop = 0; // the side bar only, not the page
   }, show);
   await page.screenshot({ path: `${shots}/${name}.png` });
 }
