@@ -31,7 +31,12 @@ func (s *Server) routes() http.Handler {
 
 	// The analysts' API: not for gis tokens (they read tiles and OGC API) nor admins.
 	analyst := s.allow(func(id auth.Identity) bool { return id.CanReadSummaries() }, "read areas, summaries or reports")
+	// JSON answers are gzipped for a client that asks (the areas' polygons, the summaries, the
+	// style and its labels, OGC items); tiles carry their own Content-Encoding and are left alone.
+	jsonGzip := middleware.Compress(5, "application/json", "application/geo+json", "application/schema+json",
+		"application/vnd.oai.openapi+json")
 	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(jsonGzip)
 		if s.Auth != nil {
 			r.Post("/session", s.handle(s.handleLogin))
 			r.Delete("/session", s.handle(s.handleLogout))
@@ -81,6 +86,7 @@ func (s *Server) routes() http.Handler {
 	})
 
 	r.Group(func(r chi.Router) {
+		r.Use(jsonGzip)
 		r.Use(cors) // before authentication: a CORS preflight carries no credentials
 		r.Use(s.authenticated)
 		r.Use(s.audited)

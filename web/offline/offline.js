@@ -23,6 +23,27 @@
   }
 
   // The layers of the export, drawn without labels (no glyphs are needed offline).
+  // credits turns the archive's attribution (one "Källa: …" per layer, joined with "; ") into
+  // one line: the sources once each after a single "Källa:", then the other notes.
+  function credits(text) {
+    var sources = [];
+    var notes = [];
+    String(text || '').split(';').forEach(function (part) {
+      part = part.trim();
+      if (!part) return;
+      var m = /^Källa:\s*(.*)$/.exec(part);
+      if (!m) {
+        if (notes.indexOf(part) < 0) notes.push(part);
+        return;
+      }
+      m[1].split(',').forEach(function (src) {
+        src = src.trim();
+        if (src && sources.indexOf(src) < 0) sources.push(src);
+      });
+    });
+    return (sources.length ? ['Källa: ' + sources.join(', ')] : []).concat(notes).join('; ');
+  }
+
   function style(url, header, layers) {
     var has = function (id) { return layers.indexOf(id) >= 0; };
     var src = { type: 'vector', tiles: [url + '/{z}/{x}/{y}'], minzoom: header.minZoom, maxzoom: header.maxZoom,
@@ -53,6 +74,7 @@
 
   function open(file) {
     $('error').hidden = true;
+    $('file-name').textContent = file.name;
     document.body.dataset.state = 'loading';
     var archive = new pmtiles.PMTiles(new pmtiles.FileSource(file));
     Promise.all([archive.getHeader(), archive.getMetadata()]).then(function (r) {
@@ -72,7 +94,7 @@
       if (map) map.remove();
       map = new maplibregl.Map({ container: 'map', style: style('pmtiles://' + file.name, header, layers),
         bounds: [[header.minLon, header.minLat], [header.maxLon, header.maxLat]], fitBoundsOptions: { padding: 20 },
-        attributionControl: { customAttribution: meta.attribution || '' } });
+        attributionControl: { customAttribution: credits(meta.attribution) } });
       map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
       window.offlineMap = map; // for the browser test (web/test/offline.mjs)
       map.once('idle', function () {

@@ -52,13 +52,14 @@ const browser = await chromium.launch({
 // Per page: problems (console errors after the login, page errors, HTTP
 // errors outside the allowed ones) and the bytes fetched.
 function watch(page, label) {
-  const w = { loggedIn: false, allowHTTP: () => false, bytes: 0, requests: 0, owned: new Map() };
+  const w = { loggedIn: false, allowHTTP: () => false, bytes: 0, requests: 0, owned: new Map(), kinds: {}, plain: new Set(), urls: new Map() };
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     // The browser logs every failed fetch as a console error; the 401 of
     // /api/v1/me before the login is the page asking whether anyone is logged in.
     if (!w.loggedIn) return;
     if (/status of (401|503)/.test(m.text()) && w.allowHTTP()) return;
+    if (w.allowConsole && w.allowConsole(m.text())) return;
     result.problems.push(`${label}: console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => result.problems.push(`${label}: page error: ${e.message}`));
@@ -77,7 +78,20 @@ function watch(page, label) {
     w.requests++;
     try {
       const sizes = await req.sizes();
-      w.bytes += sizes.responseBodySize + sizes.responseHeadersSize;
+      const n = sizes.responseBodySize + sizes.responseHeadersSize;
+      w.bytes += n;
+      // What the first view's bytes are: by kind of file, the text answers sent without gzip,
+      // and the same URL asked for twice.
+      const kind = (url.pathname.match(/^\/(vendor|fonts|basemap|tiles|api|styles|ogc)\//) || [null, 'own'])[1];
+      const k = w.kinds[kind] || (w.kinds[kind] = { requests: 0, bytes: 0 });
+      k.requests++;
+      k.bytes += n;
+      const type = resp.headers()['content-type'] || '';
+      if (st === 200 && sizes.responseBodySize > 1024 && /json|javascript|css|html|svg/.test(type) && !/gzip|br|zstd/.test(resp.headers()['content-encoding'] || '')) {
+        w.plain.add(`${url.pathname} (${sizes.responseBodySize} B)`);
+      }
+      const key = `${req.method()} ${url.pathname}${url.search}`;
+      w.urls.set(key, (w.urls.get(key) || 0) + 1);
     } catch { /* page closed */ }
     if (st === 200 && /^\/(js\/.*\.js|[a-z]+\.css)$/.test(url.pathname)) {
       try {
@@ -199,9 +213,16 @@ const screenPoint = (page, lngLat) => lb(page, (ll) => {
   return { x: r.left + p.x, y: r.top + p.y };
 }, lngLat);
 
-// shot saves a screenshot of the journey with the side bar scrolled to its top.
-async function shot(page, name) {
-  await page.evaluate(() => { const s = document.getElementById('sidebar'); if (s) s.scrollTop = 0; });
+// shot saves a screenshot of the journey with the side bar scrolled to its top, or (with
+// show, a selector) to that element.
+async function shot(page, name, show = null) {
+  await page.evaluate((sel) => {
+    const s = document.getElementById('sidebar');
+    if (s) s.scrollTop = 0;
+    const e = sel && document.querySelector(sel);
+    if (e) e.scrollIntoView({ block: 'center' });
+    if (document.scrollingElement) document.scrollingElement.scrollTop = 0; // the side bar only, not the page
+  }, show);
   await page.screenshot({ path: `${shots}/${name}.png` });
 }
 
@@ -228,6 +249,9 @@ try {
   result.bench.loginToTableMs = Date.now() - tClick;
   result.bench.firstViewBytes = w.bytes;
   result.bench.firstViewRequests = w.requests;
+  result.bench.firstViewByKind = structuredClone(w.kinds);
+  result.bench.firstViewUncompressed = [...w.plain];
+  result.bench.firstViewRepeated = [...w.urls].filter(([, n]) => n > 1).map(([u, n]) => `${u} ×${n}`);
 
   await shot(page, 'analyst-sweden');
   const stubTable = await isStub(page, '/js/table.js');
@@ -960,7 +984,7 @@ try {
   sc = await scroll();
   check('tablet: no horizontal scroll with the drawer open', sc.sw <= sc.cw, JSON.stringify(sc));
   await waitIdle(tpage);
-  await shot(tpage, 'tablet');
+  await shot(tpage, 'tablet-drawer');
   await tctx.close();
 
   step('regional');
@@ -1109,7 +1133,7 @@ try {
       check('emerging: hovering a cell names its category in Swedish and its trend test', etip.includes(elabel) && etip.includes('Mann–Kendall'), etip);
     }
     await rpage.mouse.move(5, 5);
-    await shot(rpage, 'emerging');
+    await shot(rpage, 'emerging', '#emerging-legend');
     await rctx.close();
   }
 
@@ -1227,6 +1251,67 @@ try {
   check('an operator\'s basemap: its layer first, no offline land, the areas and cells drawn over it', bLayers[0] === 'operator-background' &&
     !bLayers.includes('land') && JSON.stringify(await renderedAreas(bpage)) === JSON.stringify(bIds), `${bLayers.slice(0, 4)}`);
   await bctx.close();
+
+  step('loading, empty and error states');
+  // While the first answers are under way the page says so in Swedish; a list year with no
+  // areas in the caller's scope says so instead of an empty map and table; a summary the server
+  // fails to give leaves a Swedish message and a retry button in the panel, not a blank panel.
+  // The delays and the empty or failing answers are Playwright routes of 127.0.0.1 requests.
+  const sctx = await newContext();
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await sctx.route('**/api/v1/area-sets', async (route) => { await held; await route.fallback(); });
+  const spage = await sctx.newPage();
+  const sw = watch(spage, 'states');
+  await spage.goto(base, { waitUntil: 'domcontentloaded' });
+  await spage.waitForSelector('#login-form', { state: 'visible', timeout: TIMEOUT });
+  await spage.fill('#login-username', env.LAGESBILD_NATIONAL_USER);
+  await spage.fill('#login-password', env.LAGESBILD_NATIONAL_PASSWORD);
+  sw.loggedIn = true;
+  await spage.click('#login-submit');
+  await spage.waitForSelector('#loading', { state: 'visible', timeout: TIMEOUT });
+  const sload = await lb(spage, () => ({ text: document.getElementById('loading').textContent, busy: document.body.classList.contains('loading') }));
+  check('states: while the data loads the page says so in Swedish', /^Laddar kartan/.test(sload.text) && sload.busy, JSON.stringify(sload));
+  await shot(spage, 'loading');
+  release();
+  await waitReady(spage);
+  await waitTable(spage);
+  check('states: the loading note goes when the data is there', await lb(spage, () => document.getElementById('loading').hidden && !document.body.classList.contains('loading')));
+
+  // A list year with none of the caller's areas (an LPO chief's list of a year before the
+  // area existed): the API's answer is an empty collection.
+  const emptyYear = await lb(spage, () => [...document.querySelectorAll('#set-select option')].map((o) => o.value).find((v) => v !== window.lagesbild.set));
+  await sctx.route(`**/api/v1/areas?set=${emptyYear}`, (route) => route.fulfill({ status: 200, contentType: 'application/geo+json', body: JSON.stringify({ type: 'FeatureCollection', features: [] }) }));
+  await spage.selectOption('#set-select', emptyYear);
+  await spage.waitForFunction((y) => window.lagesbild.set === y && !document.getElementById('empty').hidden, emptyYear, { timeout: TIMEOUT });
+  await waitTable(spage);
+  const sempty = await lb(spage, () => ({ note: document.getElementById('empty').textContent, shown: !document.getElementById('empty').hidden }));
+  check('states: a list year with no areas in scope says so on the map', sempty.shown && sempty.note.includes(`inga områden i ${emptyYear} års lista`), JSON.stringify(sempty));
+  await shot(spage, 'empty');
+  await sctx.unroute(`**/api/v1/areas?set=${emptyYear}`);
+
+  // A failing summary: HTTP 500 from the server for the area panel.
+  const sset = await lb(spage, () => [...document.querySelectorAll('#set-select option')].map((o) => o.value).sort().pop());
+  await spage.selectOption('#set-select', sset);
+  await spage.waitForFunction((y) => window.lagesbild.set === y && window.lagesbild.ready && document.getElementById('empty').hidden, sset, { timeout: TIMEOUT });
+  const sarea = (await api(spage, `/api/v1/areas?set=${sset}`)).body.features[0].id;
+  sw.allowHTTP = (st, u) => st === 500 && u && /\/summary$/.test(u.pathname);
+  sw.allowConsole = (text) => /status of 500/.test(text);
+  await sctx.route('**/api/v1/areas/*/summary*', (route) => route.fulfill({ status: 500, contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'internal', message: 'internal error' } }) }));
+  await lb(spage, (id) => window.lagesbild.selectArea(id), sarea);
+  await waitPanel(spage, sarea);
+  const serr = await lb(spage, () => {
+    const p = document.getElementById('area-panel');
+    const a = p.querySelector('[role=alert]');
+    return { text: a ? a.textContent : '', retry: Boolean(p.querySelector('.lb-error-state button')) };
+  });
+  check('states: a failing summary leaves a Swedish message and a retry in the panel', serr.text.includes('Ett fel uppstod hos servern') && serr.retry, JSON.stringify(serr));
+  await sctx.unroute('**/api/v1/areas/*/summary*');
+  await spage.click('#area-panel .lb-error-state button');
+  await spage.waitForFunction(() => { const p = document.getElementById('area-panel'); return p.dataset.ready === 'true' && !p.dataset.error; }, null, { timeout: TIMEOUT });
+  check('states: the retry fetches the summary again', await lb(spage, () => !document.querySelector('#area-panel [role=alert]')));
+  await sctx.close();
 
   step('outage');
   // ---- outage (last: the Go test stops the database) ---------------------------
