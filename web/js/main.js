@@ -455,7 +455,11 @@ function showPoliceParts(on) {
   for (const input of document.querySelectorAll('input[data-layer]')) {
     input.closest('label').hidden = !on && !AGENCY_LAYERS.includes(input.dataset.layer);
   }
+  // The areas are coloured by class only: the indicators are the police's summaries.
+  els.colorBy.hidden = !on;
+  document.querySelector('label[for="color-by"]').hidden = !on;
   document.body.classList.toggle('agency', !on);
+  if (on) els.search.placeholder = searchPlaceholder;
 }
 
 async function loadAgency(gen) {
@@ -467,6 +471,10 @@ async function loadAgency(gen) {
   const meta = style.metadata || {};
   setClassLabels(meta['lagesbild:classes']);
   showPoliceParts(false);
+  renderClassLegend(els.legend, meta['lagesbild:classes'] || [], null);
+  // No area list to search: the kommun names only.
+  search.setIndex([], labels.features.filter((f) => f.properties.kind === 'kommun'));
+  els.search.placeholder = 'Sök kommun (/)';
   document.getElementById('side').hidden = true;
   Object.assign(state.layers, { omraden: true, observationer: true, kommuner: true, lan: true, h3: false, narvaro: false, emerging: false, labels: false });
   if (!pub.map) {
@@ -658,6 +666,7 @@ const playback = createPlayback({ play: els.play, prev: els.prev, next: els.next
 
 createDrawer({ onResize: () => { if (pub.map) pub.map.resize(); } });
 
+const searchPlaceholder = els.search.placeholder;
 search = createSearch(els.search, els.searchResults, {
   onPick: (hit) => {
     const map = pub.map;
