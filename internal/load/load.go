@@ -343,6 +343,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		wg.Wait()
 		rep.Warmup, rep.WarmupElapsed = warm.eps["tile (cold, warm-up)"], time.Since(warmStart)
 	}
+	logf("run: %d clients for %s after a warm-up of %.1f s", cfg.Clients, cfg.Duration, rep.WarmupElapsed.Seconds())
 
 	rec := &recorder{eps: map[string]*Endpoint{}}
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
