@@ -462,6 +462,18 @@ function showPoliceParts(on) {
   if (on) els.search.placeholder = searchPlaceholder;
 }
 
+// ensureMap creates the map from the service's style once a session, with the label points and
+// the agencies' observations layer (observations.js).
+async function ensureMap(meta) {
+  if (pub.map) return;
+  const s = structuredClone(style);
+  if (s.sources.labels) s.sources.labels.data = labels;
+  pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
+  wireMap(pub.map);
+  await new Promise((resolve) => pub.map.once('load', resolve));
+  addObservations(pub.map, meta['lagesbild:agencies']);
+}
+
 async function loadAgency(gen) {
   setLoading('Laddar kartan …');
   const [st, lbl] = await Promise.all([api.get('/styles/lagesbild.json'), api.get('/styles/labels.geojson')]);
@@ -477,14 +489,7 @@ async function loadAgency(gen) {
   els.search.placeholder = 'Sök kommun (/)';
   document.getElementById('side').hidden = true;
   Object.assign(state.layers, { omraden: true, observationer: true, kommuner: true, lan: true, h3: false, narvaro: false, emerging: false, labels: false });
-  if (!pub.map) {
-    const s = structuredClone(style);
-    if (s.sources.labels) s.sources.labels.data = labels;
-    pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
-    wireMap(pub.map);
-    await new Promise((resolve) => pub.map.once('load', resolve));
-    addObservations(pub.map, meta['lagesbild:agencies']);
-  }
+  await ensureMap(meta);
   if (gen !== generation) return;
   applyLayers();
   setLoading('');
@@ -527,14 +532,7 @@ async function loadAll(gen) {
   renderAgencies(els.agency, els.presenceLegend, meta['lagesbild:agencies'] || [], state.agencies);
   fillColorSelect(els.colorBy, state.color);
 
-  if (!pub.map) {
-    const s = structuredClone(style);
-    if (s.sources.labels) s.sources.labels.data = labels;
-    pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
-    wireMap(pub.map);
-    await new Promise((resolve) => pub.map.once('load', resolve));
-    addObservations(pub.map, meta['lagesbild:agencies']); // the agencies' observations (observations.js)
-  }
+  await ensureMap(meta);
   applyLayers();
   if (gen !== generation) return;
   panel = createAreaPanel(els.panes.panel, {
