@@ -38,6 +38,13 @@ func newMetrics(db *postgis.DB, ts *tiles.Service, authSvc *auth.Service) *metri
 	return m
 }
 
+// itemCacheStats reports the server's cache of OGC API items pages to the metrics.
+type itemCacheStats struct{ api *httpapi.Server }
+
+func (c itemCacheStats) CacheStats() (hits, misses int64, entries int, bytes int64) {
+	return c.api.ItemCacheStats()
+}
+
 // startAdmin serves /metrics and Go's profiles (/debug/pprof/) on addr, an address of its own
 // (the public listener never serves them), and prints where. The returned function stops it. An
 // empty addr serves nothing.

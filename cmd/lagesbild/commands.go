@@ -145,6 +145,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	// Timeouts, body deadlines and the connection cap: httpapi.Limits (README, "Limits").
 	srv := api.HTTPServer()
 	srv.Handler = m.Instrument(srv.Handler)
+	m.WatchOGCItems(itemCacheStats{api}) // after HTTPServer, which builds the cache
 	defer api.Close()
 	ln = api.Listener(ln)
 	url := "http://" + ln.Addr().String() + "/"

@@ -48,7 +48,11 @@ type Server struct {
 	Limits Limits
 	// Samverkan is the joint lägesbild (decisions, observations, disclosure log); nil disables it.
 	Samverkan *samverkan.Service
+	// ItemCacheBytes bounds the cache of OGC API items pages (ogc_cache.go) by their estimated
+	// size: 0 takes 32 MiB, a negative value keeps no pages.
+	ItemCacheBytes int64
 
+	items   *itemCache // the cache under Features, once Handler has built it
 	logins  *loginFailures
 	rejects *rejectFiles
 }
@@ -128,6 +132,10 @@ func (s *Server) Listener(ln net.Listener) net.Listener {
 func (s *Server) Handler() http.Handler {
 	if s.logins == nil {
 		s.logins, s.rejects = &loginFailures{}, &rejectFiles{}
+	}
+	s.Features = withItemCache(s.Features, s.ItemCacheBytes) // OGC items pages (ogc_cache.go)
+	if c, ok := s.Features.(*itemCache); ok {
+		s.items = c
 	}
 	s.Features = withEmerging(s.Features, s.Analysis) // the emerging-<region> collections (ogc_emerging.go)
 	return s.routes()

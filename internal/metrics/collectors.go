@@ -6,7 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// TileCache is what the tile service reports about its cache.
+// TileCache is what the tile service (and the cache of OGC API items pages) reports about its
+// cache.
 type TileCache interface {
 	// CacheStats returns the lookups that hit and missed since the start, and what is held.
 	CacheStats() (hits, misses int64, entries int, bytes int64)
@@ -15,21 +16,32 @@ type TileCache interface {
 // WatchTiles reports tc's cache: hits and misses (the hit ratio over a window is
 // rate(hits) / (rate(hits) + rate(misses))), the ratio since the start, entries and bytes.
 func (m *Registry) WatchTiles(tc TileCache) {
-	m.reg.MustRegister(&tileCollector{tc: tc,
-		hits:    prometheus.NewDesc("lagesbild_tile_cache_hits_total", "Tile lookups answered from the in-process cache.", nil, nil),
-		misses:  prometheus.NewDesc("lagesbild_tile_cache_misses_total", "Tile lookups that had to render.", nil, nil),
-		ratio:   prometheus.NewDesc("lagesbild_tile_cache_hit_ratio", "Hits over lookups since the start (0 before the first lookup).", nil, nil),
-		entries: prometheus.NewDesc("lagesbild_tile_cache_entries", "Tiles held in the cache.", nil, nil),
-		bytes:   prometheus.NewDesc("lagesbild_tile_cache_bytes", "Bytes of gzipped tiles held in the cache.", nil, nil),
-	})
+	m.reg.MustRegister(newCacheCollector(tc, "lagesbild_tile_cache", "Tile lookups", "Tiles", "Bytes of gzipped tiles"))
 }
 
-type tileCollector struct {
+// WatchOGCItems reports the cache of OGC API items pages as WatchTiles does the tiles'
+// (lagesbild_ogc_items_cache_*); bytes are the pages' estimated size in memory.
+func (m *Registry) WatchOGCItems(c TileCache) {
+	m.reg.MustRegister(newCacheCollector(c, "lagesbild_ogc_items_cache", "OGC API items lookups", "Items pages",
+		"Estimated bytes of the items pages"))
+}
+
+func newCacheCollector(tc TileCache, prefix, lookups, things, bytes string) *cacheCollector {
+	return &cacheCollector{tc: tc,
+		hits:    prometheus.NewDesc(prefix+"_hits_total", lookups+" answered from the in-process cache.", nil, nil),
+		misses:  prometheus.NewDesc(prefix+"_misses_total", lookups+" that had to read or render.", nil, nil),
+		ratio:   prometheus.NewDesc(prefix+"_hit_ratio", "Hits over lookups since the start (0 before the first lookup).", nil, nil),
+		entries: prometheus.NewDesc(prefix+"_entries", things+" held in the cache.", nil, nil),
+		bytes:   prometheus.NewDesc(prefix+"_bytes", bytes+" held in the cache.", nil, nil),
+	}
+}
+
+type cacheCollector struct {
 	tc                                  TileCache
 	hits, misses, ratio, entries, bytes *prometheus.Desc
 }
 
-func (c *tileCollector) Describe(ch chan<- *prometheus.Desc) {
+func (c *cacheCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.hits
 	ch <- c.misses
 	ch <- c.ratio
@@ -37,7 +49,7 @@ func (c *tileCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.bytes
 }
 
-func (c *tileCollector) Collect(ch chan<- prometheus.Metric) {
+func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	hits, misses, entries, bytes := c.tc.CacheStats()
 	ratio := 0.0
 	if hits+misses > 0 {

@@ -21,6 +21,7 @@ func (tileStats) CacheStats() (int64, int64, int, int64) { return 3, 1, 2, 2048 
 func TestRegistry(t *testing.T) {
 	m := metrics.New("v-test")
 	m.WatchTiles(tileStats{})
+	m.WatchOGCItems(tileStats{})
 	m.WatchAuditQueue(func() int { return 7 })
 	m.WatchPools(func() []metrics.PoolStat {
 		return []metrics.PoolStat{{Pool: "reader", Idle: 2, Acquired: 1, Max: 8, Acquires: 10},
@@ -51,6 +52,7 @@ func TestRegistry(t *testing.T) {
 		`lagesbild_http_requests_in_flight 0`,
 		`lagesbild_tile_cache_hits_total 3`, `lagesbild_tile_cache_misses_total 1`, `lagesbild_tile_cache_hit_ratio 0.75`,
 		`lagesbild_tile_cache_entries 2`, `lagesbild_tile_cache_bytes 2048`,
+		`lagesbild_ogc_items_cache_hits_total 3`, `lagesbild_ogc_items_cache_misses_total 1`, `lagesbild_ogc_items_cache_bytes 2048`,
 		`lagesbild_audit_queue_rows 7`, `lagesbild_audit_spool_rows 5`,
 		`lagesbild_db_pool_connections{pool="reader",state="acquired"} 1`, `lagesbild_db_pool_acquires_total{pool="reader"} 10`,
 		`lagesbild_db_replica_up{pool="replica-1"} 0`, `lagesbild_db_replica_fallbacks_total{pool="replica-1",reason="behind"} 4`,
