@@ -32,7 +32,7 @@ web-deps:
 	fi
 
 test: deps-test web-deps tidy-check lint
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) --no-print-directory fuzz-short
 
 # A short run of every fuzz target; `make fuzz` runs each for FUZZTIME.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 // journey stops that cluster to see the outage message. Screenshots go to
 // $LAGESBILD_SCREENSHOT_DIR, else var/screenshots; timings are logged for docs/benchmarks.md,
 // never asserted.
+// journeyStall is how long one journey step may go without a line before it counts as a hang.
+const journeyStall = 5 * time.Minute
+
 func TestBrowserJourneys(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		t.Skip("TEST_DATABASE_URL set: the outage journey needs a managed cluster of its own")
@@ -55,8 +59,32 @@ func TestBrowserJourneys(t *testing.T) {
 		shots, _ = filepath.Abs("../../var/screenshots")
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	// The journeys take 2-6 minutes on an idle machine and far longer on a busy one; what is
+	// bounded is silence: every step prints a STEP line, and a step that stays silent for
+	// journeyStall is taken for a hang and killed (the overall bound only catches a runaway).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
+	progress := make(chan struct{}, 1)
+	stalled := make(chan string, 1)
+	go func() {
+		timer := time.NewTimer(journeyStall)
+		defer timer.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-progress:
+				if !ok {
+					return
+				}
+				timer.Reset(journeyStall)
+			case <-timer.C:
+				stalled <- fmt.Sprintf("no progress for %s", journeyStall)
+				cancel()
+				return
+			}
+		}
+	}()
 	cmd := exec.CommandContext(ctx, "node", script, base, shots)
 	cmd.Dir = filepath.Dir(script)
 	// Passwords through the environment, not argv.
@@ -83,8 +111,17 @@ func TestBrowserJourneys(t *testing.T) {
 	stopped := false
 	lines := bufio.NewScanner(stdout)
 	lines.Buffer(make([]byte, 1<<20), 1<<20)
+	step := ""
 	for lines.Scan() {
 		line := lines.Text()
+		select {
+		case progress <- struct{}{}:
+		default:
+		}
+		if name, ok := strings.CutPrefix(line, "STEP "); ok {
+			step = name
+			continue
+		}
 		if line == "STOP_DB" {
 			// The outage journey: the database goes away under a logged-in page.
 			if err := pgmanaged.StopDataDir(ctx, dir, nil); err != nil {
@@ -97,6 +134,12 @@ func TestBrowserJourneys(t *testing.T) {
 		last = line
 	}
 	waitErr := cmd.Wait()
+	close(progress)
+	select {
+	case why := <-stalled:
+		t.Fatalf("journeys.mjs killed in step %q: %s\n%s", step, why, stderr.String())
+	default:
+	}
 	var res struct {
 		OK       bool           `json:"ok"`
 		Checks   []string       `json:"checks"`

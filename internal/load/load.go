@@ -8,6 +8,7 @@ package load
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -156,7 +157,23 @@ func (c *client) do(ctx context.Context, name, method, path string, body []byte)
 		return 0, nil
 	}
 	c.rec.add(name, time.Since(start), resp.StatusCode, int64(len(b)), err)
+	if err == nil && resp.Header.Get("Content-Encoding") == "gzip" {
+		// The transport does not decompress (the load asks for gzip itself, as browsers do, and
+		// counts the bytes on the wire); the callers that read the body get it decompressed.
+		b, err = gunzip(b)
+		if err != nil {
+			return 0, nil
+		}
+	}
 	return resp.StatusCode, b
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 func (c *client) login(ctx context.Context, name string) error {
@@ -326,6 +343,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		wg.Wait()
 		rep.Warmup, rep.WarmupElapsed = warm.eps["tile (cold, warm-up)"], time.Since(warmStart)
 	}
+	logf("run: %d clients for %s after a warm-up of %.1f s", cfg.Clients, cfg.Duration, rep.WarmupElapsed.Seconds())
 
 	rec := &recorder{eps: map[string]*Endpoint{}}
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)

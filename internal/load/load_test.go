@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -42,7 +43,15 @@ func TestRun(t *testing.T) {
 			logins.Add(1)
 			http.SetCookie(w, &http.Cookie{Name: "s", Value: "1", Path: "/"})
 		case r.URL.Path == "/api/v1/areas":
-			_, _ = w.Write([]byte(`{"features":[{"id":"2025-SO1","properties":{"id":"2025-SO1"}}]}`))
+			// Gzipped, as the server answers JSON to a client that accepts it: the list of
+			// areas must still be read (the run failed at its setup when it was not).
+			if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+				t.Error("the load asks for gzip, as browsers do")
+			}
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			_, _ = zw.Write([]byte(`{"features":[{"id":"2025-SO1","properties":{"id":"2025-SO1"}}]}`))
+			_ = zw.Close()
 		case strings.HasPrefix(r.URL.Path, "/tiles/"):
 			if tiles.Add(1)%10 == 0 {
 				http.Error(w, "boom", http.StatusServiceUnavailable)

@@ -2,6 +2,7 @@ package summary
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,63 +33,103 @@ type listKey struct {
 	area     string // the Part of one area's summary (Service.areas); empty: the whole list
 }
 
-type listEntry struct {
+type listEntry[V any] struct {
 	ready chan struct{} // closed when data and err are set
-	data  *listData
+	data  V
 	err   error
+	// waiters counts the requests waiting for the computation; when the last one has gone it
+	// is cancelled (cancel) and dropped, so a client that leaves stops the work only if no one
+	// else waits for it.
+	waiters int
+	cancel  context.CancelFunc
 }
 
-// listCache holds computed lists, oldest first out. Concurrent requests for one key wait for the
-// first one's computation instead of repeating it. A listData is never changed once computed.
-type listCache struct {
+// computeTimeout bounds a shared computation, which runs apart from any one request's context.
+const computeTimeout = 60 * time.Second
+
+// flightCache holds computed values, oldest first out. Concurrent requests for one key share
+// one computation (a flight) instead of repeating it: it runs in a context of its own (the
+// first request's values, such as its identity, without its cancellation), so one client
+// leaving does not fail the others, and its outcome, a failure too, goes to every request that
+// waited for it. Failures are not kept. A value is never changed once computed.
+type flightCache[V any] struct {
 	mu      sync.Mutex
 	max     int
-	entries map[listKey]*listEntry
+	entries map[listKey]*listEntry[V]
 	order   []listKey // insertion order
 }
 
-func newListCache(max int) *listCache {
-	return &listCache{max: max, entries: map[listKey]*listEntry{}}
+// listCache holds computed lists (and the parts of lists computed for one area).
+type listCache = flightCache[*listData]
+
+func newListCache(max int) *listCache { return newFlightCache[*listData](max) }
+
+func newFlightCache[V any](max int) *flightCache[V] {
+	return &flightCache[V]{max: max, entries: map[listKey]*listEntry[V]{}}
 }
 
-// get returns the list of key, computing it with compute when it is not cached. Failures are
-// not kept.
-func (c *listCache) get(ctx context.Context, key listKey, compute func() (*listData, error)) (*listData, error) {
+// get returns the value of key, computing it with compute when it is neither cached nor being
+// computed. Requests with the same key must be entitled to the same value (the key holds the
+// caller's scope).
+func (c *flightCache[V]) get(ctx context.Context, key listKey, compute func(context.Context) (V, error)) (V, error) {
 	c.mu.Lock()
-	if e, ok := c.entries[key]; ok {
-		c.mu.Unlock()
-		select {
-		case <-e.ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		if e.err == nil {
-			return e.data, nil
-		}
-		// The computation we waited for failed (its caller may have gone): try once more.
-		return compute()
+	e, ok := c.entries[key]
+	if !ok {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), computeTimeout)
+		e = &listEntry[V]{ready: make(chan struct{}), cancel: cancel}
+		c.entries[key] = e
+		c.order = append(c.order, key)
+		c.evictLocked(key.version)
+		go func() {
+			data, err := compute(cctx)
+			cancel()
+			c.mu.Lock()
+			e.data, e.err = data, err
+			if err != nil {
+				c.dropLocked(key, e)
+			}
+			c.mu.Unlock()
+			close(e.ready)
+		}()
 	}
-	e := &listEntry{ready: make(chan struct{})}
-	c.entries[key] = e
-	c.order = append(c.order, key)
-	c.evictLocked(key.version)
+	e.waiters++
 	c.mu.Unlock()
-
-	e.data, e.err = compute()
-	if e.err != nil {
+	select {
+	case <-e.ready:
+		return e.data, e.err
+	case <-ctx.Done():
 		c.mu.Lock()
-		if c.entries[key] == e {
-			delete(c.entries, key)
+		e.waiters--
+		if e.waiters == 0 {
+			select {
+			case <-e.ready:
+			default:
+				// No one waits any more: stop the work, and let the next request start anew
+				// rather than join a cancelled computation.
+				e.cancel()
+				c.dropLocked(key, e)
+			}
 		}
 		c.mu.Unlock()
+		var zero V
+		return zero, ctx.Err()
 	}
-	close(e.ready)
-	return e.data, e.err
+}
+
+// dropLocked removes the entry e of key, if it is still the one cached.
+func (c *flightCache[V]) dropLocked(key listKey, e *listEntry[V]) {
+	if c.entries[key] != e {
+		return
+	}
+	delete(c.entries, key)
+	if i := slices.Index(c.order, key); i >= 0 {
+		c.order = slices.Delete(c.order, i, i+1)
+	}
 }
 
 // evictLocked drops the entries of older data versions, which no request asks for again, and
 // then the oldest entries beyond max.
-func (c *listCache) evictLocked(version int64) {
+func (c *flightCache[V]) evictLocked(version int64) {
 	kept := c.order[:0]
 	for _, k := range c.order {
 		if k.version < version {
@@ -128,11 +169,11 @@ func (s *Service) cached(ctx context.Context, year int, p Period) (*listData, er
 	if !ok {
 		return s.compute(ctx, year, p, Part{})
 	}
-	return s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, year, p, Part{}) })
+	return s.cache.get(ctx, key, func(ctx context.Context) (*listData, error) { return s.compute(ctx, year, p, Part{}) })
 }
 
 // parts counts the entries of the areas' parts of the list of key (key.area empty).
-func (c *listCache) parts(key listKey) int {
+func (c *flightCache[V]) parts(key listKey) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
@@ -148,12 +189,13 @@ func (c *listCache) parts(key listKey) int {
 }
 
 // peek returns the list of key if it is computed and cached, without waiting or computing.
-func (c *listCache) peek(key listKey) *listData {
+func (c *flightCache[V]) peek(key listKey) V {
+	var zero V
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
 	if !ok {
-		return nil
+		return zero
 	}
 	select {
 	case <-e.ready:
@@ -162,7 +204,7 @@ func (c *listCache) peek(key listKey) *listData {
 		}
 	default:
 	}
-	return nil
+	return zero
 }
 
 // The per-area results an area summary adds to a cached list (listData.mu guards them).

@@ -3,11 +3,14 @@ package summary
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/risk"
@@ -170,7 +173,7 @@ func TestListCacheConcurrent(t *testing.T) {
 
 func TestListCacheEviction(t *testing.T) {
 	c := newListCache(2)
-	compute := func() (*listData, error) { return &listData{}, nil }
+	compute := func(context.Context) (*listData, error) { return &listData{}, nil }
 	for year := range 3 {
 		if _, err := c.get(context.Background(), listKey{version: 1, year: year}, compute); err != nil {
 			t.Fatal(err)
@@ -241,5 +244,246 @@ func TestAreaPartsThenList(t *testing.T) {
 	}
 	if n := store.lists.Load(); n != before {
 		t.Errorf("the cached list and parts were not used: %d more computations", n-before)
+	}
+}
+
+// scopedStore answers as row-level security would: what a caller sees depends on its scope
+// (a regional caller sees half of SO1's narkotika and a lokal caller none of it). It counts
+// the computations per scope and holds them at gate until the test lets them through.
+type scopedStore struct {
+	*versionedStore
+	mu       sync.Mutex
+	computes map[string]int // AreaGroupCounts calls by scope
+	newest   atomic.Int64   // NewestIncidentDay calls
+}
+
+func (s *scopedStore) AreaGroupCounts(ctx context.Context, year int, now, before Period) ([]GroupCount, error) {
+	id, _ := auth.FromContext(ctx)
+	s.mu.Lock()
+	s.computes[id.Scope.String()]++
+	s.mu.Unlock()
+	counts, err := s.versionedStore.AreaGroupCounts(ctx, year, now, before)
+	out := slices.Clone(counts)
+	for i, c := range out {
+		if c.AreaID == "2025-SO1" && c.Group == "narkotika" {
+			switch {
+			case id.Scope.All:
+			case len(id.Scope.Regions) > 0:
+				out[i].Now /= 2
+			default:
+				out[i].Now = 0
+			}
+		}
+	}
+	return out, err
+}
+
+func (s *scopedStore) NewestIncidentDay(ctx context.Context) (time.Time, bool, error) {
+	s.newest.Add(1)
+	return s.versionedStore.NewestIncidentDay(ctx)
+}
+
+// TestConcurrentSummariesByScope: many concurrent requests for the same area summary (and the
+// same list) from callers of three scopes are computed once per scope, and every caller gets
+// what a lone request of its own scope gets, never another scope's answer.
+func TestConcurrentSummariesByScope(t *testing.T) {
+	scopes := map[string]context.Context{
+		"national": auth.WithIdentity(context.Background(), auth.Identity{Subject: "n", Role: auth.RoleNationell, Scope: auth.Scope{All: true}}),
+		"regional": auth.WithIdentity(context.Background(), auth.Identity{Subject: "r", Role: auth.RoleRegional, Scope: auth.Scope{Regions: []string{"5300"}}}),
+		"lokal":    auth.WithIdentity(context.Background(), auth.Identity{Subject: "l", Role: auth.RoleLokal, Scope: auth.Scope{LPOs: []string{"531270"}}}),
+	}
+	for _, what := range []string{"area", "list"} {
+		t.Run(what, func(t *testing.T) {
+			get := func(s *Service, ctx context.Context) (string, error) {
+				var v any
+				var err error
+				if what == "area" {
+					v, err = s.Area(ctx, "2025-SO1", Query{})
+				} else {
+					v, err = s.List(ctx, 2025, Query{})
+				}
+				b, _ := json.Marshal(v)
+				return string(b), err
+			}
+			// What each scope gets alone, without a cache.
+			want := map[string]string{}
+			for name, ctx := range scopes {
+				alone := &scopedStore{versionedStore: &versionedStore{fakeStore: newFake()}, computes: map[string]int{}}
+				got, err := get(New(alone, Options{CacheEntries: -1}), ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want[name] = got
+			}
+			if want["national"] == want["regional"] || want["regional"] == want["lokal"] || want["national"] == want["lokal"] {
+				t.Fatal("the scopes' answers do not differ: the test would not see them shared")
+			}
+
+			store := &scopedStore{versionedStore: &versionedStore{fakeStore: newFake(), gate: make(chan struct{})}, computes: map[string]int{}}
+			s := New(store, Options{})
+			var wg sync.WaitGroup
+			for name, ctx := range scopes {
+				for range 10 {
+					wg.Go(func() {
+						got, err := get(s, ctx)
+						if err != nil {
+							t.Error(err)
+						} else if got != want[name] {
+							t.Errorf("a %s caller got\n%s\nwant its own scope's\n%s", name, got, want[name])
+						}
+					})
+				}
+			}
+			// Let the computations through once one per scope has started (or after a while,
+			// when scopes wrongly share one).
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+				store.mu.Lock()
+				n := len(store.computes)
+				store.mu.Unlock()
+				if n == len(scopes) {
+					break
+				}
+			}
+			close(store.gate)
+			wg.Wait()
+			for sc, n := range store.computes {
+				if n != 1 {
+					t.Errorf("scope %s: computed %d times for 10 concurrent requests, want once", sc, n)
+				}
+			}
+		})
+	}
+}
+
+// TestFlightFailureShared: a computation that fails is not repeated by each request that waited
+// for it (under load a failure made every waiter compute on its own, multiplying the work), and
+// it is not kept: the next request computes again.
+func TestFlightFailureShared(t *testing.T) {
+	c := newListCache(4)
+	var calls atomic.Int64
+	gate := make(chan struct{})
+	boom := errors.New("boom")
+	compute := func(context.Context) (*listData, error) {
+		calls.Add(1)
+		<-gate
+		return nil, boom
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := c.get(context.Background(), listKey{version: 1}, compute); !errors.Is(err, boom) {
+				t.Errorf("err %v, want the computation's", err)
+			}
+		})
+	}
+	for waiting := 0; waiting < 8; runtime.Gosched() {
+		c.mu.Lock()
+		if e := c.entries[listKey{version: 1}]; e != nil {
+			waiting = e.waiters
+		}
+		c.mu.Unlock()
+	}
+	close(gate)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("8 requests for a failing computation ran it %d times, want once", n)
+	}
+	if _, err := c.get(context.Background(), listKey{version: 1}, compute); !errors.Is(err, boom) || calls.Load() != 2 {
+		t.Errorf("the failure was kept (%d computations, %v)", calls.Load(), err)
+	}
+}
+
+// TestFlightFirstRequestLeaves: the request that started a computation going away does not
+// fail the others that wait for it; when every request has gone the computation is cancelled
+// and the next request starts a new one.
+func TestFlightFirstRequestLeaves(t *testing.T) {
+	c := newListCache(4)
+	key := listKey{version: 1}
+	started, release := make(chan struct{}, 2), make(chan struct{})
+	compute := func(ctx context.Context) (*listData, error) {
+		started <- struct{}{}
+		select {
+		case <-release:
+			return &listData{notes: []string{"done"}}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	first, leave := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() { _, err := c.get(first, key, compute); firstErr <- err }()
+	<-started
+	second := make(chan *listData, 1)
+	go func() {
+		d, err := c.get(context.Background(), key, compute)
+		if err != nil {
+			t.Error(err)
+		}
+		second <- d
+	}()
+	for waiting := 0; waiting < 2; runtime.Gosched() {
+		c.mu.Lock()
+		waiting = c.entries[key].waiters
+		c.mu.Unlock()
+	}
+	leave()
+	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+		t.Errorf("the first request: %v, want its own cancellation", err)
+	}
+	close(release)
+	if d := <-second; d == nil || d.notes[0] != "done" {
+		t.Errorf("the second request got %+v, want the computation's result", d)
+	}
+
+	// Everyone leaves: the computation stops, and the next request computes anew.
+	key2 := listKey{version: 2}
+	var cancelled atomic.Bool
+	stuck := func(ctx context.Context) (*listData, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		cancelled.Store(true)
+		return nil, ctx.Err()
+	}
+	only, leaveAll := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _, _ = c.get(only, key2, stuck); close(done) }()
+	<-started
+	leaveAll()
+	<-done
+	if d, err := c.get(context.Background(), key2, func(context.Context) (*listData, error) { return &listData{}, nil }); err != nil || d == nil {
+		t.Errorf("after everyone left, the next request got %v, %v; want a new computation", d, err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !cancelled.Load() && time.Now().Before(deadline); runtime.Gosched() {
+	}
+	if !cancelled.Load() {
+		t.Error("the computation nobody waited for was not cancelled")
+	}
+}
+
+// TestNewestDayRemembered: the default period's newest incident day is read once per scope and
+// data version, not in a transaction of its own for every summary.
+func TestNewestDayRemembered(t *testing.T) {
+	national := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	regional := auth.WithIdentity(context.Background(), auth.Identity{Role: auth.RoleRegional, Scope: auth.Scope{Regions: []string{"5300"}}})
+	store := &scopedStore{versionedStore: &versionedStore{fakeStore: newFake()}, computes: map[string]int{}}
+	s := New(store, Options{})
+	for range 3 {
+		for _, ctx := range []context.Context{national, regional} {
+			if _, err := s.Period(ctx, Query{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := store.newest.Load(); n != 2 {
+		t.Errorf("%d reads of the newest day for two scopes, want 2", n)
+	}
+	store.version.Add(1)
+	if _, err := s.Period(national, Query{}); err != nil || store.newest.Load() != 3 {
+		t.Errorf("a new data version did not read the newest day again (%d reads, %v)", store.newest.Load(), err)
+	}
+	s.Period(context.Background(), Query{})
+	s.Period(context.Background(), Query{})
+	if n := store.newest.Load(); n != 5 {
+		t.Errorf("anonymous: %d reads, want 5 (nothing remembered without a scope)", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 )
 
@@ -15,13 +16,57 @@ type Period = lagesbild.Period
 // (or today); one bound alone gives 12 months from or to it.
 func (s *Service) Period(ctx context.Context, q Query) (Period, error) {
 	return lagesbild.ResolvePeriod(q.From, q.To, func() (time.Time, error) {
-		newest, err := lagesbild.NewestOrToday(ctx, s.store, s.now)
+		newest, err := lagesbild.NewestOrToday(ctx, newestSource{s}, s.now)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("summary: period: %w", err)
 		}
 		return newest, nil
 	})
 }
+
+// newestSource is the store's newest incident day, remembered per scope and data version.
+type newestSource struct{ s *Service }
+
+// NewestIncidentDay is the newest day the caller may see an incident on. It depends only on
+// the data and the caller's scope (row-level security filters the aggregate it is read from),
+// so with a Versioned store and an identity it is read once per scope and data version rather
+// than in a transaction of its own for every summary.
+func (n newestSource) NewestIncidentDay(ctx context.Context) (time.Time, bool, error) {
+	s := n.s
+	v, versioned := s.store.(Versioned)
+	id, hasID := auth.FromContext(ctx)
+	if s.cache == nil || !versioned || !hasID {
+		return s.store.NewestIncidentDay(ctx)
+	}
+	version, err := v.DataVersion(ctx)
+	if err != nil {
+		return s.store.NewestIncidentDay(ctx)
+	}
+	scope := id.CacheKey()
+	s.newestMu.Lock()
+	day, ok := s.newest[scope]
+	ok = ok && s.newestVersion == version
+	s.newestMu.Unlock()
+	if ok {
+		return day, true, nil
+	}
+	day, ok, err = s.store.NewestIncidentDay(ctx)
+	if err != nil || !ok {
+		return day, ok, err // no incidents: the period ends today, which changes without an import
+	}
+	s.newestMu.Lock()
+	defer s.newestMu.Unlock()
+	if version > s.newestVersion || s.newest == nil {
+		s.newestVersion, s.newest = version, map[string]time.Time{}
+	}
+	if version == s.newestVersion && len(s.newest) < maxNewestScopes {
+		s.newest[scope] = day
+	}
+	return day, true, nil
+}
+
+// maxNewestScopes bounds the scopes whose newest day is remembered for one data version.
+const maxNewestScopes = 1024
 
 func periodJSON(p Period) PeriodJSON { return p.JSON() }
 

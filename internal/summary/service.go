@@ -66,6 +66,13 @@ type Service struct {
 	// areas holds the parts of lists computed for single areas whose list was not cached
 	// (Area), apart from the lists so that browsing areas does not evict them.
 	areas *listCache
+	// done holds finished area summaries (Area), keyed like the parts.
+	done *flightCache[*Summary]
+	// newest remembers the newest incident day per scope for the data version newestVersion
+	// (see newestDay).
+	newestMu      sync.Mutex
+	newestVersion int64
+	newest        map[string]time.Time
 }
 
 // New returns a Service reading from store.
@@ -83,11 +90,13 @@ func New(store Store, o Options) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	switch {
-	case o.CacheEntries == 0:
-		s.cache, s.areas = newListCache(DefaultCacheEntries), newListCache(areaCacheFactor*DefaultCacheEntries)
-	case o.CacheEntries > 0:
-		s.cache, s.areas = newListCache(o.CacheEntries), newListCache(areaCacheFactor*o.CacheEntries)
+	n := o.CacheEntries
+	if n == 0 {
+		n = DefaultCacheEntries
+	}
+	if n > 0 {
+		s.cache, s.areas = newListCache(n), newListCache(areaCacheFactor*n)
+		s.done = newFlightCache[*Summary](areaCacheFactor * n)
 	}
 	return s
 }
@@ -110,21 +119,43 @@ const partsBeforeList = 4
 // classification history and the hot-spot shares of each group, which only a single area gets
 // (they need the kommun's daily counts per cell and group; see groupHotSpots). When the list is
 // cached the row is taken from it; otherwise only the area's Part of the list is computed (the
-// same row: see compute) and cached on its own.
+// same row: see compute) and cached on its own. The finished summary is cached too (by data
+// version, scope, area and period), and concurrent requests for the same one share its
+// computation.
 func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error) {
-	a, err := s.store.SummaryArea(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("summary: area %s: %w", id, err)
-	}
 	p, err := s.Period(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	key, keyed := s.cacheKey(ctx, 0, p)
+	if !keyed {
+		return s.area(ctx, id, p, key, false)
+	}
+	key.area = id
+	sm, err := s.done.get(ctx, key, func(ctx context.Context) (*Summary, error) { return s.area(ctx, id, p, key, true) })
+	if err != nil {
+		return nil, err
+	}
+	// The cached summary is shared: the caller gets its own copy of what it might change.
+	cp := *sm
+	cp.History = slices.Clone(sm.History)
+	cp.Comparisons = slices.Clone(sm.Comparisons)
+	cp.HotSpots.Groups = slices.Clone(sm.HotSpots.Groups)
+	return &cp, nil
+}
+
+// area computes the summary of area id over p; key (when keyed) holds the data version and
+// scope to look the list and the area's part up with.
+func (s *Service) area(ctx context.Context, id string, p Period, key listKey, keyed bool) (*Summary, error) {
+	a, err := s.store.SummaryArea(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("summary: area %s: %w", id, err)
 	}
 	// The per-group hot spots are remembered with a cached list; when they are not, the
 	// kommun's counts per cell and group are read (the costliest read of a single area, one
 	// row per incident of the kommun) while the list is computed or taken from the cache, as
 	// is the history.
-	key, keyed := s.cacheKey(ctx, a.Set, p)
+	key.year, key.area = a.Set, ""
 	var (
 		groupHot         []GroupHotSpots
 		remembered       bool
@@ -159,9 +190,9 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	switch {
 	case list != nil:
 	case keyed && s.areas.parts(key) >= partsBeforeList:
-		list, err = s.cache.get(ctx, key, func() (*listData, error) { return s.compute(ctx, a.Set, p, Part{}) })
+		list, err = s.cache.get(ctx, key, func(ctx context.Context) (*listData, error) { return s.compute(ctx, a.Set, p, Part{}) })
 	case keyed:
-		list, err = s.areas.get(ctx, partKey, func() (*listData, error) { return s.compute(ctx, a.Set, p, part) })
+		list, err = s.areas.get(ctx, partKey, func(ctx context.Context) (*listData, error) { return s.compute(ctx, a.Set, p, part) })
 	default:
 		list, err = s.compute(ctx, a.Set, p, part)
 	}

@@ -29,8 +29,14 @@ export function renderClassLegend(box, palette, counts, year) {
   for (const c of palette) {
     const li = el('li');
     li.dataset.class = c.class;
+    li.append(swatch(c.fill), el('span', 'legend-label', c.label));
+    if (!counts) {
+      // No area list behind the map (an agency analyst's tiles): the classes without counts.
+      ul.appendChild(li);
+      continue;
+    }
     const n = counts[c.class] || 0;
-    li.append(swatch(c.fill), el('span', 'legend-label', c.label), el('span', 'legend-count', ` (${n})`));
+    li.append(el('span', 'legend-count', ` (${n})`));
     if (n === 0) {
       li.classList.add('absent');
       li.append(el('span', 'legend-absent', ` finns inte i ${year} års lista`));

@@ -455,7 +455,23 @@ function showPoliceParts(on) {
   for (const input of document.querySelectorAll('input[data-layer]')) {
     input.closest('label').hidden = !on && !AGENCY_LAYERS.includes(input.dataset.layer);
   }
+  // The areas are coloured by class only: the indicators are the police's summaries.
+  els.colorBy.hidden = !on;
+  document.querySelector('label[for="color-by"]').hidden = !on;
   document.body.classList.toggle('agency', !on);
+  if (on) els.search.placeholder = searchPlaceholder;
+}
+
+// ensureMap creates the map from the service's style once a session, with the label points and
+// the agencies' observations layer (observations.js).
+async function ensureMap(meta) {
+  if (pub.map) return;
+  const s = structuredClone(style);
+  if (s.sources.labels) s.sources.labels.data = labels;
+  pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
+  wireMap(pub.map);
+  await new Promise((resolve) => pub.map.once('load', resolve));
+  addObservations(pub.map, meta['lagesbild:agencies']);
 }
 
 async function loadAgency(gen) {
@@ -467,16 +483,13 @@ async function loadAgency(gen) {
   const meta = style.metadata || {};
   setClassLabels(meta['lagesbild:classes']);
   showPoliceParts(false);
+  renderClassLegend(els.legend, meta['lagesbild:classes'] || [], null);
+  // No area list to search: the kommun names only.
+  search.setIndex([], labels.features.filter((f) => f.properties.kind === 'kommun'));
+  els.search.placeholder = 'Sök kommun (/)';
   document.getElementById('side').hidden = true;
   Object.assign(state.layers, { omraden: true, observationer: true, kommuner: true, lan: true, h3: false, narvaro: false, emerging: false, labels: false });
-  if (!pub.map) {
-    const s = structuredClone(style);
-    if (s.sources.labels) s.sources.labels.data = labels;
-    pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
-    wireMap(pub.map);
-    await new Promise((resolve) => pub.map.once('load', resolve));
-    addObservations(pub.map, meta['lagesbild:agencies']);
-  }
+  await ensureMap(meta);
   if (gen !== generation) return;
   applyLayers();
   setLoading('');
@@ -519,14 +532,7 @@ async function loadAll(gen) {
   renderAgencies(els.agency, els.presenceLegend, meta['lagesbild:agencies'] || [], state.agencies);
   fillColorSelect(els.colorBy, state.color);
 
-  if (!pub.map) {
-    const s = structuredClone(style);
-    if (s.sources.labels) s.sources.labels.data = labels;
-    pub.map = createMap(els.map, s, { view: state.view, onError: onMapError });
-    wireMap(pub.map);
-    await new Promise((resolve) => pub.map.once('load', resolve));
-    addObservations(pub.map, meta['lagesbild:agencies']); // the agencies' observations (observations.js)
-  }
+  await ensureMap(meta);
   applyLayers();
   if (gen !== generation) return;
   panel = createAreaPanel(els.panes.panel, {
@@ -658,6 +664,7 @@ const playback = createPlayback({ play: els.play, prev: els.prev, next: els.next
 
 createDrawer({ onResize: () => { if (pub.map) pub.map.resize(); } });
 
+const searchPlaceholder = els.search.placeholder;
 search = createSearch(els.search, els.searchResults, {
   onPick: (hit) => {
     const map = pub.map;

@@ -37,7 +37,8 @@ const origin = new URL(base).origin;
 const axeSource = readFileSync(fileURLToPath(new URL('../node_modules/axe-core/axe.min.js', import.meta.url)), 'utf8');
 
 const result = { ok: false, checks: [], skipped: [], offsite: 0, bench: {}, problems: [] };
-const step = (name) => { result.step = name; };
+// Each step is announced on stdout: the Go test treats a long silence as a hang, not the total time.
+const step = (name) => { result.step = name; console.log(`STEP ${name}`); };
 const check = (name, cond, detail = '') => {
   result.checks.push(name);
   if (!cond) throw new Error(`${name}${detail ? `: ${detail}` : ''}`);
@@ -1162,8 +1163,16 @@ try {
         obs: m.queryRenderedFeatures({ layers: ['observationer'] }).map((f) => f.properties),
         asked: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
           .filter((x) => x.startsWith('/api/') || x.startsWith('/tiles') || x.startsWith('/styles')),
+        side: getComputedStyle(document.getElementById('side')).display,
+        mapRight: Math.round(document.getElementById('map').getBoundingClientRect().right),
+        width: window.innerWidth,
+        legend: [...document.querySelectorAll('#legend li')].map((li) => li.dataset.class),
+        colorBy: document.getElementById('color-by').hidden,
       };
     });
+    check('agency analyst: no empty table column (the map reaches the right edge), the class legend, no indicator choice',
+      aview.side === 'none' && aview.mapRight >= aview.width - 2 && aview.legend.length >= 2 && aview.colorBy,
+      JSON.stringify({ side: aview.side, mapRight: aview.mapRight, width: aview.width, legend: aview.legend, colorBy: aview.colorBy }));
     const apolice = aview.asked.filter((x) => /^\/tiles\/(h3|narvaro|emerging|handelser)|^\/api\/v1\/(areas|area-sets|period|summaries|priority|regions)/.test(x));
     check('agency analyst: the map opens with borders, area outlines and the observations, and the layer panel offers only those',
       JSON.stringify(aview.layers) === JSON.stringify(['kommuner', 'lan', 'observationer', 'omraden', 'polisregioner']) &&
