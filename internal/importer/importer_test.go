@@ -85,19 +85,20 @@ func scalar(t *testing.T, db *pgx.Conn, sql string) int {
 }
 
 // aggregatesConsistent recomputes every aggregate from the incident table and compares. The H3
-// aggregates h3_agg and h3_total keep resolutions 5–8, h3_cell_total 5–9 (migration 00019).
+// aggregates h3_agg (per month, migration 00033) and h3_total keep resolutions 5–7, h3_cell_total
+// 5–9 (migrations 00019, 00024).
 func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 	t.Helper()
 	diff := scalar(t, db, `WITH h AS (
-		SELECT v.res::smallint AS res, v.cell, occurred_day AS day, category_group, agency, count(*)::int AS n
+		SELECT v.res::smallint AS res, v.cell, date_trunc('month', occurred_day::timestamp)::date AS month, category_group, agency, count(*)::int AS n
 		FROM incident CROSS JOIN LATERAL (VALUES (5, h3_5), (6, h3_6), (7, h3_7)) v(res, cell)
 		WHERE precision = 'exact' GROUP BY 1, 2, 3, 4, 5),
 	a AS (
 		SELECT l.level, l.code, occurred_day AS day, category_group, agency, precision, count(*)::int AS n
 		FROM incident CROSS JOIN LATERAL (VALUES ('kommun', kommun_code), ('lan', lan_code), ('region', region_code)) l(level, code)
 		WHERE l.code IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6)
-	SELECT (SELECT count(*) FROM ((SELECT * FROM h EXCEPT SELECT res, cell, day, category_group, agency, n FROM h3_agg)
-	        UNION ALL (SELECT res, cell, day, category_group, agency, n FROM h3_agg EXCEPT SELECT * FROM h)) x)
+	SELECT (SELECT count(*) FROM ((SELECT * FROM h EXCEPT SELECT res, cell, month, category_group, agency, n FROM h3_agg)
+	        UNION ALL (SELECT res, cell, month, category_group, agency, n FROM h3_agg EXCEPT SELECT * FROM h)) x)
 	     + (SELECT count(*) FROM ((SELECT * FROM a EXCEPT SELECT * FROM admin_agg) UNION ALL (SELECT * FROM admin_agg EXCEPT SELECT * FROM a)) y)`)
 	if diff != 0 {
 		t.Errorf("aggregates differ from a recount in %d rows", diff)
@@ -105,7 +106,7 @@ func aggregatesConsistent(t *testing.T, db *pgx.Conn) {
 	if d := scalar(t, db, `WITH t AS (SELECT res, cell, category_group, agency, sum(n)::int AS n FROM h3_agg GROUP BY 1, 2, 3, 4)
 		SELECT count(*) FROM ((SELECT * FROM t EXCEPT SELECT res, cell, category_group, agency, n FROM h3_total)
 		UNION ALL (SELECT res, cell, category_group, agency, n FROM h3_total EXCEPT SELECT * FROM t)) x`); d != 0 {
-		t.Errorf("h3_total differs from h3_agg summed over days in %d rows", d)
+		t.Errorf("h3_total differs from h3_agg summed over months in %d rows", d)
 	}
 	if n := scalar(t, db, `SELECT count(*) FROM h3_agg WHERE res >= 8`) + scalar(t, db, `SELECT count(*) FROM h3_total WHERE res >= 8`); n != 0 {
 		t.Errorf("%d resolution-8 or -9 rows in h3_agg or h3_total", n)

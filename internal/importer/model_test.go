@@ -140,7 +140,11 @@ func checkModel(t *testing.T, db *postgis.DB, conn *pgx.Conn, centre orb.Point) 
 	ctx := pgtest.National(context.Background())
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	filters := []tiles.Filters{{}, {Groups: []string{"ran"}}, {Groups: []string{"narkotika", "ovrigt"}, Agencies: []string{"pm"}},
-		{Agencies: []string{"tv"}}, {From: day("2024-09-01"), To: day("2025-02-28")}, {From: day("2025-01-01"), Groups: []string{"misshandel_hot"}}}
+		{Agencies: []string{"tv"}}, {From: day("2024-09-01"), To: day("2025-02-28")}, {From: day("2025-01-01"), Groups: []string{"misshandel_hot"}},
+		// Partial months (h3_agg keeps months, migration 00033; the days come from incident):
+		// both ends inside a month, one month only, open ends starting or ending mid-month.
+		{From: day("2024-09-17"), To: day("2025-02-11"), Agencies: []string{"tv"}}, {From: day("2025-03-05"), To: day("2025-03-20")},
+		{From: day("2025-01-31"), Groups: []string{"ran", "ovrigt"}}, {To: day("2024-12-02")}, {From: day("2024-10-02"), To: day("2024-10-31")}}
 	for _, z := range []int{5, 6, 8, 10, 12} {
 		res := tileRes(z)
 		x, y := tileOf(z, centre)
@@ -175,16 +179,22 @@ func checkModel(t *testing.T, db *postgis.DB, conn *pgx.Conn, centre orb.Point) 
 	}
 	// Noon UTC is the same day in Europe/Stockholm, as the period's ends are compared.
 	noonStart, noonEnd := day("2024-09-01").Add(12*time.Hour), day("2025-02-28").Add(12*time.Hour)
+	midStart, midEnd := day("2024-09-17").Add(12*time.Hour), day("2025-02-11").Add(12*time.Hour)
 	// OGC h3-r7 and h3-r8 items (resolution 8 is counted from incident, migration 00024): the
 	// same cells, counts and numberMatched, with and without a bbox and a period.
 	for _, res := range []int{7, 8} {
 		coll := fmt.Sprintf("h3-r%d", res)
 		for _, q := range []lagesbild.FeatureQuery{{Limit: 1000},
 			{Limit: 1000, BBox: &lagesbild.BBox{MinLon: 10, MinLat: 55, MaxLon: 24, MaxLat: 69}},
-			{Limit: 1000, Time: &lagesbild.Interval{Start: &noonStart, End: &noonEnd}}} {
+			{Limit: 1000, Time: &lagesbild.Interval{Start: &noonStart, End: &noonEnd}},
+			{Limit: 1000, Time: &lagesbild.Interval{Start: &midStart, End: &midEnd}},
+			{Limit: 1000, Time: &lagesbild.Interval{Start: &midStart}}} {
 			f := tiles.Filters{}
 			if q.Time != nil {
-				f.From, f.To = day("2024-09-01"), day("2025-02-28")
+				f.From = day(q.Time.Start.Format(time.DateOnly))
+				if q.Time.End != nil {
+					f.To = day(q.Time.End.Format(time.DateOnly))
+				}
 			}
 			want := expectedCells(t, ctx, conn, res, f)
 			page, err := db.Items(ctx, coll, q)
@@ -226,7 +236,7 @@ func tileRes(z int) int {
 }
 
 // TestModelAnswersAsIncidents is the invariant of issue 14's storage model: whatever the
-// aggregates keep (resolutions 5–7 per day, resolutions 8 and 9 from incident), the h3 tiles and the
+// aggregates keep (resolutions 5–7 per month, partial months from incident, resolutions 8 and 9 from incident), the h3 tiles and the
 // OGC h3-r7 and h3-r8 items give the counts a recount of incident gives, after an import, after updates
 // (records moved, regrouped and redated) and after deleting records; and every aggregate stays
 // equal to its recount.

@@ -88,8 +88,9 @@ func buildOmraden(ctx context.Context, db *DB, l *tileLayer, _ int, f tiles.Filt
 }
 
 // buildH3 picks the source of the h3 layer's counts: one row per cell (h3_cell_total) for the
-// unfiltered view; per group and agency (h3_total) with a category or agency filter; per day
-// (h3_agg) with a date filter; and at resolutions 8 and 9, which the aggregates do not keep
+// unfiltered view; per group and agency (h3_total) with a category or agency filter; per month
+// (h3_agg, migration 00033) and, for the partial first and last month, per day from incident's
+// day index with a date filter; and at resolutions 8 and 9, which the aggregates do not keep
 // (migrations 00019, 00024), the incidents of the tile's cells.
 func buildH3(_ context.Context, _ *DB, l *tileLayer, z int, f tiles.Filters) (string, []any, error) {
 	props := selectProps(l.props, f.Fields, false)

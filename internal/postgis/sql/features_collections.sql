@@ -25,13 +25,14 @@ FROM (
     FROM operation
     UNION ALL
     -- The H3 collections (features_h3.go): every exact incident is in a cell of each
-    -- resolution, so the days of resolution 7 are the days of all.
+    -- resolution, so the days of resolution 7 are the days of all (h3_day_extent: h3_agg keeps
+    -- months, migration 00033; the first and last day come from incident).
     SELECT 6 + r.i, 'h3-r' || r.res, NULL, NULL, NULL, NULL, NULL,
            (SELECT ST_Extent(ST_Transform(geom, 4326)) FROM h3_cell WHERE res = r.res),
            d.t0, d.t1
     FROM unnest(ARRAY[6, 7, 8]) WITH ORDINALITY AS r (res, i)
-    CROSS JOIN (SELECT min(day)::timestamp AT TIME ZONE 'Europe/Stockholm' AS t0,
-                       (max(day) + 1)::timestamp AT TIME ZONE 'Europe/Stockholm' - interval '1 second' AS t1
-                FROM h3_agg WHERE res = 7) d
+    CROSS JOIN (SELECT e.d0::timestamp AT TIME ZONE 'Europe/Stockholm' AS t0,
+                       (e.d1 + 1)::timestamp AT TIME ZONE 'Europe/Stockholm' - interval '1 second' AS t1
+                FROM h3_day_extent() e) d
 ) c
 ORDER BY ord, year

@@ -1,8 +1,11 @@
 -- Exact incidents per H3 cell of resolution $11 (6, 7 or 8) as OGC API features: one page ordered by
 -- cell. Counts are raw here: the store applies the small-count rule before they leave it. A cell
--- is a feature when it has an h3_cell_total row, or h3_agg rows in the period (their n is never 0:
--- rows reaching 0 are deleted; at resolution 8, which h3_agg does not keep, incidents in the
--- period). Cell polygons come from h3_cell (filled by the import); a cell without one has a null
+-- is a feature when it has an h3_cell_total row, or incidents in the period: h3_agg rows of the
+-- months the period covers whole (their n is never 0: rows reaching 0 are deleted) or incidents
+-- on the days of its partial first and last month (h3_partial_days; h3_agg keeps months,
+-- migration 00033), and at resolution 8, which h3_agg does not keep, incidents in the period.
+-- A month m is whole in the period when m >= the first day and its last day <= the last day,
+-- i.e. m <= (last day + 1) - 1 month. Cell polygons come from h3_cell (filled by the import); a cell without one has a null
 -- geometry and never matches a bbox.
 -- $1–$4: bbox in WGS84, all NULL for none (see features_areas.sql); $5: limit; $6: offset;
 -- $7: one cell, or NULL; $8, $9: first and last instant of the period, or NULL for an open end
@@ -25,7 +28,8 @@
 -- the upper end a caller who sees few cells, one lokalpolisområde, walked every finer cell
 -- too: 0.8 s; with it the planner ANDs a bitmap of the range into the GiST scan of a small
 -- bbox, a few ms).
--- With a period the cells come from h3_agg (or from incident at resolution 8) and are sorted.
+-- With a period the cells come from h3_agg and the partial days (or from incident at resolution
+-- 8) and are sorted.
 -- A CQL2 filter (its queryables: the cell and its geometry) applies in each branch, on c0.cell
 -- and hc.geom.
 -- synthetic says whether any counted incident is synthetic. Without any synthetic incident in
@@ -72,16 +76,26 @@ WITH env AS NOT MATERIALIZED (
      ORDER BY hc.cell
      LIMIT $5::int + 1 OFFSET $6)
     UNION ALL
-    -- A period: the cells with h3_agg rows in it, or at resolution 8 (the aggregates keep no
-    -- res-8 rows, migration 00024) the cells with incidents in it (h3_res8_days, scoped by cell).
+    -- A period: the cells with h3_agg rows in its whole months or incidents on its partial
+    -- days, or at resolution 8 (the aggregates keep no res-8 rows, migration 00024) the cells
+    -- with incidents in it (h3_res8_days, scoped by cell).
     (SELECT c0.cell
      FROM (
-         SELECT DISTINCT a.cell
+         SELECT a.cell
          FROM h3_agg a
          WHERE a.res = $11::int AND $11::int < 8
            AND ($7::bigint IS NULL OR a.cell = $7)
-           AND ($8::timestamptz IS NULL OR a.day >= ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
-           AND ($9::timestamptz IS NULL OR a.day <= ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
+           AND ($8::timestamptz IS NULL OR a.month >= ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
+           AND ($9::timestamptz IS NULL OR a.month <= ((($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date + 1) - interval '1 month')::date)
+           AND ($1::float8 IS NULL OR a.cell IN (
+                 SELECT b.cell FROM h3_cell b, env
+                 WHERE b.res = $11::int::smallint AND ST_Intersects(b.geom, env.g)))
+         UNION
+         SELECT a.cell
+         FROM h3_partial_days($11::int, ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date,
+                              ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date, NULL, NULL, NULL) a
+         WHERE $11::int < 8
+           AND ($7::bigint IS NULL OR a.cell = $7)
            AND ($1::float8 IS NULL OR a.cell IN (
                  SELECT b.cell FROM h3_cell b, env
                  WHERE b.res = $11::int::smallint AND ST_Intersects(b.geom, env.g)))
@@ -109,12 +123,23 @@ WITH env AS NOT MATERIALIZED (
       AND t.res = $11::int AND $11::int < 8 AND t.cell IN (SELECT cell FROM pg)
     GROUP BY t.cell, t.category_group
     UNION ALL
+    -- A period at resolution 6 or 7: the page's cells from h3_agg's whole months and the
+    -- partial days.
     SELECT a.cell, a.category_group, sum(a.n)::int AS n
-    FROM h3_agg a
-    WHERE NOT ($8::timestamptz IS NULL AND $9::timestamptz IS NULL)
-      AND a.res = $11::int AND $11::int < 8 AND a.cell IN (SELECT cell FROM pg)
-      AND ($8::timestamptz IS NULL OR a.day >= ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
-      AND ($9::timestamptz IS NULL OR a.day <= ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
+    FROM (
+        SELECT a.cell, a.category_group, a.n
+        FROM h3_agg a
+        WHERE NOT ($8::timestamptz IS NULL AND $9::timestamptz IS NULL)
+          AND a.res = $11::int AND $11::int < 8 AND a.cell IN (SELECT cell FROM pg)
+          AND ($8::timestamptz IS NULL OR a.month >= ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
+          AND ($9::timestamptz IS NULL OR a.month <= ((($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date + 1) - interval '1 month')::date)
+        UNION ALL
+        SELECT f.cell, f.category_group, f.n
+        FROM h3_partial_days($11::int, ($8::timestamptz AT TIME ZONE 'Europe/Stockholm')::date,
+                             ($9::timestamptz AT TIME ZONE 'Europe/Stockholm')::date,
+                             array(SELECT cell FROM pg), NULL, NULL) f
+        WHERE $11::int < 8
+    ) a
     GROUP BY a.cell, a.category_group
     UNION ALL
     -- Resolution 8, with or without a period: the page's cells counted from incident.

@@ -1,16 +1,18 @@
 -- Aggregate deltas: -1 for each stored version of a changed record, +1 for each record as now
 -- stored (resolved holds exactly that), summed per key. Then fold them into the aggregates and
 -- drop rows that reached zero. Decrements go through UPDATE: INSERT … ON CONFLICT checks the
--- proposed row (n < 0) before it finds the conflict.
+-- proposed row (n < 0) before it finds the conflict. The H3 deltas are per calendar month:
+-- h3_agg keeps months (migration 00033), hotspot_month is per month, and h3_total and
+-- h3_cell_total sum over all dates.
 CREATE TEMP TABLE d_h3 ON COMMIT DROP AS
-SELECT v.res::smallint AS res, v.cell, c.day, c.category_group, c.agency, sum(c.n)::int AS n
-FROM (SELECT h3_5, h3_6, h3_7, h3_8, h3_9, occurred_day AS day, category_group, agency, -1 AS n
+SELECT v.res::smallint AS res, v.cell, c.month, c.category_group, c.agency, sum(c.n)::int AS n
+FROM (SELECT h3_5, h3_6, h3_7, h3_8, h3_9, date_trunc('month', occurred_day::timestamp)::date AS month, category_group, agency, -1 AS n
       FROM old_rows WHERE precision = 'exact'
       UNION ALL
-      SELECT h3_5, h3_6, h3_7, h3_8, h3_9, day, category_group, agency, 1
+      SELECT h3_5, h3_6, h3_7, h3_8, h3_9, date_trunc('month', day::timestamp)::date, category_group, agency, 1
       FROM resolved WHERE precision = 'exact') c
 CROSS JOIN LATERAL (VALUES (5, c.h3_5), (6, c.h3_6), (7, c.h3_7), (8, c.h3_8), (9, c.h3_9)) v(res, cell)
-GROUP BY v.res, v.cell, c.day, c.category_group, c.agency
+GROUP BY v.res, v.cell, c.month, c.category_group, c.agency
 HAVING sum(c.n) <> 0;
 
 ANALYZE d_h3;
@@ -28,7 +30,7 @@ GROUP BY l.level, l.code, c.day, c.category_group, c.agency, c.precision
 HAVING sum(c.n) <> 0;
 
 UPDATE h3_agg a SET n = a.n + d.n FROM d_h3 d
-WHERE d.n < 0 AND d.res <= 7 AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
+WHERE d.n < 0 AND d.res <= 7 AND (a.res, a.cell, a.month, a.category_group, a.agency) = (d.res, d.cell, d.month, d.category_group, d.agency);
 
 -- h3_agg and h3_total hold resolutions 5-7 (migrations 00019, 00024); the res-8 and res-9
 -- deltas of d_h3 feed h3_cell_total and (res 8) hotspot_month only.
@@ -36,27 +38,27 @@ WHERE d.n < 0 AND d.res <= 7 AND (a.res, a.cell, a.day, a.category_group, a.agen
 -- New rows take their cell's scope columns (row-level security reads them). Cells new in this
 -- batch (new_cell, from storeCells) have no rows yet: theirs are inserted without the conflict
 -- check, a third faster.
-INSERT INTO h3_agg (res, cell, day, category_group, agency, n, region_code, lpo_codes)
-SELECT d.res, d.cell, d.day, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
+INSERT INTO h3_agg (res, cell, month, category_group, agency, n, region_code, lpo_codes)
+SELECT d.res, d.cell, d.month, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3 d JOIN h3_cell c ON c.cell = d.cell
 WHERE d.n > 0 AND d.res <= 7 AND EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
-ORDER BY d.res, d.cell, d.day, d.category_group, d.agency;
+ORDER BY d.res, d.cell, d.month, d.category_group, d.agency;
 
-INSERT INTO h3_agg AS a (res, cell, day, category_group, agency, n, region_code, lpo_codes)
-SELECT d.res, d.cell, d.day, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
+INSERT INTO h3_agg AS a (res, cell, month, category_group, agency, n, region_code, lpo_codes)
+SELECT d.res, d.cell, d.month, d.category_group, d.agency, d.n, c.region_code, c.lpo_codes
 FROM d_h3 d JOIN h3_cell c ON c.cell = d.cell
 WHERE d.n > 0 AND d.res <= 7 AND NOT EXISTS (SELECT 1 FROM new_cell nc WHERE nc.cell = d.cell)
-ORDER BY d.res, d.cell, d.day, d.category_group, d.agency
-ON CONFLICT (res, cell, day, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
+ORDER BY d.res, d.cell, d.month, d.category_group, d.agency
+ON CONFLICT (res, cell, month, category_group, agency) DO UPDATE SET n = a.n + EXCLUDED.n;
 
 DELETE FROM h3_agg a USING d_h3 d
 WHERE d.n < 0 AND d.res <= 7 AND a.n = 0
-  AND (a.res, a.cell, a.day, a.category_group, a.agency) = (d.res, d.cell, d.day, d.category_group, d.agency);
+  AND (a.res, a.cell, a.month, a.category_group, a.agency) = (d.res, d.cell, d.month, d.category_group, d.agency);
 
 -- The res-8 deltas per calendar month, under the kommun(er) of each cell (h3_cell_kommun: the
 -- batch's new cells were stored before this step), for the hot-spot grid of the summaries.
 CREATE TEMP TABLE d_hotspot ON COMMIT DROP AS
-SELECT k.kommun_code, date_trunc('month', d.day::timestamp)::date AS month, d.cell, sum(d.n)::int AS n
+SELECT k.kommun_code, d.month, d.cell, sum(d.n)::int AS n
 FROM d_h3 d JOIN h3_cell_kommun k ON k.cell = d.cell
 WHERE d.res = 8
 GROUP BY 1, 2, 3 HAVING sum(d.n) <> 0;
