@@ -1,11 +1,13 @@
 package cql
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
 )
 
 // Canonical writes e in one fixed text form, for cache keys: two trees get the same text only
@@ -137,68 +139,14 @@ func writeLit(b *strings.Builder, l Literal) {
 // writeFloat writes f so that it parses back to the same bits (strconv's shortest form).
 func writeFloat(b *strings.Builder, f float64) { b.WriteString(strconv.FormatFloat(f, 'g', -1, 64)) }
 
-func writePoints(b *strings.Builder, ps []orb.Point) {
-	b.WriteByte('(')
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		writeFloat(b, p[0])
-		b.WriteByte(' ')
-		writeFloat(b, p[1])
-	}
-	b.WriteByte(')')
-}
-
-func writeRings(b *strings.Builder, rs []orb.Ring) {
-	b.WriteByte('(')
-	for i, r := range rs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		writePoints(b, r)
-	}
-	b.WriteByte(')')
-}
-
+// writeGeom writes g as its Go type and its WKT, orb's encoding (its %g keeps every bit of a
+// coordinate); a collection writes each member so, so that a ring or a bound inside it is not
+// taken for the polygon WKT spells it as. ok is false for a geometry type it does not know.
 func writeGeom(b *strings.Builder, g orb.Geometry) bool {
 	switch g := g.(type) {
-	case orb.Point:
-		b.WriteString("POINT")
-		writePoints(b, []orb.Point{g})
-	case orb.MultiPoint:
-		b.WriteString("MULTIPOINT")
-		writePoints(b, g)
-	case orb.LineString:
-		b.WriteString("LINESTRING")
-		writePoints(b, g)
-	case orb.MultiLineString:
-		b.WriteString("MULTILINESTRING(")
-		for i, l := range g {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writePoints(b, l)
-		}
-		b.WriteByte(')')
-	case orb.Ring:
-		b.WriteString("RING")
-		writePoints(b, g)
-	case orb.Polygon:
-		b.WriteString("POLYGON")
-		writeRings(b, g)
-	case orb.MultiPolygon:
-		b.WriteString("MULTIPOLYGON(")
-		for i, p := range g {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeRings(b, p)
-		}
-		b.WriteByte(')')
-	case orb.Bound:
-		b.WriteString("BOUND")
-		writePoints(b, []orb.Point{g.Min, g.Max})
+	case orb.Point, orb.MultiPoint, orb.LineString, orb.MultiLineString, orb.Ring, orb.Polygon, orb.MultiPolygon, orb.Bound:
+		fmt.Fprintf(b, "%T", g)
+		b.WriteString(wkt.MarshalString(g))
 	case orb.Collection:
 		b.WriteString("COLLECTION(")
 		for i, m := range g {
