@@ -100,6 +100,7 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	if cfg.AuditConns > 0 {
 		authSvc.SetAuditWriters(cfg.AuditConns) // one batch in flight per connection of the audit pool
 	}
+	authSvc.SetAuditBatching(auth.AuditMinBatch, cfg.AuditDelay)
 	// Verified tokens and sessions are cached for a minute; revocations, disabled users and
 	// logouts reach the cache at once through the database's notifications.
 	authSvc.Cache = auth.NewIdentityCache(time.Minute)

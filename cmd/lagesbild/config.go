@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lagesbild/lagesbild/internal/auth"
 	"github.com/lagesbild/lagesbild/internal/postgis"
@@ -43,6 +44,10 @@ type config struct {
 	DBConns, AuditConns, ExpensiveReads int
 	// AuditSpoolBytes bounds the local spool of audit rows kept while the database is down.
 	AuditSpoolBytes int64
+	// AuditDelay bounds how long a small audit batch waits for more rows while others commit
+	// (LAGESBILD_AUDIT_DELAY, a duration up to 5ms; 0 turns it off; default
+	// auth.AuditBatchDelay).
+	AuditDelay time.Duration
 	// JWT configures bearer JWTs from an agency identity provider; empty Issuer: off.
 	JWT auth.JWTConfig
 	// AdminAddr is where /metrics is served (LAGESBILD_ADMIN_ADDR); empty: off.
@@ -101,6 +106,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		bad("LAGESBILD_AUDIT_SPOOL_MB: %q is not a whole number of megabytes (at least 1)", getenv("LAGESBILD_AUDIT_SPOOL_MB"))
 	}
 	c.AuditSpoolBytes = int64(spoolMB) << 20
+	c.AuditDelay = auth.AuditBatchDelay
+	if raw := strings.TrimSpace(getenv("LAGESBILD_AUDIT_DELAY")); raw != "" {
+		if d, err := time.ParseDuration(raw); err != nil || d < 0 || d > 5*time.Millisecond {
+			bad("LAGESBILD_AUDIT_DELAY: %q is not a duration from 0 to 5ms (such as 200us)", raw)
+		} else {
+			c.AuditDelay = d
+		}
+	}
 	scale, err := strconv.ParseFloat(or(getenv("LAGESBILD_DEMO_SCALE"), "1"), 64)
 	if err != nil || scale <= 0 || scale > 20 {
 		bad("LAGESBILD_DEMO_SCALE: %q is not a number in (0, 20]", getenv("LAGESBILD_DEMO_SCALE"))

@@ -70,25 +70,38 @@ func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
 // UseSpool makes audit rows that the database cannot take go to spool, to be replayed into the
 // database by replayer when it is back (see Auditor). Call it before serving.
 func (s *Service) UseSpool(spool *Spool, replayer AuditReplayer, logger *slog.Logger) {
-	writers := AuditWriters
+	var cfg auditBatching
 	if s.auditor != nil {
-		writers = cap(s.auditor.slots)
+		cfg = s.auditor.batching()
 		s.auditor.Close()
 	}
-	s.auditor = newAuditor(s.Store, spool, replayer, logger, writers)
+	s.auditor = newAuditor(s.Store, spool, replayer, logger, cfg)
 }
 
 // SetAuditWriters sets how many audit batches may be committing at once (default AuditWriters;
 // give the audit pool at least as many connections). Call it before serving.
 func (s *Service) SetAuditWriters(n int) {
+	s.setAuditBatching(func(c *auditBatching) { c.writers = n })
+}
+
+// SetAuditBatching sets the adaptive group commit (default AuditMinBatch and AuditBatchDelay): a
+// batch of fewer than minRows rows that would commit beside others waits up to delay for more.
+// A delay of 0 turns the waiting off. Call it before serving.
+func (s *Service) SetAuditBatching(minRows int, delay time.Duration) {
+	s.setAuditBatching(func(c *auditBatching) { c.minRows, c.delay = max(minRows, 1), delay })
+}
+
+func (s *Service) setAuditBatching(change func(*auditBatching)) {
 	var spool *Spool
 	var replayer AuditReplayer
 	var logger *slog.Logger
+	var cfg auditBatching
 	if s.auditor != nil {
-		spool, replayer, logger = s.auditor.spool, s.auditor.replayer, s.auditor.logger
+		spool, replayer, logger, cfg = s.auditor.spool, s.auditor.replayer, s.auditor.logger, s.auditor.batching()
 		s.auditor.Close()
 	}
-	s.auditor = newAuditor(s.Store, spool, replayer, logger, n)
+	change(&cfg)
+	s.auditor = newAuditor(s.Store, spool, replayer, logger, cfg)
 }
 
 // Close stops the service's background audit writer after it has written every queued row.

@@ -148,7 +148,7 @@ func TestAuditorSpoolsThroughAnOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sp.Close()
-	a := newAuditor(st, sp, st, nil, 0)
+	a := newAuditor(st, sp, st, nil, auditBatching{})
 	a.retryPause = 0
 	ctx := context.Background()
 	if err := a.Append(ctx, AuditEntry{Subject: "before"}); err != nil {
@@ -179,7 +179,7 @@ func TestAuditorSpoolsThroughAnOutage(t *testing.T) {
 	// With the spool unwritable, the request fails closed.
 	sp.Close()
 	st.down = true
-	b := newAuditor(st, sp, st, nil, 0)
+	b := newAuditor(st, sp, st, nil, auditBatching{})
 	defer b.Close()
 	if err := b.Append(ctx, AuditEntry{Subject: "lost"}); !errors.Is(err, lagesbild.ErrUnavailable) {
 		t.Errorf("append with database and spool down: %v, want ErrUnavailable", err)
