@@ -8,7 +8,7 @@ BIN := bin/lagesbild
 PKGS := ./...
 FUZZTIME ?= 30s
 
-.PHONY: run test build deps deps-test web-deps bench bench-import fuzz fuzz-short lint vet staticcheck tidy-check fmt-check fmt load db-start db-stop db-status clean
+.PHONY: run test build deps deps-test web-deps bench bench-import bench-tiles-audited fuzz fuzz-short lint vet staticcheck tidy-check fmt-check fmt load db-start db-stop db-status clean
 
 run: deps build
 	$(BIN) serve --demo
@@ -53,6 +53,14 @@ bench-import: deps build
 	@command -v /usr/bin/time >/dev/null || apt-get install -y -q time
 	$(BIN) demo export --dir $(BENCH_DIR) --scale 2.6 --rows 1000000
 	LAGESBILD_DB_NAME=bench_import LAGESBILD_LOG_LEVEL=warn /usr/bin/time -v $(BIN) import incidents --format csv --source bench $(BENCH_DIR)/incidents.csv
+
+# Cached tile hits with a token and a durable audit row (issue 13), with wrk (Debian package,
+# installed by the script) against serve --demo on 127.0.0.1, 32 and 4 connections, BENCH_DURATION
+# each; the binaries in BENCH_BINS are measured in turn, BENCH_ROUNDS times, for paired runs.
+# See docs/benchmarks.md.
+BENCH_BINS ?= $(BIN)
+bench-tiles-audited: deps build
+	scripts/bench-tiles-audited.sh $(BENCH_BINS)
 
 # Load test (not part of make test): starts serve --demo on 127.0.0.1 with a database of
 # LOAD_SCALE demo data (2.5: about 1 M incidents; built on first use, which takes a while), then
