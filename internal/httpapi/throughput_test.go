@@ -23,7 +23,8 @@ import (
 // each answered only after its audit row is durably committed (group commit), with the identity
 // cache on (revocation by LISTEN/NOTIFY), over loopback HTTP with 4 and 32 connections. Client
 // and server share the machine's cores, with 2 and auth.AuditWriters audit batches committing at
-// once. It reports req/s and the audit rows per commit.
+// once, and the adaptive group commit off and on (auth.AuditBatchDelay). It reports req/s and the
+// audit rows per commit.
 func BenchmarkCachedTileAudited(b *testing.B) {
 	db, _ := pgtest.New(b)
 	loadDemo(b, db, demo.Options{Seed: 3, Scale: 0.005}, false)
@@ -59,10 +60,20 @@ func BenchmarkCachedTileAudited(b *testing.B) {
 	if st := get(http.DefaultClient); st != 200 {
 		b.Fatalf("warm-up: %d", st)
 	}
-	for _, c := range []struct{ conns, writers int }{{4, 2}, {4, auth.AuditWriters}, {32, 2}, {32, auth.AuditWriters}} {
+	// delay: the adaptive group commit's bound (0: off, each free writer commits what it finds).
+	type run struct {
+		conns, writers int
+		delay          time.Duration
+	}
+	var runs []run
+	for _, conns := range []int{4, 32} {
+		runs = append(runs, run{conns, 2, auth.AuditBatchDelay}, run{conns, auth.AuditWriters, 0}, run{conns, auth.AuditWriters, auth.AuditBatchDelay})
+	}
+	for _, c := range runs {
 		conns := c.conns
 		svc.SetAuditWriters(c.writers)
-		b.Run(fmt.Sprintf("conns=%d/writers=%d", conns, c.writers), func(b *testing.B) {
+		svc.SetAuditBatching(auth.AuditMinBatch, c.delay)
+		b.Run(fmt.Sprintf("conns=%d/writers=%d/delay=%s", conns, c.writers, c.delay), func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, DisableCompression: true}}
 			var next, failed atomic.Int64
 			var wg sync.WaitGroup
