@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/lagesbild/lagesbild/internal/auth"
 )
 
 func TestConfig(t *testing.T) {
@@ -78,6 +81,20 @@ func TestConfig(t *testing.T) {
 	for _, want := range []string{"LAGESBILD_DB_EXPENSIVE_READS: 4 must be below LAGESBILD_DB_CONNS (4)", `LAGESBILD_DB_AUDIT_CONNS: "none"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad pool sizes: error lacks %q: %v", want, err)
+		}
+	}
+	// The audit writer's adaptive group commit: a default, a value, off, and values out of range.
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+	}{{"", auth.AuditBatchDelay}, {"1ms", time.Millisecond}, {"0", 0}, {"150us", 150 * time.Microsecond}} {
+		if c, err := loadConfig(env("LAGESBILD_AUDIT_DELAY", tc.v)); err != nil || c.AuditDelay != tc.want {
+			t.Errorf("LAGESBILD_AUDIT_DELAY=%q: %v, %v; want %v", tc.v, c.AuditDelay, err, tc.want)
+		}
+	}
+	for _, v := range []string{"soon", "-1ms", "6ms", "200"} {
+		if _, err := loadConfig(env("LAGESBILD_AUDIT_DELAY", v)); err == nil || !strings.Contains(err.Error(), "LAGESBILD_AUDIT_DELAY") {
+			t.Errorf("LAGESBILD_AUDIT_DELAY=%q: error %v, want one naming it", v, err)
 		}
 	}
 	if _, err := loadConfig(env("LAGESBILD_ADDR", "127.0.0.1:8080", "LAGESBILD_ADMIN_ADDR", "127.0.0.1:8080")); err == nil ||
