@@ -12,11 +12,10 @@ import (
 // keep one commit in flight.
 type holdStore struct {
 	Store
-	mu       sync.Mutex
-	batches  [][]AuditEntry
-	arrived  chan int // the size of each batch, as it arrives
-	release  chan struct{}
-	holdOnce sync.Once
+	mu      sync.Mutex
+	batches [][]AuditEntry
+	arrived chan int // the size of each batch, as it arrives
+	release chan struct{}
 }
 
 func newHoldStore() *holdStore {
