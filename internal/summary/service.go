@@ -54,11 +54,17 @@ type Options struct {
 	// CacheEntries is how many computed lists to keep when the store is Versioned; 0 means
 	// DefaultCacheEntries, a negative number none.
 	CacheEntries int
+	// Versions is the data version the caches are keyed by; nil: the store's, when it is
+	// Versioned. serve gives the version source shared with the tile and OGC items caches,
+	// read at most once a second, so a cached summary costs no round trip to the primary and
+	// an import shows in summaries at most a second after it commits.
+	Versions Versioned
 }
 
 // Service computes summaries and the prioritisation.
 type Service struct {
 	store     Store
+	ver       Versioned // nil: nothing is cached
 	distanceM float64
 	sensitive map[string]bool
 	now       func() time.Time
@@ -89,6 +95,10 @@ func New(store Store, o Options) *Service {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.ver = o.Versions
+	if v, ok := store.(Versioned); ok && s.ver == nil {
+		s.ver = v
 	}
 	n := o.CacheEntries
 	if n == 0 {
