@@ -139,9 +139,13 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	defer stopAdmin(ctx)
+	// The summaries of the lists callers open are computed ahead of them, in the background and
+	// one at a time, after the start and after every import (internal/summary/warm.go).
+	summaries := summary.New(db, summary.Options{Versions: versions, Warm: true})
+	defer summaries.Close()
 	api := &httpapi.Server{Basemap: basemap, Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
-		Summaries: summary.New(db, summary.Options{Versions: versions}), Auth: authSvc, Profiles: db, Versions: versions,
+		Summaries: summaries, Auth: authSvc, Profiles: db, Versions: versions,
 		Analysis:  analysisSvc,
 		Samverkan: &samverkan.Service{DecisionStore: db, Store: db, Units: db, Logger: logger.With("component", "samverkan")},
 		Limits:    httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}

@@ -59,6 +59,9 @@ type Options struct {
 	// read at most once a second, so a cached summary costs no round trip to the primary and
 	// an import shows in summaries at most a second after it commits.
 	Versions Versioned
+	// Warm starts the warm-up (warm.go): the summaries of the lists callers ask for are
+	// computed in the background, one at a time, at each data version. Close stops it.
+	Warm bool
 }
 
 // Service computes summaries and the prioritisation.
@@ -79,6 +82,8 @@ type Service struct {
 	newestMu      sync.Mutex
 	newestVersion int64
 	newest        map[string]time.Time
+	warm          *warmer // nil: no warm-up
+	busy          busyCounter
 }
 
 // New returns a Service reading from store.
@@ -108,6 +113,9 @@ func New(store Store, o Options) *Service {
 		s.cache, s.areas = newListCache(n), newListCache(areaCacheFactor*n)
 		s.done = newFlightCache[*Summary](areaCacheFactor * n)
 	}
+	if o.Warm && s.cache != nil && s.ver != nil {
+		s.warm = newWarmer(s)
+	}
 	return s
 }
 
@@ -133,6 +141,7 @@ const partsBeforeList = 4
 // version, scope, area and period), and concurrent requests for the same one share its
 // computation.
 func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error) {
+	defer s.enter(ctx)()
 	p, err := s.Period(ctx, q)
 	if err != nil {
 		return nil, err
@@ -146,6 +155,7 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if err != nil {
 		return nil, err
 	}
+	s.notice(ctx, sm.Area.Set, q) // the caller browses this list's areas: warm the others
 	// The cached summary is shared: the caller gets its own copy of what it might change.
 	cp := *sm
 	cp.History = slices.Clone(sm.History)
@@ -248,6 +258,7 @@ func (s *Service) area(ctx context.Context, id string, p Period, key listKey, ke
 // List returns the key indicators of every area of list year, optionally of one region. The
 // smoothing reference is always the whole list.
 func (s *Service) List(ctx context.Context, year int, q Query) (*List, error) {
+	defer s.enter(ctx)()
 	p, err := s.Period(ctx, q)
 	if err != nil {
 		return nil, err
@@ -256,6 +267,7 @@ func (s *Service) List(ctx context.Context, year int, q Query) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.notice(ctx, year, q) // its areas' summaries are next: warm them
 	out := &List{Set: year, Region: q.Region, Period: periodJSON(p), Rows: []Row{}, Notes: slices.Clone(list.notes)}
 	for _, sm := range list.summaries {
 		if q.Region != "" && sm.Area.RegionCode != q.Region {
