@@ -57,7 +57,8 @@ type Config struct {
 	// logins per client address and user (10 a minute), so it stays below that.
 	LoginEvery time.Duration
 	// Warm requests every tile once per account before the run, so the run measures cached
-	// tiles (the warm-up pass is reported on its own).
+	// tiles, and first the list of summaries once per account, as an analyst who opened the
+	// side table before (the warm-up pass is reported on its own).
 	Warm bool
 	// Collections are the OGC API collections whose items the clients read (default
 	// omraden-2025 and h3-r7, half each).
@@ -89,6 +90,7 @@ type Endpoint struct {
 // Report is the outcome of a run.
 type Report struct {
 	Warmup        *Endpoint
+	WarmupLists   *Endpoint // the lists of summaries of the warm-up
 	WarmupElapsed time.Duration
 	Endpoints     []*Endpoint
 	Elapsed       time.Duration
@@ -400,8 +402,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Warm {
 		warm := &recorder{eps: map[string]*Endpoint{}}
-		logf("warm-up: %d tiles × %d accounts, 4 at a time", len(cfg.Tiles), len(sessions))
+		logf("warm-up: the list of summaries, then %d tiles × %d accounts, 4 at a time", len(cfg.Tiles), len(sessions))
 		warmStart := time.Now()
+		var lists sync.WaitGroup
+		for _, s := range sessions {
+			c := &client{http: s.http, base: s.base, rec: warm, account: s.account}
+			lists.Go(func() { c.do(ctx, "summaries (cold, warm-up)", http.MethodGet, "api/v1/summaries?set=2025", nil) })
+		}
+		lists.Wait()
 		var wg sync.WaitGroup
 		work := make(chan [2]int)
 		for range 4 {
@@ -423,6 +431,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		close(work)
 		wg.Wait()
 		rep.Warmup, rep.WarmupElapsed = warm.eps["tile (cold, warm-up)"], time.Since(warmStart)
+		rep.WarmupLists = warm.eps["summaries (cold, warm-up)"]
 	}
 	logf("run: %d clients for %s after a warm-up of %.1f s", cfg.Clients, cfg.Duration, rep.WarmupElapsed.Seconds())
 
@@ -524,6 +533,9 @@ func (r *Report) Write(w io.Writer) {
 		total.Status5xx += e.Status5xx
 	}
 	row(total, secs)
+	if r.WarmupLists != nil {
+		row(r.WarmupLists, r.WarmupElapsed.Seconds())
+	}
 	if r.Warmup != nil {
 		row(r.Warmup, r.WarmupElapsed.Seconds())
 	}
