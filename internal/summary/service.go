@@ -77,6 +77,10 @@ type Service struct {
 	areas *listCache
 	// done holds finished area summaries (Area), keyed like the parts.
 	done *flightCache[*Summary]
+	// kommunCells holds a kommun's per-group cell counts (KommunGroupCellCounts, the costliest
+	// read of an area summary), keyed like the parts with the kommun in place of the area, so
+	// that the areas of one kommun (Stockholm has a dozen) read them once per scope and version.
+	kommunCells *flightCache[[]GroupCellCount]
 	// newest remembers the newest incident day per scope for the data version newestVersion
 	// (see newestDay).
 	newestMu      sync.Mutex
@@ -112,6 +116,7 @@ func New(store Store, o Options) *Service {
 	if n > 0 {
 		s.cache, s.areas = newListCache(n), newListCache(areaCacheFactor*n)
 		s.done = newFlightCache[*Summary](areaCacheFactor * n)
+		s.kommunCells = newFlightCache[[]GroupCellCount](kommunCellEntries)
 	}
 	if o.Warm && s.cache != nil && s.ver != nil {
 		s.warm = newWarmer(s)
@@ -127,6 +132,10 @@ type Query struct {
 
 // areaCacheFactor: a Service keeps this many single-area parts per list it keeps.
 const areaCacheFactor = 8
+
+// kommunCellEntries bounds the kommuner whose per-group cells are kept (a few MB at most: one
+// row per res-8 cell and group of the kommun with incidents).
+const kommunCellEntries = 16
 
 // partsBeforeList: once this many areas of one list (data version, scope, period) have been
 // computed as parts, the next area's summary computes and caches the whole list instead, so
@@ -205,7 +214,7 @@ func (s *Service) area(ctx context.Context, id string, p Period, key listKey, ke
 		wg.Go(func() { comparisons, cmpErr = s.areaComparisons(ctx, a, p) })
 	}
 	if !remembered {
-		wg.Go(func() { groupCells, cellErr = s.store.KommunGroupCellCounts(ctx, a.KommunCode, p) })
+		wg.Go(func() { groupCells, cellErr = s.kommunGroupCells(ctx, a.KommunCode, p, key, keyed) })
 	}
 	switch {
 	case list != nil:
@@ -253,6 +262,18 @@ func (s *Service) area(ctx context.Context, id string, p Period, key listKey, ke
 		out.HotSpots.Cells = hotCellFeatures(list.hotCells[id])
 	}
 	return out, nil
+}
+
+// kommunGroupCells returns the per-group cell counts of kommun over p, shared by the areas of
+// the kommun when keyed (key: the data version, scope, list and period). They are only read.
+func (s *Service) kommunGroupCells(ctx context.Context, kommun string, p Period, key listKey, keyed bool) ([]GroupCellCount, error) {
+	if !keyed {
+		return s.store.KommunGroupCellCounts(ctx, kommun, p)
+	}
+	key.area = "kommun " + kommun
+	return s.kommunCells.get(ctx, key, func(ctx context.Context) ([]GroupCellCount, error) {
+		return s.store.KommunGroupCellCounts(ctx, kommun, p)
+	})
 }
 
 // List returns the key indicators of every area of list year, optionally of one region. The

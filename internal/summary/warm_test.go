@@ -157,3 +157,37 @@ func scopeOf(ctx context.Context) string {
 	id, _ := auth.FromContext(ctx)
 	return id.Scope.String()
 }
+
+// TestKommunCellsShared: the summaries of two areas of one kommun read the kommun's per-group
+// cells once per scope, and a caller of another scope reads them again (the store restricts
+// them by scope), and gets what it gets uncached.
+func TestKommunCellsShared(t *testing.T) {
+	national := auth.WithIdentity(context.Background(), auth.Identity{Subject: "n", Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
+	regional := auth.WithIdentity(context.Background(), auth.Identity{Subject: "r", Role: auth.RoleRegional, Scope: auth.Scope{Regions: []string{"5300"}}})
+	store := &versionedStore{fakeStore: newFake()}
+	s := New(store, Options{})
+	for _, id := range []string{"2025-SO1", "2025-SO2"} {
+		if _, err := s.Area(national, id, Query{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := store.groupReads.Load(); n != 1 {
+		t.Errorf("two areas of kommun 0180: %d reads of its group cells, want 1", n)
+	}
+	got, err := s.Area(regional, "2025-SO2", Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := store.groupReads.Load(); n != 2 {
+		t.Errorf("another scope: %d reads in all, want 2 (never another scope's cells)", n)
+	}
+	want, err := New(&versionedStore{fakeStore: newFake()}, Options{CacheEntries: -1}).Area(regional, "2025-SO2", Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := json.Marshal(got)
+	b2, _ := json.Marshal(want)
+	if string(b1) != string(b2) {
+		t.Errorf("cached:\n%s\nuncached:\n%s", b1, b2)
+	}
+}
