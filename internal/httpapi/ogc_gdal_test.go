@@ -14,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lagesbild/lagesbild/internal/auth"
-	"github.com/lagesbild/lagesbild/internal/httpapi"
-	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
@@ -28,16 +25,8 @@ func ogrinfoAs(t *testing.T, bin, token string, args ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch strings.ToLower(name) {
-		case "http_proxy", "https_proxy", "all_proxy", "no_proxy", "gdal_http_proxy", "gdal_https_proxy":
-			continue
-		}
-		cmd.Env = append(cmd.Env, kv)
-	}
-	cmd.Env = append(cmd.Env, "NO_PROXY=127.0.0.1,localhost", "CPL_DEBUG=OFF", "GDAL_HTTP_TIMEOUT=30",
-		"GDAL_HTTP_MAX_RETRY=0", "CPL_CURL_VERBOSE=NO", "GDAL_HTTP_USERAGENT=lagesbild-test")
+	cmd.Env = localClientEnv("CPL_DEBUG=OFF", "GDAL_HTTP_TIMEOUT=30", "GDAL_HTTP_MAX_RETRY=0",
+		"CPL_CURL_VERBOSE=NO", "GDAL_HTTP_USERAGENT=lagesbild-test")
 	if token != "" {
 		cmd.Env = append(cmd.Env, "GDAL_HTTP_HEADERS=Authorization: Bearer "+token)
 	}
@@ -54,20 +43,8 @@ func ogrinfoAs(t *testing.T, bin, token string, args ...string) string {
 // TestOGCWithGDAL reads the API with a real OGC API – Features client, GDAL's OAPIF driver.
 func TestOGCWithGDAL(t *testing.T) {
 	bin, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogrinfo (GDAL) is not installed: run scripts/install-deps.sh gdal")
-		}
-		t.Skip("ogrinfo (GDAL) is not installed; scripts/install-deps.sh gdal (Debian: apt-get install gdal-bin) installs it")
-	}
-	db, _ := pgtest.New(t)
-	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Tiles: tiles.NewService(db, db, 1<<20), Logger: pgtest.Logger(t)}
-	// GDAL reads as a GIS tool does: with a gis token (coarse cells, no points), for all of Sweden.
-	api.Auth = auth.NewService(db, false)
-	token, _, err := api.Auth.CreateToken(context.Background(), auth.TokenRequest{Role: auth.RoleGIS, Scope: "all", CreatedBy: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	requireGISClient(t, err, "ogrinfo (GDAL)", "gdal-bin")
+	api, token := gisTestServer(t)
 	var mu sync.Mutex
 	var requests []string
 	h := api.Handler()
@@ -194,19 +171,8 @@ func TestOGCWithGDAL(t *testing.T) {
 // nothing of it (README, "GDAL and the tilesets").
 func TestOGCTilesWithGDAL(t *testing.T) {
 	bin, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogrinfo (GDAL) is not installed: run scripts/install-deps.sh gdal")
-		}
-		t.Skip("ogrinfo (GDAL) is not installed; scripts/install-deps.sh gdal (Debian: apt-get install gdal-bin) installs it")
-	}
-	db, _ := pgtest.New(t)
-	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Tiles: tiles.NewService(db, db, 1<<20), Logger: pgtest.Logger(t)}
-	api.Auth = auth.NewService(db, false)
-	token, _, err := api.Auth.CreateToken(context.Background(), auth.TokenRequest{Role: auth.RoleGIS, Scope: "all", CreatedBy: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	requireGISClient(t, err, "ogrinfo (GDAL)", "gdal-bin")
+	api, token := gisTestServer(t)
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 

@@ -4,16 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lagesbild/lagesbild/internal/auth"
-	"github.com/lagesbild/lagesbild/internal/httpapi"
-	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
 )
 
 // owslibScript drives OWSLib's OGC API – Features client (owslib.ogcapi.features) through what
@@ -57,33 +52,15 @@ print(json.dumps(out))
 // TestOGCWithOWSLib reads the API with OWSLib (Debian python3-owslib), a real OGC API client.
 func TestOGCWithOWSLib(t *testing.T) {
 	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import owslib.ogcapi.features").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("OWSLib is not installed: run scripts/install-deps.sh gdal")
-		}
-		t.Skip("OWSLib is not installed; scripts/install-deps.sh gdal (Debian: apt-get install python3-owslib) installs it")
-	}
-	db, _ := pgtest.New(t)
-	api := &httpapi.Server{Areas: db, Ready: db, Features: db, Logger: pgtest.Logger(t)}
-	api.Auth = auth.NewService(db, false)
-	token, _, err := api.Auth.CreateToken(context.Background(), auth.TokenRequest{Role: auth.RoleGIS, Scope: "all", CreatedBy: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	requireGISClient(t, exec.Command(python, "-c", "import owslib.ogcapi.features").Run(), "OWSLib", "python3-owslib")
+	api, token := gisTestServer(t)
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, "-c", owslibScript, srv.URL+"/ogc", token)
-	// Only the local server: no proxy from the environment.
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if !strings.Contains(strings.ToLower(name), "proxy") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "NO_PROXY=127.0.0.1,localhost")
+	cmd.Env = localClientEnv() // only the local server: no proxy from the environment
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.Output()

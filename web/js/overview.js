@@ -115,11 +115,13 @@ export function createOverview(container, { api, onSelect } = {}) {
       }
       grid.append(card(id, sm, sparkJobs));
     }
-    container.replaceChildren(
+    // replaceChildren writes a null out as the text "null": the parts left out are filtered.
+    container.replaceChildren(...[
       el('div', { class: 'lb-overview-head' }, title, el('p', { class: 'lb-overview-period' }, periodText)),
       synthetic ? el('p', { class: 'lb-synthetic' }, 'Syntetiska demodata – beskriver inga verkliga händelser.') : null,
       grid,
-      el('p', { class: 'lb-hint' }, `– = skyddat eller kan inte skattas. * = statistiskt säkerställd. Kurvan: händelser per månad, egen skala per område.${hidden > 0 ? ` ${hidden} områden till visas inte här; se områdestabellen.` : ''}`));
+      el('p', { class: 'lb-hint' }, `– = skyddat eller kan inte skattas. * = statistiskt säkerställd. Kurvan: händelser per månad, egen skala per område.${hidden > 0 ? ` ${hidden} områden till visas inte här; se områdestabellen.` : ''}`),
+    ].filter(Boolean));
     for (const job of sparkJobs) job();
   }
 

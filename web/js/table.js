@@ -550,10 +550,12 @@ export function createAreaTable(container, { api, onSelect, onData, onWeights } 
     setStatus(`${fmt.integer(list.length)} områden · ${fmt.period(period)} · ${wtxt}${pr && pr.normalization ? ` · normalisering ${pr.normalization === 'percent_rank' ? 'percentilrang' : pr.normalization}` : ''}`);
     const n = [...new Set([...((state.summaries && state.summaries.notes) || []), ...((pr && pr.notes) || [])])];
     const synthetic = ((state.summaries && state.summaries.areas) || []).some((r) => r.synthetic);
-    notes.replaceChildren(
+    // replaceChildren writes a null out as the text "null": the parts left out are filtered.
+    notes.replaceChildren(...[
       synthetic ? el('p', { class: 'lb-synthetic' }, 'Syntetiska demodata – beskriver inga verkliga händelser.') : null,
       n.length ? el('ul', { class: 'lb-note-list' }, n.map((t) => el('li', {}, t))) : null,
-      el('p', { class: 'lb-hint' }, '– = skyddat eller kan inte skattas (håll muspekaren över för orsaken). u = uppskattad folkmängd. * = statistiskt säkerställd.'));
+      el('p', { class: 'lb-hint' }, '– = skyddat eller kan inte skattas (håll muspekaren över för orsaken). u = uppskattad folkmängd. * = statistiskt säkerställd.'),
+    ].filter(Boolean));
   }
 
   function nextRow(tr, step) {

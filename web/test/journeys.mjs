@@ -225,6 +225,9 @@ async function shot(page, name, show = null) {
     if (document.scrollingElement) document.scrollingElement.scrollTop = 0; // the side bar only, not the page
   }, show);
   await page.screenshot({ path: `${shots}/${name}.png` });
+  // A value the code failed to fill in shows as the word null, undefined or NaN.
+  const leaked = await page.evaluate(() => (document.body.innerText.match(/\b(null|undefined|NaN)\b/g) || []));
+  check(`${name}: no null, undefined or NaN shown`, leaked.length === 0, JSON.stringify(leaked));
 }
 
 const tableRows = (page) => lb(page, () => [...document.querySelectorAll('#area-table tr[data-area-id]')].map((tr) => tr.dataset.areaId));
@@ -1291,13 +1294,28 @@ try {
   // area existed): the API's answer is an empty collection.
   const emptyYear = await lb(spage, () => [...document.querySelectorAll('#set-select option')].map((o) => o.value).find((v) => v !== window.lagesbild.set));
   await sctx.route(`**/api/v1/areas?set=${emptyYear}`, (route) => route.fulfill({ status: 200, contentType: 'application/geo+json', body: JSON.stringify({ type: 'FeatureCollection', features: [] }) }));
+  // The summaries and the ranking of that year then hold no area either: the server's own
+  // answers with their area lists emptied (period, notes and weights as the server gives them).
+  const ofEmptyYear = (path) => (url) => url.pathname === path && url.searchParams.get('set') === emptyYear;
+  const emptied = async (route) => {
+    const resp = await route.fetch();
+    const json = await resp.json();
+    json.areas = [];
+    await route.fulfill({ response: resp, json });
+  };
+  await sctx.route(ofEmptyYear('/api/v1/summaries'), emptied);
+  await sctx.route(ofEmptyYear('/api/v1/priority'), emptied);
   await spage.selectOption('#set-select', emptyYear);
   await spage.waitForFunction((y) => window.lagesbild.set === y && !document.getElementById('empty').hidden, emptyYear, { timeout: TIMEOUT });
   await waitTable(spage);
   const sempty = await lb(spage, () => ({ note: document.getElementById('empty').textContent, shown: !document.getElementById('empty').hidden }));
   check('states: a list year with no areas in scope says so on the map', sempty.shown && sempty.note.includes(`inga områden i ${emptyYear} års lista`), JSON.stringify(sempty));
+  const stable = await lb(spage, () => ({ rows: document.querySelectorAll('#area-table tr[data-area-id]').length, note: (document.querySelector('#area-table td.lb-empty') || {}).textContent }));
+  check('states: the table of that year lists no area and says so', stable.rows === 0 && stable.note === 'Inga områden i urvalet.', JSON.stringify(stable));
   await shot(spage, 'empty');
   await sctx.unroute(`**/api/v1/areas?set=${emptyYear}`);
+  await sctx.unroute(ofEmptyYear('/api/v1/summaries'));
+  await sctx.unroute(ofEmptyYear('/api/v1/priority'));
 
   // A failing summary: HTTP 500 from the server for the area panel.
   const sset = await lb(spage, () => [...document.querySelectorAll('#set-select option')].map((o) => o.value).sort().pop());
