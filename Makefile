@@ -8,7 +8,7 @@ BIN := bin/lagesbild
 PKGS := ./...
 FUZZTIME ?= 30s
 
-.PHONY: run test build deps deps-test web-deps bench bench-import bench-tiles-audited fuzz fuzz-short lint vet staticcheck tidy-check fmt-check fmt load db-start db-stop db-status clean
+.PHONY: run test build deps deps-test web-deps bench bench-import bench-tiles-audited fuzz fuzz-short lint vet staticcheck tidy-check fmt-check fmt load load-saturation db-start db-stop db-status clean
 
 run: deps build
 	$(BIN) serve --demo
@@ -66,18 +66,26 @@ bench-tiles-audited: deps build
 # LOAD_SCALE demo data (2.5: about 1 M incidents; built on first use, which takes a while), then
 # LOAD_CLIENTS clients replay a mix of map journeys, lists, summaries, OGC items and logins for
 # LOAD_DURATION and the report gives throughput, p50/p99 per endpoint, errors and the server's RSS.
+# Each client is an analyst's browser session: a journey's tiles 6 at a time, then a pause of
+# LOAD_THINK on average (exponential). `make load-saturation` is the same with no pause
+# (LOAD_THINK=0): a closed loop that measures the capacity of the machine.
+# LOAD_SERVE picks the server binary (e.g. bin/lagesbild-base for a paired run).
 # Results: docs/benchmarks.md. Traffic goes to loopback only.
 LOAD_SCALE ?= 2.5
 LOAD_CLIENTS ?= 200
 LOAD_DURATION ?= 60s
 LOAD_DB ?= load
+LOAD_THINK ?= 2s
+LOAD_SERVE ?= $(BIN)
 # The server's soft memory limit in the run (its default is 250MiB or, with the default tile
 # cache of 256 MB, 384MiB): the RSS target of issue 13 is 300 MB.
 LOAD_MEMORY_LIMIT ?= 250MiB
 load: deps build
 	$(GO) build -o bin/lagesbild-load ./cmd/lagesbild-load
 	@mkdir -p var
-	LAGESBILD_MEMORY_LIMIT=$(LOAD_MEMORY_LIMIT) bin/lagesbild-load --serve $(BIN) --db $(LOAD_DB) --scale $(LOAD_SCALE) --clients $(LOAD_CLIENTS) --duration $(LOAD_DURATION)
+	LAGESBILD_MEMORY_LIMIT=$(LOAD_MEMORY_LIMIT) bin/lagesbild-load --serve $(LOAD_SERVE) --db $(LOAD_DB) --scale $(LOAD_SCALE) --clients $(LOAD_CLIENTS) --duration $(LOAD_DURATION) --think $(LOAD_THINK)
+load-saturation:
+	$(MAKE) load LOAD_THINK=0
 
 vet:
 	$(GO) vet $(PKGS)

@@ -48,6 +48,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	tilesPath := fs.String("tiles", "internal/httpapi/testdata/tiles-stockholm-500.txt", "tile list (z/x/y a line)")
 	layers := fs.String("layers", "h3,handelser", "tile layers")
 	collections := fs.String("ogc", "omraden-2025,h3-r7", "OGC API collections whose items are read (comma-separated)")
+	thinkMean := fs.Duration("think", 2*time.Second, "mean think time of an analyst after each step (exponential); 0: a closed loop without pauses, which saturates the server (capacity)")
+	parallel := fs.Int("parallel", 0, "tiles of a journey a client fetches at a time; 0: 6 with think time (a browser over HTTP/1.1), 1 without")
 	warm := fs.Bool("warm", true, "request every tile once per account before the run (the run then measures cached tiles)")
 	startTimeout := fs.Duration("start-timeout", 45*time.Minute, "with --serve: how long the server may take to start (it builds the demo data into an empty database)")
 	if err := fs.Parse(args); err != nil {
@@ -58,13 +60,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	cfg := load.Config{Base: *base, Clients: *clients, Duration: *duration, Tiles: tiles, TileLayers: *layers, Warm: *warm,
+		Think: *thinkMean, Parallel: *parallel,
 		Collections: strings.Split(*collections, ","),
 		Logf:        func(f string, a ...any) { fmt.Fprintf(stdout, f+"\n", a...) }}
 	adminAddr := *admin
 	var srv *server
 	switch {
 	case *serve != "" && *base == "":
-		srv, err = startServer(ctx, *serve, *db, *scale, *serveLog, *startTimeout, stdout)
+		// Every client may hold Parallel keep-alive connections, as a browser does; the server's
+		// connection cap (LAGESBILD_MAX_CONNS, 1 000 by default) must leave room for them all or
+		// the clients past it wait in the kernel's backlog. An explicit setting is kept.
+		conns := *clients*max(*parallel, 1) + 64
+		if *thinkMean > 0 && *parallel == 0 {
+			conns = *clients*6 + 64
+		}
+		srv, err = startServer(ctx, *serve, *db, *scale, *serveLog, *startTimeout, max(conns, 1000), stdout)
 		if err != nil {
 			return err
 		}
@@ -133,7 +143,7 @@ type server struct {
 
 // startServer starts bin serve --demo on 127.0.0.1 and reads from its output the map URL, the
 // admin address and the demo accounts' passwords.
-func startServer(ctx context.Context, bin, db, scale, logPath string, timeout time.Duration, stdout io.Writer) (*server, error) {
+func startServer(ctx context.Context, bin, db, scale, logPath string, timeout time.Duration, maxConns int, stdout io.Writer) (*server, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -141,6 +151,10 @@ func startServer(ctx context.Context, bin, db, scale, logPath string, timeout ti
 	cmd := exec.Command(bin, "serve", "--demo", "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "LAGESBILD_DB_NAME="+db, "LAGESBILD_DEMO_SCALE="+scale,
 		"LAGESBILD_ADMIN_ADDR=127.0.0.1:0", "LAGESBILD_LOG_LEVEL=warn")
+	if os.Getenv("LAGESBILD_MAX_CONNS") == "" {
+		cmd.Env = append(cmd.Env, "LAGESBILD_MAX_CONNS="+strconv.Itoa(maxConns))
+		fmt.Fprintf(stdout, "serve: LAGESBILD_MAX_CONNS=%d (room for every client's connections)\n", maxConns)
+	}
 	cmd.Stderr = logf
 	out, err := cmd.StdoutPipe()
 	if err != nil {

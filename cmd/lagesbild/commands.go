@@ -129,7 +129,10 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	}
 	analysisSvc := analysis.New(db, analysis.Options{})
 	db.UseEmerging(analysisSvc) // the emerging tile layer and collections
-	tileSvc := tiles.NewService(db, db, cfg.TileCacheBytes)
+	// One data version for the tile, OGC items and summary caches, read from the primary at
+	// most once a second: an import shows in each of them within a second of its commit.
+	versions := tiles.NewVersions(db, tiles.DefaultVersionTTL)
+	tileSvc := tiles.NewService(db, versions, cfg.TileCacheBytes)
 	m := newMetrics(db.DB, tileSvc, authSvc)
 	spool.Watch(m.AuditSpoolRows, m.AuditSpoolBytes)
 	stopAdmin, err := startAdmin(cfg.AdminAddr, m, logger, stdout)
@@ -137,9 +140,13 @@ func cmdServe(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return err
 	}
 	defer stopAdmin(ctx)
+	// The summaries of the lists callers open are computed ahead of them, in the background and
+	// one at a time, after the start and after every import (internal/summary/warm.go).
+	summaries := summary.New(db, summary.Options{Versions: versions, Warm: true})
+	defer summaries.Close()
 	api := &httpapi.Server{Basemap: basemap, Areas: db, Ready: db, Imports: meteredImports{imports, m}, Web: web.FS(), Logger: logger.With("component", "httpapi"),
 		Tiles: tileSvc, PublicURL: cfg.PublicURL, Features: db,
-		Summaries: summary.New(db, summary.Options{}), Auth: authSvc, Profiles: db,
+		Summaries: summaries, Auth: authSvc, Profiles: db, Versions: versions,
 		Analysis:  analysisSvc,
 		Samverkan: &samverkan.Service{DecisionStore: db, Store: db, Units: db, Logger: logger.With("component", "samverkan")},
 		Limits:    httpapi.Limits{MaxImportBytes: cfg.MaxImportBytes, MaxConns: cfg.MaxConns}}

@@ -16,7 +16,8 @@ import (
 )
 
 // A cache of OGC API items pages, made safe the way the tile cache is: a page is kept under the
-// data version read from the primary before the page is read (a read replica is used only when
+// data version read from the primary before the page is read (in serve, the version source
+// shared with the tiles and summaries, read at most a second before; a read replica is used only when
 // it is at least at the version this process has seen on the primary, see
 // internal/postgis/replicas.go, so a page kept under version V holds data at least that new),
 // the caller's scope (auth.Identity.CacheKey: role, agency, scope, resolution and layers, which
@@ -105,14 +106,18 @@ type itemFlight struct {
 	cancel  context.CancelFunc
 }
 
-// withItemCache wraps fs in a cache of at most maxBytes, when fs reports its data version.
-// A store already wrapped (by this or by withEmerging) is returned as it is.
-func withItemCache(fs lagesbild.FeatureStore, maxBytes int64) lagesbild.FeatureStore {
+// withItemCache wraps fs in a cache of at most maxBytes, keyed by the data version of ver or,
+// when ver is nil, of fs when it reports one. A store already wrapped (by this or by
+// withEmerging) is returned as it is.
+func withItemCache(fs lagesbild.FeatureStore, maxBytes int64, ver versioner) lagesbild.FeatureStore {
 	switch fs.(type) {
 	case nil, *itemCache, *emergingStore:
 		return fs
 	}
 	v, ok := fs.(versioner)
+	if ver != nil {
+		v, ok = ver, true
+	}
 	if !ok || maxBytes < 0 {
 		return fs
 	}
@@ -251,7 +256,7 @@ func (c *itemCache) key(ctx context.Context, collection string, q lagesbild.Feat
 			return "", 0, false
 		}
 	}
-	version, err := c.ver.DataVersion(ctx) // from the primary, before the read
+	version, err := c.ver.DataVersion(ctx) // from the primary (at most a second ago in serve), before the read
 	if err != nil {
 		return "", 0, false
 	}

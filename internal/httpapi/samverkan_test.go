@@ -157,7 +157,7 @@ func TestAgencyMatrix(t *testing.T) {
 	authSvc := auth.NewService(db, false)
 	db.UseEmerging(analysis.New(db, analysis.Options{})) // as serve wires it: the emerging layer too
 	tileSvc := tiles.NewService(db, db, 16<<20)
-	tileSvc.VersionTTL = 0 // the data version read on every request: a decision's change shows in the next ETag
+	tileSvc.Versions.TTL = 0 // the data version read on every request: a decision's change shows in the next ETag
 	api := &httpapi.Server{Areas: db, Ready: db, Logger: pgtest.Logger(t), Features: db, Auth: authSvc, Samverkan: svc,
 		Summaries: summary.New(db, summary.Options{}), Tiles: tileSvc}
 	h := api.Handler()

@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -51,6 +52,12 @@ type Server struct {
 	// ItemCacheBytes bounds the cache of OGC API items pages (ogc_cache.go) by their estimated
 	// size: 0 takes 32 MiB, a negative value keeps no pages.
 	ItemCacheBytes int64
+	// Versions, when set, is the data version the OGC items pages are kept under (serve gives
+	// the source shared with the tile and summary caches, read at most once a second); nil:
+	// the feature store's own, read for every request.
+	Versions interface {
+		DataVersion(ctx context.Context) (int64, error)
+	}
 
 	items   *itemCache // the cache under Features, once Handler has built it
 	logins  *loginFailures
@@ -133,7 +140,7 @@ func (s *Server) Handler() http.Handler {
 	if s.logins == nil {
 		s.logins, s.rejects = &loginFailures{}, &rejectFiles{}
 	}
-	s.Features = withItemCache(s.Features, s.ItemCacheBytes) // OGC items pages (ogc_cache.go)
+	s.Features = withItemCache(s.Features, s.ItemCacheBytes, s.Versions) // OGC items pages (ogc_cache.go)
 	if c, ok := s.Features.(*itemCache); ok {
 		s.items = c
 	}

@@ -3,6 +3,12 @@
 // list of areas, area summaries, OGC API items, logins — for a fixed time, and the report gives
 // throughput, latency percentiles and errors per endpoint. It sends traffic only to loopback
 // addresses and stops by itself.
+//
+// Two user models: with Config.Think > 0 each client is an analyst's browser session, which
+// fetches a journey's tiles a few at a time on connections of its own (as a browser does over
+// HTTP/1.1) and pauses after every step for a think time drawn from an exponential distribution
+// with that mean; with Think = 0 the clients form a closed loop without pauses, which measures the
+// capacity of the machine (every latency is then mostly queueing).
 package load
 
 import (
@@ -51,11 +57,21 @@ type Config struct {
 	// logins per client address and user (10 a minute), so it stays below that.
 	LoginEvery time.Duration
 	// Warm requests every tile once per account before the run, so the run measures cached
-	// tiles (the warm-up pass is reported on its own).
+	// tiles, and first the list of summaries once per account, as an analyst who opened the
+	// side table before (the warm-up pass is reported on its own).
 	Warm bool
 	// Collections are the OGC API collections whose items the clients read (default
 	// omraden-2025 and h3-r7, half each).
 	Collections []string
+	// Think is the mean of a client's pause after each step (exponentially distributed, and
+	// before its first step, so that the sessions do not start in step); 0: no pause, a closed
+	// loop that saturates the server.
+	Think time.Duration
+	// Parallel is how many tiles of a journey a client fetches at a time, each client on
+	// keep-alive connections of its own; 0: 6 (a browser's connections per host over HTTP/1.1)
+	// with think time, 1 without (the clients then share one connection pool, as before the
+	// think time existed, so saturation runs compare with the earlier ones).
+	Parallel int
 	// Sample, when set, is called every second during the run (for the server's RSS).
 	Sample func()
 	Logf   func(format string, args ...any)
@@ -74,10 +90,30 @@ type Endpoint struct {
 // Report is the outcome of a run.
 type Report struct {
 	Warmup        *Endpoint
+	WarmupLists   *Endpoint // the lists of summaries of the warm-up
 	WarmupElapsed time.Duration
 	Endpoints     []*Endpoint
 	Elapsed       time.Duration
 	Clients       int
+	Think         time.Duration
+	Parallel      int
+	// Offered is the request rate the clients would send if every response came at once (their
+	// think time alone paces them); 0 without think time, when the clients send as fast as
+	// they are answered.
+	Offered float64
+}
+
+// requestsPerStep is the mean number of requests of one step of the mix.
+func requestsPerStep() float64 {
+	n := 0.0
+	for _, m := range mix {
+		k := 1.0
+		if m.name == "journey" {
+			k = journeyTiles
+		}
+		n += float64(m.weight) / 100 * k
+	}
+	return n
 }
 
 // mix is the share of each scenario in a client's loop (per cent).
@@ -121,12 +157,13 @@ func (r *recorder) add(name string, d time.Duration, status int, n int64, err er
 
 // client is one simulated user: a cookie jar with one account's session.
 type client struct {
-	http    *http.Client
-	base    string
-	rec     *recorder
-	rng     *rand.Rand
-	areaIDs []string
-	account Account
+	http     *http.Client
+	parallel int // tiles of a journey at a time
+	base     string
+	rec      *recorder
+	rng      *rand.Rand
+	areaIDs  []string
+	account  Account
 }
 
 func (c *client) do(ctx context.Context, name, method, path string, body []byte) (int, []byte) {
@@ -215,6 +252,23 @@ func (c *client) areas(ctx context.Context) error {
 	return nil
 }
 
+// journeyTiles is the number of tiles of one map journey (a pan or zoom over Stockholm).
+const journeyTiles = 8
+
+// think pauses for an exponentially distributed time of mean d (at most ten times d), or until
+// ctx is done.
+func think(ctx context.Context, rng *rand.Rand, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(min(time.Duration(rng.ExpFloat64()*float64(d)), 10*d))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
 // bboxes are OGC item windows: the Stockholm, Göteborg and Malmö regions and the whole country.
 var bboxes = []string{"17.6,59.2,18.3,59.5", "11.8,57.6,12.2,57.8", "12.9,55.5,13.1,55.65", "10.9,55.3,24.2,69.1"}
 
@@ -231,12 +285,32 @@ func (c *client) step(ctx context.Context, tiles []string, layers string, collec
 	switch scenario {
 	case "journey":
 		start := c.rng.IntN(len(tiles))
-		for i := range 8 {
-			if ctx.Err() != nil {
-				return
+		if c.parallel <= 1 {
+			for i := range journeyTiles {
+				if ctx.Err() != nil {
+					return
+				}
+				c.do(ctx, "tile", http.MethodGet, "tiles/"+layers+"/"+tiles[(start+i)%len(tiles)]+".mvt", nil)
 			}
-			c.do(ctx, "tile", http.MethodGet, "tiles/"+layers+"/"+tiles[(start+i)%len(tiles)]+".mvt", nil)
+			return
 		}
+		// A browser asks for the tiles of the new view at once and its connection limit per
+		// host lets parallel of them out at a time.
+		sem := make(chan struct{}, c.parallel)
+		var wg sync.WaitGroup
+		for i := range journeyTiles {
+			sem <- struct{}{}
+			if ctx.Err() != nil {
+				<-sem
+				break
+			}
+			path := "tiles/" + layers + "/" + tiles[(start+i)%len(tiles)] + ".mvt"
+			wg.Go(func() {
+				defer func() { <-sem }()
+				c.do(ctx, "tile", http.MethodGet, path, nil)
+			})
+		}
+		wg.Wait()
 	case "areas":
 		if c.rng.IntN(2) == 0 {
 			c.do(ctx, "areas", http.MethodGet, "api/v1/areas?set=2025", nil)
@@ -316,11 +390,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		sessions[i] = c
 	}
-	rep := &Report{Clients: cfg.Clients}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 1
+		if cfg.Think > 0 {
+			cfg.Parallel = 6
+		}
+	}
+	rep := &Report{Clients: cfg.Clients, Think: cfg.Think, Parallel: cfg.Parallel}
+	if cfg.Think > 0 {
+		rep.Offered = float64(cfg.Clients-1)*requestsPerStep()/cfg.Think.Seconds() + 2/cfg.LoginEvery.Seconds()
+	}
 	if cfg.Warm {
 		warm := &recorder{eps: map[string]*Endpoint{}}
-		logf("warm-up: %d tiles × %d accounts, 4 at a time", len(cfg.Tiles), len(sessions))
+		logf("warm-up: the list of summaries, then %d tiles × %d accounts, 4 at a time", len(cfg.Tiles), len(sessions))
 		warmStart := time.Now()
+		var lists sync.WaitGroup
+		for _, s := range sessions {
+			c := &client{http: s.http, base: s.base, rec: warm, account: s.account}
+			lists.Go(func() { c.do(ctx, "summaries (cold, warm-up)", http.MethodGet, "api/v1/summaries?set=2025", nil) })
+		}
+		lists.Wait()
 		var wg sync.WaitGroup
 		work := make(chan [2]int)
 		for range 4 {
@@ -342,6 +431,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		close(work)
 		wg.Wait()
 		rep.Warmup, rep.WarmupElapsed = warm.eps["tile (cold, warm-up)"], time.Since(warmStart)
+		rep.WarmupLists = warm.eps["summaries (cold, warm-up)"]
 	}
 	logf("run: %d clients for %s after a warm-up of %.1f s", cfg.Clients, cfg.Duration, rep.WarmupElapsed.Seconds())
 
@@ -371,10 +461,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		s := sessions[i%len(sessions)]
 		c := &client{http: s.http, base: s.base, rec: rec, account: s.account, areaIDs: s.areaIDs,
-			rng: rand.New(rand.NewPCG(uint64(i), 11))}
+			rng: rand.New(rand.NewPCG(uint64(i), 11)), parallel: cfg.Parallel}
+		if cfg.Think > 0 {
+			// A browser of its own: its own keep-alive connections (at most Parallel), the
+			// account's session cookie.
+			t := &http.Transport{MaxIdleConnsPerHost: cfg.Parallel, MaxConnsPerHost: cfg.Parallel,
+				IdleConnTimeout: 30 * time.Second, DisableCompression: true, Proxy: nil}
+			defer t.CloseIdleConnections()
+			c.http = &http.Client{Transport: t, Jar: s.http.Jar, Timeout: 30 * time.Second}
+		}
 		wg.Go(func() {
+			think(runCtx, c.rng, cfg.Think) // sessions start spread out, not all at once
 			for runCtx.Err() == nil {
 				c.step(runCtx, cfg.Tiles, cfg.TileLayers, cfg.Collections)
+				think(runCtx, c.rng, cfg.Think)
 			}
 		})
 	}
@@ -433,11 +533,22 @@ func (r *Report) Write(w io.Writer) {
 		total.Status5xx += e.Status5xx
 	}
 	row(total, secs)
+	if r.WarmupLists != nil {
+		row(r.WarmupLists, r.WarmupElapsed.Seconds())
+	}
 	if r.Warmup != nil {
 		row(r.Warmup, r.WarmupElapsed.Seconds())
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d clients for %.1f s\n", r.Clients, secs)
+	achieved := float64(len(total.Latencies)) / secs
+	if r.Think > 0 {
+		fmt.Fprintf(w, "think time: exponential, mean %s; %d tiles at a time per client\n", r.Think, r.Parallel)
+		fmt.Fprintf(w, "throughput: offered %.0f req/s (if every answer came at once), achieved %.0f req/s (%.0f %%)\n",
+			r.Offered, achieved, 100*achieved/r.Offered)
+	} else {
+		fmt.Fprintf(w, "think time: none (closed loop, saturation); throughput: achieved %.0f req/s, offered: as fast as answered\n", achieved)
+	}
 }
 
 // ReadTiles reads a tile list: one z/x/y a line, # comments and blank lines skipped.

@@ -150,12 +150,11 @@ func (c *flightCache[V]) evictLocked(version int64) {
 // or a version that could not be read (without it nothing can be served safely; the data may
 // still be readable).
 func (s *Service) cacheKey(ctx context.Context, year int, p Period) (key listKey, ok bool) {
-	v, versioned := s.store.(Versioned)
 	id, hasID := auth.FromContext(ctx)
-	if s.cache == nil || !versioned || !hasID {
+	if s.cache == nil || s.ver == nil || !hasID {
 		return listKey{}, false
 	}
-	version, err := v.DataVersion(ctx)
+	version, err := s.ver.DataVersion(ctx)
 	if err != nil {
 		return listKey{}, false
 	}

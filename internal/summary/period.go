@@ -33,12 +33,11 @@ type newestSource struct{ s *Service }
 // than in a transaction of its own for every summary.
 func (n newestSource) NewestIncidentDay(ctx context.Context) (time.Time, bool, error) {
 	s := n.s
-	v, versioned := s.store.(Versioned)
 	id, hasID := auth.FromContext(ctx)
-	if s.cache == nil || !versioned || !hasID {
+	if s.cache == nil || s.ver == nil || !hasID {
 		return s.store.NewestIncidentDay(ctx)
 	}
-	version, err := v.DataVersion(ctx)
+	version, err := s.ver.DataVersion(ctx)
 	if err != nil {
 		return s.store.NewestIncidentDay(ctx)
 	}

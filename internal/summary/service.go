@@ -54,11 +54,20 @@ type Options struct {
 	// CacheEntries is how many computed lists to keep when the store is Versioned; 0 means
 	// DefaultCacheEntries, a negative number none.
 	CacheEntries int
+	// Versions is the data version the caches are keyed by; nil: the store's, when it is
+	// Versioned. serve gives the version source shared with the tile and OGC items caches,
+	// read at most once a second, so a cached summary costs no round trip to the primary and
+	// an import shows in summaries at most a second after it commits.
+	Versions Versioned
+	// Warm starts the warm-up (warm.go): the summaries of the lists callers ask for are
+	// computed in the background, one at a time, at each data version. Close stops it.
+	Warm bool
 }
 
 // Service computes summaries and the prioritisation.
 type Service struct {
 	store     Store
+	ver       Versioned // nil: nothing is cached
 	distanceM float64
 	sensitive map[string]bool
 	now       func() time.Time
@@ -68,11 +77,17 @@ type Service struct {
 	areas *listCache
 	// done holds finished area summaries (Area), keyed like the parts.
 	done *flightCache[*Summary]
+	// kommunCells holds a kommun's per-group cell counts (KommunGroupCellCounts, the costliest
+	// read of an area summary), keyed like the parts with the kommun in place of the area, so
+	// that the areas of one kommun (Stockholm has a dozen) read them once per scope and version.
+	kommunCells *flightCache[[]GroupCellCount]
 	// newest remembers the newest incident day per scope for the data version newestVersion
 	// (see newestDay).
 	newestMu      sync.Mutex
 	newestVersion int64
 	newest        map[string]time.Time
+	warm          *warmer // nil: no warm-up
+	busy          busyCounter
 }
 
 // New returns a Service reading from store.
@@ -90,6 +105,10 @@ func New(store Store, o Options) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.ver = o.Versions
+	if v, ok := store.(Versioned); ok && s.ver == nil {
+		s.ver = v
+	}
 	n := o.CacheEntries
 	if n == 0 {
 		n = DefaultCacheEntries
@@ -97,6 +116,10 @@ func New(store Store, o Options) *Service {
 	if n > 0 {
 		s.cache, s.areas = newListCache(n), newListCache(areaCacheFactor*n)
 		s.done = newFlightCache[*Summary](areaCacheFactor * n)
+		s.kommunCells = newFlightCache[[]GroupCellCount](kommunCellEntries)
+	}
+	if o.Warm && s.cache != nil && s.ver != nil {
+		s.warm = newWarmer(s)
 	}
 	return s
 }
@@ -109,6 +132,10 @@ type Query struct {
 
 // areaCacheFactor: a Service keeps this many single-area parts per list it keeps.
 const areaCacheFactor = 8
+
+// kommunCellEntries bounds the kommuner whose per-group cells are kept (a few MB at most: one
+// row per res-8 cell and group of the kommun with incidents).
+const kommunCellEntries = 16
 
 // partsBeforeList: once this many areas of one list (data version, scope, period) have been
 // computed as parts, the next area's summary computes and caches the whole list instead, so
@@ -123,6 +150,7 @@ const partsBeforeList = 4
 // version, scope, area and period), and concurrent requests for the same one share its
 // computation.
 func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error) {
+	defer s.enter(ctx)()
 	p, err := s.Period(ctx, q)
 	if err != nil {
 		return nil, err
@@ -136,6 +164,7 @@ func (s *Service) Area(ctx context.Context, id string, q Query) (*Summary, error
 	if err != nil {
 		return nil, err
 	}
+	s.notice(ctx, sm.Area.Set, q) // the caller browses this list's areas: warm the others
 	// The cached summary is shared: the caller gets its own copy of what it might change.
 	cp := *sm
 	cp.History = slices.Clone(sm.History)
@@ -185,7 +214,7 @@ func (s *Service) area(ctx context.Context, id string, p Period, key listKey, ke
 		wg.Go(func() { comparisons, cmpErr = s.areaComparisons(ctx, a, p) })
 	}
 	if !remembered {
-		wg.Go(func() { groupCells, cellErr = s.store.KommunGroupCellCounts(ctx, a.KommunCode, p) })
+		wg.Go(func() { groupCells, cellErr = s.kommunGroupCells(ctx, a.KommunCode, p, key, keyed) })
 	}
 	switch {
 	case list != nil:
@@ -235,9 +264,22 @@ func (s *Service) area(ctx context.Context, id string, p Period, key listKey, ke
 	return out, nil
 }
 
+// kommunGroupCells returns the per-group cell counts of kommun over p, shared by the areas of
+// the kommun when keyed (key: the data version, scope, list and period). They are only read.
+func (s *Service) kommunGroupCells(ctx context.Context, kommun string, p Period, key listKey, keyed bool) ([]GroupCellCount, error) {
+	if !keyed {
+		return s.store.KommunGroupCellCounts(ctx, kommun, p)
+	}
+	key.area = "kommun " + kommun
+	return s.kommunCells.get(ctx, key, func(ctx context.Context) ([]GroupCellCount, error) {
+		return s.store.KommunGroupCellCounts(ctx, kommun, p)
+	})
+}
+
 // List returns the key indicators of every area of list year, optionally of one region. The
 // smoothing reference is always the whole list.
 func (s *Service) List(ctx context.Context, year int, q Query) (*List, error) {
+	defer s.enter(ctx)()
 	p, err := s.Period(ctx, q)
 	if err != nil {
 		return nil, err
@@ -246,6 +288,7 @@ func (s *Service) List(ctx context.Context, year int, q Query) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.notice(ctx, year, q) // its areas' summaries are next: warm them
 	out := &List{Set: year, Region: q.Region, Period: periodJSON(p), Rows: []Row{}, Notes: slices.Clone(list.notes)}
 	for _, sm := range list.summaries {
 		if q.Region != "" && sm.Area.RegionCode != q.Region {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -32,18 +31,13 @@ type Tile struct {
 // Service renders tiles through a Source and caches them.
 type Service struct {
 	src   Source
-	ver   Versioner
 	cache *Cache
 	// flights are the renders in progress, shared by every request for the same tile.
 	flightsMu sync.Mutex
 	flights   map[string]*flight
-	// VersionTTL bounds how long a read data version is trusted: a new import shows in tiles at
-	// most this long after it commits.
-	VersionTTL time.Duration
-
-	mu        sync.Mutex // held while the data version is read from the database
-	version   atomic.Int64
-	versionAt atomic.Int64 // Unix ns of the last read; 0: never
+	// Versions is the data version the cache keys hold: a new import shows in tiles at most
+	// its TTL after it commits. It may be shared with the other caches (NewService).
+	Versions *Versions
 
 	hits, misses atomic.Int64 // cache lookups, for metrics
 }
@@ -54,35 +48,18 @@ func (s *Service) CacheStats() (hits, misses int64, entries int, bytes int64) {
 }
 
 // NewService builds a tile service with a cache of at most cacheBytes bytes of gzipped tiles.
+// When ver is a *Versions it is used as it is (shared with other caches); any other Versioner
+// is read at most once per DefaultVersionTTL.
 func NewService(src Source, ver Versioner, cacheBytes int64) *Service {
-	return &Service{src: src, ver: ver, cache: NewCache(cacheBytes), VersionTTL: time.Second, flights: map[string]*flight{}}
+	vs, ok := ver.(*Versions)
+	if !ok {
+		vs = NewVersions(ver, DefaultVersionTTL)
+	}
+	return &Service{src: src, Versions: vs, cache: NewCache(cacheBytes), flights: map[string]*flight{}}
 }
 
-// DataVersion returns the data version, read at most once per VersionTTL. While the version
-// read is fresh, no lock is taken (every cached tile asks).
-func (s *Service) DataVersion(ctx context.Context) (int64, error) {
-	if at := s.versionAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < s.VersionTTL {
-		return s.version.Load(), nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if at := s.versionAt.Load(); at != 0 && time.Since(time.Unix(0, at)) < s.VersionTTL {
-		return s.version.Load(), nil // another request read it while this one waited
-	}
-	v, err := s.ver.DataVersion(ctx)
-	if err != nil {
-		if errors.Is(err, lagesbild.ErrUnavailable) && s.versionAt.Load() != 0 {
-			// The database is unreachable, so no import can have changed the data: cached
-			// tiles of the last version read are still current. Ask again in VersionTTL.
-			s.versionAt.Store(time.Now().UnixNano())
-			return s.version.Load(), nil
-		}
-		return 0, err
-	}
-	s.version.Store(v)
-	s.versionAt.Store(time.Now().UnixNano())
-	return v, nil
-}
+// DataVersion returns the data version of s.Versions (read at most once per its TTL).
+func (s *Service) DataVersion(ctx context.Context) (int64, error) { return s.Versions.DataVersion(ctx) }
 
 // Prepared is a tile request resolved against the data version: its ETag (to answer
 // If-None-Match before anything else) and its cache key. Fetch returns the tile.

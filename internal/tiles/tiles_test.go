@@ -116,7 +116,7 @@ func TestSingleflightAndVersion(t *testing.T) {
 	src := &countingSource{gate: make(chan struct{})}
 	ver := &version{}
 	svc := tiles.NewService(src, ver, 1<<20)
-	svc.VersionTTL = 0
+	svc.Versions.TTL = 0
 	req, err := tiles.ParseRequest("h3", "3", "4", "2", url.Values{})
 	if err != nil {
 		t.Fatal(err)
