@@ -2,17 +2,18 @@
 # Import benchmark of issue 14: a fresh database, a bare COPY of the CSV into an unlogged table
 # (the floor, measured in the same run), the import of the file, the same file again (all
 # unchanged), and bytes per incident over incident, its indexes and every aggregate.
-# Usage: scripts/bench-import.sh CSV [DBNAME]   (the managed cluster of ./var must be running)
+# Usage: [BIN=binary] scripts/bench-import.sh CSV [DBNAME]   (the managed cluster of ./var must be running)
 set -eu
 CSV=$1
 DB=${2:-bench_import}
-PORT=$(bin/lagesbild db status | sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p')
+BIN=${BIN:-bin/lagesbild}   # e.g. BIN=/tmp/old-lagesbild for the other half of a paired run
+PORT=$($BIN db status | sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p')
 export PGPASSWORD="$(cat var/pg-password)"
 PSQL="psql -X -q -h 127.0.0.1 -p $PORT -U lagesbild"
 $PSQL -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 echo "load: $(uptime)"
-LAGESBILD_DB_NAME=$DB LAGESBILD_LOG_LEVEL=warn bin/lagesbild migrate >/dev/null
-LAGESBILD_DB_NAME=$DB LAGESBILD_LOG_LEVEL=warn bin/lagesbild import geodata >/dev/null
+LAGESBILD_DB_NAME=$DB LAGESBILD_LOG_LEVEL=warn $BIN migrate >/dev/null
+LAGESBILD_DB_NAME=$DB LAGESBILD_LOG_LEVEL=warn $BIN import geodata >/dev/null
 ROWS=$(($(wc -l <"$CSV") - 1))
 COLS=$(head -1 "$CSV" | sed 's/,/ text, /g; s/$/ text/')
 T0=$(date +%s.%N)
@@ -23,7 +24,7 @@ COPY_S=$(echo "$T1 - $T0" | bc)
 echo "bare COPY of $ROWS rows: ${COPY_S} s"
 run() {
   T0=$(date +%s.%N)
-  LAGESBILD_DB_NAME=$DB LAGESBILD_LOG_LEVEL=warn /usr/bin/time -f "peak RSS %M KB" bin/lagesbild import incidents --format csv --source bench "$CSV" >/dev/null
+  LAGESBILD_DB_NAME=$DB LAGESBILD_LOG_LEVEL=warn /usr/bin/time -f "peak RSS %M KB" $BIN import incidents --format csv --source bench "$CSV" >/dev/null
   T1=$(date +%s.%N)
   S=$(echo "$T1 - $T0" | bc)
   echo "$1: $S s, $(echo "$ROWS / $S" | bc) rows/s, $(echo "scale=1; $S / $COPY_S" | bc)x the bare COPY"

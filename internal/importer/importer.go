@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"runtime"
@@ -55,6 +56,8 @@ func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, fil
 		CellBoundary: hexgrid.Boundary,
 		Rejects:      o.Rejects,
 		UnknownTypes: o.Unknown,
+		UseStored:    func(t lagesbild.StoredTest) { p.stored = t },
+		Skipped:      func() int { return p.skipped },
 	})
 	if p.fatal != nil {
 		return rep, fmt.Errorf("import %s: %w", file, p.fatal)
@@ -70,14 +73,25 @@ func Incidents(ctx context.Context, store lagesbild.IncidentStore, r Reader, fil
 // pipeline pulls records from the reader in batches and hands them out one by one, in three
 // stages that overlap: one goroutine parses batch k+2 while another bins batch k+1 (exact
 // points on every core) and the store copies batch k. Memory stays bounded by the batches in
-// flight (and the first rejected records). Rejects, Progress and UnknownTypes are used by the
-// parsing goroutine only, and the store reads them after the last record (the channels order
-// those reads after the writes).
+// flight (and the first rejected records). Progress and UnknownTypes are used by the parsing
+// goroutine only, Rejects by it and the binning goroutine under mu, and the store reads them
+// after the last record (the channels order those reads after the writes).
+//
+// When the store hands over a StoredTest (before the first record), the binning goroutine
+// fingerprints each batch, asks the store which records it holds unchanged and leaves those
+// out before binning (an unchanged file is then parsed, fingerprinted and looked up, nothing
+// more); it also rejects the records repeating a (source, source_id) earlier in the file, which
+// the store cannot find once unchanged records no longer reach it.
 type pipeline struct {
 	r       Reader
 	file    string
 	o       Options
 	workers int
+	mu      sync.Mutex // Rejects
+	stored  lagesbild.StoredTest
+	skipped int                 // unchanged records left out (binning goroutine, read after EOF)
+	seen    map[[2]uint64]int32 // (source, source_id) digest → line of its first record
+	seeds   [2]maphash.Seed
 	started bool
 	batches chan batch
 	free    chan []lagesbild.Incident
@@ -170,7 +184,7 @@ func (p *pipeline) parse(out chan<- batch) {
 			var ve *lagesbild.ValidationError
 			if errors.As(err, &ve) {
 				read++
-				p.o.Rejects.Add(lagesbild.ImportError{File: p.file, Line: ve.Line, Field: ve.Field, Reason: ve.Reason})
+				p.reject(lagesbild.ImportError{File: p.file, Line: ve.Line, Field: ve.Field, Reason: ve.Reason})
 				continue
 			}
 			if err != nil {
@@ -205,7 +219,11 @@ func (p *pipeline) binAll(in <-chan batch) {
 	var points []orb.Point
 	var exact []int
 	var cells, places []uint64
+	var unchanged []bool
 	for b := range in {
+		if b.err == nil && p.stored != nil {
+			b.recs, unchanged, b.err = p.leaveOut(b.recs, unchanged)
+		}
 		if b.err == nil {
 			points, exact = points[:0], exact[:0]
 			for i := range b.recs {
@@ -231,6 +249,57 @@ func (p *pipeline) binAll(in <-chan batch) {
 			return
 		}
 	}
+}
+
+func (p *pipeline) reject(e lagesbild.ImportError) {
+	p.mu.Lock()
+	p.o.Rejects.Add(e)
+	p.mu.Unlock()
+}
+
+// leaveOut fingerprints a batch, rejects its records that repeat an earlier (source,
+// source_id) of the file (naming the first, as the store's own check does) and drops those and
+// the records the store holds unchanged, in place.
+func (p *pipeline) leaveOut(recs []lagesbild.Incident, unchanged []bool) ([]lagesbild.Incident, []bool, error) {
+	if p.seen == nil {
+		p.seen = make(map[[2]uint64]int32, 1<<16)
+		p.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+	}
+	if cap(unchanged) < len(recs) {
+		unchanged = make([]bool, len(recs))
+	}
+	unchanged = unchanged[:len(recs)]
+	for k := range recs {
+		recs[k].Digest = recs[k].Fingerprint()
+	}
+	if err := p.stored(recs, unchanged); err != nil {
+		return recs, unchanged, fmt.Errorf("stored records: %w", err)
+	}
+	var h maphash.Hash
+	key := func(inc *lagesbild.Incident, seed maphash.Seed) uint64 {
+		h.SetSeed(seed)
+		h.WriteString(inc.Source)
+		h.WriteByte(0)
+		h.WriteString(inc.SourceID)
+		return h.Sum64()
+	}
+	kept := recs[:0]
+	for k := range recs {
+		inc := &recs[k]
+		id := [2]uint64{key(inc, p.seeds[0]), key(inc, p.seeds[1])}
+		if first, ok := p.seen[id]; ok {
+			p.reject(lagesbild.ImportError{File: p.file, Line: inc.Line, Field: "source_id",
+				Reason: fmt.Sprintf("%s repeats the record of line %d", inc.SourceID, first)})
+			continue
+		}
+		p.seen[id] = int32(inc.Line)
+		if unchanged[k] {
+			p.skipped++
+			continue
+		}
+		kept = append(kept, *inc)
+	}
+	return kept, unchanged, nil
 }
 
 func grow(s []uint64, n int) []uint64 {

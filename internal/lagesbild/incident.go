@@ -2,6 +2,9 @@ package lagesbild
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"math"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -110,6 +113,40 @@ type Incident struct {
 	PlaceCell uint64
 	// Line is the line of the input file the record starts on, for error reports.
 	Line int
+	// Digest is Fingerprint(), set by the import pipeline; zero when not computed yet.
+	Digest [16]byte
+}
+
+// Fingerprint digests everything stored about an incident except its identity and the columns
+// derived from it (cells, kommun, areas), so that a re-import can tell an unchanged record from
+// a changed one without comparing column by column. The store keeps it with the record.
+func (i *Incident) Fingerprint() [16]byte {
+	h := sha256.New()
+	var buf [8]byte
+	put := func(s string) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
+		h.Write(buf[:])
+		h.Write([]byte(s))
+	}
+	putF := func(f float64) {
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(f))
+		h.Write(buf[:])
+	}
+	put(i.OccurredAt.UTC().Format(time.RFC3339Nano))
+	if i.PublishedAt != nil {
+		put(i.PublishedAt.UTC().Format(time.RFC3339Nano))
+	} else {
+		put("")
+	}
+	for _, s := range []string{i.Category, string(i.Group), i.Agency, i.Classification, i.SamverkanID,
+		string(i.Precision), i.KommunCode, i.LanCode, i.LocationName, i.Title, i.Summary, i.URL} {
+		put(s)
+	}
+	putF(i.Point[0])
+	putF(i.Point[1])
+	var d [16]byte
+	copy(d[:], h.Sum(nil))
+	return d
 }
 
 // Office is an agency office (presence) with its staffed hours.
@@ -250,7 +287,19 @@ type IncidentBatch struct {
 	// CellBoundary returns the WGS84 polygon of an H3 cell; the store keeps the polygons of the
 	// cells it has not seen before.
 	CellBoundary func(cell uint64) orb.Polygon
+	// UseStored, when set, is called by the store once, inside its transaction and before the
+	// first Next, with a function that tells which records of a batch it holds unchanged. Next
+	// then leaves those records out, before they are binned and sent, and rejects itself the
+	// records that repeat a (source, source_id) earlier in the file (the store no longer sees
+	// every record); Skipped returns how many unchanged records it left out, once Next has
+	// returned io.EOF.
+	UseStored func(StoredTest)
+	Skipped   func() int
 }
+
+// StoredTest sets unchanged[k] when the store holds recs[k] with the same source, source id
+// and fingerprint (recs[k].Digest, which the caller sets); len(unchanged) == len(recs).
+type StoredTest func(recs []Incident, unchanged []bool) error
 
 // IncidentStore stores incident batches atomically and keeps the aggregates in step.
 type IncidentStore interface {
