@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // checkAdmin checks that the service whose output is printed serves /metrics on its admin
@@ -31,21 +32,13 @@ func checkAdmin(t *testing.T, base string, printed []string) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	code, body := get(admin + "/metrics")
-	if code != 200 {
-		t.Fatalf("admin /metrics: %d", code)
-	}
 	// Requests are labelled by route pattern, not by path.
-	for _, want := range []string{
+	patterns := []string{
 		`(?m)^lagesbild_http_requests_total\{code="200",method="GET",route="/tiles/\{[a-z]+\}/\{z\}/\{x\}/\{[a-z]+\}"\} 1$`,
 		`(?m)^lagesbild_http_request_duration_seconds_bucket\{method="GET",route="/tiles/\{[^"]+",le="30"\} 1$`,
 		`(?m)^lagesbild_http_requests_total\{code="200",method="POST",route="/api/v1/session"\} 1$`,
-	} {
-		if !regexp.MustCompile(want).MatchString(body) {
-			t.Errorf("admin /metrics lacks %s", want)
-		}
 	}
-	for _, want := range []string{
+	contains := []string{
 		`lagesbild_tile_cache_misses_total 1`,
 		`lagesbild_tile_cache_hit_ratio`,
 		`lagesbild_db_pool_connections{pool="reader",state="idle"}`,
@@ -55,10 +48,36 @@ func checkAdmin(t *testing.T, base string, printed []string) {
 		`lagesbild_build_info{version=`,
 		`process_resident_memory_bytes`,
 		`go_goroutines`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("admin /metrics lacks %s", want)
+	}
+	lacking := func(body string) []string {
+		var out []string
+		for _, want := range patterns {
+			if !regexp.MustCompile(want).MatchString(body) {
+				out = append(out, want)
+			}
 		}
+		for _, want := range contains {
+			if !strings.Contains(body, want) {
+				out = append(out, want)
+			}
+		}
+		return out
+	}
+	// A request is counted when its handler returns, which can be just after the client has read
+	// the whole response: ask again for a little while before calling a metric missing.
+	var code int
+	var body string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		code, body = get(admin + "/metrics")
+		if code != 200 {
+			t.Fatalf("admin /metrics: %d", code)
+		}
+		if len(lacking(body)) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range lacking(body) {
+		t.Errorf("admin /metrics lacks %s", want)
 	}
 	if t.Failed() {
 		t.Logf("admin /metrics:\n%s", body)
