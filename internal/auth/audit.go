@@ -65,7 +65,7 @@ const AuditWriters = 4
 // PostgreSQL a WAL flush (an fsync: about 0.3 ms of CPU on this machine's disk, more than the
 // rows themselves). No row ever waits more than AuditBatchDelay longer than it would without it.
 const (
-	AuditBatchDelay = 200 * time.Microsecond
+	AuditBatchDelay = time.Millisecond
 	AuditMinBatch   = 8
 )
 
