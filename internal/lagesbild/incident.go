@@ -121,32 +121,44 @@ type Incident struct {
 // derived from it (cells, kommun, areas), so that a re-import can tell an unchanged record from
 // a changed one without comparing column by column. The store keeps it with the record.
 func (i *Incident) Fingerprint() [16]byte {
-	h := sha256.New()
-	var buf [8]byte
+	// One buffer on the stack and one hash call: the import fingerprints every record of a
+	// file, and a hash.Hash, the formatted times and the string conversions cost an allocation
+	// each. The bytes hashed are fixed (stored hashes must keep matching): each string as its
+	// length (8 bytes, little endian) and its bytes, then the point's two float64 bits.
+	var stack [512]byte
+	b := stack[:0]
 	put := func(s string) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
-		h.Write(buf[:])
-		h.Write([]byte(s))
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	putF := func(f float64) {
-		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(f))
-		h.Write(buf[:])
+	putTime := func(t time.Time) {
+		at := len(b)
+		b = binary.LittleEndian.AppendUint64(b, 0)
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+		binary.LittleEndian.PutUint64(b[at:], uint64(len(b)-at-8))
 	}
-	put(i.OccurredAt.UTC().Format(time.RFC3339Nano))
+	putTime(i.OccurredAt)
 	if i.PublishedAt != nil {
-		put(i.PublishedAt.UTC().Format(time.RFC3339Nano))
+		putTime(*i.PublishedAt)
 	} else {
 		put("")
 	}
-	for _, s := range []string{i.Category, string(i.Group), i.Agency, i.Classification, i.SamverkanID,
-		string(i.Precision), i.KommunCode, i.LanCode, i.LocationName, i.Title, i.Summary, i.URL} {
-		put(s)
-	}
-	putF(i.Point[0])
-	putF(i.Point[1])
-	var d [16]byte
-	copy(d[:], h.Sum(nil))
-	return d
+	put(i.Category)
+	put(string(i.Group))
+	put(i.Agency)
+	put(i.Classification)
+	put(i.SamverkanID)
+	put(string(i.Precision))
+	put(i.KommunCode)
+	put(i.LanCode)
+	put(i.LocationName)
+	put(i.Title)
+	put(i.Summary)
+	put(i.URL)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(i.Point[0]))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(i.Point[1]))
+	sum := sha256.Sum256(b)
+	return [16]byte(sum[:16])
 }
 
 // Office is an agency office (presence) with its staffed hours.

@@ -25,3 +25,24 @@ func TileInDomain(z, x, y int) bool { return tileInDomain(z, x, y) }
 func FeatureSQL(name string, q lagesbild.FeatureQuery) (string, error) {
 	return featureSQL(query(name), q)
 }
+
+// StoredDigests reads the stored set of source in parts block ranges, as an import's
+// storedTest does, and looks ids up in it.
+func (db *DB) StoredDigests(ctx context.Context, source string, ids []string, parts int) (map[string][16]byte, int, error) {
+	var pages int64
+	if err := db.pool.QueryRow(ctx, `SELECT relpages FROM pg_class WHERE oid = 'incident'::regclass`).Scan(&pages); err != nil {
+		return nil, 0, err
+	}
+	keys := newStoredKeys()
+	set, err := db.loadStored(ctx, source, keys, 0, pages, parts)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := map[string][16]byte{}
+	for _, id := range ids {
+		if d, ok := set.find(keys.of(source, id)); ok {
+			out[id] = d
+		}
+	}
+	return out, set.len(), nil
+}

@@ -1,7 +1,6 @@
 package postgis
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,11 +8,13 @@ import (
 	"hash/maphash"
 	"io"
 	"math"
-	"slices"
+	"math/bits"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
@@ -93,102 +94,51 @@ func contentHash(i *lagesbild.Incident) []byte {
 // reads the (source_id, content_hash) of the whole source once instead (≈ 1 µs a stored row)
 // and answers from memory, so a file pays at most about twice what the cheaper way would have
 // cost (a day's delta never loads a large source; a re-import of the whole source does, after
-// the first batches). The set is a sorted slice of 32 B per record, capped at maxStoredSet.
+// the first batches). The set is a hash table of 32 B a slot (storedSet), capped at
+// maxStoredSet records; it is read in block ranges on parallel connections (loadStored).
 //
-// It reads on a connection of its own while the import's transaction is busy with COPY; that
-// sees what the transaction sees, because every writer of incident holds the import lock,
+// It reads on connections of its own while the import's transaction is busy with COPY; they
+// see what the transaction sees, because every writer of incident holds the import lock,
 // which the transaction has taken, and the transaction writes incident only after COPY.
 func (db *DB) storedTest(ctx context.Context) lagesbild.StoredTest {
 	var ids []string
 	var looked int
 	var rows float64 = -1 // incident's estimated rows, read once
-	type entry struct {
-		key    [2]uint64
-		digest [16]byte
-	}
-	var set []entry // sorted by key; nil until loaded
-	var tried bool  // loading was tried once
+	var pages int64       // and its pages
+	var set *storedSet    // nil until loaded
+	var tried bool        // loading was tried once
 	var setSource string
-	find := func(k [2]uint64) ([16]byte, bool) {
-		i, ok := slices.BinarySearchFunc(set, k, func(e entry, k [2]uint64) int {
-			if c := cmp.Compare(e.key[0], k[0]); c != 0 {
-				return c
-			}
-			return cmp.Compare(e.key[1], k[1])
-		})
-		if !ok {
-			return [16]byte{}, false
-		}
-		return set[i].digest, true
-	}
-	seeds := [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-	var h maphash.Hash
-	key := func(source, id string) [2]uint64 {
-		var k [2]uint64
-		for n, seed := range seeds {
-			h.SetSeed(seed)
-			h.WriteString(source)
-			h.WriteByte(0)
-			h.WriteString(id)
-			k[n] = h.Sum64()
-		}
-		return k
-	}
-	load := func(source string) error {
-		start := time.Now()
-		defer func() {
-			db.logger.Debug("import step", "step", "stored", "ms", time.Since(start).Milliseconds(), "after", looked, "records", len(set))
-		}()
-		r, err := db.pool.Query(ctx, `SELECT source_id, content_hash FROM incident WHERE source = $1`, source)
-		if err != nil {
-			return translate(err)
-		}
-		defer r.Close()
-		set = make([]entry, 0, int(min(rows, maxStoredSet)))
-		for r.Next() {
-			if len(set) == maxStoredSet { // the estimate was stale: look records up instead
-				set, tried = nil, true
-				return nil
-			}
-			v := r.RawValues()
-			e := entry{key: key(source, string(v[0]))}
-			copy(e.digest[:], v[1])
-			set = append(set, e)
-		}
-		if err := r.Err(); err != nil {
-			set = nil
-			return translate(err)
-		}
-		slices.SortFunc(set, func(a, b entry) int {
-			if c := cmp.Compare(a.key[0], b.key[0]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.key[1], b.key[1])
-		})
-		setSource = source
-		return nil
-	}
+	keys := newStoredKeys()
 	return func(recs []lagesbild.Incident, unchanged []bool) error {
 		if len(recs) == 0 {
 			return nil
 		}
 		if rows < 0 {
-			if err := db.pool.QueryRow(ctx, `SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'incident'::regclass`).Scan(&rows); err != nil {
+			if err := db.pool.QueryRow(ctx, `SELECT greatest(reltuples, 0), relpages FROM pg_class WHERE oid = 'incident'::regclass`).Scan(&rows, &pages); err != nil {
 				return translate(err)
 			}
 		}
 		looked += len(recs)
 		if set == nil && !tried && float64(looked)*13 >= rows && rows <= maxStoredSet {
 			tried = true
-			if err := load(recs[0].Source); err != nil {
+			start := time.Now()
+			var err error
+			parts := 1
+			if pages >= 1024 {
+				parts = min(runtime.GOMAXPROCS(0), 4)
+			}
+			set, err = db.loadStored(ctx, recs[0].Source, keys, int(rows), pages, parts)
+			if err != nil {
 				return err
 			}
+			setSource = recs[0].Source
+			db.logger.Debug("import step", "step", "stored", "ms", time.Since(start).Milliseconds(), "after", looked, "records", set.len())
 		}
 		bySource := map[string][]int{}
 		for k := range recs {
 			unchanged[k] = false
 			if set != nil && recs[k].Source == setSource {
-				d, ok := find(key(recs[k].Source, recs[k].SourceID))
+				d, ok := set.find(keys.of(recs[k].Source, recs[k].SourceID))
 				unchanged[k] = ok && d == recs[k].Digest
 				continue
 			}
@@ -223,8 +173,204 @@ func (db *DB) storedTest(ctx context.Context) lagesbild.StoredTest {
 	}
 }
 
-// maxStoredSet caps the records of a source storedTest holds in memory (128 MB).
-const maxStoredSet = 4_000_000
+// maxStoredSet caps the records of a source storedTest holds in memory: its table has 4/3 of
+// a slot a record, 32 B each, so 128 MB.
+const maxStoredSet = 3_000_000
+
+// storedKeys digests (source, source_id) into two independent 64-bit hashes: the set keeps
+// no ids, and two records share a key with a chance of 2⁻¹²⁸.
+type storedKeys struct {
+	seeds [2]maphash.Seed
+}
+
+func newStoredKeys() storedKeys {
+	return storedKeys{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
+
+func (s storedKeys) of(source, id string) [2]uint64 {
+	var h maphash.Hash
+	var k [2]uint64
+	for n, seed := range s.seeds {
+		h.SetSeed(seed)
+		h.WriteString(source)
+		h.WriteByte(0)
+		h.WriteString(id)
+		k[n] = h.Sum64()
+	}
+	if k == ([2]uint64{}) {
+		k[1] = 1 // the zero key marks an empty slot
+	}
+	return k
+}
+
+// storedSet maps a record's key to its stored fingerprint: open addressing with linear
+// probing, at most 3/4 full. A lookup touches one or two cache lines where a binary search of
+// a sorted million touched twenty, and building it needs no sort.
+type storedSet struct {
+	slots []storedEntry
+	n     int
+}
+
+type storedEntry struct {
+	key    [2]uint64
+	digest [16]byte
+}
+
+func newStoredSet(records int) *storedSet {
+	return &storedSet{slots: make([]storedEntry, max(1024, records*4/3+1))}
+}
+
+func (s *storedSet) len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// home is the first slot to probe: the key's first half scaled to the table (its bits are
+// uniform, so any table size works).
+func (s *storedSet) home(k [2]uint64) int {
+	hi, _ := bits.Mul64(k[0], uint64(len(s.slots)))
+	return int(hi)
+}
+
+func (s *storedSet) add(k [2]uint64, d [16]byte) {
+	if 4*(s.n+1) > 3*len(s.slots) {
+		old := s.slots
+		s.slots, s.n = make([]storedEntry, 2*len(old)), 0
+		for _, e := range old {
+			if e.key != ([2]uint64{}) {
+				s.add(e.key, e.digest)
+			}
+		}
+	}
+	for i := s.home(k); ; i++ {
+		if i == len(s.slots) {
+			i = 0
+		}
+		e := &s.slots[i]
+		if e.key == k {
+			e.digest = d
+			return
+		}
+		if e.key == ([2]uint64{}) {
+			*e = storedEntry{key: k, digest: d}
+			s.n++
+			return
+		}
+	}
+}
+
+func (s *storedSet) find(k [2]uint64) ([16]byte, bool) {
+	for i := s.home(k); ; i++ {
+		if i == len(s.slots) {
+			i = 0
+		}
+		e := &s.slots[i]
+		if e.key == k {
+			return e.digest, true
+		}
+		if e.key == ([2]uint64{}) {
+			return [16]byte{}, false
+		}
+	}
+}
+
+// loadStored reads the (source_id, content_hash) of every stored record of source into a set.
+// A large table is read in block ranges (TID range scans), one per core on a connection of its
+// own (parts of them; pages is incident's estimated size), while one goroutine fills the table: the import's other stages wait for the set, so the
+// server's scan and the client's decoding may take both cores. It returns nil and no error when
+// the source holds more than maxStoredSet records (the estimate was stale).
+func (db *DB) loadStored(ctx context.Context, source string, keys storedKeys, rows int, pages int64, parts int) (*storedSet, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type chunk []storedEntry
+	chunks := make(chan chunk, 2*parts)
+	free := make(chan chunk, 4*parts)
+	errs := make([]error, parts)
+	ended := make(chan struct{}, parts)
+	for p := range parts {
+		go func() {
+			defer func() { ended <- struct{}{} }()
+			// Part p reads blocks [from, to) of the estimate; the last is open-ended, so
+			// pages added since the estimate are read too.
+			from := pages * int64(p) / int64(parts)
+			to := int64(math.MaxUint32)
+			if p < parts-1 {
+				to = pages * int64(p+1) / int64(parts)
+			}
+			r, err := db.pool.Query(ctx, `SELECT source_id, content_hash FROM incident
+				WHERE source = $1 AND ctid >= $2::tid AND ctid < $3::tid`, source,
+				pgtype.TID{BlockNumber: uint32(from), Valid: true}, pgtype.TID{BlockNumber: uint32(to), Valid: true})
+			if err != nil {
+				errs[p] = translate(err)
+				return
+			}
+			defer r.Close()
+			var c chunk
+			for r.Next() {
+				if c == nil {
+					select {
+					case c = <-free:
+					default:
+						c = make(chunk, 0, 4096)
+					}
+				}
+				v := r.RawValues()
+				e := storedEntry{key: keys.of(source, string(v[0]))}
+				copy(e.digest[:], v[1])
+				c = append(c, e)
+				if len(c) == cap(c) {
+					select {
+					case chunks <- c:
+					case <-ctx.Done():
+						return
+					}
+					c = nil
+				}
+			}
+			if len(c) > 0 {
+				select {
+				case chunks <- c:
+				case <-ctx.Done():
+					return
+				}
+			}
+			errs[p] = translate(r.Err())
+		}()
+	}
+	go func() {
+		for range parts {
+			<-ended
+		}
+		close(chunks)
+	}()
+	set := newStoredSet(min(rows, maxStoredSet))
+	full := false
+	for c := range chunks {
+		if full {
+			continue
+		}
+		for _, e := range c {
+			set.add(e.key, e.digest)
+		}
+		if set.n > maxStoredSet {
+			full = true
+			cancel()
+		}
+		select {
+		case free <- c[:0]:
+		default:
+		}
+	}
+	if full {
+		return nil, nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
 
 // ImportIncidents stores one batch in one transaction: stage with COPY, find duplicates and
 // records the database cannot place, then write new and changed records, their area rows and
