@@ -126,7 +126,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if adminAddr != "" {
 		for _, m := range scrape(adminAddr, "lagesbild_tile_cache_hit_ratio", "lagesbild_tile_cache_hits_total",
 			"lagesbild_tile_cache_misses_total", "process_resident_memory_bytes", "lagesbild_db_pool_empty_acquires_total",
-			"lagesbild_audit_commits_total", "lagesbild_audit_rows_total", "lagesbild_ogc_items_cache_") {
+			"lagesbild_audit_commits_total", "lagesbild_audit_rows_total", "lagesbild_ogc_items_cache_",
+			"go_gc_duration_seconds", "go_memstats_heap_inuse_bytes", "process_cpu_seconds_total") {
 			fmt.Fprintln(stdout, "server:", m)
 		}
 	}

@@ -14,7 +14,7 @@ export const AREA_LAYERS = ['areas-fill', 'areas-point'];
 
 // The switchable layer groups and the map layers in each.
 export const LAYER_GROUPS = {
-  omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left', 'omraden-fill', 'omraden-line'],
+  omraden: ['areas-fill', 'areas-outline', 'areas-point', 'areas-change', 'areas-left', 'omraden-fill', 'omraden-line', 'omraden-label'],
   h3: ['h3-fill', 'h3-atleast'],
   narvaro: ['narvaro-operation', 'narvaro-office'],
   emerging: ['emerging-fill'],
@@ -95,6 +95,14 @@ function pageStyle(style, origin) {
         'text-max-width': 9, 'text-offset': [0, 0], 'text-allow-overlap': false, 'symbol-sort-key': ['get', 'rank'] },
       paint: { 'text-color': '#1b1f24', 'text-halo-color': 'rgba(255,255,255,0.95)', 'text-halo-width': 1.6 } },
   ];
+  if (!police) {
+    // An agency analyst has no area list, so the names come from the areas' own tiles: one
+    // label per polygon, from the zoom where the areas are large enough to read.
+    mine.push({ id: 'omraden-label', type: 'symbol', source: 'omraden', 'source-layer': 'omraden', minzoom: 10,
+      layout: { 'text-field': ['get', 'name'], 'text-font': semibold, 'text-size': ['interpolate', ['linear'], ['zoom'], 10, 11, 14, 14],
+        'text-max-width': 9, 'text-allow-overlap': false },
+      paint: { 'text-color': '#1b1f24', 'text-halo-color': 'rgba(255,255,255,0.95)', 'text-halo-width': 1.6 } });
+  }
   // The areas go over the operations and under the offices and labels.
   const at = st.layers.findIndex((l) => l.id === 'narvaro-office');
   st.layers.splice(at < 0 ? st.layers.length : at, 0, ...mine.filter((l) => l.type !== 'symbol'));

@@ -1163,6 +1163,7 @@ try {
         on: ['omraden-line', 'kommun-line', 'lan-line', 'observationer'].filter(vis),
         police: Object.keys(m.getStyle().sources).filter((s) => ['h3', 'narvaro', 'emerging'].includes(s)),
         areas: m.queryRenderedFeatures({ layers: ['omraden-line'] }).length,
+        names: [...new Set(m.queryRenderedFeatures({ layers: ['omraden-label'] }).map((f) => f.properties.name))],
         obs: m.queryRenderedFeatures({ layers: ['observationer'] }).map((f) => f.properties),
         asked: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
           .filter((x) => x.startsWith('/api/') || x.startsWith('/tiles') || x.startsWith('/styles')),
@@ -1180,6 +1181,8 @@ try {
     check('agency analyst: the map opens with borders, area outlines and the observations, and the layer panel offers only those',
       JSON.stringify(aview.layers) === JSON.stringify(['kommuner', 'lan', 'observationer', 'omraden', 'polisregioner']) &&
       aview.on.length === 4 && aview.police.length === 0 && aview.areas > 0, JSON.stringify({ ...aview, obs: aview.obs.length, asked: undefined }));
+    check('agency analyst: the areas are named on the map (from their tiles: no area list)',
+      aview.names.length > 0 && aview.names.every((n) => typeof n === 'string' && n.length > 1), JSON.stringify(aview.names));
     check('agency analyst: own and shared records drawn, each naming its owner and basis; no police data asked for (no 403)',
       aview.obs.length > 0 && aview.obs.every((p) => p.agency && p.basis) && apolice.length === 0, `${aview.obs.length} records; asked ${apolice}`);
     const aobs = await apage.evaluate(() => {
