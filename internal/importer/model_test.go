@@ -19,6 +19,7 @@ import (
 	"github.com/lagesbild/lagesbild/internal/lagesbild"
 	"github.com/lagesbild/lagesbild/internal/postgis"
 	"github.com/lagesbild/lagesbild/internal/postgis/pgtest"
+	"github.com/lagesbild/lagesbild/internal/summary"
 	"github.com/lagesbild/lagesbild/internal/tiles"
 )
 
@@ -38,6 +39,111 @@ func modelData(n int, seed uint64, centre orb.Point) []any {
 		out = append(out, inc)
 	}
 	return out
+}
+
+// modelEvents generates n Polisen-like events at kommun precision in kommun, in every category
+// group and two years of days.
+func modelEvents(n int, seed uint64, kommun string) []any {
+	rng := rand.New(rand.NewPCG(11, seed))
+	out := make([]any, 0, n)
+	for i := range n {
+		g := lagesbild.CategoryGroups[rng.IntN(len(lagesbild.CategoryGroups))].Group
+		out = append(out, lagesbild.Incident{Source: "test", SourceID: "k" + strconv.Itoa(i), Category: string(g), Group: g,
+			Agency: "pm", Precision: lagesbild.PrecisionKommun, KommunCode: kommun, LocationName: "Stockholm", Line: i + 2,
+			OccurredAt: t0.Add(-time.Duration(rng.IntN(700*24)) * time.Hour)})
+	}
+	return out
+}
+
+// checkKommunCounts compares the kommun counts of the summaries (exact incidents of the list's
+// kommuner) and of a kommun's compstat (every precision), and the newest incident day, with a
+// recount of incident, over periods with partial months: the admin series keep months only
+// (migration 00035) and the days come from incident.
+func checkKommunCounts(t *testing.T, db *postgis.DB, conn *pgx.Conn) {
+	t.Helper()
+	ctx := pgtest.National(context.Background())
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	periods := []summary.Period{
+		{From: day("2024-09-17"), To: day("2025-02-11")}, // partial first and last month
+		{From: day("2025-03-05"), To: day("2025-03-20")}, // inside one month
+		{From: day("2024-12-15"), To: day("2025-01-14")}, // days of two months, no whole one
+		{From: day("2025-01-31"), To: day("2025-06-01")}, // one day, then whole months to the newest day
+		{From: day("2024-09-01"), To: day("2025-02-28")}, // whole months only
+		{From: day("2024-10-02"), To: day("2024-10-31")},
+	}
+	recount := func(sql string, args ...any) map[string]int {
+		t.Helper()
+		rows, err := conn.Query(ctx, sql, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]int{}
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				t.Fatal(err)
+			}
+			out[k] = n
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, p := range periods {
+		want := recount(`SELECT kommun_code || '/' || category_group, count(*)::int FROM incident
+			WHERE precision = 'exact' AND kommun_code IN (SELECT kommun_code FROM area WHERE set_year = 2025)
+			  AND occurred_day BETWEEN $1 AND $2 GROUP BY 1`, p.From, p.To)
+		if len(want) == 0 {
+			t.Fatalf("%v: no exact incidents in the list's kommuner; the fixture misses them", p)
+		}
+		counts, err := db.KommunGroupCounts(ctx, 2025, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, c := range counts {
+			got[c.Kommun+"/"+c.Group] += c.N
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("kommun counts %v..%v differ from a recount of incident\n got %v\nwant %v", p.From, p.To, got, want)
+		}
+	}
+	kommuner := recount(`SELECT kommun_code, count(*)::int FROM incident WHERE precision = 'kommun' GROUP BY 1`)
+	if len(kommuner) == 0 {
+		t.Fatal("no kommun-precision incidents; the fixture misses them")
+	}
+	for k := range kommuner {
+		want := map[string]int{}
+		for i, p := range periods {
+			for key, n := range recount(`SELECT category_group, count(*)::int FROM incident
+				WHERE kommun_code = $1 AND occurred_day BETWEEN $2 AND $3 GROUP BY 1`, k, p.From, p.To) {
+				want[fmt.Sprint(i, "/", key)] = n
+			}
+		}
+		counts, err := db.PeriodGroupCounts(ctx, summary.Unit{Level: summary.LevelKommun, ID: k}, periods)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, c := range counts {
+			if c.N != 0 {
+				got[fmt.Sprint(c.Period, "/", c.Group)] += c.N
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("compstat counts of kommun %s differ from a recount of incident\n got %v\nwant %v", k, got, want)
+		}
+	}
+	var newest time.Time
+	if err := conn.QueryRow(ctx, `SELECT max(occurred_day) FROM incident`).Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := db.NewestIncidentDay(ctx); err != nil || !ok || !got.Equal(newest) {
+		t.Errorf("newest incident day %v, %v, %v; want %v", got, ok, err, newest)
+	}
 }
 
 // tileOf is the XYZ tile of zoom z holding p.
@@ -248,10 +354,12 @@ func TestModelAnswersAsIncidents(t *testing.T) {
 	centre := orb.Point{(float64(x)+0.5)/n*360 - 180,
 		math.Atan(math.Sinh(math.Pi*(1-2*(float64(y)+0.5)/n))) * 180 / math.Pi}
 	recs := modelData(3000, 1, centre)
-	if rep, err := run(t, store, recs, importer.Options{}); err != nil || rep.Inserted != len(recs) {
+	events := modelEvents(400, 1, "0180")
+	if rep, err := run(t, store, append(recs, events...), importer.Options{}); err != nil || rep.Inserted != len(recs)+len(events) {
 		t.Fatalf("%+v %v", rep, err)
 	}
 	checkModel(t, store, conn, centre)
+	checkKommunCounts(t, store, conn)
 	aggregatesConsistent(t, conn)
 
 	// Updates: every third record moves, every fifth changes group, every seventh its day.
@@ -270,10 +378,23 @@ func TestModelAnswersAsIncidents(t *testing.T) {
 		}
 		recs[i] = inc
 	}
-	if rep, err := run(t, store, recs, importer.Options{}); err != nil || rep.Updated == 0 {
+	// Every fourth event changes its day, every sixth its group.
+	changedEvents := modelEvents(len(events), 2, "0180")
+	for i := range events {
+		inc, other := events[i].(lagesbild.Incident), changedEvents[i].(lagesbild.Incident)
+		if i%4 == 0 {
+			inc.OccurredAt = other.OccurredAt
+		}
+		if i%6 == 0 {
+			inc.Group, inc.Category = other.Group, other.Category
+		}
+		events[i] = inc
+	}
+	if rep, err := run(t, store, append(recs, events...), importer.Options{}); err != nil || rep.Updated == 0 {
 		t.Fatalf("update: %+v %v", rep, err)
 	}
 	checkModel(t, store, conn, centre)
+	checkKommunCounts(t, store, conn)
 	aggregatesConsistent(t, conn)
 
 	// Deletes: a tenth of the records.
@@ -281,9 +402,13 @@ func TestModelAnswersAsIncidents(t *testing.T) {
 	for i := 0; i < len(recs); i += 10 {
 		ids = append(ids, recs[i].(lagesbild.Incident).SourceID)
 	}
+	for i := 0; i < len(events); i += 10 {
+		ids = append(ids, events[i].(lagesbild.Incident).SourceID)
+	}
 	if deleted, err := store.DeleteIncidents(context.Background(), "test", ids); err != nil || deleted != len(ids) {
 		t.Fatalf("delete: %d, %v", deleted, err)
 	}
 	checkModel(t, store, conn, centre)
+	checkKommunCounts(t, store, conn)
 	aggregatesConsistent(t, conn)
 }

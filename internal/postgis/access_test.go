@@ -101,7 +101,7 @@ func TestRowLevelSecurityBlocksUnfilteredQueries(t *testing.T) {
 	all := map[string]string{"lagesbild.scope_all": "on"}
 	region := map[string]string{"lagesbild.regions": "5400"}
 	lpo := map[string]string{"lagesbild.lpos": "531350"}
-	for _, table := range []string{"area", "incident", "incident_area", "h3_agg", "h3_total", "h3_cell_total", "h3_cell", "admin_agg", "area_population"} {
+	for _, table := range []string{"area", "incident", "incident_area", "h3_agg", "h3_total", "h3_cell_total", "h3_cell", "admin_month_agg", "area_population"} {
 		total := count(t, db, `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize())
 		if got := readerCount(t, conn, table, nil); got != 0 {
 			t.Errorf("%s: %d of %d rows visible without a scope", table, got, total)

@@ -64,12 +64,18 @@ func TestReadReplicas(t *testing.T) {
 	}
 
 	national := auth.WithIdentity(ctx, auth.Identity{Subject: "replica-test", Role: auth.RoleNationell, Scope: auth.Scope{All: true}})
-	// put stores an incident day and bumps the data version, as an import does, and reads the
-	// version as the caches do before they render.
+	// put stores an incident on a day (a län-precision record and its region's month row) and
+	// bumps the data version, as an import does, and reads the version as the caches do before
+	// they render.
 	put := func(day string) int64 {
 		t.Helper()
-		_, err := db.Pool().Exec(ctx, `INSERT INTO admin_agg (level, code, day, category_group, agency, precision, n)
-			VALUES ('kommun', '0180', $1, 'vald', 'polisen', 'punkt', 1)`, day)
+		_, err := db.Pool().Exec(ctx, `INSERT INTO incident (source, source_id, occurred_at, occurred_day, category,
+				category_group, agency, precision, lan_code, region_code, content_hash)
+			VALUES ('replica-test', $1, $2::date, $2::date, 'Misshandel', 'vald', 'polisen', 'lan', '01', '5300', '\x00')`, day, day)
+		if err == nil {
+			_, err = db.Pool().Exec(ctx, `INSERT INTO admin_month_agg (level, code, month, category_group, agency, precision, n)
+				VALUES ('region', '5300', date_trunc('month', $1::date)::date, 'vald', 'polisen', 'lan', 1)`, day)
+		}
 		if err == nil {
 			_, err = db.Pool().Exec(ctx, `UPDATE data_version SET version = version + 1, changed_at = now()`)
 		}

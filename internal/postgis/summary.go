@@ -15,9 +15,11 @@ import (
 // The summary store answers every need of internal/summary with one set-based statement for a
 // whole list (sql/summary_*.sql), so the cost of GET /summaries does not grow with a query per
 // area. Counts come from aggregates the import maintains (migrations/00012): per area
-// (area_agg), per kommun (admin_agg) and per res-8 cell of a kommun (h3_agg), each with a
-// monthly companion, so that a period reads whole calendar months from the monthly table and
-// only the days of its partial first and last month from the daily one (see spans). The one
+// (area_agg) and per res-8 cell of a kommun (h3_agg), each with a monthly companion, so that a
+// period reads whole calendar months from the monthly table and only the days of its partial
+// first and last month from the daily one (see spans); per kommun only the monthly
+// admin_month_agg is kept, and the partial days are counted from incident (kommun_partial_days,
+// migrations/00035). The one
 // exception is the per-group hot spots of a single area's summary, which read one kommun's
 // daily res-8 rows (KommunGroupCellCounts). Every read runs as the caller under row-level
 // security; the hot-spot grid's two reads are clipped to the kommuner the caller may see an
@@ -120,11 +122,13 @@ func (db *DB) SummaryArea(ctx context.Context, id string) (summary.AreaInfo, err
 	return areas[0], nil
 }
 
-// NewestIncidentDay returns the latest day with an incident, from the daily aggregate.
+// NewestIncidentDay returns the latest day with an incident the caller may see in the admin
+// series: the newest month of admin_month_agg, the day within it from incident
+// (admin_newest_day, migrations/00035).
 func (db *DB) NewestIncidentDay(ctx context.Context) (time.Time, bool, error) {
 	var day *time.Time
 	if err := db.scoped(ctx, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT max(day) FROM admin_agg`).Scan(&day)
+		return tx.QueryRow(ctx, `SELECT admin_newest_day()`).Scan(&day)
 	}); err != nil {
 		return time.Time{}, false, fmt.Errorf("postgis: newest incident day: %w", translate(err))
 	}

@@ -57,10 +57,17 @@ func TestSummaryAggregatesUnderRLS(t *testing.T) {
 			`SELECT area_id, month, category_group, source, agency, sum(n)::int FROM area_month_agg GROUP BY 1, 2, 3, 4, 5`,
 			`SELECT ia.area_id, date_trunc('month', i.occurred_day::timestamp)::date, i.category_group, i.source, i.agency, count(*)::int
 			 FROM area a JOIN incident_area ia ON ia.area_id = a.id JOIN incident i ON i.id = ia.incident_id GROUP BY 1, 2, 3, 4, 5`},
-		{"admin_month_agg",
-			`SELECT level, code, month, category_group, agency, precision, n FROM admin_month_agg`,
-			`SELECT level, code, date_trunc('month', day::timestamp)::date, category_group, agency, precision, sum(n)::int
-			 FROM admin_agg GROUP BY 1, 2, 3, 4, 5, 6`},
+		// The days of partial months come from incident (migration 00035), for the kommuner
+		// admin_month_agg shows the caller; the newest day lies in its newest month.
+		{"kommun_partial_days",
+			`SELECT code, category_group, sum(n)::int FROM admin_month_agg WHERE level = 'kommun' GROUP BY 1, 2`,
+			`SELECT code, category_group, n FROM kommun_partial_days(array(SELECT code FROM kommun), '{-infinity}', '{infinity}', NULL, NULL)`},
+		{"kommun_partial_days exact",
+			`SELECT code, category_group, sum(n)::int FROM admin_month_agg WHERE level = 'kommun' AND precision = 'exact' GROUP BY 1, 2`,
+			`SELECT code, category_group, n FROM kommun_partial_days(array(SELECT code FROM kommun), '{-infinity}', '{infinity}', NULL, '{exact}')`},
+		{"admin_newest_day",
+			`SELECT max(month) FROM admin_month_agg HAVING max(month) IS NOT NULL`,
+			`SELECT date_trunc('month', d::timestamp)::date FROM admin_newest_day() d WHERE d IS NOT NULL`},
 		{"h3_cell_kommun",
 			`SELECT cell, kommun_code FROM h3_cell_kommun`,
 			`SELECT DISTINCT h.cell, kp.kommun_code FROM h3_cell h JOIN kommun_part kp ON ST_Intersects(kp.geom, ST_Centroid(h.geom)) WHERE h.res = 8`},

@@ -3,7 +3,7 @@
 -- drop rows that reached zero. Decrements go through UPDATE: INSERT … ON CONFLICT checks the
 -- proposed row (n < 0) before it finds the conflict. The H3 deltas are per calendar month:
 -- h3_agg keeps months (migration 00033), hotspot_month is per month, and h3_total and
--- h3_cell_total sum over all dates.
+-- h3_cell_total sum over all dates; the admin series keep months only (migration 00035).
 CREATE TEMP TABLE d_h3 ON COMMIT DROP AS
 SELECT v.res::smallint AS res, v.cell, c.month, c.category_group, c.agency, sum(c.n)::int AS n
 FROM (SELECT h3_5, h3_6, h3_7, h3_8, h3_9, date_trunc('month', occurred_day::timestamp)::date AS month, category_group, agency, -1 AS n
@@ -18,15 +18,15 @@ HAVING sum(c.n) <> 0;
 ANALYZE d_h3;
 
 CREATE TEMP TABLE d_admin ON COMMIT DROP AS
-SELECT l.level, l.code, c.day, c.category_group, c.agency, c.precision, sum(c.n)::int AS n
-FROM (SELECT kommun_code, lan_code, region_code, occurred_day AS day, category_group, agency, precision, -1 AS n
+SELECT l.level, l.code, c.month, c.category_group, c.agency, c.precision, sum(c.n)::int AS n
+FROM (SELECT kommun_code, lan_code, region_code, date_trunc('month', occurred_day::timestamp)::date AS month, category_group, agency, precision, -1 AS n
       FROM old_rows
       UNION ALL
-      SELECT kommun_res, lan_res, region_res, day, category_group, agency, precision, 1
+      SELECT kommun_res, lan_res, region_res, date_trunc('month', day::timestamp)::date, category_group, agency, precision, 1
       FROM resolved) c
 CROSS JOIN LATERAL (VALUES ('kommun', c.kommun_code), ('lan', c.lan_code), ('region', c.region_code)) l(level, code)
 WHERE l.code IS NOT NULL
-GROUP BY l.level, l.code, c.day, c.category_group, c.agency, c.precision
+GROUP BY l.level, l.code, c.month, c.category_group, c.agency, c.precision
 HAVING sum(c.n) <> 0;
 
 UPDATE h3_agg a SET n = a.n + d.n FROM d_h3 d
@@ -118,32 +118,15 @@ ON CONFLICT (res, cell) DO UPDATE SET total = a.total + EXCLUDED.total, /*GROUPS
 DELETE FROM h3_cell_total a USING d_cell d
 WHERE a.total = 0 AND (a.res, a.cell) = (d.res, d.cell);
 
-UPDATE admin_agg a SET n = a.n + d.n FROM d_admin d
-WHERE d.n < 0 AND (a.level, a.code, a.day, a.category_group, a.agency, a.precision) = (d.level, d.code, d.day, d.category_group, d.agency, d.precision);
-
-INSERT INTO admin_agg AS a (level, code, day, category_group, agency, precision, n)
-SELECT level, code, day, category_group, agency, precision, n FROM d_admin WHERE n > 0
-ORDER BY level, code, day, category_group, agency, precision
-ON CONFLICT (level, code, day, category_group, agency, precision) DO UPDATE SET n = a.n + EXCLUDED.n;
-
-DELETE FROM admin_agg a USING d_admin d
-WHERE d.n < 0 AND a.n = 0
-  AND (a.level, a.code, a.day, a.category_group, a.agency, a.precision) = (d.level, d.code, d.day, d.category_group, d.agency, d.precision);
-
-CREATE TEMP TABLE d_admin_month ON COMMIT DROP AS
-SELECT level, code, date_trunc('month', day::timestamp)::date AS month, category_group, agency, precision, sum(n)::int AS n
-FROM d_admin
-GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) <> 0;
-
-UPDATE admin_month_agg a SET n = a.n + d.n FROM d_admin_month d
+UPDATE admin_month_agg a SET n = a.n + d.n FROM d_admin d
 WHERE d.n < 0 AND (a.level, a.code, a.month, a.category_group, a.agency, a.precision) = (d.level, d.code, d.month, d.category_group, d.agency, d.precision);
 
 INSERT INTO admin_month_agg AS a (level, code, month, category_group, agency, precision, n)
-SELECT level, code, month, category_group, agency, precision, n FROM d_admin_month WHERE n > 0
+SELECT level, code, month, category_group, agency, precision, n FROM d_admin WHERE n > 0
 ORDER BY level, code, month, category_group, agency, precision
 ON CONFLICT (level, code, month, category_group, agency, precision) DO UPDATE SET n = a.n + EXCLUDED.n;
 
-DELETE FROM admin_month_agg a USING d_admin_month d
+DELETE FROM admin_month_agg a USING d_admin d
 WHERE d.n < 0 AND a.n = 0
   AND (a.level, a.code, a.month, a.category_group, a.agency, a.precision) = (d.level, d.code, d.month, d.category_group, d.agency, d.precision);
 
