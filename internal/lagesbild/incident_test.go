@@ -56,7 +56,7 @@ func TestFingerprintUnchangedBytes(t *testing.T) {
 			Category: "Trafikbrott", Group: GroupOvrigt, Agency: "pm", Precision: PrecisionKommun, KommunCode: "0484",
 			LocationName: "Kungsör", Title: "06 juni 18.50, Trafikbrott, Kungsör", Summary: "Sammanfattning", URL: "/aktuellt/handelser/2025/juni/6/x/"}},
 		{"every optional field", Incident{OccurredAt: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC), Classification: "begränsat hemlig",
-			SamverkanID: "SV-2025-1", LanCode: "01", Precision: PrecisionLan, Point: orb.Point{-0.0, math.Inf(1)}}},
+			SamverkanID: "SV-2025-1", LanCode: "01", Precision: PrecisionLan, Point: orb.Point{math.Copysign(0, -1), math.Inf(1)}}},
 		{"longer than the stack buffer", Incident{OccurredAt: time.Unix(0, 0), Summary: strings.Repeat("å", 700), Title: strings.Repeat("x", 300)}},
 	}
 	for _, c := range cases {
